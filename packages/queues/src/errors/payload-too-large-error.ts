@@ -1,0 +1,14 @@
+/** A job's data is larger than the per-job limit. Maps to HTTP 413. */
+export class PayloadTooLargeError extends Error {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+
+  constructor(
+    readonly limitBytes: number,
+    readonly index?: number,
+  ) {
+    super(
+      `${index === undefined ? 'Job' : `Job ${index}`} data exceeds the limit of ${limitBytes} bytes: send a reference (URL, id) instead of the content`,
+    );
+    this.name = 'PayloadTooLargeError';
+  }
+}

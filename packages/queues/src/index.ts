@@ -1,0 +1,36 @@
+export {
+  type DeadLetter,
+  type DeadLetterData,
+  DeadLetterQueue,
+  type DeadLetterQueueOptions,
+} from './dead-letter-queue.js';
+export { JobNotFoundError } from './errors/job-not-found-error.js';
+export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
+export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+export { UnknownQueueError } from './errors/unknown-queue-error.js';
+export { isFinalFailure } from './final-failure.js';
+export {
+  BACKOFF_JITTER,
+  DEAD_LETTER_RETENTION_MS,
+  DEDUPE_WINDOW_MS,
+  KEEP_COMPLETED,
+  KEEP_FAILED,
+} from './job-policies.js';
+export { type EnqueueResult, type JobRequest, Producer, type ProducerOptions } from './producer.js';
+export {
+  deadLetterQueueName,
+  INGEST_JOB,
+  isQueueName,
+  QUEUE_CATALOG,
+  QUEUE_NAMES,
+  type QueueName,
+  SLACK_INTERACTION_JOB,
+  SLACK_SLASH_COMMAND_JOB,
+} from './queue-catalog.js';
+export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
+export { toRedisFailure, withDeadline } from './redis-failure.js';
+export * from './schemas/ingestion-payload.js';
+export * from './schemas/slack-envelope.js';
+export * from './schemas/slack-interaction.js';
+export * from './schemas/slack-slash-command.js';

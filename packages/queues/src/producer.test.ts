@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createRedisConnection,
+  parseEnvironment,
+  type RedisConnection,
+  redisEnvSchema,
+  waitUntilReady,
+} from '@conveyor/redis';
+import { RedisServer } from '@conveyor/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
+import { PayloadValidationError } from './errors/payload-validation-error.js';
+import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { Producer } from './producer.js';
+
+const configFor = (url: string, prefix: string) =>
+  parseEnvironment(
+    { redis: redisEnvSchema },
+    { REDIS_URL: url, QUEUE_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '500' },
+  ).redis;
+
+const slackEvent = (eventId: string) => ({
+  type: 'event_callback',
+  team_id: 'T1',
+  event: { type: 'app_mention', user: 'U1', text: 'hi', channel: 'C1', ts: '1.2' },
+  event_id: eventId,
+  event_time: 1_700_000_000,
+});
+const ingest = (documentId: string) => ({
+  documentId,
+  source: { kind: 'inline', text: 'hello' },
+});
+
+describe('Producer', () => {
+  let connection: RedisConnection;
+  let producer: Producer;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = `t${randomUUID().slice(0, 8)}`;
+    connection = createRedisConnection(configFor(inject('redisUrl'), prefix), 'producer');
+    producer = new Producer({ connection, prefix, maxJobBytes: 2048 });
+    await waitUntilReady(connection, 5000);
+  });
+  afterAll(async () => {
+    await producer.close();
+    connection.disconnect();
+  });
+
+  it('stores a job with the catalog policy and returns its id', async () => {
+    await producer.queue('ingestion').waitUntilReady();
+    const result = await producer.enqueue('ingestion', { data: ingest('doc-1') });
+    expect(result).toMatchObject({ queue: 'ingestion', name: 'ingest', deduplicated: false });
+    const job = await producer.queue('ingestion').getJob(result.id);
+    expect(job?.data).toEqual({
+      documentId: 'doc-1',
+      source: { kind: 'inline', text: 'hello', mediaType: 'text/plain' },
+    });
+    expect(job?.opts).toMatchObject({ attempts: 3, backoff: { type: 'exponential', delay: 5000 } });
+  });
+
+  it('applies delay and priority', async () => {
+    const result = await producer.enqueue('ingestion', {
+      data: ingest('doc-2'),
+      options: { delay: 60_000, priority: 3 },
+    });
+    const job = await producer.queue('ingestion').getJob(result.id);
+    expect(await job?.getState()).toBe('delayed');
+    expect(job?.opts.priority).toBe(3);
+  });
+
+  it('returns the first job for a repeated Idempotency-Key, also after the job was removed', async () => {
+    const key = `key-${randomUUID()}`;
+    const first = await producer.enqueue(
+      'ingestion',
+      { data: ingest('doc-3') },
+      { idempotencyKey: key },
+    );
+    const second = await producer.enqueue(
+      'ingestion',
+      { data: ingest('doc-3') },
+      { idempotencyKey: key },
+    );
+    expect(second).toEqual({ ...first, deduplicated: true });
+    // Retention removes finished jobs after an hour; BullMQ drops its dedup key with the job.
+    await producer.queue('ingestion').remove(first.id);
+    const third = await producer.enqueue(
+      'ingestion',
+      { data: ingest('doc-3') },
+      { idempotencyKey: key },
+    );
+    expect(third).toEqual({ ...first, deduplicated: true });
+    expect(await producer.queue('ingestion').getWaitingCount()).toBe(1);
+  });
+
+  it('enqueues a Slack event once per event_id, beyond completed-job retention', async () => {
+    const eventId = `Ev${randomUUID()}`;
+    const first = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    expect(first).toMatchObject({ name: 'app_mention', deduplicated: false });
+    await producer.queue('slack-events').remove(first.id);
+    const retry = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    expect(retry).toEqual({ ...first, deduplicated: true });
+    const marker = await connection.pttl(
+      (await connection.keys(`${prefix}:slack-events:idem:*`))[0] ?? 'missing',
+    );
+    expect(marker).toBeGreaterThan(23 * 60 * 60 * 1000);
+  });
+
+  it('deduplicates concurrent requests with the same key to one stored job', async () => {
+    const key = `race-${randomUUID()}`;
+    const before = await producer.queue('ingestion').getWaitingCount();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        producer.enqueue('ingestion', { data: ingest('doc-race') }, { idempotencyKey: key }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
+    expect(await producer.queue('ingestion').getWaitingCount()).toBe(before + 1);
+  });
+
+  it('rejects invalid payloads and unknown queues before touching Redis', async () => {
+    await expect(
+      producer.enqueue('ingestion', { data: { documentId: '' } }),
+    ).rejects.toBeInstanceOf(PayloadValidationError);
+    await expect(producer.enqueue('nope', { data: {} })).rejects.toBeInstanceOf(UnknownQueueError);
+    await expect(
+      producer.enqueue('ingestion', {
+        data: { documentId: 'big', source: { kind: 'inline', text: 'x'.repeat(4096) } },
+      }),
+    ).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+
+  it('stores a bulk all or nothing, naming every invalid job', async () => {
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    const error = await producer
+      .enqueueBulk('ingestion', [
+        { data: ingest('ok-1') },
+        { data: { documentId: 'bad id' } },
+        { data: ingest('ok-2') },
+        { name: 'wrong', data: ingest('ok-3') },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    const paths = (error as PayloadValidationError).issues.map((issue) => issue.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['jobs.1.data.documentId', 'jobs.1.data.source', 'jobs.3.name']),
+    );
+    expect(paths.some((path) => path.startsWith('jobs.0') || path.startsWith('jobs.2'))).toBe(
+      false,
+    );
+    expect(await queue.getWaitingCount()).toBe(before);
+
+    const tooBig = producer.enqueueBulk('ingestion', [
+      { data: ingest('ok-4') },
+      { data: { documentId: 'big', source: { kind: 'inline', text: 'x'.repeat(4096) } } },
+    ]);
+    await expect(tooBig).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', index: 1 });
+    expect(await queue.getWaitingCount()).toBe(before);
+
+    const stored = await producer.enqueueBulk('ingestion', [
+      { data: ingest('b-1') },
+      { data: ingest('b-2') },
+    ]);
+    expect(stored).toHaveLength(2);
+    expect(await queue.getWaitingCount()).toBe(before + 2);
+  });
+
+  it('dedupes a repeated bulk request by Idempotency-Key and Slack events inside a bulk', async () => {
+    const key = `bulk-${randomUUID()}`;
+    const jobs = [{ data: ingest('bk-1') }, { data: ingest('bk-2') }];
+    const first = await producer.enqueueBulk('ingestion', jobs, { idempotencyKey: key });
+    const again = await producer.enqueueBulk('ingestion', jobs, { idempotencyKey: key });
+    expect(again.map((r) => r.id)).toEqual(first.map((r) => r.id));
+    expect(again.every((r) => r.deduplicated)).toBe(true);
+
+    const eventId = `Ev${randomUUID()}`;
+    const single = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    const bulk = await producer.enqueueBulk('slack-events', [
+      { data: slackEvent(eventId) },
+      { data: slackEvent(`${eventId}-other`) },
+    ]);
+    expect(bulk[0]).toEqual({ ...single, deduplicated: true });
+    expect(bulk[1]?.deduplicated).toBe(false);
+  });
+});
+
+describe('Producer with Redis down', () => {
+  let server: RedisServer;
+  afterEach(() => server?.stop());
+
+  it('answers RedisUnavailableError within the bound and stores nothing; recovers by itself', async () => {
+    server = await RedisServer.start({ appendonly: true, extraArgs: ['--appendfsync', 'always'] });
+    const connection = createRedisConnection(configFor(server.url, 'conveyor'), 'producer');
+    connection.on('error', () => {});
+    const producer = new Producer({ connection, prefix: 'conveyor', timeoutMs: 1500 });
+    try {
+      await waitUntilReady(connection, 5000);
+      const stored = await producer.enqueue('ingestion', { data: ingest('before') });
+      await server.kill();
+      const started = Date.now();
+      await expect(
+        producer.enqueue('ingestion', { data: ingest('during') }),
+      ).rejects.toBeInstanceOf(RedisUnavailableError);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await server.restart();
+      await expect.poll(() => connection.status, { timeout: 10_000, interval: 50 }).toBe('ready');
+      const after = await producer.enqueue('ingestion', { data: ingest('after') });
+      const queue = producer.queue('ingestion');
+      expect(await queue.getJob(stored.id)).toBeDefined();
+      const ids = (await queue.getWaiting()).map((job) => job.data.documentId).sort();
+      expect(ids).toEqual(['after', 'before']);
+      expect(after.deduplicated).toBe(false);
+    } finally {
+      await producer.close();
+      connection.disconnect();
+    }
+  });
+
+  it('reports an out-of-memory Redis as unavailable, with nothing half written', async () => {
+    server = await RedisServer.start({ appendonly: false, maxmemory: '1mb' });
+    const connection = createRedisConnection(configFor(server.url, 'conveyor'), 'producer');
+    const producer = new Producer({ connection, prefix: 'conveyor' });
+    try {
+      await waitUntilReady(connection, 5000);
+      let failure: unknown;
+      for (let i = 0; i < 2000 && !failure; i++) {
+        await producer
+          .enqueue('ingestion', {
+            data: { ...ingest(`fill-${i}`), metadata: { pad: 'x'.repeat(1500) } },
+          })
+          .catch((error: unknown) => {
+            failure = error;
+          });
+      }
+      expect(failure).toBeInstanceOf(RedisUnavailableError);
+      expect((failure as RedisUnavailableError).reason).toMatch(/out of memory/);
+    } finally {
+      await producer.close();
+      connection.disconnect();
+    }
+  });
+});

@@ -1,0 +1,295 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { RedisConnection } from '@conveyor/redis';
+import { type JobsOptions, Queue } from 'bullmq';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
+import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { DEDUPE_WINDOW_MS } from './job-policies.js';
+import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
+import { toRedisFailure, withDeadline } from './redis-failure.js';
+
+/** One job to enqueue, as the HTTP API receives it. */
+export interface JobRequest {
+  /** Job name; the catalog derives it when omitted (Slack: the event type). */
+  name?: string;
+  data: unknown;
+  options?: {
+    /** Milliseconds to wait before the job may run. */
+    delay?: number;
+    /** 1 (highest) to 2,097,152; omitted means no priority (FIFO, fastest). */
+    priority?: number;
+  };
+}
+
+/** The answer for one enqueued (or deduplicated) job. */
+export interface EnqueueResult {
+  id: string;
+  queue: QueueName;
+  name: string;
+  /** True when an earlier job with the same idempotency key or Slack `event_id` was returned. */
+  deduplicated: boolean;
+}
+
+/** Options for {@link Producer}. */
+export interface ProducerOptions {
+  /** A fail-fast (`producer` role) connection; shared by every queue of the process. */
+  connection: RedisConnection;
+  /** BullMQ key prefix (hash-tagged under Cluster). */
+  prefix: string;
+  /**
+   * Largest job data, in bytes of JSON.
+   * @defaultValue 262144 (256 KiB)
+   */
+  maxJobBytes?: number;
+  /**
+   * How long an idempotency key or Slack `event_id` is remembered.
+   * @defaultValue 86400000 (24 h)
+   */
+  dedupeWindowMs?: number;
+  /**
+   * Upper bound of one enqueue, connection wait included.
+   * @defaultValue 2000
+   */
+  timeoutMs?: number;
+  /**
+   * Called with connection errors the queues report in the background (the request that hit
+   * them has already been answered); typically a logger.
+   * @defaultValue ignore
+   */
+  onError?: (error: Error, queue: string) => void;
+}
+
+interface PreparedJob {
+  name: string;
+  data: unknown;
+  opts: JobsOptions;
+  /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
+  markerKey?: string;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
+
+/**
+ * The typed producer: validates jobs against the catalog and stores them in BullMQ, one Queue
+ * per catalog queue for the whole process.
+ *
+ * Responsibilities:
+ * - validate and name jobs through the catalog, all jobs of a bulk before any is stored;
+ * - enforce the per-job size limit;
+ * - deduplicate by `Idempotency-Key` and Slack `event_id` for 24 hours, also after the job itself
+ *   was removed by retention (BullMQ drops its own deduplication key with the job, so a marker
+ *   key with its own TTL carries the window);
+ * - fail fast with {@link RedisUnavailableError} when Redis cannot store the job, never report a
+ *   job as stored that was not.
+ */
+export class Producer {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly deadLetterQueues = new Map<QueueName, DeadLetterQueue>();
+  private readonly maxJobBytes: number;
+  private readonly dedupeWindowMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ProducerOptions) {
+    this.maxJobBytes = options.maxJobBytes ?? 256 * 1024;
+    this.dedupeWindowMs = options.dedupeWindowMs ?? DEDUPE_WINDOW_MS;
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    const onError = options.onError ?? (() => {});
+    for (const name of QUEUE_NAMES) {
+      const queue = new Queue(name, {
+        connection: options.connection,
+        prefix: options.prefix,
+        defaultJobOptions: QUEUE_CATALOG[name].defaultJobOptions,
+      });
+      queue.on('error', (error) => onError(error, name));
+      this.queues.set(name, queue);
+      const deadLetters = new DeadLetterQueue(name, {
+        connection: options.connection,
+        prefix: options.prefix,
+      });
+      deadLetters.queue.on('error', (error) => onError(error, deadLetters.name));
+      this.deadLetterQueues.set(name, deadLetters);
+    }
+  }
+
+  /** The BullMQ queue of a catalog queue; throws {@link UnknownQueueError} for any other name. */
+  queue(name: string): Queue {
+    const queue = isQueueName(name) ? this.queues.get(name) : undefined;
+    if (!queue) throw new UnknownQueueError(name, QUEUE_NAMES);
+    return queue;
+  }
+
+  /** The dead-letter queue of a catalog queue. */
+  deadLetters(name: string): DeadLetterQueue {
+    const queue = isQueueName(name) ? this.deadLetterQueues.get(name) : undefined;
+    if (!queue) throw new UnknownQueueError(name, QUEUE_NAMES);
+    return queue;
+  }
+
+  /** Validates and stores one job. */
+  async enqueue(
+    queueName: string,
+    request: JobRequest,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<EnqueueResult> {
+    const queue = this.queue(queueName);
+    const name = queueName as QueueName;
+    const prepared = this.prepare(queue, name, request, '', options.idempotencyKey);
+    if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
+    const job = prepared.job;
+    return this.run(async () => {
+      if (!job.markerKey) {
+        const added = await queue.add(job.name, job.data, job.opts);
+        return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+      }
+      const remembered = await this.options.connection.get(job.markerKey);
+      if (remembered !== null) {
+        return { id: remembered, queue: name, name: job.name, deduplicated: true };
+      }
+      const added = await queue.add(job.name, job.data, job.opts);
+      const id = String(added.id);
+      await this.options.connection.set(job.markerKey, id, 'PX', this.dedupeWindowMs, 'NX');
+      return { id, queue: name, name: job.name, deduplicated: id !== job.opts.jobId };
+    });
+  }
+
+  /**
+   * Validates every job, then stores all of them in one transaction or none. An `idempotencyKey`
+   * covers the whole request: a repeat returns the first request's ids.
+   */
+  async enqueueBulk(
+    queueName: string,
+    requests: JobRequest[],
+    options: { idempotencyKey?: string } = {},
+  ): Promise<EnqueueResult[]> {
+    const queue = this.queue(queueName);
+    const name = queueName as QueueName;
+    const jobs: PreparedJob[] = [];
+    const issues: PayloadIssue[] = [];
+    requests.forEach((request, index) => {
+      const prepared = this.prepare(queue, name, request, `jobs.${index}.`, undefined);
+      if (prepared.ok) jobs.push(prepared.job);
+      else issues.push(...prepared.issues);
+    });
+    if (issues.length > 0) throw new PayloadValidationError(issues);
+    for (const [index, job] of jobs.entries()) {
+      if (Buffer.byteLength(JSON.stringify(job.data)) > this.maxJobBytes) {
+        throw new PayloadTooLargeError(this.maxJobBytes, index);
+      }
+      // Checked above; BullMQ's own check would abort the transaction half-built.
+      delete job.opts.sizeLimit;
+    }
+    const connection = this.options.connection;
+    const requestMarker = options.idempotencyKey
+      ? queue.toKey(`idem:bulk:${hashKey(options.idempotencyKey)}`)
+      : undefined;
+
+    return this.run(async () => {
+      if (requestMarker) {
+        const remembered = await connection.get(requestMarker);
+        if (remembered !== null) {
+          const ids = JSON.parse(remembered) as string[];
+          return ids.map((id, index) => ({
+            id,
+            queue: name,
+            name: jobs[index]?.name ?? '',
+            deduplicated: true,
+          }));
+        }
+      }
+      const markerKeys = jobs.flatMap((job) => (job.markerKey ? [job.markerKey] : []));
+      const remembered = markerKeys.length > 0 ? await connection.mget(...markerKeys) : [];
+      const rememberedByKey = new Map(markerKeys.map((key, index) => [key, remembered[index]]));
+      const toAdd = jobs.filter((job) => !job.markerKey || !rememberedByKey.get(job.markerKey));
+      const added = toAdd.length > 0 ? await queue.addBulk(toAdd) : [];
+      const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
+
+      const results = jobs.map((job): EnqueueResult => {
+        const known = job.markerKey ? rememberedByKey.get(job.markerKey) : undefined;
+        if (known) return { id: known, queue: name, name: job.name, deduplicated: true };
+        const id = addedIds.get(job) ?? '';
+        return {
+          id,
+          queue: name,
+          name: job.name,
+          deduplicated: job.opts.jobId !== undefined && id !== job.opts.jobId,
+        };
+      });
+      const markers = connection.pipeline();
+      for (const job of toAdd) {
+        if (job.markerKey)
+          markers.set(job.markerKey, addedIds.get(job) ?? '', 'PX', this.dedupeWindowMs, 'NX');
+      }
+      if (requestMarker) {
+        markers.set(
+          requestMarker,
+          JSON.stringify(results.map((r) => r.id)),
+          'PX',
+          this.dedupeWindowMs,
+          'NX',
+        );
+      }
+      if (markers.length > 0) await markers.exec();
+      return results;
+    });
+  }
+
+  /** Replays a dead letter onto its origin queue; returns the new job's id. */
+  async replayDeadLetter(queueName: string, id: string): Promise<string> {
+    const origin = this.queue(queueName);
+    return this.run(() => this.deadLetters(queueName).replay(id, origin));
+  }
+
+  /** Closes the queues (not the shared connection, which its creator closes). */
+  async close(): Promise<void> {
+    await Promise.all([
+      ...[...this.queues.values()].map((queue) => queue.close()),
+      ...[...this.deadLetterQueues.values()].map((queue) => queue.close()),
+    ]);
+  }
+
+  private prepare(
+    queue: Queue,
+    queueName: QueueName,
+    request: JobRequest,
+    issuePrefix: string,
+    idempotencyKey: string | undefined,
+  ): { ok: true; job: PreparedJob } | { ok: false; issues: PayloadIssue[] } {
+    const parsed = QUEUE_CATALOG[queueName].parseJob(request.name, request.data);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        issues: parsed.issues.map((issue) => ({ ...issue, path: `${issuePrefix}${issue.path}` })),
+      };
+    }
+    const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
+    if (request.options?.delay) opts.delay = request.options.delay;
+    if (request.options?.priority) opts.priority = request.options.priority;
+    const dedupeKey =
+      idempotencyKey !== undefined ? `idempotency:${idempotencyKey}` : parsed.dedupeKey;
+    if (dedupeKey === undefined)
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+    const hash = hashKey(dedupeKey);
+    // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
+    opts.jobId = `j-${randomUUID()}`;
+    opts.deduplication = { id: hash, ttl: this.dedupeWindowMs };
+    return {
+      ok: true,
+      job: { name: parsed.name, data: parsed.data, opts, markerKey: queue.toKey(`idem:${hash}`) },
+    };
+  }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    const status = this.options.connection.status;
+    if (status !== 'ready') throw new RedisUnavailableError(`not connected (connection ${status})`);
+    try {
+      return await withDeadline(operation(), this.timeoutMs);
+    } catch (error) {
+      if (error instanceof Error && /exceeds the limit/.test(error.message)) {
+        throw new PayloadTooLargeError(this.maxJobBytes);
+      }
+      throw toRedisFailure(error);
+    }
+  }
+}

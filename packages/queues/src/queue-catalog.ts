@@ -1,0 +1,111 @@
+import { BACKOFF_JITTER, KEEP_COMPLETED, KEEP_FAILED } from './job-policies.js';
+import { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
+import { ingestionPayloadSchema } from './schemas/ingestion-payload.js';
+import { slackEventCallbackSchema } from './schemas/slack-envelope.js';
+import { slackInteractionSchema } from './schemas/slack-interaction.js';
+import { slackSlashCommandSchema } from './schemas/slack-slash-command.js';
+
+/** Job names on `slack-events` that are not Events API event types. */
+export const SLACK_SLASH_COMMAND_JOB = 'slash_command';
+export const SLACK_INTERACTION_JOB = 'interaction';
+export const INGEST_JOB = 'ingest';
+
+const JOB_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+function parseSlackJob(name: string | undefined, data: unknown): ParsedJob {
+  if (name !== undefined && !JOB_NAME_PATTERN.test(name)) {
+    return {
+      ok: false,
+      issues: [{ path: 'name', message: 'must be 1-100 of A-Z a-z 0-9 _ . : -' }],
+    };
+  }
+  if (name === SLACK_SLASH_COMMAND_JOB || name === SLACK_INTERACTION_JOB) {
+    const schema =
+      name === SLACK_SLASH_COMMAND_JOB ? slackSlashCommandSchema : slackInteractionSchema;
+    const parsed = schema.safeParse(data);
+    return parsed.success
+      ? { ok: true, name, data: parsed.data }
+      : { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
+  }
+  const parsed = slackEventCallbackSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
+  const eventType = parsed.data.event.type;
+  if (name !== undefined && name !== eventType) {
+    return {
+      ok: false,
+      issues: [
+        { path: 'name', message: `must be the event type ${JSON.stringify(eventType)} or omitted` },
+      ],
+    };
+  }
+  return {
+    ok: true,
+    name: eventType,
+    data: parsed.data,
+    dedupeKey: `slack-event:${parsed.data.event_id}`,
+  };
+}
+
+function parseIngestJob(name: string | undefined, data: unknown): ParsedJob {
+  if (name !== undefined && name !== INGEST_JOB) {
+    return { ok: false, issues: [{ path: 'name', message: `must be "${INGEST_JOB}" or omitted` }] };
+  }
+  const parsed = ingestionPayloadSchema.safeParse(data);
+  return parsed.success
+    ? { ok: true, name: INGEST_JOB, data: parsed.data }
+    : { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
+}
+
+/** The queue catalog: the single source of truth for every queue Conveyor runs. */
+export const QUEUE_CATALOG = {
+  'slack-events': {
+    name: 'slack-events',
+    description: 'Slack Events API deliveries, slash commands and interactivity payloads',
+    jobs: {
+      '<event type>': {
+        description: 'An Events API event_callback envelope; the job name is event.type',
+        schema: slackEventCallbackSchema,
+      },
+      [SLACK_SLASH_COMMAND_JOB]: {
+        description: 'A slash command',
+        schema: slackSlashCommandSchema,
+      },
+      [SLACK_INTERACTION_JOB]: {
+        description: 'An interactivity payload',
+        schema: slackInteractionSchema,
+      },
+    },
+    defaultJobOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000, jitter: BACKOFF_JITTER },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    },
+    parseJob: parseSlackJob,
+  },
+  ingestion: {
+    name: 'ingestion',
+    description: 'Document ingestion: fetch or take text, chunk it, write the chunks',
+    jobs: { [INGEST_JOB]: { description: 'Ingest one document', schema: ingestionPayloadSchema } },
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000, jitter: BACKOFF_JITTER },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    },
+    parseJob: parseIngestJob,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export type QueueName = keyof typeof QUEUE_CATALOG;
+export const QUEUE_NAMES = Object.keys(QUEUE_CATALOG) as QueueName[];
+
+/** True when `name` is a catalog queue. */
+export function isQueueName(name: string): name is QueueName {
+  return Object.hasOwn(QUEUE_CATALOG, name);
+}
+
+/** The dead-letter queue of a catalog queue. */
+export function deadLetterQueueName(queue: QueueName): string {
+  return `${queue}-dead-letters`;
+}

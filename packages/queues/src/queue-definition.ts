@@ -1,0 +1,30 @@
+import type { DefaultJobOptions } from 'bullmq';
+import type { z } from 'zod';
+import type { PayloadIssue } from './errors/payload-validation-error.js';
+
+/** The outcome of matching a job request against its queue's schemas. */
+export type ParsedJob =
+  | { ok: true; name: string; data: unknown; dedupeKey?: string }
+  | { ok: false; issues: PayloadIssue[] };
+
+/** Everything Conveyor knows about one queue; the catalog holds one per queue. */
+export interface QueueDefinition {
+  /** Queue name as BullMQ and the HTTP API see it. */
+  name: string;
+  /** One line for the dashboard and `GET /v1/queues`. */
+  description: string;
+  /** Job names and what each carries, for docs and the OpenAPI document. */
+  jobs: Record<string, { description: string; schema: z.ZodType }>;
+  /** Attempts, backoff and retention applied to every job of the queue. */
+  defaultJobOptions: DefaultJobOptions;
+  /** Picks the job name (when omitted) and validates the data. */
+  parseJob(name: string | undefined, data: unknown): ParsedJob;
+}
+
+/** Converts zod issues to Conveyor's `{ path, message }` form under a base path. */
+export function toPayloadIssues(error: z.ZodError, basePath: string): PayloadIssue[] {
+  return error.issues.map((issue) => ({
+    path: [basePath, ...issue.path.map(String)].filter((part) => part !== '').join('.'),
+    message: issue.message,
+  }));
+}

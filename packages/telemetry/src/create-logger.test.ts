@@ -1,0 +1,45 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './create-logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).trim().split('\n'));
+      callback();
+    },
+  });
+  return { lines, destination };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the process name, level label and ISO time', () => {
+    const { lines, destination } = capture();
+    createLogger({ name: 'api', destination }).info({ queue: 'ingestion' }, 'job stored');
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record).toMatchObject({ name: 'api', level: 'info', msg: 'job stored', queue: 'ingestion' });
+    expect(record.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('redacts auth headers, Slack signatures and passwords wherever they are logged', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ name: 'api', destination });
+    logger.info({
+      req: {
+        headers: {
+          authorization: 'Bearer top-secret-token',
+          cookie: 'session=top-secret-cookie',
+          'x-slack-signature': 'v0=top-secret-signature',
+          'user-agent': 'curl',
+        },
+      },
+      config: { redis: { password: 'top-secret-redis' } },
+      password: 'top-secret-password',
+    });
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/top-secret/);
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('curl');
+  });
+});
