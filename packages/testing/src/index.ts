@@ -1,0 +1,37 @@
+import './provided-context.js';
+
+export { createTempDir, type TempDir } from './create-temp-dir.js';
+export {
+  defaultBinarySearchPath,
+  findRedisBinary,
+  type RedisBinaryName,
+} from './find-redis-binary.js';
+export { getFreePort } from './get-free-port.js';
+export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
+export { RedisNotInstalledError } from './redis-not-installed-error.js';
+export { RedisServer, type RedisServerOptions } from './redis-server.js';
+export { slackSamples } from './slack-samples.js';
+export {
+  type ChildHandle,
+  type ProcessExit,
+  type SpawnProcessOptions,
+  spawnProcess,
+} from './spawn-process.js';
+export {
+  CLUSTER_SLOTS,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './start-redis-cluster.js';
+export {
+  type RedisSentinelHandle,
+  type RedisSentinelOptions,
+  startRedisSentinel,
+} from './start-redis-sentinel.js';
+export { type WaitForOptions, waitFor } from './wait-for.js';
+export { type WaitForHttpOptions, waitForHttp } from './wait-for-http.js';
+export {
+  type RedisAddress,
+  type WithRedisClientOptions,
+  withRedisClient,
+} from './with-redis-client.js';
