@@ -1,0 +1,229 @@
+import { QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
+import { getFreePort, waitForHttp } from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFailedJob } from './support/add-failed-job.js';
+import type { FlakyWorker } from './support/start-flaky-worker.js';
+import {
+  startTestDashboard,
+  TEST_CREDENTIALS,
+  type TestDashboard,
+} from './support/start-test-dashboard.js';
+import { waitForJobState } from './support/wait-for-job-state.js';
+
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const AUTH = { authorization: basic(TEST_CREDENTIALS.username, TEST_CREDENTIALS.password) };
+
+interface BoardQueueJson {
+  name: string;
+  displayName?: string;
+  description?: string;
+  readOnlyMode: boolean;
+  allowRetries: boolean;
+}
+
+async function listQueues(dashboard: TestDashboard): Promise<BoardQueueJson[]> {
+  const response = await fetch(`${dashboard.boardUrl}api/queues`, { headers: AUTH });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { queues: BoardQueueJson[] }).queues;
+}
+
+describe('dashboard app', () => {
+  let dashboard: TestDashboard;
+  const workers: FlakyWorker[] = [];
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await dashboard?.close();
+  });
+
+  it('answers /healthz and /readyz without credentials', async () => {
+    const health = await fetch(`${dashboard.origin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    // Ready once the connection is up: a probe that polls sees it turn 200.
+    const ready = await waitForHttp(`${dashboard.origin}/readyz`, { status: 200 });
+    expect(await ready.json()).toMatchObject({ status: 'ready', problems: [] });
+  });
+
+  it('asks for credentials with a Basic challenge', async () => {
+    for (const path of ['', 'api/queues', 'queue/ingestion']) {
+      const response = await fetch(`${dashboard.boardUrl}${path}`);
+      expect(response.status, path).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
+    }
+  });
+
+  it('rejects a wrong password, a wrong user name and a malformed header', async () => {
+    for (const authorization of [
+      basic(TEST_CREDENTIALS.username, `${TEST_CREDENTIALS.password}x`),
+      basic('someone-else', TEST_CREDENTIALS.password),
+      basic(TEST_CREDENTIALS.username, ''),
+      `Bearer ${TEST_CREDENTIALS.password}`,
+      'Basic !!!',
+    ]) {
+      const response = await fetch(dashboard.boardUrl, { headers: { authorization } });
+      expect(response.status, authorization).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('serves Bull Board titled Conveyor with the right credentials, behind security headers', async () => {
+    const response = await fetch(dashboard.boardUrl, { headers: AUTH });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<title>Conveyor</title>');
+    expect(html).toContain('"boardTitle":"Conveyor"');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('lists every catalog queue and its dead-letter queue with their descriptions', async () => {
+    const queues = await listQueues(dashboard);
+    const expected = QUEUE_NAMES.flatMap((name) => [name, `${name}-dead-letters`]);
+    expect(queues.map((queue) => queue.name).sort()).toEqual([...expected].sort());
+    for (const name of QUEUE_NAMES) {
+      const queue = queues.find((entry) => entry.name === name);
+      expect(queue?.description).toBe(QUEUE_CATALOG[name].description);
+      const deadLetters = queues.find((entry) => entry.name === `${name}-dead-letters`);
+      expect(deadLetters?.displayName).toBe(`${name} · dead letters`);
+      expect(deadLetters?.description).toContain(`Dead letters of ${name}`);
+    }
+    for (const queue of queues) {
+      expect(queue).toMatchObject({ readOnlyMode: false, allowRetries: true });
+    }
+  });
+
+  it('retries a failed job through the Bull Board API, and the job completes', async () => {
+    const queue = dashboard.queue('ingestion');
+    const { jobId, worker } = await addFailedJob(queue, dashboard.redisConfig);
+    workers.push(worker);
+    const response = await fetch(`${dashboard.boardUrl}api/queues/ingestion/${jobId}/retry`, {
+      method: 'PUT',
+      headers: AUTH,
+    });
+    expect(response.status).toBe(204);
+    await waitForJobState(queue, jobId, 'completed');
+  });
+
+  it('logs operator actions with the user name but never the credentials', () => {
+    const logs = dashboard.logs();
+    expect(logs).toMatch(/"method":"PUT","url":"\/api\/queues\/ingestion\/[^/]+\/retry"/);
+    expect(logs).toContain(`"user":"${TEST_CREDENTIALS.username}"`);
+    expect(logs).toContain('dashboard login rejected');
+    expect(logs).not.toContain(TEST_CREDENTIALS.password);
+    expect(logs).not.toContain(AUTH.authorization.slice('Basic '.length));
+  });
+});
+
+describe('dashboard app in read-only mode', () => {
+  let dashboard: TestDashboard;
+  let worker: FlakyWorker | undefined;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard({ DASHBOARD_READ_ONLY: 'true' });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await dashboard?.close();
+  });
+
+  it('reports every queue read-only, which hides the mutating actions in the UI', async () => {
+    const queues = await listQueues(dashboard);
+    expect(queues).toHaveLength(QUEUE_NAMES.length * 2);
+    for (const queue of queues) {
+      expect(queue).toMatchObject({ readOnlyMode: true, allowRetries: false });
+    }
+  });
+
+  it('refuses a retry sent to the API directly', async () => {
+    const queue = dashboard.queue('ingestion');
+    const failed = await addFailedJob(queue, dashboard.redisConfig);
+    worker = failed.worker;
+    const response = await fetch(
+      `${dashboard.boardUrl}api/queues/ingestion/${failed.jobId}/retry`,
+      { method: 'PUT', headers: AUTH },
+    );
+    expect(response.status).toBe(405);
+    expect(await queue.getJobState(failed.jobId)).toBe('failed');
+  });
+});
+
+describe('dashboard app under a base path', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard({ DASHBOARD_BASE_PATH: '/ops/queues/' });
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it('serves the UI and its API under the base path and redirects the root there', async () => {
+    expect(dashboard.boardUrl).toBe(`${dashboard.origin}/ops/queues/`);
+    const page = await fetch(dashboard.boardUrl, { headers: AUTH });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<base href="/ops/queues/" />');
+    expect(await listQueues(dashboard)).toHaveLength(QUEUE_NAMES.length * 2);
+    const root = await fetch(`${dashboard.origin}/`, { headers: AUTH, redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ops/queues/');
+    expect((await fetch(`${dashboard.origin}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('dashboard app with DASHBOARD_AUTH=off', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard({
+      DASHBOARD_AUTH: 'off',
+      DASHBOARD_USERNAME: '',
+      DASHBOARD_PASSWORD: '',
+    });
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it('serves Bull Board without asking for credentials', async () => {
+    const response = await fetch(dashboard.boardUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('www-authenticate')).toBeNull();
+  });
+});
+
+describe('dashboard app while Redis is unreachable', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    const closedPort = await getFreePort();
+    dashboard = await startTestDashboard(
+      { REDIS_URL: `redis://127.0.0.1:${closedPort}`, REDIS_CONNECT_TIMEOUT_MS: '200' },
+      { responseTimeoutMs: 500 },
+    );
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it('stays alive, reports not ready, and answers board calls 503 instead of hanging', async () => {
+    expect((await fetch(`${dashboard.origin}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${dashboard.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'not-ready',
+      problems: [expect.stringContaining('unreachable')],
+    });
+    const started = Date.now();
+    const queues = await fetch(`${dashboard.boardUrl}api/queues`, { headers: AUTH });
+    expect(queues.status).toBe(503);
+    expect(queues.headers.get('retry-after')).toBe('5');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deadLetterQueueName, QUEUE_NAMES } from '@conveyor/queues';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFailedJob } from './support/add-failed-job.js';
+import { FIRST_ATTEMPT_ERROR, type FlakyWorker } from './support/start-flaky-worker.js';
+import {
+  startTestDashboard,
+  TEST_CREDENTIALS,
+  type TestDashboard,
+} from './support/start-test-dashboard.js';
+import { waitForJobState } from './support/wait-for-job-state.js';
+
+/** Debian's Chromium; playwright-core never downloads a browser of its own here. */
+const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Without the background-networking flags Chromium dials Google services at start, and this
+ * machine's closed network refuses its connections.
+ */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+
+describe('dashboard in headless Chromium', () => {
+  let dashboard: TestDashboard;
+  let context: BrowserContext;
+  let userDataDir: string;
+  let worker: FlakyWorker | undefined;
+  /** Uncaught page errors and Content Security Policy violations: the page must have none. */
+  const pageProblems: string[] = [];
+
+  async function openPage(): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageProblems.push(message.text());
+    });
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}; the dashboard's browser test needs it. Install it with \`apt-get install chromium\` (.ci/run does this on CI).`,
+      );
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    dashboard = await startTestDashboard();
+    userDataDir = await mkdtemp(join(tmpdir(), 'conveyor-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      // Answered to the server's 401 challenge, as a person typing into the login prompt would.
+      httpCredentials: { ...TEST_CREDENTIALS, origin: dashboard.origin },
+      viewport: { width: 1400, height: 900 },
+      timeout: 20_000,
+    });
+    context.setDefaultTimeout(10_000);
+    context.setDefaultNavigationTimeout(15_000);
+    // Only the dashboard is reachable; anything else (Bull Board's web font) fails at once
+    // instead of waiting on the closed network.
+    await context.route('**/*', (route) =>
+      new URL(route.request().url()).origin === dashboard.origin ? route.continue() : route.abort(),
+    );
+  }, 45_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await worker?.close();
+    await dashboard?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  });
+
+  it('logs in and lists both catalog queues and their dead letters', async () => {
+    const page = await openPage();
+    const response = await page.goto(dashboard.boardUrl);
+    expect(response?.status()).toBe(200);
+    expect(await page.title()).toBe('Conveyor');
+    const sidebar = page.locator('aside');
+    for (const name of QUEUE_NAMES.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
+      await sidebar.getByRole('link', { name, exact: true }).waitFor({ state: 'visible' });
+    }
+    await page.close();
+  });
+
+  it('opens a failed job, retries it from the UI, and the job then completes', async () => {
+    const queue = dashboard.queue('ingestion');
+    const failed = await addFailedJob(queue, dashboard.redisConfig);
+    worker = failed.worker;
+
+    const page = await openPage();
+    await page.goto(dashboard.boardUrl);
+    await page.locator('aside').getByRole('link', { name: 'ingestion', exact: true }).click();
+    await page.getByRole('link', { name: /^failed/i }).click();
+    await page.locator(`a[href*="queue/ingestion/${failed.jobId}"]`).click();
+    await page.getByText(FIRST_ATTEMPT_ERROR).first().waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(ARTIFACTS, 'failed-job.png') });
+
+    await clickButtonWithTooltip(page, 'Retry');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
+
+    await waitForJobState(queue, failed.jobId, 'completed', 15_000);
+    expect((await queue.getJob(failed.jobId))?.returnvalue).toEqual({ attempt: 2 });
+
+    await page.goto(dashboard.boardUrl);
+    // The overview has rendered its queue cards and counts the job as completed.
+    const overview = page.locator('main');
+    await overview.getByRole('link', { name: 'ingestion', exact: true }).waitFor();
+    await overview.getByRole('link', { name: /^completed\s*1$/i }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
+    await page.close();
+    expect(pageProblems).toEqual([]);
+  }, 45_000);
+});
+
+/**
+ * Bull Board's job actions are icon buttons whose only label is a tooltip shown on hover; hover
+ * each tooltip trigger until the wanted label shows, then click that button.
+ */
+async function clickButtonWithTooltip(page: Page, label: string): Promise<void> {
+  const buttons = page.locator('[data-base-ui-tooltip-trigger] button');
+  const tooltip = page.getByText(label, { exact: true });
+  const count = await buttons.count();
+  for (let index = 0; index < count; index++) {
+    const button = buttons.nth(index);
+    if (!(await button.isVisible())) continue;
+    await button.hover();
+    const shown = await tooltip.waitFor({ state: 'visible', timeout: 1500 }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) {
+      await button.click();
+      return;
+    }
+  }
+  throw new Error(`no button with the tooltip "${label}" among ${count} tooltip triggers`);
+}
