@@ -1,0 +1,185 @@
+import { hostname } from 'node:os';
+import { checkRedis, isVersionAtLeast, MIN_REDIS_VERSION } from '@conveyor/redis';
+import {
+  createJobMetrics,
+  createMetricsRegistry,
+  type Logger,
+  type Registry,
+} from '@conveyor/telemetry';
+import type { Worker } from 'bullmq';
+import { RedisTooOldError } from './errors/redis-too-old-error.js';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import type { Readiness } from './http/health-server.js';
+import type { ChunkSink } from './ingestion/chunk-sink.js';
+import { DocumentFetcher } from './ingestion/document-fetcher.js';
+import { DocumentLocks } from './ingestion/document-lock.js';
+import { ingestHandler } from './ingestion/ingest-handler.js';
+import { IngestStateStore } from './ingestion/ingest-state-store.js';
+import { JsonlFileSink } from './ingestion/jsonl-file-sink.js';
+import { Launcher, type StopResult } from './launcher.js';
+import {
+  registerSlackHandlers,
+  type SlackHandlerServices,
+} from './slack/register-slack-handlers.js';
+import { ReplyLedger } from './slack/reply-ledger.js';
+import { ResponseUrlClient } from './slack/response-url-client.js';
+import { createSlackWebClient } from './slack/slack-web-client.js';
+import { ThreadReplier } from './slack/thread-replier.js';
+import { waitForConnection } from './wait-for-connection.js';
+import type { WorkerConfig } from './worker-config.js';
+import type { WorkerConnections } from './worker-connections.js';
+
+/** What {@link createWorkerApp} is built from. */
+export interface WorkerAppDependencies {
+  /** The parsed worker settings (`loadEnvironment(...).worker`). */
+  config: WorkerConfig;
+  /** BullMQ key prefix (`loadEnvironment(...).redis.prefix`). */
+  prefix: string;
+  /** The process's connections; the app never closes them, their creator does. */
+  connections: WorkerConnections;
+  logger: Logger;
+  /**
+   * Adds or replaces handlers after the built-in ones are registered: how a team adds a Slack
+   * event type or a whole catalog queue.
+   * @defaultValue no change
+   */
+  configureHandlers?: (registry: HandlerRegistry) => void;
+  /**
+   * Where ingested chunks go.
+   * @defaultValue JSON Lines files under `config.ingest.outputDir`
+   */
+  sink?: ChunkSink;
+  /** Texts of the built-in Slack handlers. @defaultValue built-in acknowledgements */
+  slack?: Pick<SlackHandlerServices, 'composeMentionReply' | 'slashCommands'>;
+  /** Metrics registry. @defaultValue a new one with Node process metrics, `app="worker"` */
+  metricsRegistry?: Registry;
+}
+
+/** A worker process's runtime, built but not started. */
+export interface WorkerApp {
+  readonly registry: HandlerRegistry;
+  readonly metricsRegistry: Registry;
+  /** Checks Redis, prepares the sink, starts the workers and the HTTP server. */
+  start(): Promise<void>;
+  /** Graceful stop; see {@link Launcher.stop}. @defaultValue config.shutdownTimeoutMs */
+  stop(timeoutMs?: number): Promise<StopResult>;
+  readiness(): Promise<Readiness>;
+  /** The health server's port while it listens. */
+  readonly httpPort: number | undefined;
+  /** The BullMQ Worker of a consumed queue. */
+  worker(queue: WorkerConfig['queues'][number]): Worker | undefined;
+}
+
+/** Builds the handler registry with the built-in Slack and ingestion handlers. */
+function buildRegistry(deps: WorkerAppDependencies, sink: ChunkSink): HandlerRegistry {
+  const { config, prefix, connections, logger } = deps;
+  const ledger = new ReplyLedger({ connection: connections.admin, prefix });
+  const replier = config.slack.botToken
+    ? new ThreadReplier({
+        client: createSlackWebClient({
+          token: config.slack.botToken,
+          apiUrl: config.slack.apiUrl,
+          timeoutMs: config.slack.timeoutMs,
+          logger,
+        }),
+        ledger,
+      })
+    : undefined;
+  const registry = new HandlerRegistry();
+  registerSlackHandlers(registry, {
+    replier,
+    ledger,
+    responseClient: new ResponseUrlClient({
+      apiUrl: config.slack.apiUrl,
+      timeoutMs: config.slack.timeoutMs,
+    }),
+    ...deps.slack,
+  });
+  registry.register(
+    'ingestion',
+    'ingest',
+    ingestHandler({
+      locks: new DocumentLocks({
+        connection: connections.admin,
+        prefix,
+        ttlMs: config.ingest.lockTtlMs,
+        logger,
+      }),
+      state: new IngestStateStore({ connection: connections.admin, prefix }),
+      sink,
+      fetcher: new DocumentFetcher({
+        timeoutMs: config.ingest.fetchTimeoutMs,
+        maxBytes: config.ingest.maxBytes,
+        allowPrivateUrls: config.ingest.allowPrivateUrls,
+      }),
+    }),
+  );
+  deps.configureHandlers?.(registry);
+  return registry;
+}
+
+/**
+ * Builds a worker process's runtime from its configuration and connections: the handler
+ * registry (built-ins plus the team's), metrics, and the launcher. Used by `main.ts` and, in
+ * process, by tests.
+ */
+export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
+  const { config, logger } = deps;
+  const sink = deps.sink ?? new JsonlFileSink(config.ingest.outputDir);
+  const registry = buildRegistry(deps, sink);
+  const missing = config.queues.filter((queue) => !registry.serves(queue));
+  if (missing.length > 0) {
+    throw new Error(`No handlers are registered for queue(s) ${missing.join(', ')}`);
+  }
+  const metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('worker');
+  const launcher = new Launcher({
+    config,
+    prefix: deps.prefix,
+    connections: deps.connections,
+    registry,
+    logger,
+    metrics: createJobMetrics(metricsRegistry),
+    metricsRegistry,
+    name: `${hostname()}:${process.pid}`,
+  });
+
+  return {
+    registry,
+    metricsRegistry,
+    async start() {
+      await waitForConnection(deps.connections.admin, 3000);
+      const health = await checkRedis(deps.connections.admin, { timeoutMs: 3000 });
+      const tooOld = health.nodes.filter(
+        (node) => !isVersionAtLeast(node.version, MIN_REDIS_VERSION),
+      );
+      if (tooOld.length > 0) {
+        throw new RedisTooOldError(
+          tooOld.map(
+            (node) =>
+              `Redis ${node.version} at ${node.address} is too old: Conveyor (BullMQ) needs ${MIN_REDIS_VERSION} or newer`,
+          ),
+        );
+      }
+      if (!health.reachable) {
+        logger.warn(
+          { problems: health.problems },
+          'Redis is not reachable yet; workers will wait for it',
+        );
+      } else if (!health.ready) {
+        logger.error(
+          { problems: health.problems },
+          'Redis is not safe for jobs; /readyz reports not ready',
+        );
+      }
+      for (const warning of health.warnings) logger.warn({ warning }, 'Redis configuration');
+      await sink.prepare();
+      await launcher.start();
+    },
+    stop: (timeoutMs = config.shutdownTimeoutMs) => launcher.stop(timeoutMs),
+    readiness: () => launcher.readiness(),
+    get httpPort() {
+      return launcher.httpPort;
+    },
+    worker: (queue) => launcher.worker(queue),
+  };
+}

@@ -1,0 +1,70 @@
+import { ConfigError } from '@conveyor/redis';
+import { describe, expect, it } from 'vitest';
+import { loadEnvironment } from './env.js';
+
+const base = { REDIS_URL: 'redis://127.0.0.1:6390' };
+
+describe('loadEnvironment', () => {
+  it('has documented defaults', () => {
+    const { worker } = loadEnvironment(base);
+    expect(worker.queues).toEqual(['slack-events', 'ingestion']);
+    expect(worker.concurrency).toEqual({ 'slack-events': 10, ingestion: 10 });
+    expect(worker.limiters).toEqual({});
+    expect(worker.http).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(worker.shutdownTimeoutMs).toBe(25_000);
+    expect(worker.lockDurationMs).toBe(30_000);
+    expect(worker.stalledIntervalMs).toBe(15_000);
+    expect(worker.maxStalledCount).toBe(2);
+    expect(worker.logLevel).toBe('info');
+    expect(worker.slack).toEqual({ apiUrl: 'https://slack.com/api/', timeoutMs: 10_000 });
+    expect(worker.ingest).toMatchObject({
+      outputDir: `${process.cwd()}/data/ingest`,
+      allowPrivateUrls: false,
+      fetchTimeoutMs: 15_000,
+      maxBytes: 10 * 1024 * 1024,
+    });
+  });
+
+  it('reads queues, per-queue concurrency and limiters', () => {
+    const { worker } = loadEnvironment({
+      ...base,
+      WORKER_QUEUES: ' ingestion , ingestion',
+      WORKER_CONCURRENCY: '4',
+      WORKER_CONCURRENCY_INGESTION: '2',
+      WORKER_LIMITER_SLACK_EVENTS: '50/1000',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      INGEST_ALLOW_PRIVATE_URLS: 'true',
+    });
+    expect(worker.queues).toEqual(['ingestion']);
+    expect(worker.concurrency).toEqual({ 'slack-events': 4, ingestion: 2 });
+    expect(worker.limiters).toEqual({ 'slack-events': { max: 50, duration: 1000 } });
+    expect(worker.slack.botToken).toBe('xoxb-1');
+    expect(worker.ingest.allowPrivateUrls).toBe(true);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadEnvironment({
+        ...base,
+        WORKER_QUEUES: 'ingestion,emails',
+        WORKER_CONCURRENCY_INGESTON: '2',
+        WORKER_LIMITER_INGESTION: 'fast',
+        WORKER_HTTP_PORT: 'x',
+        SLACK_API_URL: 'ftp://slack',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = (error as ConfigError).issues.map((issue) => issue.variable).sort();
+    expect(variables).toEqual([
+      'SLACK_API_URL',
+      'WORKER_CONCURRENCY_INGESTON',
+      'WORKER_HTTP_PORT',
+      'WORKER_LIMITER_INGESTION',
+      'WORKER_QUEUES',
+    ]);
+    expect((error as ConfigError).message).toContain('unknown queue "emails"');
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * Slack answered 429. Not a failure of the job: the handler turns it into a pause of the whole
+ * queue for `retryAfterMs`, and the job is tried again without spending an attempt.
+ */
+export class SlackRateLimitedError extends Error {
+  readonly code = 'SLACK_RATE_LIMITED';
+
+  constructor(
+    readonly method: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`Slack ${method} is rate limited for ${retryAfterMs} ms`);
+    this.name = 'SlackRateLimitedError';
+  }
+}

@@ -1,0 +1,13 @@
+/** Slack could not be reached or failed on its side (5xx, network, timeout): retry with backoff. */
+export class SlackTransientError extends Error {
+  readonly code = 'SLACK_TRANSIENT';
+
+  constructor(
+    readonly method: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Slack ${method} failed, will retry: ${reason}`, options);
+    this.name = 'SlackTransientError';
+  }
+}

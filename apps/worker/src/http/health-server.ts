@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@conveyor/telemetry';
+
+/** What `/readyz` reports. */
+export interface Readiness {
+  ready: boolean;
+  [detail: string]: unknown;
+}
+
+/** Options for {@link HealthServer}. */
+export interface HealthServerOptions {
+  host: string;
+  /** 0 picks a free port (tests); turning the server off is the caller's choice. */
+  port: number;
+  /** Computes `/readyz`; must not throw and must answer promptly. */
+  readiness: () => Promise<Readiness>;
+  /** Prometheus text for `/metrics`. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  logger: Logger;
+}
+
+/**
+ * The worker's small HTTP server: `/healthz` (the process runs), `/readyz` (Redis answers and
+ * is safe, every worker runs, not shutting down) and `/metrics` (Prometheus). Plain node:http:
+ * three read-only routes need no framework.
+ */
+export class HealthServer {
+  readonly #options: HealthServerOptions;
+  readonly #server: Server;
+
+  constructor(options: HealthServerOptions) {
+    this.#options = options;
+    this.#server = createServer((request, response) => {
+      this.#handle(request, response).catch((error) => {
+        options.logger.error({ err: error }, 'health server request failed');
+        if (!response.headersSent) send(response, 500, { error: 'internal error' });
+        else response.destroy();
+      });
+    });
+  }
+
+  async listen(): Promise<AddressInfo> {
+    const { host, port } = this.#options;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** The bound address while listening. */
+  address(): AddressInfo | undefined {
+    const address = this.#server.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      send(response, 405, { error: 'method not allowed' });
+      return;
+    }
+    switch (path) {
+      case '/healthz':
+        send(response, 200, { status: 'ok' });
+        return;
+      case '/readyz': {
+        const readiness = await this.#options.readiness();
+        send(response, readiness.ready ? 200 : 503, readiness);
+        return;
+      }
+      case '/metrics': {
+        const { contentType, body } = await this.#options.metrics();
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(body);
+        return;
+      }
+      default:
+        send(response, 404, { error: 'not found' });
+    }
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,237 @@
+import { DeadLetterQueue, deadLetterQueueName, type QueueName } from '@conveyor/queues';
+import { checkRedis } from '@conveyor/redis';
+import { createQueueJobsGauge, type Logger, type Registry } from '@conveyor/telemetry';
+import { Queue, Worker } from 'bullmq';
+import type { HandlerRegistry } from './handlers/handler-registry.js';
+import { HealthServer, type Readiness } from './http/health-server.js';
+import { type JobMetrics, JobProcessor } from './processor.js';
+import type { WorkerConfig } from './worker-config.js';
+import type { WorkerConnections } from './worker-connections.js';
+
+/** Options for {@link Launcher}. */
+export interface LauncherOptions {
+  config: WorkerConfig;
+  /** BullMQ key prefix. */
+  prefix: string;
+  connections: WorkerConnections;
+  registry: HandlerRegistry;
+  logger: Logger;
+  metrics: JobMetrics;
+  metricsRegistry: Registry;
+  /** Stored on each job as `processedBy`, e.g. `host:pid`. */
+  name: string;
+}
+
+/** The result of {@link Launcher.stop}. */
+export interface StopResult {
+  /** True when every running job finished within the timeout. */
+  drained: boolean;
+  /** Jobs still running when the timeout passed, as `queue/id`; they will be taken over. */
+  abandoned: string[];
+}
+
+/** One consumed queue and what serves it. */
+interface QueueRunner {
+  queue: QueueName;
+  worker: Worker;
+  processor: JobProcessor;
+  deadLetters: DeadLetterQueue;
+  /** For the queue-wide rate limit, on the worker connection. */
+  control: Queue;
+}
+
+/**
+ * BullMQ enforces a queue-wide manual rate limit (`queue.rateLimit`) only in workers that have
+ * a limiter. A queue without a configured limiter gets this one, which no real load reaches, so
+ * that a Slack 429 pauses the queue in every worker process, not only in the one that hit it.
+ */
+const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
+
+/**
+ * Starts and stops everything that runs in a worker process (Sidekiq's launcher).
+ *
+ * Responsibilities:
+ * - one BullMQ Worker per configured queue, with its concurrency, limiter, lock and stall
+ *   settings, all sharing the process's connections;
+ * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off);
+ * - readiness: Redis reachable and safe, every worker running, not shutting down;
+ * - graceful stop: take no new jobs, let running ones finish up to a timeout, close.
+ */
+export class Launcher {
+  readonly #options: LauncherOptions;
+  readonly #runners: QueueRunner[] = [];
+  readonly #gaugeQueues: Queue[] = [];
+  #server: HealthServer | undefined;
+  #stopping: Promise<StopResult> | undefined;
+
+  constructor(options: LauncherOptions) {
+    this.#options = options;
+  }
+
+  /** The health server's port while it listens. */
+  get httpPort(): number | undefined {
+    return this.#server?.address()?.port;
+  }
+
+  /** The BullMQ Worker of a consumed queue (tests and diagnostics). */
+  worker(queue: QueueName): Worker | undefined {
+    return this.#runners.find((runner) => runner.queue === queue)?.worker;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.#options;
+    for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
+    this.#createGauge();
+    if (config.http.port > 0) {
+      this.#server = new HealthServer({
+        host: config.http.host,
+        port: config.http.port,
+        readiness: () => this.readiness(),
+        metrics: async () => ({
+          contentType: this.#options.metricsRegistry.contentType,
+          body: await this.#options.metricsRegistry.metrics(),
+        }),
+        logger,
+      });
+      const address = await this.#server.listen();
+      logger.info({ host: address.address, port: address.port }, 'health server listening');
+    }
+    for (const runner of this.#runners) {
+      runner.worker.run().catch((error: unknown) => {
+        logger.error({ err: error, queue: runner.queue }, 'worker stopped with an error');
+      });
+    }
+    logger.info(
+      {
+        queues: Object.fromEntries(
+          this.#runners.map((runner) => [
+            runner.queue,
+            {
+              concurrency: runner.worker.concurrency,
+              jobs: this.#options.registry.jobNames(runner.queue),
+            },
+          ]),
+        ),
+        lockDurationMs: config.lockDurationMs,
+        stalledIntervalMs: config.stalledIntervalMs,
+      },
+      'workers running',
+    );
+  }
+
+  /** `/readyz`: never throws, bounded by the Redis check's own timeout. */
+  async readiness(): Promise<Readiness> {
+    const workers = Object.fromEntries(
+      this.#runners.map((runner) => [runner.queue, runner.worker.isRunning()]),
+    );
+    if (this.#stopping) return { ready: false, reason: 'shutting down', workers };
+    const redis = await checkRedis(this.#options.connections.admin);
+    const allRunning = Object.values(workers).every(Boolean);
+    const problems = [...redis.problems];
+    if (!allRunning) problems.push('a worker is not running');
+    return { ready: redis.ready && allRunning, problems, workers, redis };
+  }
+
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` for running ones. Jobs still running after
+   * that keep their Redis lock until it expires, then another worker takes them over: cut short
+   * and run again rather than lost. Idempotent.
+   */
+  stop(timeoutMs: number): Promise<StopResult> {
+    this.#stopping ??= this.#stop(timeoutMs);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<StopResult> {
+    const { logger } = this.#options;
+    const running = this.#runners.flatMap((runner) =>
+      runner.processor.inFlight().map((id) => `${runner.queue}/${id}`),
+    );
+    logger.info({ running, timeoutMs }, 'stopping: no new jobs; waiting for running ones');
+    const closing = Promise.all(this.#runners.map((runner) => runner.worker.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      closing.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const abandoned = drained
+      ? []
+      : this.#runners.flatMap((runner) =>
+          runner.processor.inFlight().map((id) => `${runner.queue}/${id}`),
+        );
+    if (!drained) {
+      logger.warn(
+        { abandoned, timeoutMs },
+        'shutdown timeout: jobs still running are left to be taken over after their lock expires',
+      );
+    }
+    // Queues on shared connections close without waiting on Redis; bounded anyway.
+    await Promise.race([
+      Promise.allSettled([
+        ...this.#runners.flatMap((runner) => [runner.deadLetters.close(), runner.control.close()]),
+        ...this.#gaugeQueues.map((queue) => queue.close()),
+      ]),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    await this.#server?.close();
+    return { drained, abandoned };
+  }
+
+  #createRunner(queue: QueueName): QueueRunner {
+    const { config, prefix, connections, registry, logger, metrics } = this.#options;
+    const deadLetters = new DeadLetterQueue(queue, { connection: connections.worker, prefix });
+    const control = new Queue(queue, { connection: connections.worker, prefix });
+    const processor = new JobProcessor({
+      queue,
+      registry,
+      logger,
+      metrics,
+      deadLetters,
+      rateLimit: (ms) => control.rateLimit(ms),
+    });
+    const worker = new Worker(queue, processor.process, {
+      connection: connections.worker,
+      prefix,
+      name: this.#options.name,
+      autorun: false,
+      concurrency: config.concurrency[queue],
+      limiter: config.limiters[queue] ?? UNREACHABLE_LIMITER,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    // Without listeners an 'error' event would throw and end the process.
+    const onError = (error: Error) => logger.error({ err: error, queue }, 'queue error');
+    worker.on('error', onError);
+    deadLetters.queue.on('error', onError);
+    control.on('error', onError);
+    worker.on('stalled', (jobId) => {
+      logger.warn({ queue, jobId }, 'job stalled (its worker died or froze); back in the queue');
+    });
+    worker.on('failed', (job, error) => {
+      processor.onFailed(job, error).catch((failure: unknown) => {
+        logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
+      });
+    });
+    return { queue, worker, processor, deadLetters, control };
+  }
+
+  #createGauge(): void {
+    const { config, prefix, connections, metricsRegistry } = this.#options;
+    for (const name of config.queues.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
+      const queue = new Queue(name, { connection: connections.admin, prefix });
+      // Failed reads leave the gauge empty for that scrape; nothing else to do with the error.
+      queue.on('error', () => {});
+      this.#gaugeQueues.push(queue);
+    }
+    createQueueJobsGauge(metricsRegistry, async () => {
+      const counts = await Promise.all(this.#gaugeQueues.map((queue) => queue.getJobCounts()));
+      return Object.fromEntries(
+        this.#gaugeQueues.map((queue, index) => [queue.name, counts[index] ?? {}]),
+      );
+    });
+  }
+}

@@ -1,0 +1,183 @@
+import { type DeadLetterQueue, isFinalFailure, type QueueName } from '@conveyor/queues';
+import type { createJobMetrics, Logger } from '@conveyor/telemetry';
+import {
+  DelayedError,
+  type Job,
+  RATE_LIMIT_ERROR,
+  RateLimitError,
+  UnrecoverableError,
+  WaitingChildrenError,
+  WaitingError,
+} from 'bullmq';
+import { UnknownJobError } from './errors/unknown-job-error.js';
+import type { HandlerContext } from './handlers/handler-context.js';
+import type { HandlerRegistry } from './handlers/handler-registry.js';
+
+/** The job metrics of `@conveyor/telemetry`. */
+export type JobMetrics = ReturnType<typeof createJobMetrics>;
+
+/** Options for {@link JobProcessor}. */
+export interface JobProcessorOptions {
+  /** The queue this processor serves. */
+  queue: QueueName;
+  /** Where handlers are looked up, by job name. */
+  registry: HandlerRegistry;
+  /** Parent of each job's child logger. */
+  logger: Logger;
+  /** Outcome counters and the duration histogram. */
+  metrics: JobMetrics;
+  /** The queue's dead-letter queue; finally-failed jobs are recorded here. */
+  deadLetters: DeadLetterQueue;
+  /** Sets the queue-wide rate limit for `ms` (BullMQ's `queue.rateLimit`). */
+  rateLimit: (ms: number) => Promise<void>;
+}
+
+/** What a job's child logger carries. */
+function jobBindings(queue: QueueName, job: Job) {
+  return { queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1 };
+}
+
+/** BullMQ's "move this job elsewhere" signals: not failures, and never counted as such. */
+function isControlFlow(error: unknown): boolean {
+  return (
+    error instanceof DelayedError ||
+    error instanceof RateLimitError ||
+    error instanceof WaitingError ||
+    error instanceof WaitingChildrenError ||
+    (error instanceof Error && error.message === RATE_LIMIT_ERROR)
+  );
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Runs one attempt of a job around its handler: the part of the runtime every handler shares.
+ *
+ * Responsibilities:
+ * - resolve the handler from the registry (an unknown job name fails unrecoverably);
+ * - give the handler a child logger (queue, job id, attempt) and the means to rate-limit the
+ *   queue or postpone the job without spending an attempt;
+ * - count completions, failures (final or not) and durations;
+ * - on a final failure (unrecoverable, or the last attempt), record the dead letter before
+ *   rethrowing, so a crash between the two can never lose it: a recorded dead letter of a job
+ *   that then runs again is deduplicated by its id, a lost one is gone for good;
+ * - let BullMQ's control-flow errors (delayed, rate limited) through untouched.
+ */
+export class JobProcessor {
+  readonly #options: JobProcessorOptions;
+  /** Jobs this processor ran; others that fail were failed by BullMQ itself (stall limit). */
+  readonly #ran = new WeakSet<Job>();
+  /** Ids of the jobs running now. */
+  readonly #running = new Set<string>();
+
+  constructor(options: JobProcessorOptions) {
+    this.#options = options;
+  }
+
+  /** Ids of the jobs this processor is running now. */
+  inFlight(): string[] {
+    return [...this.#running];
+  }
+
+  /** The BullMQ processor function. */
+  readonly process = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const id = String(job.id);
+    this.#running.add(id);
+    try {
+      return await this.#process(job, token, signal);
+    } finally {
+      this.#running.delete(id);
+    }
+  };
+
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined) {
+    const { queue, registry, metrics } = this.#options;
+    this.#ran.add(job);
+    const logger = this.#options.logger.child(jobBindings(queue, job));
+    const started = performance.now();
+    const context: HandlerContext = {
+      queue,
+      logger,
+      token: token ?? '',
+      signal,
+      rateLimitQueue: async (ms) => {
+        await this.#options.rateLimit(ms);
+        logger.warn(
+          { pauseMs: ms },
+          'queue rate limited; job put back without spending an attempt',
+        );
+        throw new RateLimitError();
+      },
+      postpone: async (ms) => {
+        await job.moveToDelayed(Date.now() + ms, token);
+        logger.debug({ delayMs: ms }, 'job postponed without spending an attempt');
+        throw new DelayedError();
+      },
+    };
+
+    try {
+      const handler = registry.resolve(queue, job.name);
+      if (!handler) throw new UnknownJobError(queue, job.name);
+      const result = await handler.handle(job, context);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.completed.inc({ queue });
+      metrics.duration.observe({ queue }, seconds);
+      logger.info({ durationMs: Math.round(seconds * 1000) }, 'job completed');
+      return result;
+    } catch (caught) {
+      if (isControlFlow(caught)) throw caught;
+      const error = toError(caught);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.duration.observe({ queue }, seconds);
+      const final = isFinalFailure(job, error);
+      metrics.failed.inc({ queue, final: String(final) });
+      const details = {
+        err: error,
+        code: (error as { code?: unknown }).code,
+        durationMs: Math.round(seconds * 1000),
+      };
+      if (!final) {
+        logger.warn(details, 'job attempt failed; will retry');
+        throw error;
+      }
+      const unrecoverable = error instanceof UnrecoverableError;
+      await this.#recordDeadLetter(job, error, unrecoverable, logger);
+      logger.error({ ...details, unrecoverable }, 'job failed for good');
+      throw error;
+    }
+  }
+
+  /**
+   * Handles a `failed` event: a job BullMQ failed without running the processor (it stalled
+   * more than `maxStalledCount` times) still goes to dead letters. Jobs the processor ran were
+   * recorded there already.
+   */
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
+    if (!job || this.#ran.has(job)) return;
+    const { queue, metrics } = this.#options;
+    const logger = this.#options.logger.child(jobBindings(queue, job));
+    metrics.failed.inc({ queue, final: 'true' });
+    // BullMQ has already counted this failure in attemptsMade; the dead letter adds it again.
+    const view = Object.create(job, { attemptsMade: { value: Math.max(job.attemptsMade - 1, 0) } });
+    await this.#recordDeadLetter(view as Job, error, true, logger);
+    logger.error({ err: error }, 'job failed by the stalled-job check; moved to dead letters');
+  }
+
+  async #recordDeadLetter(
+    job: Job,
+    error: Error,
+    unrecoverable: boolean,
+    logger: Logger,
+  ): Promise<void> {
+    const { queue, metrics, deadLetters } = this.#options;
+    try {
+      const id = await deadLetters.record(job, error, { unrecoverable });
+      metrics.deadLetters.inc({ queue });
+      logger.info({ deadLetterId: id }, 'dead letter recorded');
+    } catch (recordError) {
+      logger.error({ err: recordError }, 'could not record the dead letter');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { ResponseUrlRejectedError } from '../errors/response-url-rejected-error.js';
+import { SlackPermanentError } from '../errors/slack-permanent-error.js';
+import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
+import { SlackTransientError } from '../errors/slack-transient-error.js';
+
+/** Slack's hosts for `response_url` (commercial and GovSlack). */
+const SLACK_RESPONSE_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
+const METHOD = 'response_url';
+
+/** Options for {@link ResponseUrlClient}. */
+export interface ResponseUrlClientOptions {
+  /**
+   * The Web API base URL. A `response_url` on the same origin is accepted too, so a local fake
+   * Slack (tests) or an egress proxy in front of Slack works.
+   */
+  apiUrl: string;
+  /** Upper bound of one POST, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * POSTs a JSON message to a slash command's or interaction's `response_url`. Only Slack's hosts
+ * are accepted: the URL comes from job data, and a worker that POSTed wherever it was told would
+ * let anyone who can enqueue a job reach internal services.
+ */
+export class ResponseUrlClient {
+  readonly #apiOrigin: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: ResponseUrlClientOptions) {
+    this.#apiOrigin = new URL(options.apiUrl).origin;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** Throws {@link ResponseUrlRejectedError} unless `url` is a Slack response URL. */
+  check(url: string): URL {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ResponseUrlRejectedError(url, SLACK_RESPONSE_HOSTS);
+    }
+    const slackHost =
+      parsed.protocol === 'https:' && SLACK_RESPONSE_HOSTS.includes(parsed.hostname);
+    if (!slackHost && parsed.origin !== this.#apiOrigin) {
+      throw new ResponseUrlRejectedError(url, [...SLACK_RESPONSE_HOSTS, this.#apiOrigin]);
+    }
+    return parsed;
+  }
+
+  /**
+   * Sends `message`.
+   * @throws SlackPermanentError (4xx), SlackRateLimitedError (429), SlackTransientError (5xx,
+   *   408, network, timeout), ResponseUrlRejectedError
+   */
+  async post(url: string, message: Record<string, unknown>): Promise<void> {
+    const target = this.check(url);
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(message),
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new SlackTransientError(METHOD, (error as Error).message, { cause: error });
+    }
+    const body = (await response.text().catch(() => '')).slice(0, 200);
+    if (response.ok) return;
+    if (response.status === 429) {
+      const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '1', 10);
+      throw new SlackRateLimitedError(METHOD, Math.max((retryAfter || 1) * 1000, 500));
+    }
+    const reason = `HTTP ${response.status}${body ? ` ${body}` : ''}`;
+    if (response.status >= 500 || response.status === 408) {
+      throw new SlackTransientError(METHOD, reason);
+    }
+    throw new SlackPermanentError(METHOD, reason);
+  }
+}

@@ -1,0 +1,154 @@
+import type { WebClient } from '@slack/web-api';
+import { SlackReplyInProgressError } from '../errors/slack-reply-in-progress-error.js';
+import { SlackTransientError } from '../errors/slack-transient-error.js';
+import { classifySlackError } from './classify-slack-error.js';
+import type { ReplyLedger } from './reply-ledger.js';
+
+/** `metadata.event_type` of every reply the worker posts; how it finds its own replies again. */
+export const REPLY_METADATA_EVENT_TYPE = 'conveyor_reply';
+
+/** One reply to post in a thread. */
+export interface ThreadReply {
+  /** What makes the reply unique: the Slack `event_id` it answers. */
+  replyKey: string;
+  channel: string;
+  /** The thread to reply in (`event.thread_ts ?? event.ts`). */
+  threadTs: string;
+  /** The message being answered; the reply can only come after it. */
+  afterTs: string;
+  text: string;
+}
+
+/** The outcome of {@link ThreadReplier.reply}. */
+export interface ThreadReplyResult {
+  /** The reply's message ts. */
+  ts: string;
+  /** True when an earlier attempt had already posted it and nothing was posted now. */
+  deduplicated: boolean;
+}
+
+/** Options for {@link ThreadReplier}. */
+export interface ThreadReplierOptions {
+  client: WebClient;
+  ledger: ReplyLedger;
+  /**
+   * Pages of `conversations.replies` read when checking for an earlier attempt's reply.
+   * @defaultValue 10 (of 200 messages each)
+   */
+  maxPages?: number;
+}
+
+/**
+ * Posts a reply in a Slack thread at most once per reply key, across retries, re-deliveries and
+ * crashes.
+ *
+ * Design: the ledger marks the key `posting` before `chat.postMessage` and `posted` after it.
+ * The reply carries message metadata naming its key. When an attempt finds a `posting` marker
+ * left by an earlier one (killed mid-call, or the call failed without a clear answer), it does
+ * not guess: it reads the thread (`conversations.replies` with `include_all_metadata`) and
+ * posts only if no reply with its key is there. So a worker killed at any point never causes a
+ * second post, provided Slack shows a message it accepted by the time the retry looks (seconds
+ * later: the job's backoff or stall timeout).
+ *
+ * Needs the `chat:write` scope, and `channels:history` (`groups:history`, `im:history`,
+ * `mpim:history` for other conversation types) for the check after an interrupted attempt.
+ */
+export class ThreadReplier {
+  readonly #client: WebClient;
+  readonly #ledger: ReplyLedger;
+  readonly #maxPages: number;
+
+  constructor(options: ThreadReplierOptions) {
+    this.#client = options.client;
+    this.#ledger = options.ledger;
+    this.#maxPages = options.maxPages ?? 10;
+  }
+
+  /**
+   * Posts `reply` unless it was posted before. `attempt` identifies this attempt's claim;
+   * `options.retry` says an earlier attempt of the same job started (check Slack first).
+   * @throws SlackPermanentError, SlackTransientError, SlackRateLimitedError,
+   *   SlackReplyInProgressError
+   */
+  async reply(
+    reply: ThreadReply,
+    attempt: string,
+    options: { retry?: boolean } = {},
+  ): Promise<ThreadReplyResult> {
+    const ledger = this.#ledger;
+    const seen = await ledger.claim(reply.replyKey, attempt);
+    if (seen.state === 'posted') return { ts: seen.ts, deduplicated: true };
+    // A retry checks Slack even when the ledger has no marker: the marker itself may be gone
+    // (written in Redis's last unsynced second before a crash, or expired).
+    if (seen.state === 'uncertain' || options.retry) {
+      const found = await this.findPosted(reply);
+      if (found !== undefined) {
+        await ledger.markPosted(reply.replyKey, found);
+        return { ts: found, deduplicated: true };
+      }
+      if (
+        seen.state === 'uncertain' &&
+        !(await ledger.takeOver(reply.replyKey, seen.marker, attempt))
+      ) {
+        throw new SlackReplyInProgressError(reply.replyKey);
+      }
+    }
+
+    let ts: string;
+    try {
+      const result = await this.#client.chat.postMessage({
+        channel: reply.channel,
+        thread_ts: reply.threadTs,
+        text: reply.text,
+        metadata: {
+          event_type: REPLY_METADATA_EVENT_TYPE,
+          event_payload: { reply_key: reply.replyKey },
+        },
+      });
+      ts = result.ts ?? '';
+    } catch (error) {
+      const failure = classifySlackError('chat.postMessage', error);
+      // A definite "no" (4xx, 429) means nothing was posted; anything else may have been.
+      if (!(failure instanceof SlackTransientError)) {
+        await ledger.release(reply.replyKey, attempt);
+      }
+      throw failure;
+    }
+    await ledger.markPosted(reply.replyKey, ts);
+    return { ts, deduplicated: false };
+  }
+
+  /** The ts of a reply with this key already in the thread, if Slack shows one. */
+  async findPosted(reply: ThreadReply): Promise<string | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < this.#maxPages; page++) {
+      let result: Awaited<ReturnType<WebClient['conversations']['replies']>>;
+      try {
+        result = await this.#client.conversations.replies({
+          channel: reply.channel,
+          ts: reply.threadTs,
+          oldest: reply.afterTs,
+          include_all_metadata: true,
+          limit: 200,
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (error) {
+        throw classifySlackError('conversations.replies', error);
+      }
+      for (const message of result.messages ?? []) {
+        const metadata = message.metadata;
+        if (
+          metadata?.event_type === REPLY_METADATA_EVENT_TYPE &&
+          (metadata.event_payload as Record<string, unknown> | undefined)?.reply_key ===
+            reply.replyKey &&
+          message.ts
+        ) {
+          return message.ts;
+        }
+      }
+      cursor = result.response_metadata?.next_cursor;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import type { QueueName } from '@conveyor/queues';
+
+/** BullMQ's rate limiter for one queue: at most `max` jobs start per `duration` milliseconds. */
+export interface QueueLimiter {
+  max: number;
+  duration: number;
+}
+
+/** The worker's own settings, parsed once from the environment by `env.ts`. */
+export interface WorkerConfig {
+  /** Queues this process consumes. @defaultValue every catalog queue */
+  queues: QueueName[];
+  /** Jobs run at once per queue in this process. @defaultValue 10 each */
+  concurrency: Record<QueueName, number>;
+  /** Optional BullMQ limiter per queue. @defaultValue none */
+  limiters: Partial<Record<QueueName, QueueLimiter>>;
+  /**
+   * How long a job's lock lasts without renewal (renewed every half of it). A process killed
+   * outright holds its jobs this long at most before they can be taken over.
+   * @defaultValue 30000
+   */
+  lockDurationMs: number;
+  /** How often a worker looks for jobs whose lock expired. @defaultValue 15000 */
+  stalledIntervalMs: number;
+  /** Stalls a job survives before it fails (and goes to dead letters). @defaultValue 2 */
+  maxStalledCount: number;
+  /** Health and metrics HTTP server; port 0 turns it off. @defaultValue 0.0.0.0:9464 */
+  http: { host: string; port: number };
+  /** How long a shutdown waits for running jobs. @defaultValue 25000 */
+  shutdownTimeoutMs: number;
+  /** pino level. @defaultValue 'info' */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  slack: {
+    /** Bot token for the Web API; without it, Slack reply handlers fail unrecoverably. */
+    botToken?: string;
+    /** Web API base URL. @defaultValue 'https://slack.com/api/' */
+    apiUrl: string;
+    /** Upper bound of one Slack HTTP call. @defaultValue 10000 */
+    timeoutMs: number;
+  };
+  ingest: {
+    /** Absolute folder of the JSON Lines files. @defaultValue `<cwd>/data/ingest` */
+    outputDir: string;
+    /** Fetch from private, loopback and link-local addresses too. @defaultValue false */
+    allowPrivateUrls: boolean;
+    /** Upper bound of one document fetch, redirects and body included. @defaultValue 15000 */
+    fetchTimeoutMs: number;
+    /** Largest document fetched, in bytes. @defaultValue 10485760 (10 MiB) */
+    maxBytes: number;
+    /** Life of the per-document lock; renewed every third of it while working. @defaultValue 30000 */
+    lockTtlMs: number;
+  };
+}

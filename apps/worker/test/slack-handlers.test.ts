@@ -1,0 +1,314 @@
+import type { DeadLetter } from '@conveyor/queues';
+import { getFreePort, waitFor } from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from './support/fake-slack.js';
+import { appMention, eventEnvelope, slackTs, slashCommand } from './support/slack-payloads.js';
+import { type InProcessWorker, logsWithMessage, TestContext } from './support/test-context.js';
+
+let slack: FakeSlack;
+let context: TestContext;
+let worker: InProcessWorker;
+let httpPort: number;
+
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+  context = await TestContext.create({
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+  });
+  httpPort = await getFreePort();
+  worker = await context.startWorker({
+    env: { WORKER_QUEUES: 'slack-events', WORKER_HTTP_PORT: String(httpPort) },
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await slack?.stop();
+});
+
+async function deadLetterOf(id: string): Promise<DeadLetter | undefined> {
+  return context.producer.deadLetters('slack-events').get(`slack-events-${id}`);
+}
+
+async function metric(name: string): Promise<string> {
+  return (await worker.app.metricsRegistry.getSingleMetricAsString(name)) ?? '';
+}
+
+describe('app_mention', () => {
+  it('replies once in the thread of a top-level mention, as the bot, with its event_id', async () => {
+    const envelope = appMention({ channel: 'C-TOP', text: '<@U0BOT> how are the queues?' });
+    const id = await context.enqueue('slack-events', envelope);
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(await job.getState()).toBe('completed');
+    const [message, ...others] = slack.messagesIn('C-TOP');
+    expect(others).toEqual([]);
+    expect(message).toMatchObject({
+      thread_ts: envelope.event.ts,
+      text: 'Hi <@U0001>, you said: "how are the queues?"',
+      metadata: { event_type: 'conveyor_reply', event_payload: { reply_key: envelope.event_id } },
+    });
+    expect(slack.callsOf('chat.postMessage').at(-1)?.authorization).toBe('Bearer xoxb-test-token');
+    expect(job.returnvalue).toEqual({
+      replied: true,
+      channel: 'C-TOP',
+      threadTs: envelope.event.ts,
+      ts: message?.ts,
+      deduplicated: false,
+    });
+    // The job's child logger carried queue, id and attempt.
+    const completed = logsWithMessage(worker.logs, 'job completed').find((l) => l.jobId === id);
+    expect(completed).toMatchObject({ queue: 'slack-events', job: 'app_mention', attempt: 1 });
+  });
+
+  it('replies in the existing thread of a mention inside a thread', async () => {
+    const threadTs = slackTs();
+    const envelope = appMention({ channel: 'C-THREAD', threadTs });
+    const job = await context.waitForJob(
+      'slack-events',
+      await context.enqueue('slack-events', envelope),
+    );
+    expect(job.returnvalue).toMatchObject({ replied: true, threadTs });
+    expect(slack.messagesIn('C-THREAD').map((m) => m.thread_ts)).toEqual([threadTs]);
+  });
+
+  it('ignores mentions sent by bots, so two bots never answer each other', async () => {
+    const byBotId = appMention({ channel: 'C-BOTS', bot_id: 'B0OTHER' });
+    const bySubtype = appMention({ channel: 'C-BOTS', subtype: 'bot_message' });
+    const ids = [
+      await context.enqueue('slack-events', byBotId),
+      await context.enqueue('slack-events', bySubtype),
+    ];
+    for (const id of ids) {
+      const job = await context.waitForJob('slack-events', id);
+      expect(job.returnvalue).toEqual({ ignored: true, reason: 'sent by a bot' });
+    }
+    expect(slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C-BOTS')).toEqual(
+      [],
+    );
+  });
+
+  it('retries a transient failure (503) with backoff, then replies exactly once', async () => {
+    slack.fail('chat.postMessage', { kind: 'http', status: 503 });
+    const id = await context.enqueue('slack-events', appMention({ channel: 'C-RETRY' }));
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.returnvalue).toMatchObject({ replied: true, deduplicated: false });
+    expect(slack.messagesIn('C-RETRY')).toHaveLength(1);
+    expect(await metric('conveyor_jobs_failed_total')).toMatch(
+      /conveyor_jobs_failed_total\{queue="slack-events",final="false",app="worker"\} [1-9]/,
+    );
+  });
+
+  it('does not post twice when Slack took the message but the answer was lost', async () => {
+    slack.fail('chat.postMessage', { kind: 'accept-then-fail', status: 500 });
+    const id = await context.enqueue('slack-events', appMention({ channel: 'C-LOST' }));
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.returnvalue).toMatchObject({ replied: true, deduplicated: true });
+    expect(slack.messagesIn('C-LOST')).toHaveLength(1);
+    // The retry looked for its reply instead of posting blindly.
+    const channelCalls = slack.calls.filter((c) => c.params.channel === 'C-LOST');
+    expect(channelCalls.map((c) => c.method)).toEqual([
+      'chat.postMessage',
+      'conversations.replies',
+    ]);
+  });
+
+  it('checks Slack before posting again even if the Redis marker was lost', async () => {
+    slack.fail('chat.postMessage', { kind: 'accept-then-fail', status: 500 });
+    const envelope = appMention({ channel: 'C-NOMARK' });
+    const id = await context.enqueue('slack-events', envelope);
+    await waitFor(() => slack.messagesIn('C-NOMARK').length === 1, { description: 'the post' });
+    // As if Redis lost its last second of writes in a crash.
+    await worker.connections.admin.del(`${context.prefix}:worker:slack-reply:${envelope.event_id}`);
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(job.attemptsMade).toBe(2);
+    expect(job.returnvalue).toMatchObject({ replied: true, deduplicated: true });
+    expect(slack.messagesIn('C-NOMARK')).toHaveLength(1);
+  });
+
+  it('sends a permanent Slack error to dead letters after one attempt', async () => {
+    slack.fail('chat.postMessage', { kind: 'error', error: 'channel_not_found' });
+    const id = await context.enqueue('slack-events', appMention({ channel: 'C-GONE' }));
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain('channel_not_found');
+    const letter = await deadLetterOf(id);
+    expect(letter).toMatchObject({
+      queue: 'slack-events',
+      jobId: id,
+      name: 'app_mention',
+      attemptsMade: 1,
+      unrecoverable: true,
+    });
+    expect(letter?.failedReason).toContain('channel_not_found');
+    expect(
+      slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C-GONE'),
+    ).toHaveLength(1);
+    expect(await metric('conveyor_dead_letters_total')).toMatch(
+      /conveyor_dead_letters_total\{queue="slack-events",app="worker"\} [1-9]/,
+    );
+  });
+
+  it('pauses the queue for Retry-After on a 429 without spending an attempt', async () => {
+    slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 1 });
+    const failedBefore = await metric('conveyor_jobs_failed_total');
+    const ids = [
+      await context.enqueue('slack-events', appMention({ channel: 'C-429' })),
+      await context.enqueue('slack-events', appMention({ channel: 'C-429' })),
+    ];
+    const jobs = await Promise.all(ids.map((id) => context.waitForJob('slack-events', id)));
+
+    const calls = slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C-429');
+    const limitedAt = calls.find((c) => c.status === 429)?.at;
+    expect(limitedAt).toBeDefined();
+    const posted = slack.messagesIn('C-429');
+    expect(posted).toHaveLength(2);
+    for (const message of posted) {
+      // Nothing got through before Retry-After had passed.
+      expect(message.receivedAt - (limitedAt ?? 0)).toBeGreaterThanOrEqual(950);
+    }
+    for (const job of jobs) {
+      expect(await job.getState()).toBe('completed');
+      // One attempt counted: the one that succeeded. The rate-limited start was not an attempt.
+      expect(job.attemptsMade).toBe(1);
+    }
+    expect(Math.max(...jobs.map((job) => job.attemptsStarted))).toBeGreaterThanOrEqual(2);
+    expect(await metric('conveyor_jobs_failed_total')).toBe(failedBefore);
+  });
+});
+
+describe('slash commands and other payloads', () => {
+  it('answers a slash command on its response_url', async () => {
+    const command = slashCommand(slack.responseUrl('cmd-1'), '/conveyor', 'status now');
+    const id = await context.enqueue('slack-events', command, 'slash_command');
+    const job = await context.waitForJob('slack-events', id);
+
+    expect(job.returnvalue).toEqual({ responded: true, command: '/conveyor', deduplicated: false });
+    expect(slack.responses.filter((r) => r.id === 'cmd-1').map((r) => r.body)).toEqual([
+      { response_type: 'ephemeral', text: 'Received `/conveyor status now`' },
+    ]);
+  });
+
+  it('refuses a response_url that is not Slack', async () => {
+    const command = slashCommand('http://127.0.0.2:9/steal', '/conveyor');
+    const id = await context.enqueue('slack-events', command, 'slash_command');
+    const job = await context.waitForJob('slack-events', id);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect((await deadLetterOf(id))?.failedReason).toContain('is not a Slack URL');
+  });
+
+  it('completes unknown event types and interactions as ignored', async () => {
+    const reaction = eventEnvelope({ type: 'reaction_added', user: 'U1', reaction: 'tada' });
+    const interaction = { type: 'block_actions', user: { id: 'U1' }, actions: [] };
+    const ids = [
+      await context.enqueue('slack-events', reaction),
+      await context.enqueue('slack-events', interaction, 'interaction'),
+    ];
+    for (const id of ids) {
+      const job = await context.waitForJob('slack-events', id);
+      expect(await job.getState()).toBe('completed');
+      expect(job.returnvalue).toMatchObject({ ignored: true });
+    }
+  });
+});
+
+describe('health and metrics server', () => {
+  it('serves /healthz, /readyz and /metrics with the DESIGN metric names', async () => {
+    const base = `http://127.0.0.1:${httpPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, workers: { 'slack-events': true } });
+
+    await context.enqueue('slack-events', appMention({ channel: 'C-METRICS' }));
+    await waitFor(() => slack.messagesIn('C-METRICS').length === 1, {
+      description: 'the reply',
+    });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const series of [
+      /conveyor_jobs_completed_total\{queue="slack-events",app="worker"\} [1-9]/,
+      /conveyor_job_duration_seconds_count\{app="worker",queue="slack-events"\} [1-9]/,
+      /conveyor_queue_jobs\{queue="slack-events",state="completed",app="worker"\} [1-9]/,
+      /conveyor_queue_jobs\{queue="slack-events-dead-letters",state="waiting",app="worker"\} \d/,
+      /# TYPE conveyor_jobs_failed_total counter/,
+      /# TYPE conveyor_dead_letters_total counter/,
+    ]) {
+      expect(text).toMatch(series);
+    }
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
+
+describe('without SLACK_BOT_TOKEN', () => {
+  let tokenless: TestContext;
+
+  beforeAll(async () => {
+    tokenless = await TestContext.create({ SLACK_API_URL: slack.apiUrl });
+    await tokenless.startWorker({ env: { WORKER_QUEUES: 'slack-events' } });
+  });
+  afterAll(() => tokenless?.close());
+
+  it('fails mention replies unrecoverably with a clear message, still answers commands', async () => {
+    const mentionId = await tokenless.enqueue('slack-events', appMention({ channel: 'C-NOTOKEN' }));
+    const mention = await tokenless.waitForJob('slack-events', mentionId);
+    expect(await mention.getState()).toBe('failed');
+    expect(mention.attemptsMade).toBe(1);
+    const letter = await tokenless.producer
+      .deadLetters('slack-events')
+      .get(`slack-events-${mentionId}`);
+    expect(letter?.failedReason).toContain('SLACK_BOT_TOKEN is not set');
+
+    const commandId = await tokenless.enqueue(
+      'slack-events',
+      slashCommand(slack.responseUrl('cmd-notoken')),
+      'slash_command',
+    );
+    expect((await tokenless.waitForJob('slack-events', commandId)).returnvalue).toMatchObject({
+      responded: true,
+    });
+  });
+});
+
+describe('a 429 with two workers', () => {
+  let shared: TestContext;
+
+  beforeAll(async () => {
+    shared = await TestContext.create({ SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-2' });
+    await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } });
+    await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } });
+  });
+  afterAll(() => shared?.close());
+
+  it('pauses the queue in every worker, not only in the one that was told', async () => {
+    slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 1 });
+    const first = await shared.enqueue('slack-events', appMention({ channel: 'C-PAUSE' }));
+    const limited = await waitFor(
+      () =>
+        slack
+          .callsOf('chat.postMessage')
+          .find((c) => c.params.channel === 'C-PAUSE' && c.status === 429),
+      { description: 'the 429' },
+    );
+    // Enqueued while paused: whichever worker is idle must wait too.
+    const later = await Promise.all(
+      [1, 2, 3].map(() => shared.enqueue('slack-events', appMention({ channel: 'C-PAUSE' }))),
+    );
+    await Promise.all([first, ...later].map((id) => shared.waitForJob('slack-events', id)));
+
+    const calls = slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C-PAUSE');
+    const duringPause = calls.filter((c) => c.at > limited.at && c.at < limited.at + 950);
+    expect(duringPause).toEqual([]);
+    expect(slack.messagesIn('C-PAUSE')).toHaveLength(4);
+  });
+});

@@ -1,0 +1,309 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A message the fake accepted through `chat.postMessage`. */
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  /** `Date.now()` when it was accepted. */
+  receivedAt: number;
+}
+
+/** One call the fake received, whatever it answered. */
+export interface FakeSlackCall {
+  method: string;
+  params: Record<string, unknown>;
+  authorization: string | undefined;
+  status: number;
+  /** Slack `error` code answered, if any. */
+  error?: string;
+  at: number;
+}
+
+/** A body POSTed to a response URL. */
+export interface FakeSlackResponse {
+  id: string;
+  body: Record<string, unknown>;
+  receivedAt: number;
+}
+
+/** How the fake misbehaves for the next matching calls. */
+export type FakeSlackFault =
+  /** `200 { ok: false, error }` */
+  | { kind: 'error'; error: string }
+  /** An HTTP error status with no Slack body. */
+  | { kind: 'http'; status: number }
+  /** 429 with `Retry-After`; every call of the method is rate limited for that long, as Slack does. */
+  | { kind: 'rate-limit'; retryAfterSec: number }
+  /** Stores the message, then answers `status`: the post happened but the answer was lost. */
+  | { kind: 'accept-then-fail'; status: number }
+  /** Stores the message, then answers only after `ms` (or never, until the fake stops). */
+  | { kind: 'accept-then-hold'; ms?: number };
+
+interface FaultRule {
+  method: string;
+  fault: FakeSlackFault;
+  remaining: number;
+}
+
+const TOKEN = /^Bearer xoxb-/;
+
+/**
+ * A local fake of the parts of Slack the worker talks to, speaking Slack's protocol:
+ * `POST /api/chat.postMessage` and `POST /api/conversations.replies` (form-encoded or JSON,
+ * `Authorization: Bearer xoxb-...`, answers `{ ok, ... }` / `{ ok: false, error }`, 429 with
+ * `Retry-After`), and response URLs at `POST /respond/:id` (JSON body, answers `ok`).
+ * Faults are scripted per method for the next N calls.
+ */
+export class FakeSlack {
+  readonly messages: FakeSlackMessage[] = [];
+  readonly calls: FakeSlackCall[] = [];
+  readonly responses: FakeSlackResponse[] = [];
+  readonly #rules: FaultRule[] = [];
+  readonly #rateLimitedUntil = new Map<string, number>();
+  readonly #held = new Set<ServerResponse>();
+  readonly #server: Server;
+  #counter = 0;
+
+  private constructor() {
+    this.#server = createServer((request, response) => {
+      this.#handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500).end(String(error));
+      });
+    });
+  }
+
+  static async start(): Promise<FakeSlack> {
+    const fake = new FakeSlack();
+    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get origin(): string {
+    const { port } = this.#server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The value for `SLACK_API_URL`. */
+  get apiUrl(): string {
+    return `${this.origin}/api/`;
+  }
+
+  /** A response URL on the fake. */
+  responseUrl(id: string): string {
+    return `${this.origin}/respond/${id}`;
+  }
+
+  /** Applies `fault` to the next `times` calls of `method` (`response_url` for response URLs). */
+  fail(method: string, fault: FakeSlackFault, times = 1): void {
+    this.#rules.push({ method, fault, remaining: times });
+  }
+
+  /** Messages accepted in `channel`. */
+  messagesIn(channel: string): FakeSlackMessage[] {
+    return this.messages.filter((message) => message.channel === channel);
+  }
+
+  callsOf(method: string): FakeSlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  async stop(): Promise<void> {
+    for (const response of this.#held) response.destroy();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', this.origin);
+    const body = await readBody(request);
+    if (request.method === 'POST' && url.pathname.startsWith('/respond/')) {
+      const id = url.pathname.slice('/respond/'.length);
+      const params = JSON.parse(body || '{}') as Record<string, unknown>;
+      const fault = this.#takeFault('response_url');
+      const call = this.#record('response_url', params, request, 200);
+      if (fault)
+        return this.#applyFault(fault, call, response, () => this.#storeResponse(id, params));
+      this.#storeResponse(id, params);
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const method = url.pathname.startsWith('/api/') ? url.pathname.slice(5) : '';
+    if (request.method !== 'POST' || !method) {
+      response.writeHead(404).end();
+      return;
+    }
+    const params = parseParams(request.headers['content-type'], body);
+    const call = this.#record(method, params, request, 200);
+    const limitedUntil = this.#rateLimitedUntil.get(method) ?? 0;
+    if (limitedUntil > Date.now()) {
+      call.status = 429;
+      const retryAfter = Math.max(1, Math.ceil((limitedUntil - Date.now()) / 1000));
+      json(
+        response,
+        429,
+        { ok: false, error: 'ratelimited' },
+        { 'retry-after': String(retryAfter) },
+      );
+      return;
+    }
+    if (!TOKEN.test(call.authorization ?? '')) {
+      call.error = 'not_authed';
+      json(response, 200, { ok: false, error: 'not_authed' });
+      return;
+    }
+    const fault = this.#takeFault(method);
+    const act = () => this.#api(method, params);
+    if (fault) return this.#applyFault(fault, call, response, act);
+    json(response, 200, act());
+  }
+
+  #applyFault(
+    fault: FakeSlackFault,
+    call: FakeSlackCall,
+    response: ServerResponse,
+    act: () => unknown,
+  ): void {
+    switch (fault.kind) {
+      case 'error':
+        call.error = fault.error;
+        json(response, 200, { ok: false, error: fault.error });
+        return;
+      case 'http':
+        call.status = fault.status;
+        response.writeHead(fault.status, { 'content-type': 'text/plain' }).end('upstream failure');
+        return;
+      case 'rate-limit':
+        call.status = 429;
+        this.#rateLimitedUntil.set(call.method, Date.now() + fault.retryAfterSec * 1000);
+        json(
+          response,
+          429,
+          { ok: false, error: 'ratelimited' },
+          { 'retry-after': String(fault.retryAfterSec) },
+        );
+        return;
+      case 'accept-then-fail':
+        act();
+        call.status = fault.status;
+        response.writeHead(fault.status, { 'content-type': 'text/plain' }).end('lost answer');
+        return;
+      case 'accept-then-hold': {
+        const result = act();
+        this.#held.add(response);
+        if (fault.ms !== undefined) {
+          setTimeout(() => {
+            this.#held.delete(response);
+            if (!response.destroyed) json(response, 200, result);
+          }, fault.ms).unref();
+        }
+        return;
+      }
+    }
+  }
+
+  #api(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'chat.postMessage': {
+        if (typeof params.channel !== 'string' || !params.channel) {
+          return { ok: false, error: 'channel_not_found' };
+        }
+        this.#counter += 1;
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(this.#counter).padStart(6, '0')}`;
+        const metadata =
+          typeof params.metadata === 'string'
+            ? (JSON.parse(params.metadata) as FakeSlackMessage['metadata'])
+            : (params.metadata as FakeSlackMessage['metadata']);
+        const message: FakeSlackMessage = {
+          channel: params.channel,
+          ts,
+          receivedAt: Date.now(),
+          ...(typeof params.thread_ts === 'string' ? { thread_ts: params.thread_ts } : {}),
+          ...(typeof params.text === 'string' ? { text: params.text } : {}),
+          ...(metadata ? { metadata } : {}),
+        };
+        this.messages.push(message);
+        return { ok: true, channel: message.channel, ts, message: { ...message, type: 'message' } };
+      }
+      case 'conversations.replies': {
+        const withMetadata = String(params.include_all_metadata) === 'true';
+        const oldest = Number(params.oldest ?? 0);
+        const replies = this.messages
+          .filter(
+            (message) =>
+              message.channel === params.channel &&
+              message.thread_ts === params.ts &&
+              Number(message.ts) > oldest,
+          )
+          .map(({ metadata, receivedAt: _, ...message }) => ({
+            type: 'message',
+            ...message,
+            ...(withMetadata && metadata ? { metadata } : {}),
+          }));
+        return {
+          ok: true,
+          messages: replies,
+          has_more: false,
+          response_metadata: { next_cursor: '' },
+        };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  #storeResponse(id: string, body: Record<string, unknown>): void {
+    this.responses.push({ id, body, receivedAt: Date.now() });
+  }
+
+  #takeFault(method: string): FakeSlackFault | undefined {
+    const rule = this.#rules.find(
+      (candidate) => candidate.method === method && candidate.remaining > 0,
+    );
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    return rule.fault;
+  }
+
+  #record(
+    method: string,
+    params: Record<string, unknown>,
+    request: IncomingMessage,
+    status: number,
+  ): FakeSlackCall {
+    const call: FakeSlackCall = {
+      method,
+      params,
+      authorization: request.headers.authorization,
+      status,
+      at: Date.now(),
+    };
+    this.calls.push(call);
+    return call;
+  }
+}
+
+function parseParams(contentType: string | undefined, body: string): Record<string, unknown> {
+  if (contentType?.includes('application/json')) return JSON.parse(body || '{}');
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  response.end(JSON.stringify(body));
+}
