@@ -1,0 +1,52 @@
+import { envFields } from '@conveyor/redis';
+import { z } from 'zod';
+import { parseApiTokens } from './api-tokens.js';
+import { type ApiSettings, LOG_LEVELS } from './app-config.js';
+
+const { integer, optionalString } = envFields;
+
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+/** The API's environment variables (the shared `REDIS_*` ones are `redisEnvSchema`'s). */
+export const apiEnvSchema = z
+  .object({
+    PORT: integer({ default: 3000, min: 0, max: 65535 }),
+    HOST: optionalString(),
+    LOG_LEVEL: z.preprocess(
+      unsetIfEmpty,
+      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    ),
+    API_TOKENS: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string({ error: 'is required: comma-separated name:secret pairs' })
+        .superRefine((value, ctx) => {
+          for (const message of parseApiTokens(value).problems) {
+            ctx.addIssue({ code: 'custom', message });
+          }
+        }),
+    ),
+    RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
+    MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
+    SLACK_SIGNING_SECRET: optionalString().superRefine((value, ctx) => {
+      if (value !== undefined && value.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `has ${value.length} characters; a Slack signing secret has at least 16`,
+        });
+      }
+    }),
+    SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
+  })
+  .transform(
+    (env): ApiSettings => ({
+      port: env.PORT,
+      host: env.HOST ?? '0.0.0.0',
+      logLevel: env.LOG_LEVEL,
+      apiTokens: parseApiTokens(env.API_TOKENS).tokens,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      maxJobBytes: env.MAX_JOB_BYTES,
+      slackSigningSecret: env.SLACK_SIGNING_SECRET,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    }),
+  );

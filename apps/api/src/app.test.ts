@@ -1,0 +1,282 @@
+import { RedisServer } from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf } from '../test/support/error-body.js';
+import { ingestData, slackEvent } from '../test/support/payloads.js';
+import { slackHeaders } from '../test/support/slack-headers.js';
+import {
+  OTHER_TOKEN,
+  SLACK_SECRET,
+  startTestApp,
+  type TestApp,
+  TOKEN,
+} from '../test/support/test-app.js';
+import { WINDOW_MS } from './rate-limit/rate-limiter.js';
+
+/** The parts of the OpenAPI document the test reads. */
+interface JsonSchema {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: unknown;
+  anyOf?: unknown[];
+}
+interface Operation {
+  requestBody?: { content: Record<string, { schema: JsonSchema } | undefined> };
+  responses: Record<string, unknown>;
+}
+
+describe('app', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('GET /healthz answers 200 without credentials', async () => {
+    const response = await app.request('/healthz', { auth: false });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz answers 200 with the Redis report', async () => {
+    const response = await app.request('/readyz', { auth: false });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'ready',
+      problems: [],
+      redis: { ready: true, reachable: true, nodes: [{ maxmemoryPolicy: 'noeviction' }] },
+    });
+  });
+
+  it('answers 404 ROUTE_NOT_FOUND in the error shape for unknown routes and methods', async () => {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['DELETE', '/v1/queues/ingestion/jobs'],
+      ['GET', '/v1/queues/ingestion/jobs'],
+      ['PUT', '/healthz'],
+    ] as const) {
+      const response = await app.request(path, { method });
+      expect(response.status).toBe(404);
+      expect((await errorOf(response)).error.code).toBe('ROUTE_NOT_FOUND');
+    }
+  });
+
+  it('requires the bearer token on every /v1 route, and no other', async () => {
+    const v1: [string, string][] = [
+      ['POST', '/v1/queues/ingestion/jobs'],
+      ['POST', '/v1/queues/ingestion/jobs/bulk'],
+      ['GET', '/v1/queues'],
+      ['GET', '/v1/queues/ingestion/jobs/1'],
+      ['GET', '/v1/queues/ingestion/dead-letters'],
+      ['POST', '/v1/queues/ingestion/dead-letters/1/replay'],
+    ];
+    for (const [method, path] of v1) {
+      for (const auth of [false, 'not-a-configured-token-000'] as const) {
+        const response = await app.request(path, { method, auth });
+        expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
+        expect((await errorOf(response)).error.code).toBe('UNAUTHORIZED');
+      }
+    }
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+      expect((await app.request(path, { auth: false })).status).toBe(200);
+    }
+  });
+
+  it('GET /metrics serves the DESIGN metrics with route templates, queue and client labels', async () => {
+    await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('metered') });
+    await app.request('/v1/queues/ingestion/jobs/abc', { auth: false });
+    await app.request('/not/a/route');
+    const letter = await app.producer.queue('ingestion').add('ingest', ingestData('dead'));
+    await app.producer
+      .deadLetters('ingestion')
+      .record(letter, new Error('x'), { unrecoverable: true });
+
+    const response = await app.request('/metrics', { auth: false });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const series = (name: string, labels: Record<string, string>) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`))
+        .find((line) =>
+          Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)),
+        );
+    expect(series('conveyor_jobs_enqueued_total', { queue: 'ingestion' })).toMatch(/ 1$/);
+    expect(
+      series('conveyor_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/queues/:queue/jobs',
+        status: '202',
+      }),
+    ).toMatch(/ 1$/);
+    expect(
+      series('conveyor_http_request_duration_seconds_count', {
+        route: '/v1/queues/:queue/jobs/:id',
+        status: '401',
+      }),
+    ).toMatch(/ [1-9]\d*$/);
+    expect(
+      series('conveyor_http_request_duration_seconds_count', { route: 'unmatched', status: '404' }),
+    ).toBeDefined();
+    expect(text).not.toMatch(/route="\/v1\/queues\/ingestion/);
+    expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'waiting' })).toMatch(/ 2$/);
+    expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'dead-letter' })).toMatch(
+      / 1$/,
+    );
+    expect(series('conveyor_api_client_requests_total', { client: 'ci', status: '202' })).toMatch(
+      / 1$/,
+    );
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('GET /openapi.json describes every route, with the payload schemas of the catalog', async () => {
+    const response = await app.request('/openapi.json', { auth: false });
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/healthz',
+      '/metrics',
+      '/readyz',
+      '/slack/commands',
+      '/slack/events',
+      '/slack/interactions',
+      '/v1/queues',
+      '/v1/queues/ingestion/jobs',
+      '/v1/queues/ingestion/jobs/bulk',
+      '/v1/queues/slack-events/jobs',
+      '/v1/queues/slack-events/jobs/bulk',
+      '/v1/queues/{queue}/dead-letters',
+      '/v1/queues/{queue}/dead-letters/{id}/replay',
+      '/v1/queues/{queue}/jobs/{id}',
+    ]);
+    const ingest = document.paths['/v1/queues/ingestion/jobs']?.post;
+    const body = ingest?.requestBody?.content['application/json']?.schema;
+    expect(body?.additionalProperties).toBe(false);
+    expect(body?.required).toEqual(['data']);
+    expect(body?.properties?.data?.properties?.documentId).toMatchObject({
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+    });
+    expect(body?.properties?.options?.properties?.priority).toMatchObject({ maximum: 2_097_152 });
+    expect(Object.keys(ingest?.responses ?? {}).sort()).toEqual(
+      ['202', '400', '401', '413', '415', '429', '503'].sort(),
+    );
+    const slack = document.paths['/v1/queues/slack-events/jobs']?.post;
+    const slackBody = slack?.requestBody?.content['application/json']?.schema;
+    expect(slackBody?.properties?.data?.anyOf).toHaveLength(3);
+    const refs = JSON.stringify(document).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const ref of new Set(refs)) {
+      expect(document.components.schemas).toHaveProperty(ref.split('/').pop() as string);
+    }
+  });
+
+  it('never writes tokens, signatures, cookies or the signing secret to the logs', async () => {
+    const wrongToken = 'wrong-token-that-must-not-be-logged';
+    const cookie = 'session=cookie-value-that-must-not-be-logged';
+    await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('log-1') }, { cookie });
+    await app.request('/v1/queues', { auth: OTHER_TOKEN });
+    await app.request('/v1/queues', { auth: wrongToken, headers: { cookie } });
+    await app.request('/v1/queues', { headers: { authorization: wrongToken } });
+    const event = JSON.stringify(slackEvent('Ev-logs'));
+    const signed = slackHeaders(SLACK_SECRET, event);
+    await app.request('/slack/events', {
+      method: 'POST',
+      auth: false,
+      headers: { 'content-type': 'application/json', ...signed, 'x-slack-retry-num': '1' },
+      body: event,
+    });
+    await app.request('/slack/events', {
+      method: 'POST',
+      auth: false,
+      headers: { 'content-type': 'application/json', ...signed },
+      body: `${event} `,
+    });
+    const logs = app.logs();
+    expect(logs).toContain('"client":"ci"');
+    expect(logs).toContain('"client":"other"');
+    expect(logs).toContain('"statusCode":401');
+    for (const secret of [
+      TOKEN,
+      OTHER_TOKEN,
+      wrongToken,
+      SLACK_SECRET,
+      'cookie-value-that-must-not-be-logged',
+      signed['x-slack-signature']?.slice(3) ?? 'unreachable',
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
+
+describe('app with a rate limit', () => {
+  let app: TestApp;
+  let now = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 15_000;
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { RATE_LIMIT_PER_MINUTE: '3' },
+      clock: { now: () => now },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('answers 429 with Retry-After once a client used its minute; a bulk counts once', async () => {
+    const bulk = await app.postJson('/v1/queues/ingestion/jobs/bulk', {
+      jobs: [{ data: ingestData('r-1') }, { data: ingestData('r-2') }, { data: ingestData('r-3') }],
+    });
+    expect(bulk.status).toBe(202);
+    expect((await app.request('/v1/queues')).status).toBe(200);
+    expect((await app.request('/v1/queues/nope/dead-letters')).status).toBe(404);
+    const before = await app.countJobs();
+    const limited = await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('r-4') });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('45');
+    expect(await errorOf(limited)).toMatchObject({
+      error: { code: 'RATE_LIMITED', details: { limitPerMinute: 3, retryAfterSeconds: 45 } },
+    });
+    expect(await app.countJobs()).toBe(before);
+
+    expect((await app.request('/v1/queues', { auth: OTHER_TOKEN })).status).toBe(200);
+    expect((await app.request('/v1/queues', { auth: false })).status).toBe(401);
+
+    now += WINDOW_MS;
+    expect((await app.request('/v1/queues')).status).toBe(200);
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 naming the problem when Redis may evict job keys', async () => {
+    const server = await RedisServer.start({ appendonly: false, maxmemoryPolicy: 'allkeys-lru' });
+    const app = await startTestApp({ redisUrl: server.url });
+    try {
+      const response = await app.request('/readyz', { auth: false });
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { status: string; problems: string[] };
+      expect(body.status).toBe('not-ready');
+      expect(body.problems.join(' ')).toContain('maxmemory-policy is allkeys-lru');
+    } finally {
+      await app.close();
+      await server.stop();
+    }
+  });
+
+  it('answers 503 while shutting down and asks clients to close their connections', async () => {
+    let stopping = false;
+    const app = await startTestApp({ isShuttingDown: () => stopping });
+    try {
+      expect((await app.request('/readyz', { auth: false })).status).toBe(200);
+      stopping = true;
+      const response = await app.request('/readyz', { auth: false });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('connection')).toBe('close');
+      expect(await response.json()).toMatchObject({ status: 'shutting-down' });
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Producer } from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
+import type { Logger, Registry } from '@conveyor/telemetry';
+import express, { type RequestHandler } from 'express';
+import { createApiMetrics } from './api-metrics.js';
+import type { AppConfig } from './app-config.js';
+import { bearerAuth } from './auth/bearer-auth.js';
+import { TokenMatcher } from './auth/token-matcher.js';
+import { type Clock, systemClock } from './clock.js';
+import { createEnqueueFastPath } from './enqueue-fast-path.js';
+import { createErrorHandler } from './http/error-handler.js';
+import { notFoundHandler } from './http/not-found-handler.js';
+import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
+import { createRequestLogger } from './http/request-logger.js';
+import { MAX_BULK_JOBS } from './http-schemas.js';
+import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { createEnqueueHandler } from './routes/enqueue-handler.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerJobRoutes } from './routes/job-routes.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
+import { registerOpenApiRoute } from './routes/openapi-route.js';
+import { registerQueueRoutes } from './routes/queue-routes.js';
+import type { RouteContext } from './routes/route-context.js';
+import { registerSlackRoutes } from './slack/slack-routes.js';
+
+/** What {@link createApp} is built from; `main.ts` creates these once per process. */
+export interface AppDependencies {
+  config: AppConfig;
+  /** The process's one Producer, on a fail-fast `producer` connection. */
+  producer: Producer;
+  /** The Producer's connection: `/readyz` reports not ready while it is down. */
+  producerConnection: RedisConnection;
+  /** A fail-fast `admin` connection: readiness checks and rate-limit counts. */
+  adminConnection: RedisConnection;
+  logger: Logger;
+  /** Registry the app adds its metrics to and `/metrics` serves. */
+  metrics: Registry;
+  /**
+   * Time source for rate-limit windows and Slack timestamps.
+   * @defaultValue the system clock
+   */
+  clock?: Clock;
+  /**
+   * True once the process began shutting down: `/readyz` answers 503 and answers close their
+   * connection.
+   * @defaultValue never
+   */
+  isShuttingDown?: () => boolean;
+}
+
+/** Room for the request envelope (`name`, `options`) around a job's data. */
+const ENVELOPE_ALLOWANCE_BYTES = 16 * 1024;
+/** Bulk bodies are capped here whatever `MAX_JOB_BYTES` allows: parsing blocks the event loop. */
+const MAX_BULK_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The API as a Node request listener: `http.createServer(createApp(deps))`. */
+export type ApiRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the producer API: an Express app with every route, authentication, rate limit, body
+ * limits, logs, metrics and the one error handler, fronted by the enqueue fast path (the same
+ * handler, guards, logs and metrics without Express's per-request cost). It opens nothing
+ * itself: connections come in `deps`, so tests and `main.ts` share it.
+ */
+export function createApp(deps: AppDependencies): ApiRequestListener {
+  const { config, producer, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const redisTimeoutMs = config.redis.commandTimeoutMs + 500;
+  const { maxJobBytes } = config.api;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const { enqueued, requests: metrics } = createApiMetrics(deps.metrics, producer, redisTimeoutMs);
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  const requestLogger = createRequestLogger(logger);
+  app.use(metrics.middleware());
+  app.use(requestLogger as RequestHandler);
+  app.use((_req, res, next) => {
+    if (isShuttingDown()) res.setHeader('connection', 'close');
+    next();
+  });
+
+  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens))];
+  if (config.api.rateLimitPerMinute > 0) {
+    const limiter = new RateLimiter({
+      connection: deps.adminConnection,
+      prefix: config.redis.prefix,
+      limitPerMinute: config.api.rateLimitPerMinute,
+      clock,
+      onSyncError: (error) => logger.debug({ err: error }, 'rate-limit count not stored in Redis'),
+    });
+    guards.push(rateLimitGuard(limiter));
+  }
+
+  const ctx: RouteContext = {
+    config,
+    producer,
+    producerConnection: deps.producerConnection,
+    adminConnection: deps.adminConnection,
+    clock,
+    guard: guardMiddleware(guards),
+    enqueued,
+    redisTimeoutMs,
+    limits: {
+      singleBodyBytes: maxJobBytes + ENVELOPE_ALLOWANCE_BYTES,
+      bulkBodyBytes: Math.min(
+        MAX_BULK_JOBS * (maxJobBytes + ENVELOPE_ALLOWANCE_BYTES),
+        MAX_BULK_BODY_BYTES,
+      ),
+      // Form encoding can triple the size of what ends up in the job.
+      slackBodyBytes: 3 * maxJobBytes + ENVELOPE_ALLOWANCE_BYTES,
+    },
+    isShuttingDown,
+  };
+  registerHealthRoutes(app, ctx);
+  registerMetricsRoute(app, deps.metrics);
+  registerOpenApiRoute(app);
+  const enqueue = createEnqueueHandler(ctx);
+  registerJobRoutes(app, ctx, enqueue);
+  registerQueueRoutes(app, ctx);
+  registerSlackRoutes(app, ctx);
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(logger));
+
+  const fastPath = createEnqueueFastPath({
+    handler: enqueue,
+    guards,
+    metrics,
+    requestLogger,
+    logger,
+    isShuttingDown,
+  });
+  return (req, res) => {
+    if (!fastPath(req, res)) app(req, res);
+  };
+}

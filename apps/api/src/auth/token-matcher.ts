@@ -1,0 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiToken } from '../app-config.js';
+
+const digest = (secret: string) => createHash('sha256').update(secret).digest();
+
+/**
+ * Finds which client a bearer secret belongs to, in time independent of the secret: both sides
+ * are hashed to 32 bytes first (so lengths never differ), and the presented one is compared with
+ * every configured secret, without stopping at a match.
+ */
+export class TokenMatcher {
+  private readonly tokens: { name: string; digest: Buffer }[];
+
+  constructor(tokens: readonly ApiToken[]) {
+    this.tokens = tokens.map((token) => ({ name: token.name, digest: digest(token.secret) }));
+  }
+
+  /** The client name owning `secret`, or undefined. */
+  match(secret: string): string | undefined {
+    const presented = digest(secret);
+    let found: string | undefined;
+    for (const token of this.tokens) {
+      const equal = timingSafeEqual(presented, token.digest);
+      found = equal ? token.name : found;
+    }
+    return found;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The request body is larger than the route accepts, refused before it is buffered. Maps to HTTP
+ * 413 (and the connection is closed, since the rest of the body is not read).
+ */
+export class BodyTooLargeError extends Error {
+  readonly code = 'BODY_TOO_LARGE';
+
+  constructor(readonly limitBytes: number) {
+    super(`Request body exceeds the limit of ${limitBytes} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}

@@ -1,0 +1,9 @@
+/** The body is not acceptable JSON: a syntax error, empty, too deeply nested, or `__proto__` keys. Maps to HTTP 400. */
+export class InvalidJsonError extends Error {
+  readonly code = 'INVALID_JSON';
+
+  constructor(problem: string) {
+    super(`Invalid JSON: ${problem}`);
+    this.name = 'InvalidJsonError';
+  }
+}

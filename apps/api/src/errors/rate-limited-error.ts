@@ -1,0 +1,14 @@
+/** The client used up its requests for the current minute. Maps to HTTP 429 with `Retry-After`. */
+export class RateLimitedError extends Error {
+  readonly code = 'RATE_LIMITED';
+
+  constructor(
+    readonly limitPerMinute: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `Rate limit of ${limitPerMinute} requests per minute reached; retry in ${retryAfterSeconds} s`,
+    );
+    this.name = 'RateLimitedError';
+  }
+}

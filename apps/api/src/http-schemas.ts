@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * The HTTP API's own request and answer shapes. Requests are validated with these schemas and
+ * `GET /openapi.json` is generated from them (with the catalog's payload schemas), so the
+ * published document is the validation itself.
+ */
+
+/** Longest delay accepted: a year. */
+export const MAX_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
+/** Most jobs in one bulk request. */
+export const MAX_BULK_JOBS = 1000;
+
+export const jobOptionsSchema = z.strictObject({
+  delay: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DELAY_MS)
+    .optional()
+    .describe('Milliseconds before the job may run'),
+  priority: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_097_152)
+    .optional()
+    .describe('1 is the highest; omitted means first in, first out (fastest)'),
+});
+
+/** `POST /v1/queues/:queue/jobs`, and each entry of a bulk request. */
+export const enqueueRequestSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Job name; derived from the queue and payload when omitted'),
+  data: z
+    .custom<unknown>((value) => value !== undefined, { error: 'is required: the job payload' })
+    .describe("The job's payload, validated against the queue's schema"),
+  options: jobOptionsSchema.optional(),
+});
+
+/** The outer shape of `POST /v1/queues/:queue/jobs/bulk`; each job is checked on its own. */
+export const bulkEnvelopeSchema = z.strictObject({
+  jobs: z.array(z.unknown()).min(1).max(MAX_BULK_JOBS),
+});
+
+export const bulkEnqueueRequestSchema = z.strictObject({
+  jobs: z.array(enqueueRequestSchema).min(1).max(MAX_BULK_JOBS),
+});
+
+export const enqueueResponseSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  name: z.string(),
+  deduplicated: z
+    .boolean()
+    .describe(
+      'True when an earlier job with the same Idempotency-Key or Slack event_id was returned',
+    ),
+});
+
+export const bulkEnqueueResponseSchema = z.object({
+  jobs: z.array(z.object({ id: z.string(), deduplicated: z.boolean() })),
+});
+
+export const jobResponseSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  name: z.string(),
+  state: z
+    .string()
+    .describe(
+      'waiting, active, delayed, prioritized, completed, failed, waiting-children or unknown',
+    ),
+  data: z.unknown(),
+  progress: z.unknown(),
+  attemptsMade: z.number().int(),
+  returnValue: z.unknown().describe('What the worker returned, null until completed'),
+  failedReason: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  processedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+
+export const queuesResponseSchema = z.object({
+  queues: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+      deadLetters: z.number().int(),
+    }),
+  ),
+});
+
+/** A query parameter holding a plain decimal number (no `0x10`, `1e3` or `1.0`), or absent. */
+const pageNumber = (range: { min: number; max: number; fallback: number }) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, { error: 'must be a whole number' })
+    .optional()
+    .transform((value) => (value === undefined ? range.fallback : Number(value)))
+    .pipe(z.number().int().min(range.min).max(range.max));
+
+/** Query of `GET /v1/queues/:queue/dead-letters`. */
+export const deadLetterPageSchema = z.object({
+  offset: pageNumber({ min: 0, max: 1_000_000, fallback: 0 }),
+  limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
+});
+
+export const deadLetterSchema = z.object({
+  id: z.string().describe('The dead letter id, to replay it'),
+  queue: z.string(),
+  jobId: z.string(),
+  name: z.string(),
+  data: z.unknown(),
+  failedReason: z.string(),
+  stacktrace: z.array(z.string()),
+  attemptsMade: z.number().int(),
+  unrecoverable: z.boolean(),
+  failedAt: z.iso.datetime(),
+});
+
+export const deadLetterListResponseSchema = z.object({
+  queue: z.string(),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  items: z.array(deadLetterSchema).describe('Newest first'),
+});
+
+export const replayResponseSchema = z.object({
+  id: z.string().describe("The new job's id on the origin queue"),
+  queue: z.string(),
+});
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z
+      .unknown()
+      .optional()
+      .describe('For invalid payloads: issues, each with the failing path and why'),
+  }),
+});
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, { error: 'must be 1-200 printable ASCII characters without spaces' });

@@ -1,0 +1,144 @@
+import { createServer } from 'node:http';
+import { Producer, QUEUE_NAMES } from '@conveyor/queues';
+import {
+  ConfigError,
+  closeRedisConnection,
+  createRedisConnection,
+  describeRedisTarget,
+} from '@conveyor/redis';
+import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
+import { createApp } from './app.js';
+import type { AppConfig } from './app-config.js';
+import { checkRedisAtStart } from './check-redis-at-start.js';
+import { systemClock } from './clock.js';
+import { loadConfig } from './env.js';
+import { GracefulShutdown } from './graceful-shutdown.js';
+import { watchConnection } from './watch-connection.js';
+
+/** Longest wait for the queues, then the connections, to close once HTTP has drained. */
+const CLOSE_TIMEOUT_MS = 3000;
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The configuration, or exit 1 with the readable message (no stack) when it is invalid. */
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`conveyor api: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * The API process: reads the environment, connects to Redis (a fail-fast producer connection and
+ * a fail-fast admin one), serves HTTP, and on SIGTERM/SIGINT shuts down gracefully.
+ */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger({ name: 'api', level: config.api.logLevel });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection; exiting');
+    process.exit(1);
+  });
+
+  logger.info(
+    { redis: describeRedisTarget(config.redis), prefix: config.redis.prefix },
+    'connecting to Redis',
+  );
+  const producerConnection = createRedisConnection(config.redis, 'producer', {
+    connectionName: 'conveyor:api:producer',
+  });
+  const adminConnection = createRedisConnection(config.redis, 'admin', {
+    connectionName: 'conveyor:api:admin',
+  });
+  watchConnection(producerConnection, 'producer', logger);
+  watchConnection(adminConnection, 'admin', logger);
+
+  const producer = new Producer({
+    connection: producerConnection,
+    prefix: config.redis.prefix,
+    maxJobBytes: config.api.maxJobBytes,
+    timeoutMs: config.redis.commandTimeoutMs + 500,
+  });
+  // The connections' own listeners report outages; without these, each queue would print them.
+  for (const name of QUEUE_NAMES) {
+    producer.queue(name).on('error', () => {});
+    producer.deadLetters(name).queue.on('error', () => {});
+  }
+
+  const server = createServer();
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const shutdown = new GracefulShutdown({
+    server,
+    logger,
+    timeoutMs: config.api.shutdownTimeoutMs,
+    closeResources: async () => {
+      await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
+      await settleWithin(
+        Promise.all([
+          closeRedisConnection(producerConnection),
+          closeRedisConnection(adminConnection),
+        ]),
+        CLOSE_TIMEOUT_MS,
+      );
+    },
+  });
+  server.on(
+    'request',
+    createApp({
+      config,
+      producer,
+      producerConnection,
+      adminConnection,
+      logger,
+      metrics: createMetricsRegistry('api'),
+      clock: systemClock,
+      isShuttingDown: () => shutdown.isStopping,
+    }),
+  );
+  shutdown.listen();
+  checkRedisAtStart(adminConnection, logger, () => void shutdown.stop('redis too old', 1));
+  if (config.api.slackSigningSecret === undefined) {
+    logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.api.port, config.api.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    process.stderr.write(
+      `conveyor api: cannot listen on ${config.api.host}:${config.api.port}: ${reason}\n`,
+    );
+    process.exit(1);
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
+  logger.info({ url: `http://${config.api.host}:${port}`, port }, 'api listening');
+}
+
+await main();

@@ -1,0 +1,118 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { Clock } from '../clock.js';
+
+/** Length of one rate-limit window. */
+export const WINDOW_MS = 60_000;
+
+/** Options for {@link RateLimiter}. */
+export interface RateLimiterOptions {
+  /** A fail-fast (`admin` role) connection. */
+  connection: RedisConnection;
+  /** Key namespace: the queue prefix (hash-tagged under Cluster, so one slot holds it all). */
+  prefix: string;
+  /** Requests per client per minute; must be at least 1. */
+  limitPerMinute: number;
+  clock: Clock;
+  /**
+   * Told when a count could not be written to Redis (the limit then holds per process only).
+   * @defaultValue ignore
+   */
+  onSyncError?: (error: unknown) => void;
+}
+
+/** The verdict for one request. */
+export type RateLimitDecision =
+  | { allowed: true }
+  | { allowed: false; retryAfterSeconds: number; limitPerMinute: number };
+
+/** One client's counts in the current window, as this process knows them. */
+interface WindowState {
+  window: number;
+  /** The window's total in Redis (every API process) as of the last write. */
+  stored: number;
+  /** Requests being added to Redis right now. */
+  sending: number;
+  /** Requests admitted here and not yet sent. */
+  unsent: number;
+}
+
+const ALLOWED: RateLimitDecision = { allowed: true };
+
+/**
+ * A per-client fixed-window limit (requests per minute) shared by every API process through
+ * Redis, without a Redis round trip on the request path.
+ *
+ * Each process decides locally from the window's total as Redis last reported it plus what it
+ * admitted since, and writes its own admissions behind the requests: one pipelined
+ * `INCRBY`+`PEXPIRE` per client at a time, which carries every request admitted while the
+ * previous write was in flight. The reply brings the total of all processes. So the cost is a
+ * fraction of a round trip per request, and the limit can be overshot only by what other processes
+ * admit within one write's round trip.
+ *
+ * If Redis is unreachable the counts stay local (and are sent later): the limit still holds per
+ * process, and enqueues answer 503 anyway.
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, WindowState>();
+  private readonly writes = new Set<Promise<void>>();
+
+  constructor(private readonly options: RateLimiterOptions) {
+    if (!(options.limitPerMinute >= 1)) throw new RangeError('limitPerMinute must be at least 1');
+  }
+
+  /** Counts one request of `client` and says whether it may proceed. */
+  take(client: string): RateLimitDecision {
+    const now = this.options.clock.now();
+    const window = Math.floor(now / WINDOW_MS);
+    let state = this.windows.get(client);
+    if (state === undefined || state.window !== window) {
+      state = { window, stored: 0, sending: 0, unsent: 0 };
+      this.windows.set(client, state);
+    }
+    if (state.stored + state.sending + state.unsent >= this.options.limitPerMinute) {
+      const retryAfterMs = (window + 1) * WINDOW_MS - now;
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+        limitPerMinute: this.options.limitPerMinute,
+      };
+    }
+    state.unsent += 1;
+    if (state.sending === 0) this.send(client, state);
+    return ALLOWED;
+  }
+
+  /** Resolves once every count written so far has been answered (tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all(this.writes);
+  }
+
+  private send(client: string, state: WindowState): void {
+    const count = state.unsent;
+    state.unsent = 0;
+    state.sending = count;
+    const key = `${this.options.prefix}:ratelimit:${client}:${state.window}`;
+    const write = this.options.connection
+      .pipeline()
+      .incrby(key, count)
+      // Two windows: a late write into a window that just ended still expires.
+      .pexpire(key, 2 * WINDOW_MS)
+      .exec()
+      .then((results) => {
+        const [error, total] = results?.[0] ?? [new Error('no reply'), null];
+        if (error) throw error;
+        state.stored = Number(total);
+        state.sending = 0;
+        if (state.unsent > 0) this.send(client, state);
+      })
+      .catch((error: unknown) => {
+        state.sending = 0;
+        state.unsent += count;
+        this.options.onSyncError?.(error);
+      })
+      .finally(() => {
+        this.writes.delete(write);
+      });
+    this.writes.add(write);
+  }
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { QUEUE_NAMES } from '@conveyor/queues';
+import { sendJson } from '../http/send-json.js';
+import { enqueueRequestSchema } from '../http-schemas.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
+import { catalogQueue } from './queue-name-of.js';
+import { readJsonBody } from './read-json-body.js';
+import type { RouteContext } from './route-context.js';
+import { validate } from './validate.js';
+
+/** The enqueue route's template, as Express matches it and metrics label it. */
+export const ENQUEUE_ROUTE = '/v1/queues/:queue/jobs';
+
+/** Handles one enqueue once the guards passed; `queue` is the raw `:queue` path segment. */
+export type EnqueueHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  queue: string,
+) => Promise<void>;
+
+/**
+ * `POST /v1/queues/:queue/jobs`: checks the queue, reads and parses the body once, validates the
+ * envelope, and stores the job through the shared Producer (one Redis round trip without an
+ * `Idempotency-Key`). Answers 202 `{ id, queue, name, deduplicated }`.
+ */
+export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
+  const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, ctx.enqueued.labels(name)]));
+  return async (req, res, queueParam) => {
+    const queue = catalogQueue(queueParam);
+    const body = await readJsonBody(req, ctx.limits.singleBodyBytes);
+    const request = validate(enqueueRequestSchema, body);
+    const idempotencyKey = idempotencyKeyOf(req);
+    const result = await ctx.producer.enqueue(
+      queue,
+      request,
+      idempotencyKey === undefined ? {} : { idempotencyKey },
+    );
+    if (!result.deduplicated) enqueuedBy.get(queue)?.inc();
+    sendJson(res, 202, result);
+  };
+}

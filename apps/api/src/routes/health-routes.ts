@@ -1,0 +1,35 @@
+import { checkRedis } from '@conveyor/redis';
+import type { Express } from 'express';
+import { sendJson } from '../http/send-json.js';
+import type { RouteContext } from './route-context.js';
+
+/** Upper bound of one readiness check, below common probe timeouts. */
+const READY_CHECK_TIMEOUT_MS = 1500;
+
+/**
+ * `GET /healthz`: the process runs (200 always). `GET /readyz`: Redis answers and is safe for
+ * jobs (`checkRedis` on the fail-fast admin connection) and the producer connection is up; 503
+ * with the problems when not, and 503 while shutting down so load balancers stop sending traffic
+ * first.
+ */
+export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
+  app.get('/healthz', (_req, res) => {
+    sendJson(res, 200, { status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    if (ctx.isShuttingDown()) {
+      sendJson(res, 503, { status: 'shutting-down', problems: ['the API is shutting down'] });
+      return;
+    }
+    const redis = await checkRedis(ctx.adminConnection, { timeoutMs: READY_CHECK_TIMEOUT_MS });
+    const problems = [...redis.problems];
+    const producerStatus = ctx.producerConnection.status;
+    // Both connections reconnect on their own schedule; enqueues need this one.
+    if (producerStatus !== 'ready') {
+      problems.push(`the producer connection to Redis is ${producerStatus}`);
+    }
+    const ready = problems.length === 0;
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', problems, redis });
+  });
+}

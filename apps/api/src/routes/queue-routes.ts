@@ -1,0 +1,58 @@
+import { JobNotFoundError, QUEUE_CATALOG } from '@conveyor/queues';
+import type { Express, Request } from 'express';
+import { InvalidRequestError } from '../errors/invalid-request-error.js';
+import { sendJson } from '../http/send-json.js';
+import { deadLetterPageSchema } from '../http-schemas.js';
+import { findJob } from '../redis/find-job.js';
+import { readFromRedis } from '../redis/read-from-redis.js';
+import { readQueueCounts } from '../redis/read-queue-counts.js';
+import { queueNameOf } from './queue-name-of.js';
+import type { RouteContext } from './route-context.js';
+
+function pageOf(req: Request) {
+  const parsed = deadLetterPageSchema.safeParse(req.query);
+  if (parsed.success) return parsed.data;
+  throw new InvalidRequestError(
+    parsed.error.issues.map((issue) => ({
+      path: ['query', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
+}
+
+/** `GET /v1/queues`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`. */
+export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
+  const { producer, guard, redisTimeoutMs } = ctx;
+
+  app.get('/v1/queues', guard, async (_req, res) => {
+    const summaries = await readQueueCounts(producer, redisTimeoutMs);
+    sendJson(res, 200, {
+      queues: summaries.map((summary) => ({
+        name: summary.name,
+        description: QUEUE_CATALOG[summary.name].description,
+        counts: summary.counts,
+        deadLetters: summary.deadLetters,
+      })),
+    });
+  });
+
+  app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {
+    const queue = queueNameOf(req);
+    const page = pageOf(req);
+    const { total, items } = await readFromRedis(redisTimeoutMs, () =>
+      producer.deadLetters(queue).list(page),
+    );
+    sendJson(res, 200, { queue, total, offset: page.offset, limit: page.limit, items });
+  });
+
+  app.post('/v1/queues/:queue/dead-letters/:id/replay', guard, async (req, res) => {
+    const queue = queueNameOf(req);
+    const id = String(req.params.id);
+    // The replay endpoint takes no body; whatever was sent is left unread.
+    const deadLetters = producer.deadLetters(queue);
+    const letter = await findJob(deadLetters.queue, id, redisTimeoutMs);
+    if (letter === undefined) throw new JobNotFoundError(deadLetters.name, id);
+    const newId = await producer.replayDeadLetter(queue, id);
+    sendJson(res, 202, { id: newId, queue });
+  });
+}

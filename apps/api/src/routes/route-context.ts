@@ -1,0 +1,29 @@
+import type { Producer } from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
+import type { RequestHandler } from 'express';
+import type { Counter } from 'prom-client';
+import type { AppConfig } from '../app-config.js';
+import type { Clock } from '../clock.js';
+
+/** What the route modules share; built once by `createApp`. */
+export interface RouteContext {
+  config: AppConfig;
+  /** The process's one Producer. */
+  producer: Producer;
+  /** The Producer's connection, whose state `/readyz` reports. */
+  producerConnection: RedisConnection;
+  /** Fail-fast connection for readiness checks. */
+  adminConnection: RedisConnection;
+  /** Time source for Slack timestamps. */
+  clock: Clock;
+  /** Authentication and rate limit, in that order, for every `/v1` route. */
+  guard: RequestHandler;
+  /** `conveyor_jobs_enqueued_total{queue}` */
+  enqueued: Counter<'queue'>;
+  /** Upper bound for one Redis read (the Producer bounds writes the same way). */
+  redisTimeoutMs: number;
+  /** Body limits, from `MAX_JOB_BYTES`. */
+  limits: { singleBodyBytes: number; bulkBodyBytes: number; slackBodyBytes: number };
+  /** True once a shutdown began: `/readyz` answers 503. */
+  isShuttingDown: () => boolean;
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { getFreePort, RedisServer, spawnProcess, waitForHttp } from '@conveyor/testing';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ingestData } from './support/payloads.js';
+import { MAIN, type SpawnedApi, spawnApi } from './support/spawn-api.js';
+
+const TOKEN = 'main-test-token-0123456789';
+const SLACK_SECRET = 'main-test-slack-secret-0123456789';
+const REDIS_PASSWORD = 'main-test-redis-password-0123';
+
+/** Starts a POST whose body is only half sent; `finish()` sends the rest and reads the answer. */
+function halfSentRequest(url: string, body: string) {
+  const req = httpRequest(`${url}/v1/queues/ingestion/jobs`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
+  });
+  const response = new Promise<{ status: number; body: string; connection?: string }>(
+    (resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }),
+        );
+      });
+    },
+  );
+  req.write(body.slice(0, 10));
+  return { response, finish: () => req.end(body.slice(10)) };
+}
+
+describe('node dist/main.js', () => {
+  let redis: RedisServer;
+  let api: SpawnedApi | undefined;
+  const prefix = `m${randomUUID().slice(0, 8)}`;
+  const env = () => ({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: prefix,
+    API_TOKENS: `main:${TOKEN}`,
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SHUTDOWN_TIMEOUT_MS: '20000',
+  });
+
+  beforeAll(async () => {
+    redis = await RedisServer.start({ appendonly: false, password: REDIS_PASSWORD });
+  });
+  afterEach(async () => {
+    await api?.child.stop(5000);
+    api = undefined;
+  });
+  afterAll(() => redis.stop());
+
+  it('refuses an invalid environment with one readable message, exit code 1 and no stack', async () => {
+    const child = spawnProcess('node', [MAIN], {
+      name: 'api',
+      env: {
+        PATH: process.env.PATH ?? '',
+        API_TOKENS: 'ci:tiny-secret-x',
+        PORT: 'eighty',
+        REDIS_PORT: 'abc',
+      },
+    });
+    const exit = await child.exited;
+    expect(exit.code).toBe(1);
+    const output = child.output();
+    expect(output).toContain('Invalid configuration');
+    expect(output).toMatch(/API_TOKENS: entry 1 \(ci\): the secret has 13 characters/);
+    expect(output).toContain('PORT: must be a whole number');
+    expect(output).toContain('REDIS_PORT');
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(output).not.toContain('tiny-secret-x');
+
+    const missing = spawnProcess('node', [MAIN], {
+      name: 'api',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect((await missing.exited).code).toBe(1);
+    expect(missing.output()).toContain('API_TOKENS: is required');
+  });
+
+  it('serves jobs, and on SIGTERM refuses new connections, finishes the request in flight and exits 0', async () => {
+    api = await spawnApi(env());
+    const { child, url } = api;
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(`${url}/v1/queues/ingestion/jobs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ data: ingestData('main-1') }),
+    });
+    expect(created.status).toBe(202);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+    const inFlight = halfSentRequest(url, JSON.stringify({ data: ingestData('in-flight') }));
+    // Another request answered proves the server has read the first one's headers.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    await child.waitForOutput('shutting down', 5000);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+
+    inFlight.finish();
+    const answer = await inFlight.response;
+    expect(answer.status).toBe(202);
+    expect(answer.connection).toBe('close');
+    const exit = await child.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(child.output()).toContain('"msg":"stopped"');
+
+    const queue = new Queue('ingestion', { connection: redis.client(), prefix });
+    try {
+      const job = await queue.getJob((JSON.parse(answer.body) as { id: string }).id);
+      expect(job?.data.documentId).toBe('in-flight');
+    } finally {
+      await queue.close();
+    }
+
+    const output = child.output();
+    expect(output).toContain('"client":"main"');
+    for (const secret of [TOKEN, SLACK_SECRET, REDIS_PASSWORD]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+
+  it('exits at once on a second signal', async () => {
+    api = await spawnApi(env());
+    const { child, url } = api;
+    const inFlight = halfSentRequest(url, JSON.stringify({ data: ingestData('never-finished') }));
+    inFlight.response.catch(() => {});
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    await child.waitForOutput('shutting down', 5000);
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const exit = await child.exited;
+    expect(exit.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(child.output()).toContain('second signal');
+  });
+
+  it('starts without Redis, answers 503 meanwhile, and becomes ready when Redis appears', async () => {
+    const port = await getFreePort();
+    api = await spawnApi({ ...env(), REDIS_URL: `redis://127.0.0.1:${port}` });
+    const { url } = api;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    const refused = await fetch(`${url}/v1/queues/ingestion/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: ingestData('early') }),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+
+    const late = await RedisServer.start({ port, appendonly: false });
+    try {
+      await waitForHttp(`${url}/readyz`, { status: 200, timeoutMs: 15_000 });
+      const stored = await fetch(`${url}/v1/queues/ingestion/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: ingestData('late') }),
+      });
+      expect(stored.status).toBe(202);
+    } finally {
+      await api.child.stop(5000);
+      api = undefined;
+      await late.stop();
+    }
+  });
+});
