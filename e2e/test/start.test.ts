@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getFreePort, spawnProcess, waitFor } from '@conveyor/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('pnpm start (scripts/start.mjs)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts the platform on an embedded Redis, runs a job, and stops with nothing left', async () => {
+    const [redisPort, apiPort, dashboardPort, workerPort] = await Promise.all([
+      getFreePort(),
+      getFreePort(),
+      getFreePort(),
+      getFreePort(),
+    ]);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NO_COLOR: '1',
+      CONVEYOR_SKIP_BUILD: '1',
+      CONVEYOR_DATA_DIR: dataDir,
+      REDIS_PORT: String(redisPort),
+      API_PORT: String(apiPort),
+      DASHBOARD_PORT: String(dashboardPort),
+      WORKER_HTTP_PORT: String(workerPort),
+      WORKER_PROCESSES: '2',
+    };
+    const launcher = spawnProcess('node', ['scripts/start.mjs'], { name: 'start', env, cwd: root });
+    try {
+      await launcher.waitForOutput('Conveyor is running', 90_000);
+      const output = launcher.output();
+      const token = /API token\s+(\S+)/.exec(output)?.[1];
+      expect(token).toMatch(/^[0-9a-f]{48}$/);
+      expect(output).toContain(`http://localhost:${apiPort}`);
+      expect(output).toMatch(/Dashboard\s+http:\/\/localhost:\d+\s+user admin\s+password \S{12,}/);
+      expect(output).toContain('x-slack-signature');
+
+      const api = `http://localhost:${apiPort}`;
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const created = await fetch(`${api}/v1/queues/ingestion/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          data: {
+            documentId: 'start-e2e',
+            source: { kind: 'inline', text: 'Hello from the e2e test.' },
+          },
+        }),
+      });
+      expect(created.status).toBe(202);
+      const { id } = (await created.json()) as { id: string };
+      const job = await waitFor(
+        async () => {
+          const response = await fetch(`${api}/v1/queues/ingestion/jobs/${id}`, { headers });
+          const body = (await response.json()) as {
+            state: string;
+            returnValue?: { chunks: number };
+          };
+          return body.state === 'completed' ? body : undefined;
+        },
+        { timeoutMs: 30_000, description: 'the ingestion job to complete' },
+      );
+      expect(job.returnValue?.chunks).toBe(1);
+
+      const pids = [...launcher.output().matchAll(/started \(pid (\d+)\)/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(pids.length).toBe(5); // redis, api, 2 workers, dashboard
+      launcher.kill('SIGINT');
+      const exit = await launcher.exited;
+      expect(exit.code).toBe(0);
+      expect(launcher.output()).toContain('stopped');
+      expect(pids.filter(isAlive)).toEqual([]);
+    } finally {
+      await launcher.stop();
+    }
+  });
+});
