@@ -4,8 +4,8 @@ import type { RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
 import { parseEnvironment } from './parse-environment.js';
-import { RedisAuthError, waitUntilReady } from './wait-until-ready.js';
 import { redisEnvSchema } from './redis-env.js';
+import { RedisAuthError, waitUntilReady } from './wait-until-ready.js';
 
 const parse = (env: Record<string, string>) =>
   parseEnvironment({ redis: redisEnvSchema }, env).redis;
@@ -42,7 +42,9 @@ describe('createRedisConnection', () => {
     try {
       const error = await waitUntilReady(connection, 10_000).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisAuthError);
-      expect((error as Error).message).toMatch(/Redis rejected the credentials \(WRONGPASS\): check REDIS_PASSWORD/);
+      expect((error as Error).message).toMatch(
+        /Redis rejected the credentials \(WRONGPASS\): check REDIS_PASSWORD/,
+      );
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       connection.disconnect();

@@ -14,7 +14,9 @@ describe('metrics', () => {
     jobs.failed.inc({ queue: 'ingestion', final: 'true' });
     const text = await registry.metrics();
     expect(text).toContain('conveyor_jobs_enqueued_total{queue="ingestion",app="test"} 1');
-    expect(text).toContain('conveyor_jobs_failed_total{queue="ingestion",final="true",app="test"} 1');
+    expect(text).toContain(
+      'conveyor_jobs_failed_total{queue="ingestion",final="true",app="test"} 1',
+    );
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
@@ -26,8 +28,12 @@ describe('metrics', () => {
       if (calls === 2) throw new Error('Redis is down');
       return { ingestion: { waiting: calls, failed: 0 } };
     });
-    expect(await registry.metrics()).toContain('conveyor_queue_jobs{queue="ingestion",state="waiting",app="test"} 1');
+    expect(await registry.metrics()).toContain(
+      'conveyor_queue_jobs{queue="ingestion",state="waiting",app="test"} 1',
+    );
     expect(await registry.metrics()).not.toContain('conveyor_queue_jobs{');
-    expect(await registry.metrics()).toContain('conveyor_queue_jobs{queue="ingestion",state="waiting",app="test"} 3');
+    expect(await registry.metrics()).toContain(
+      'conveyor_queue_jobs{queue="ingestion",state="waiting",app="test"} 3',
+    );
   });
 });

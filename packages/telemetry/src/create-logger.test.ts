@@ -18,7 +18,12 @@ describe('createLogger', () => {
     const { lines, destination } = capture();
     createLogger({ name: 'api', destination }).info({ queue: 'ingestion' }, 'job stored');
     const record = JSON.parse(lines[0] ?? '{}');
-    expect(record).toMatchObject({ name: 'api', level: 'info', msg: 'job stored', queue: 'ingestion' });
+    expect(record).toMatchObject({
+      name: 'api',
+      level: 'info',
+      msg: 'job stored',
+      queue: 'ingestion',
+    });
     expect(record.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
