@@ -130,6 +130,36 @@ describe('node dist/main.js', () => {
     }
   });
 
+  it('holds one connection set for the whole process, never one per request (Redis rule 6)', async () => {
+    api = await spawnApi(env());
+    const { url } = api;
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
+    const client = redis.client();
+    const apiConnections = async () =>
+      (await client.client('LIST'))
+        .toString()
+        .split('\n')
+        .filter((line) => / name=conveyor:api:/.test(line)).length;
+    try {
+      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const enqueue = (n: number) =>
+        fetch(`${url}/v1/queues/ingestion/jobs`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ data: ingestData(`rule-6-${n}`) }),
+        });
+      expect((await enqueue(0)).status).toBe(202);
+      const before = await apiConnections();
+      expect(before).toBeGreaterThanOrEqual(2);
+      const statuses = await Promise.all(Array.from({ length: 200 }, (_, n) => enqueue(n + 1)));
+      expect(statuses.every((response) => response.status === 202)).toBe(true);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(await apiConnections()).toBe(before);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('exits at once on a second signal', async () => {
     api = await spawnApi(env());
     const { child, url } = api;
