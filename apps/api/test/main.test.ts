@@ -91,6 +91,7 @@ describe('node dist/main.js', () => {
   it('serves jobs, and on SIGTERM refuses new connections, finishes the request in flight and exits 0', async () => {
     api = await spawnApi(env());
     const { child, url } = api;
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     const created = await fetch(`${url}/v1/queues/ingestion/jobs`, {
       method: 'POST',

@@ -40,6 +40,10 @@ function roleOptions(config: RedisConfig, role: ConnectionRole): RedisOptions {
     // A command lost with the connection is failed, not replayed later: the HTTP request that
     // sent it has already answered 503, and a late write would surprise the client that retries.
     autoResendUnfulfilledCommands: false,
+    // Concurrent requests each send a command in the same tick; batching them into one socket
+    // write cut the API's Redis CPU per enqueue by a third in `pnpm bench` (fewer syscalls on both
+    // sides). Blocking roles keep it off: it batches a worker's commands behind each other.
+    enableAutoPipelining: true,
   };
 }
 
