@@ -5,6 +5,7 @@ import {
   closeRedisConnection,
   createRedisConnection,
   describeRedisTarget,
+  onCredentialsRejected,
 } from '@conveyor/redis';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
   });
   watchConnection(producerConnection, 'producer', logger);
   watchConnection(adminConnection, 'admin', logger);
+  // Wrong credentials never fix themselves: stop with the reason rather than retry forever.
+  onCredentialsRejected(adminConnection, (error) => {
+    logger.fatal({ code: error.code }, error.message);
+    process.exit(1);
+  });
 
   const producer = new Producer({
     connection: producerConnection,

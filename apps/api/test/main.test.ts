@@ -137,8 +137,7 @@ describe('node dist/main.js', () => {
     await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
     const client = redis.client();
     const apiConnections = async () =>
-      (await client.client('LIST'))
-        .toString()
+      String(await client.client('LIST'))
         .split('\n')
         .filter((line) => / name=conveyor:api:/.test(line)).length;
     try {

@@ -4,6 +4,7 @@ import {
   closeRedisConnection,
   createRedisConnection,
   describeRedisTarget,
+  onCredentialsRejected,
 } from '@conveyor/redis';
 import { createLogger, type Logger } from '@conveyor/telemetry';
 import { createWorkerApp, type WorkerApp } from './app.js';
@@ -41,6 +42,11 @@ async function main(): Promise<void> {
       logger.warn({ role, err: error.message }, 'Redis connection error'),
     );
   }
+  // Wrong credentials never fix themselves: stop with the reason rather than retry forever.
+  onCredentialsRejected(connections.admin, (error) => {
+    logger.fatal({ code: error.code }, error.message);
+    process.exit(1);
+  });
   const app = createWorkerApp({ config, prefix: redis.prefix, connections, logger });
   installSignalHandlers(app, connections, logger);
   logger.info({ redis: describeRedisTarget(redis), prefix: redis.prefix }, 'starting worker');

@@ -16,6 +16,7 @@ export {
 } from './create-redis-connection.js';
 export { envFields } from './env-fields.js';
 export { describeRedisTarget, maskRedisUrl } from './mask-redis-url.js';
+export { onCredentialsRejected } from './on-credentials-rejected.js';
 export { parseEnvironment } from './parse-environment.js';
 export { isVersionAtLeast, parseInfo } from './parse-info.js';
 export { resolveQueuePrefix } from './queue-prefix.js';

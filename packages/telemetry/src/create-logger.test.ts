@@ -47,4 +47,18 @@ describe('createLogger', () => {
     expect(text).toContain('[redacted]');
     expect(text).toContain('curl');
   });
+
+  it('redacts the arguments ioredis attaches to a failed command (AUTH carries the password)', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ name: 'worker', destination });
+    const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['conveyor-app', 'top-secret-password'] },
+    });
+    logger.error({ err: error }, 'queue error');
+    logger.error(error, 'logged directly');
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/top-secret/);
+    expect(text).toContain('WRONGPASS');
+    expect(text).toContain('"name":"auth"');
+  });
 });

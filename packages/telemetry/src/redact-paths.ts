@@ -25,4 +25,7 @@ export const REDACT_PATHS: readonly string[] = [
   'config.redis.password',
   'config.redis.target.sentinelPassword',
   'config.redis.tls.key',
+  // ioredis attaches the failed command to its errors: AUTH's arguments are the Redis user and
+  // password, and other commands' arguments carry job payloads.
+  '*.command.args',
 ];
