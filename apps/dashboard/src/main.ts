@@ -10,6 +10,7 @@ import {
   closeRedisConnection,
   createRedisConnection,
   describeRedisTarget,
+  onCredentialsRejected,
 } from '@conveyor/redis';
 import { createLogger } from '@conveyor/telemetry';
 import { createApp } from './app.js';
@@ -45,6 +46,11 @@ const connection = createRedisConnection(redisConfig, 'admin', {
   connectionName: 'conveyor:dashboard',
 });
 logRedisErrors(connection, logger);
+// Wrong credentials never fix themselves: stop with the reason rather than retry forever.
+onCredentialsRejected(connection, (error) => {
+  logger.fatal({ code: error.code }, error.message);
+  process.exit(1);
+});
 // Version and eviction policy are told once at start; /readyz keeps reporting them after.
 connection.once('ready', () => {
   void checkRedis(connection, { timeoutMs: 5000 }).then((report) => {

@@ -192,17 +192,21 @@ export class Launcher {
       deadLetters,
       rateLimit: (ms) => control.rateLimit(ms),
     });
-    const worker = new Worker(queue, processor.process, {
-      connection: connections.worker,
-      prefix,
-      name: this.#options.name,
-      autorun: false,
-      concurrency: config.concurrency[queue],
-      limiter: config.limiters[queue] ?? UNREACHABLE_LIMITER,
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.stalledIntervalMs,
-      maxStalledCount: config.maxStalledCount,
-    });
+    const worker = new Worker(
+      queue,
+      registry.cancellable(queue) ? processor.process : processor.processWithoutSignal,
+      {
+        connection: connections.worker,
+        prefix,
+        name: this.#options.name,
+        autorun: false,
+        concurrency: config.concurrency[queue],
+        limiter: config.limiters[queue] ?? UNREACHABLE_LIMITER,
+        lockDuration: config.lockDurationMs,
+        stalledInterval: config.stalledIntervalMs,
+        maxStalledCount: config.maxStalledCount,
+      },
+    );
     // Without listeners an 'error' event would throw and end the process.
     const onError = (error: Error) => logger.error({ err: error, queue }, 'queue error');
     worker.on('error', onError);

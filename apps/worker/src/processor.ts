@@ -81,7 +81,10 @@ export class JobProcessor {
     return [...this.#running];
   }
 
-  /** The BullMQ processor function. */
+  /**
+   * The BullMQ processor function. BullMQ passes a signal only to a function that declares the
+   * third parameter, so a queue without a cancellable handler gets {@link processWithoutSignal}.
+   */
   readonly process = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const id = String(job.id);
     this.#running.add(id);
@@ -91,6 +94,10 @@ export class JobProcessor {
       this.#running.delete(id);
     }
   };
+
+  /** {@link process} for queues whose handlers never read `context.signal`. */
+  readonly processWithoutSignal = (job: Job, token?: string): Promise<unknown> =>
+    this.process(job, token, undefined);
 
   async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined) {
     const { queue, registry, metrics } = this.#options;

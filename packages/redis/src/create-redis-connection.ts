@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { coalesceWrites } from './coalesce-writes.js';
 import { type ConnectionRole, isBlockingRole } from './connection-role.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { RedisConfig } from './redis-config.js';
@@ -40,10 +41,8 @@ function roleOptions(config: RedisConfig, role: ConnectionRole): RedisOptions {
     // A command lost with the connection is failed, not replayed later: the HTTP request that
     // sent it has already answered 503, and a late write would surprise the client that retries.
     autoResendUnfulfilledCommands: false,
-    // Concurrent requests each send a command in the same tick; batching them into one socket
-    // write cut the API's Redis CPU per enqueue by a third in `pnpm bench` (fewer syscalls on both
-    // sides). Blocking roles keep it off: it batches a worker's commands behind each other.
-    enableAutoPipelining: true,
+    // Not ioredis auto-pipelining (see coalesceWrites): it holds each batch until the previous one
+    // is answered, which doubled enqueue latency in `pnpm bench` (p99 7 -> 26 ms at 1,000/s).
   };
 }
 
@@ -73,9 +72,21 @@ export function createRedisConnection(
   const name = options.connectionName ?? `conveyor:${role}`;
   const retry = (attempt: number) => reconnectDelay(attempt, { capMs: BACKOFF_CAP_MS[role] });
   const base = nodeOptions(config, role, name);
-  const { target } = config;
   const lazyConnect = options.lazyConnect ?? false;
+  const connection = connect(config, base, lazyConnect, retry);
+  // Not for workers: holding a worker's writes to the end of the loop turn delays each job's
+  // completion and the fetch of the next, which halved worker throughput in `pnpm bench`.
+  if (!isBlockingRole(role)) coalesceWrites(connection);
+  return connection;
+}
 
+function connect(
+  config: RedisConfig,
+  base: RedisOptions,
+  lazyConnect: boolean,
+  retry: (attempt: number) => number,
+): RedisConnection {
+  const { target } = config;
   switch (target.mode) {
     case 'standalone':
       return new Redis({

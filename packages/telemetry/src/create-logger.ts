@@ -1,5 +1,8 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { bufferedStdout } from './buffered-stdout.js';
+import { cachedIsoTime } from './cached-iso-time.js';
 import { REDACT_PATHS } from './redact-paths.js';
+import { wildcardRedactor } from './wildcard-redactor.js';
 
 /** Options for {@link createLogger}. */
 export interface CreateLoggerOptions {
@@ -14,22 +17,40 @@ export interface CreateLoggerOptions {
   base?: Record<string, unknown>;
   /**
    * Where lines go; tests pass a stream to capture them.
-   * @defaultValue standard output
+   * @defaultValue standard output, written in batches (see {@link bufferedStdout})
    */
   destination?: DestinationStream;
 }
 
+const CENSOR = '[redacted]';
+/** Paths under every top-level field (`*.password`): censored by {@link wildcardRedactor}. */
+const WILDCARD_PATHS = REDACT_PATHS.filter((path) => path.startsWith('*.'));
+/** Every other path: pino's redaction, which is cheap for them. */
+const EXACT_PATHS = REDACT_PATHS.filter((path) => !path.startsWith('*.'));
+
 /** The one way Conveyor builds a logger: JSON lines, ISO time, secrets redacted. */
 export function createLogger(options: CreateLoggerOptions): Logger {
+  const redactWildcards = wildcardRedactor(WILDCARD_PATHS, CENSOR);
   const loggerOptions: LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
     base: { pid: process.pid, ...options.base },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
+    timestamp: cachedIsoTime(),
+    redact: { paths: EXACT_PATHS, censor: CENSOR },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: redactWildcards,
+      bindings: redactWildcards,
+    },
   };
-  return options.destination ? pino(loggerOptions, options.destination) : pino(loggerOptions);
+  const logger = pino(loggerOptions, options.destination ?? bufferedStdout());
+  // pino applies no formatter to a child's bindings; children (and theirs, which inherit this
+  // method) get them redacted here.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactWildcards(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 export type { Logger } from 'pino';

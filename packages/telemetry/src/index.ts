@@ -1,3 +1,4 @@
+export { type BufferedStdoutOptions, bufferedStdout } from './buffered-stdout.js';
 export {
   createEnqueueMetrics,
   createHttpMetrics,

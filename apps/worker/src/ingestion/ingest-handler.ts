@@ -58,6 +58,8 @@ export function ingestHandler(options: IngestHandlerOptions): JobHandler<IngestR
   const lockRetryMs = options.lockRetryMs ?? 1000;
   return defineHandler({
     schema: ingestionPayloadSchema,
+    // A fetch in progress stops when the job is cancelled.
+    cancellable: true,
     async handle(payload, job, context): Promise<IngestResult> {
       const { documentId } = payload;
       const attempt = await options.locks.acquire(documentId);

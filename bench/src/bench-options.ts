@@ -1,0 +1,107 @@
+/** How big a run is. `full` is what `pnpm bench` runs and what the README quotes. */
+export type Profile = 'full' | 'quick' | 'smoke';
+
+/** The figures the bench can measure, by the name `--only` takes. */
+export const SCENARIOS = ['http', 'bulk', 'worker', 'latency', 'memory'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Everything a run is sized and steered by. */
+export interface BenchOptions {
+  profile: Profile;
+  /** Scenarios to run, in this order. */
+  only: ScenarioName[];
+  /** Rounds per side for the side-by-side figures (the median is reported). */
+  rounds: number;
+  /** Where `latest.json` and `latest.md` go; undefined writes nothing. */
+  resultsDir: string | undefined;
+  /** Folder for `--cpu-prof` profiles of the Conveyor processes; undefined profiles nothing. */
+  cpuProfDir: string | undefined;
+  /** Judge the targets (exit 1 when one is missed); smoke runs are too small to judge. */
+  judge: boolean;
+  http: { connections: number; warmupSeconds: number; seconds: number };
+  bulk: { jobs: number; batch: number; inFlight: number };
+  worker: { jobs: number; concurrency: number };
+  latency: { ratePerSecond: number; warmupSeconds: number; seconds: number; concurrency: number };
+  memory: { jobs: number; concurrency: number; backlog: number; checkpoint: number };
+}
+
+const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir'>> = {
+  full: {
+    profile: 'full',
+    rounds: 5,
+    judge: true,
+    http: { connections: 50, warmupSeconds: 3, seconds: 10 },
+    bulk: { jobs: 100_000, batch: 1000, inFlight: 4 },
+    worker: { jobs: 20_000, concurrency: 10 },
+    latency: { ratePerSecond: 1000, warmupSeconds: 2, seconds: 6, concurrency: 10 },
+    memory: { jobs: 1_000_000, concurrency: 50, backlog: 20_000, checkpoint: 100_000 },
+  },
+  quick: {
+    profile: 'quick',
+    rounds: 3,
+    judge: true,
+    http: { connections: 50, warmupSeconds: 1, seconds: 3 },
+    bulk: { jobs: 20_000, batch: 1000, inFlight: 4 },
+    worker: { jobs: 5000, concurrency: 10 },
+    latency: { ratePerSecond: 1000, warmupSeconds: 1, seconds: 3, concurrency: 10 },
+    memory: { jobs: 100_000, concurrency: 50, backlog: 20_000, checkpoint: 20_000 },
+  },
+  smoke: {
+    profile: 'smoke',
+    rounds: 1,
+    judge: false,
+    http: { connections: 10, warmupSeconds: 0, seconds: 1 },
+    bulk: { jobs: 2000, batch: 1000, inFlight: 2 },
+    worker: { jobs: 500, concurrency: 10 },
+    latency: { ratePerSecond: 200, warmupSeconds: 0, seconds: 1, concurrency: 10 },
+    memory: { jobs: 4000, concurrency: 50, backlog: 2000, checkpoint: 1000 },
+  },
+};
+
+export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only ${SCENARIOS.join(',')}]
+                         [--rounds N] [--results-dir DIR | --no-write] [--cpu-prof DIR]
+  (no flag)  the full run: 5 rounds a side, 100,000-job bulk, 1,000,000 jobs for memory
+  --quick    smaller sizes and 3-second rounds (BENCH_PROFILE=quick does the same)
+  --smoke    a tiny run that only proves the bench works; targets are not judged`;
+
+/** Parses the command line (and `BENCH_PROFILE`); throws with a readable message on a bad flag. */
+export function parseBenchOptions(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  defaultResultsDir: string,
+): BenchOptions {
+  let profile: Profile = env.BENCH_PROFILE === 'quick' ? 'quick' : 'full';
+  if (env.BENCH_PROFILE === 'smoke') profile = 'smoke';
+  let only: ScenarioName[] = [...SCENARIOS];
+  let rounds: number | undefined;
+  let resultsDir: string | undefined = defaultResultsDir;
+  let cpuProfDir: string | undefined;
+  const args = [...argv];
+  const value = (flag: string) => {
+    const next = args.shift();
+    if (next === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+    return next;
+  };
+  while (args.length > 0) {
+    const arg = args.shift() as string;
+    if (arg === '--') continue;
+    if (arg === '--quick') profile = 'quick';
+    else if (arg === '--smoke') profile = 'smoke';
+    else if (arg === '--only') {
+      const names = value(arg).split(',');
+      const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+      if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
+      only = SCENARIOS.filter((name) => names.includes(name));
+    } else if (arg === '--rounds') {
+      rounds = Number(value(arg));
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) {
+        throw new Error(`--rounds must be a whole number from 1 to 50\n${USAGE}`);
+      }
+    } else if (arg === '--results-dir') resultsDir = value(arg);
+    else if (arg === '--no-write') resultsDir = undefined;
+    else if (arg === '--cpu-prof') cpuProfDir = value(arg);
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  const base = PROFILES[profile];
+  return { ...base, rounds: rounds ?? base.rounds, only, resultsDir, cpuProfDir };
+}

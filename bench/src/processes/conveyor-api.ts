@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { getFreePort, waitForHttp } from '@conveyor/testing';
+import { APP_SETTINGS } from './app-settings.js';
+import { type NodeProcess, startNodeProcess } from './node-process.js';
+
+/** Options for {@link startConveyorApi}. */
+export interface ConveyorApiOptions {
+  /** `apps/api/dist/main.js`. */
+  script: string;
+  redisUrl: string;
+  /** The bearer secret of client `bench`. */
+  secret: string;
+  /** Folder for the log file (and CPU profiles when `cpuProfDir` is set). */
+  dir: string;
+  /** Write a `--cpu-prof` profile here when the process exits. @defaultValue no profile */
+  cpuProfDir?: string;
+  /** More environment, overriding the defaults. @defaultValue none */
+  env?: Record<string, string>;
+}
+
+/** The real API, listening on 127.0.0.1. */
+export interface ConveyorApi {
+  process: NodeProcess;
+  url: string;
+  /** `Authorization` header value for `/v1`. */
+  authorization: string;
+}
+
+/** Starts `node apps/api/dist/main.js` and resolves once `/readyz` answers 200. */
+export async function startConveyorApi(options: ConveyorApiOptions): Promise<ConveyorApi> {
+  const port = await getFreePort();
+  const child = startNodeProcess({
+    name: 'api',
+    script: options.script,
+    logFile: join(options.dir, 'api.log'),
+    nodeArgs: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    env: {
+      NODE_ENV: APP_SETTINGS.nodeEnv,
+      REDIS_URL: options.redisUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      API_TOKENS: `bench:${options.secret}`,
+      LOG_LEVEL: APP_SETTINGS.logLevel,
+      RATE_LIMIT_PER_MINUTE: String(APP_SETTINGS.rateLimitPerMinute),
+      ...options.env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitForHttp(`${url}/readyz`, { timeoutMs: 20_000, status: 200 }),
+      child.exited.then((how) => {
+        throw new Error(`the API exited (${how}) before it was ready:\n${child.logTail()}`);
+      }),
+    ]);
+  } catch (error) {
+    await child.stop(2000);
+    throw error;
+  }
+  return { process: child, url, authorization: `Bearer ${options.secret}` };
+}

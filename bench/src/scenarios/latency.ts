@@ -1,0 +1,250 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { QueueEvents } from 'bullmq';
+import { type BenchContext, bullConnection } from '../bench-context.js';
+import {
+  BASELINE_PREFIX,
+  startBaselineHttp,
+  startBaselineWorker,
+} from '../processes/baseline-processes.js';
+import { startConveyorApi } from '../processes/conveyor-api.js';
+import { startConveyorWorker } from '../processes/conveyor-worker.js';
+import type { NodeProcess } from '../processes/node-process.js';
+import { type Figure, pairedRatio } from '../report/figure.js';
+import { alternate } from '../support/alternate.js';
+import { benchEventEnvelope } from '../support/payloads.js';
+import { keepAliveAgent, postJson } from '../support/post-json.js';
+import { median, percentile, round } from '../support/stats.js';
+
+const QUEUE = 'slack-events';
+/** Longest wait for the last jobs of a round to complete. */
+const SETTLE_TIMEOUT_MS = 15_000;
+/** Upper bound of connections the open-loop sender may open. */
+const MAX_SOCKETS = 256;
+
+interface LatencySample {
+  p50: number;
+  p99: number;
+  max: number;
+  /** p99 of enqueue answer times. */
+  answerP99: number;
+  /** p99 measured to the `completed` event's stream id (Redis's clock) instead of its receipt. */
+  streamP99: number;
+}
+
+/** One side: where to POST, and the stream of its `completed` events. */
+interface Target {
+  label: string;
+  url: URL;
+  headers: Record<string, string>;
+  events: QueueEvents;
+  worker: NodeProcess;
+}
+
+/**
+ * Sends `rate` enqueues per second for `seconds`, open loop: each send is scheduled on the clock,
+ * whatever the answers do. Latency runs from the start of the enqueue request to the moment the
+ * bench receives the job's `completed` event from QueueEvents.
+ */
+async function openLoopRound(
+  target: Target,
+  rate: number,
+  seconds: number,
+  roundId: string,
+): Promise<LatencySample> {
+  const total = Math.round(rate * seconds);
+  const agent = keepAliveAgent(MAX_SOCKETS);
+  const startedAt = new Map<string, number>();
+  const completedAt = new Map<string, { at: number; streamMs: number }>();
+  const latencies: number[] = [];
+  const streamLatencies: number[] = [];
+  const answers: number[] = [];
+  let failure: Error | undefined;
+
+  const settle = (jobId: string) => {
+    const start = startedAt.get(jobId);
+    const done = completedAt.get(jobId);
+    if (start === undefined || done === undefined) return;
+    latencies.push(done.at - start);
+    streamLatencies.push(done.streamMs - (performance.timeOrigin + start));
+    startedAt.delete(jobId);
+    completedAt.delete(jobId);
+  };
+  const onCompleted = ({ jobId }: { jobId: string }, streamId: string) => {
+    completedAt.set(jobId, { at: performance.now(), streamMs: Number(streamId.split('-')[0]) });
+    settle(jobId);
+  };
+  target.events.on('completed', onCompleted);
+
+  const send = async (index: number) => {
+    const body = JSON.stringify({ data: benchEventEnvelope(`Ev${roundId}N${index}`) });
+    const start = performance.now();
+    try {
+      const answer = await postJson(agent, target.url, body, target.headers, 10_000);
+      answers.push(performance.now() - start);
+      if (answer.status !== 202) throw new Error(`answered ${answer.status}: ${answer.body}`);
+      const id = String((JSON.parse(answer.body) as { id: unknown }).id);
+      startedAt.set(id, start);
+      settle(id);
+    } catch (error) {
+      failure ??= error as Error;
+    }
+  };
+
+  try {
+    const intervalMs = 1000 / rate;
+    const t0 = performance.now();
+    const pending: Promise<void>[] = [];
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
+      while (sent < due) pending.push(send(sent++));
+      await sleep(1);
+    }
+    await Promise.all(pending);
+    const deadline = performance.now() + SETTLE_TIMEOUT_MS;
+    while (latencies.length < total && performance.now() < deadline && failure === undefined) {
+      if (!target.worker.running) throw new Error(`${target.worker.name} exited`);
+      await sleep(10);
+    }
+    if (failure) throw failure;
+    if (latencies.length < total) {
+      throw new Error(
+        `${target.label}: ${total - latencies.length} of ${total} jobs not completed`,
+      );
+    }
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+      answerP99: percentile(answers, 99),
+      streamP99: percentile(streamLatencies, 99),
+    };
+  } finally {
+    target.events.off('completed', onCompleted);
+    agent.destroy();
+  }
+}
+
+/**
+ * Figure 4: enqueue-to-completed latency at a fixed open-loop rate. The real API and worker
+ * (a Slack event no handler claims, through `POST /v1/queues/slack-events/jobs`, so with the
+ * `event_id` deduplication Slack events get) against the minimal Express server and a raw
+ * BullMQ Worker, both at the same worker concurrency.
+ */
+export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
+  const { ratePerSecond, warmupSeconds, seconds, concurrency } = ctx.options.latency;
+  await ctx.client.flushall();
+  const profile = ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {};
+  const api = await startConveyorApi({
+    script: ctx.scripts.api,
+    redisUrl: ctx.redis.url,
+    secret: ctx.secret,
+    dir: ctx.dir,
+    ...profile,
+  });
+  const stopApi = ctx.cleanup.add('api', () => api.process.stop());
+  const worker = startConveyorWorker({
+    script: ctx.scripts.worker,
+    redisUrl: ctx.redis.url,
+    queues: [QUEUE],
+    concurrency,
+    dir: ctx.dir,
+    name: 'worker-latency',
+    ...profile,
+  });
+  const stopWorker = ctx.cleanup.add('worker', () => worker.stop());
+  const baseline = await startBaselineHttp(ctx.redis.url, ctx.dir);
+  const stopBaseline = ctx.cleanup.add('baseline-http', () => baseline.process.stop());
+  const baselineWorker = startBaselineWorker({
+    redisUrl: ctx.redis.url,
+    dir: ctx.dir,
+    queue: QUEUE,
+    concurrency,
+    name: 'baseline-worker-latency',
+  });
+  const stopBaselineWorker = ctx.cleanup.add('baseline-worker', () => baselineWorker.stop());
+  const connection = bullConnection(ctx);
+  const conveyorEvents = new QueueEvents(QUEUE, { connection, prefix: 'conveyor' });
+  const baselineEvents = new QueueEvents(QUEUE, { connection, prefix: BASELINE_PREFIX });
+  try {
+    await Promise.all([conveyorEvents.waitUntilReady(), baselineEvents.waitUntilReady()]);
+    const conveyor: Target = {
+      label: 'conveyor',
+      url: new URL(`${api.url}/v1/queues/${QUEUE}/jobs`),
+      headers: { authorization: api.authorization },
+      events: conveyorEvents,
+      worker,
+    };
+    const plain: Target = {
+      label: 'baseline',
+      url: new URL(`${baseline.url}/v1/queues/${QUEUE}/jobs`),
+      headers: {},
+      events: baselineEvents,
+      worker: baselineWorker,
+    };
+    const runId = Date.now().toString(36);
+    if (warmupSeconds > 0) {
+      ctx.log(`  warm-up: ${warmupSeconds} s each at the same rate`);
+      await openLoopRound(conveyor, ratePerSecond, warmupSeconds, `${runId}Wc`);
+      await openLoopRound(plain, ratePerSecond, warmupSeconds, `${runId}Wb`);
+    }
+    const describe = (s: LatencySample) =>
+      `p50 ${round(s.p50, 2)} ms, p99 ${round(s.p99, 2)} ms, max ${round(s.max, 1)} ms`;
+    const samples = await alternate(
+      ctx.options.rounds,
+      {
+        label: 'conveyor',
+        run: (n) => openLoopRound(conveyor, ratePerSecond, seconds, `${runId}C${n}`),
+      },
+      {
+        label: 'baseline',
+        run: (n) => openLoopRound(plain, ratePerSecond, seconds, `${runId}B${n}`),
+      },
+      ctx.log,
+      describe,
+    );
+    const pick = (key: keyof LatencySample) => ({
+      conveyor: samples.conveyor.map((s) => round(s[key], 2)),
+      baseline: samples.baseline.map((s) => round(s[key], 2)),
+    });
+    const notes =
+      `${ratePerSecond} enqueues/s for ${seconds} s per round, open loop, POST /v1/queues/${QUEUE}/jobs ` +
+      `(Slack event, deduplicated by event_id) to the API, worker concurrency ${concurrency}; from the ` +
+      'start of the enqueue request to the receipt of the QueueEvents "completed" event in the bench. ' +
+      `Enqueue answer p99 ms: ${JSON.stringify(pick('answerP99'))}; p99 to the completed event's ` +
+      `stream id (Redis clock): ${JSON.stringify(pick('streamP99'))}; max: ${JSON.stringify(pick('max'))}.`;
+    const p50 = pick('p50');
+    const p99 = pick('p99');
+    const medianOf = (values: number[]) => median(values);
+    const conveyorP99 = medianOf(p99.conveyor);
+    return [
+      {
+        id: 'latency-p50',
+        label: `Enqueue-to-completed p50 at ${ratePerSecond}/s (ms)`,
+        conveyor: medianOf(p50.conveyor),
+        baseline: medianOf(p50.baseline),
+        ratio: pairedRatio(p50),
+        target: 'report',
+        pass: null,
+        digits: 2,
+        samples: p50,
+        notes,
+      },
+      {
+        id: 'latency-p99',
+        label: `Enqueue-to-completed p99 at ${ratePerSecond}/s (ms)`,
+        conveyor: conveyorP99,
+        baseline: medianOf(p99.baseline),
+        ratio: pairedRatio(p99),
+        target: '<= 10 ms',
+        pass: conveyorP99 <= 10,
+        digits: 2,
+        samples: p99,
+        notes,
+      },
+    ];
+  } finally {
+    await Promise.all([conveyorEvents.close(), baselineEvents.close()]);
+    await Promise.all([stopApi(), stopWorker(), stopBaseline(), stopBaselineWorker()]);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The jobs the bench sends. Realistic in shape and size (a few hundred bytes), so that parsing,
+ * validation and serialisation cost what they cost in production.
+ */
+
+/**
+ * A Slack event type no handler claims: the worker's `slack-events` fallback completes it as
+ * ignored. This is the product's own near no-op path, so the worker figures need no bench-only
+ * code in the product.
+ */
+export const BENCH_EVENT_TYPE = 'conveyor_bench';
+
+/** `ingestion` job data: a document fetched by URL, with the optional fields filled in. */
+export function ingestionPayload(index: number) {
+  return {
+    documentId: `handbook-${index}`,
+    source: { kind: 'url', url: 'https://docs.example.com/handbook/onboarding.html' },
+    orgId: 'org-1042',
+    metadata: { title: 'Employee onboarding handbook', language: 'en', tags: ['hr', 'handbook'] },
+  };
+}
+
+/** A Slack Events API `event_callback` of {@link BENCH_EVENT_TYPE}; `eventId` must be unique. */
+export function benchEventEnvelope(eventId: string) {
+  const now = Date.now();
+  const ts = `${Math.floor(now / 1000)}.${String(now % 1000).padStart(6, '0')}`;
+  return {
+    token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+    team_id: 'T0BENCH01',
+    api_app_id: 'A0BENCH01',
+    event: {
+      type: BENCH_EVENT_TYPE,
+      user: 'U0BENCH01',
+      text: 'a benchmark event that no handler claims',
+      channel: 'C0BENCH01',
+      ts,
+      event_ts: ts,
+    },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(now / 1000),
+    authorizations: [{ team_id: 'T0BENCH01', user_id: 'U0BENCH02', is_bot: true }],
+    is_ext_shared_channel: false,
+  };
+}

@@ -1,0 +1,52 @@
+import { Agent, request } from 'node:http';
+
+/** An answer read whole. */
+export interface JsonAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * POSTs a JSON body over a keep-alive agent and reads the whole answer. Plain `node:http`: the
+ * bench's own client must cost as little CPU as it can, since it shares the machine with what it
+ * measures.
+ */
+export function postJson(
+  agent: Agent,
+  url: URL,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<JsonAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A keep-alive agent with at most `sockets` connections. */
+export function keepAliveAgent(sockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets: sockets });
+}

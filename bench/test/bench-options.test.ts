@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchOptions } from '../src/bench-options.js';
+
+describe('parseBenchOptions', () => {
+  it('runs everything at full size by default', () => {
+    const options = parseBenchOptions([], {}, '/results');
+    expect(options.profile).toBe('full');
+    expect(options.only).toEqual(['http', 'bulk', 'worker', 'latency', 'memory']);
+    expect(options.rounds).toBeGreaterThanOrEqual(3);
+    expect(options.bulk.jobs).toBe(100_000);
+    expect(options.memory.jobs).toBe(1_000_000);
+    expect(options.resultsDir).toBe('/results');
+  });
+
+  it('takes the profile from a flag or BENCH_PROFILE, and --only keeps the usual order', () => {
+    expect(parseBenchOptions(['--quick'], {}, '/r').profile).toBe('quick');
+    expect(parseBenchOptions([], { BENCH_PROFILE: 'quick' }, '/r').profile).toBe('quick');
+    const smoke = parseBenchOptions(['--', '--smoke', '--only', 'memory,http'], {}, '/r');
+    expect(smoke.judge).toBe(false);
+    expect(smoke.only).toEqual(['http', 'memory']);
+    expect(parseBenchOptions(['--no-write', '--rounds', '5'], {}, '/r')).toMatchObject({
+      resultsDir: undefined,
+      rounds: 5,
+    });
+  });
+
+  it('rejects unknown flags and scenarios', () => {
+    expect(() => parseBenchOptions(['--only', 'disk'], {}, '/r')).toThrow(/unknown scenario disk/);
+    expect(() => parseBenchOptions(['--rounds', '0'], {}, '/r')).toThrow(/--rounds/);
+    expect(() => parseBenchOptions(['--rounds'], {}, '/r')).toThrow(/needs a value/);
+  });
+});

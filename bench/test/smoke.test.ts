@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../src/report/write-results.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('pnpm bench, smoke mode', () => {
+  let resultsDir: string | undefined;
+  afterAll(async () => {
+    if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
+  });
+
+  it('measures every figure side by side and writes the results', async () => {
+    resultsDir = await mkdtemp(join(tmpdir(), 'conveyor-bench-results-'));
+    const { code, output } = await run(['--smoke', '--results-dir', resultsDir]);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/figure\s+Conveyor\s+baseline\s+ratio\s+target\s+pass/);
+
+    const results = JSON.parse(
+      await readFile(join(resultsDir, 'latest.json'), 'utf8'),
+    ) as BenchResults;
+    expect(results.profile).toBe('smoke');
+    expect(results.figures.map((figure) => figure.id)).toEqual([
+      'http-enqueue',
+      'bulk-enqueue',
+      'worker-throughput',
+      'latency-p50',
+      'latency-p99',
+      'redis-used-memory',
+      'worker-rss',
+    ]);
+    for (const figure of results.figures) {
+      expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);
+      if (figure.baseline !== null) expect(figure.baseline, figure.id).toBeGreaterThan(0);
+    }
+    expect(results.machine.cores).toBeGreaterThan(0);
+    const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
+    expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');
+    expect(markdown).toContain(`Redis ${results.machine.redis}`);
+  });
+
+  it('rejects an unknown flag with the usage', async () => {
+    const { code, output } = await run(['--fast']);
+    expect(code).toBe(1);
+    expect(output).toContain('unknown argument --fast');
+    expect(output).toContain('Usage:');
+  });
+});
