@@ -37,6 +37,7 @@ export const apiEnvSchema = z
       }
     }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
+    API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
   })
   .transform(
     (env): ApiSettings => ({
@@ -48,5 +49,6 @@ export const apiEnvSchema = z
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      processes: env.API_PROCESSES,
     }),
   );

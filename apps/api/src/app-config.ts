@@ -49,6 +49,12 @@ export interface ApiSettings {
    * @defaultValue 10000
    */
   shutdownTimeoutMs: number;
+  /**
+   * HTTP processes to run (`API_PROCESSES`): above 1, a primary process forks that many, which
+   * share the port (Node's `cluster`), and supervises them.
+   * @defaultValue 1
+   */
+  processes: number;
 }
 
 /** Everything the API process is configured with. */

@@ -38,6 +38,12 @@ export interface AppDependencies {
   /** Registry the app adds its metrics to and `/metrics` serves. */
   metrics: Registry;
   /**
+   * What `/metrics` serves instead of `metrics` alone: in a multi-process API, the sum over every
+   * process (see `clusterMetrics`).
+   * @defaultValue `metrics.metrics()`
+   */
+  metricsText?: () => Promise<string>;
+  /**
    * Time source for rate-limit windows and Slack timestamps.
    * @defaultValue the system clock
    */
@@ -117,7 +123,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     isShuttingDown,
   };
   registerHealthRoutes(app, ctx);
-  registerMetricsRoute(app, deps.metrics);
+  registerMetricsRoute(app, deps.metrics, deps.metricsText);
   registerOpenApiRoute(app);
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);

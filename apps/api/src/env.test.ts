@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       maxJobBytes: 262144,
       slackSigningSecret: undefined,
       shutdownTimeoutMs: 10000,
+      processes: 1,
     });
     expect(redis.prefix).toBe('conveyor');
   });
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
       MAX_JOB_BYTES: '4096',
       SLACK_SIGNING_SECRET: '0123456789abcdef0123',
       SHUTDOWN_TIMEOUT_MS: '500',
+      API_PROCESSES: '2',
     });
     expect(api).toMatchObject({
       port: 8080,
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
       maxJobBytes: 4096,
       slackSigningSecret: '0123456789abcdef0123',
       shutdownTimeoutMs: 500,
+      processes: 2,
     });
   });
 

@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Logger } from '@conveyor/telemetry';
+import { isClusterMessage } from './cluster/cluster-message.js';
 
 /** How often idle keep-alive connections are closed while draining. */
 const IDLE_SWEEP_MS = 100;
@@ -57,6 +58,24 @@ export class GracefulShutdown {
         }
         void this.stop(signal, 0);
       });
+    }
+  }
+
+  /**
+   * Handles the stop request of the primary of a multi-process API (`API_PROCESSES` > 1), which
+   * owns the signals: a signal sent to this process as well (a terminal's Ctrl-C reaches the whole
+   * process group) starts the same single shutdown rather than counting as a second one. A process
+   * whose primary is gone stops too.
+   */
+  listenToPrimary(): void {
+    process.on('message', (message: unknown) => {
+      if (isClusterMessage(message) && message.type === 'conveyor:stop') {
+        void this.stop('asked by the primary process', 0);
+      }
+    });
+    process.on('disconnect', () => void this.stop('the primary process is gone', 1));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => void this.stop(signal, 0));
     }
   }
 

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { Producer, QUEUE_NAMES } from '@conveyor/queues';
 import {
@@ -12,6 +13,8 @@ import { createApp } from './app.js';
 import type { AppConfig } from './app-config.js';
 import { checkRedisAtStart } from './check-redis-at-start.js';
 import { systemClock } from './clock.js';
+import { ApiSupervisor } from './cluster/api-supervisor.js';
+import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { loadConfig } from './env.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { watchConnection } from './watch-connection.js';
@@ -46,11 +49,21 @@ function readConfig(): AppConfig {
 
 /**
  * The API process: reads the environment, connects to Redis (a fail-fast producer connection and
- * a fail-fast admin one), serves HTTP, and on SIGTERM/SIGINT shuts down gracefully.
+ * a fail-fast admin one), serves HTTP, and on SIGTERM/SIGINT shuts down gracefully. With
+ * `API_PROCESSES` above 1 this process becomes the primary that runs and supervises that many
+ * such processes on the same port.
  */
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ name: 'api', level: config.api.logLevel });
+  if (config.api.processes > 1 && cluster.isPrimary) {
+    new ApiSupervisor({
+      processes: config.api.processes,
+      logger,
+      shutdownTimeoutMs: config.api.shutdownTimeoutMs,
+    }).start();
+    return;
+  }
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(1);
@@ -75,7 +88,11 @@ async function main(): Promise<void> {
   // Wrong credentials never fix themselves: stop with the reason rather than retry forever.
   onCredentialsRejected(adminConnection, (error) => {
     logger.fatal({ code: error.code }, error.message);
-    process.exit(1);
+    const exit = () => process.exit(1);
+    // Under a primary, say so first: it would otherwise replace this process, again and again.
+    if (cluster.isWorker && process.send) {
+      process.send({ type: 'conveyor:fatal', reason: error.message }, undefined, undefined, exit);
+    } else exit();
   });
 
   const producer = new Producer({
@@ -108,6 +125,7 @@ async function main(): Promise<void> {
       );
     },
   });
+  const metrics = createMetricsRegistry('api');
   server.on(
     'request',
     createApp({
@@ -116,12 +134,14 @@ async function main(): Promise<void> {
       producerConnection,
       adminConnection,
       logger,
-      metrics: createMetricsRegistry('api'),
+      metrics,
+      ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
       isShuttingDown: () => shutdown.isStopping,
     }),
   );
-  shutdown.listen();
+  if (cluster.isWorker) shutdown.listenToPrimary();
+  else shutdown.listen();
   checkRedisAtStart(adminConnection, logger, () => void shutdown.stop('redis too old', 1));
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');

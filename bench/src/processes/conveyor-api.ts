@@ -42,6 +42,7 @@ export async function startConveyorApi(options: ConveyorApiOptions): Promise<Con
       API_TOKENS: `bench:${options.secret}`,
       LOG_LEVEL: APP_SETTINGS.logLevel,
       RATE_LIMIT_PER_MINUTE: String(APP_SETTINGS.rateLimitPerMinute),
+      API_PROCESSES: String(APP_SETTINGS.apiProcesses),
       ...options.env,
     },
   });

@@ -77,6 +77,8 @@ export function createQueueJobsGauge(registry: Registry, readCounts: () => Promi
     help: 'Jobs per queue and state, read from Redis at scrape time',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
+    // Every process of a multi-process API reads the same counts: summing them would multiply.
+    aggregator: 'max',
     async collect() {
       this.reset();
       let counts: QueueCounts;

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ingestData } from './support/payloads.js';
+import { type SpawnedApi, spawnApi } from './support/spawn-api.js';
+
+const TOKEN = 'processes-test-token-0123456789';
+
+/** POSTs one job on a connection of its own, so the kernel may hand it to any process. */
+function enqueueOnNewConnection(url: string, documentId: string): Promise<number> {
+  const body = JSON.stringify({ data: ingestData(documentId) });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/v1/queues/ingestion/jobs`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        connection: 'close',
+      },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.end(body);
+  });
+}
+
+/** The pids of the processes that logged `api listening`, in order. */
+function listeningPids(api: SpawnedApi): number[] {
+  return api.child
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"msg":"api listening"'))
+    .map((line) => Number((JSON.parse(line) as { pid: number }).pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('API_PROCESSES=2', () => {
+  let redis: RedisServer;
+  let api: SpawnedApi | undefined;
+  const env = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: `p${randomUUID().slice(0, 8)}`,
+    API_TOKENS: `procs:${TOKEN}`,
+    API_PROCESSES: '2',
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    redis = await RedisServer.start({ appendonly: false });
+  });
+  afterEach(async () => {
+    await api?.child.stop(5000);
+    api = undefined;
+  });
+  afterAll(() => redis.stop());
+
+  it('serves one port from two processes, sums their metrics, replaces one that dies, and stops them all on SIGTERM', async () => {
+    api = await spawnApi(env(), { waitUntilListening: false });
+    const started = api;
+    await waitFor(() => listeningPids(started).length === 2, {
+      timeoutMs: 15_000,
+      description: 'two API processes listening',
+    });
+    await waitForHttp(`${api.url}/readyz`, { timeoutMs: 10_000 });
+    const [first, second] = listeningPids(api) as [number, number];
+    expect(first).not.toBe(second);
+    expect(first).not.toBe(api.child.pid);
+
+    const jobs = 30;
+    for (let index = 0; index < jobs; index++) {
+      expect(await enqueueOnNewConnection(api.url, `doc-${index}`)).toBe(202);
+    }
+    const served = new Set(
+      api.child
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('/v1/queues/ingestion/jobs'))
+        .map((line) => (JSON.parse(line) as { pid: number }).pid),
+    );
+    expect(served).toEqual(new Set([first, second]));
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`conveyor_jobs_enqueued_total\\{queue="ingestion",app="api"\\} ${jobs}\\n`),
+    );
+    expect(metrics).toMatch(
+      /conveyor_queue_jobs\{queue="ingestion",state="waiting",app="api"\} 30\n/,
+    );
+
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => listeningPids(started).length === 3, {
+      timeoutMs: 15_000,
+      description: 'a replacement API process listening',
+    });
+    expect(api.child.output()).toContain('an API process died; replacing it');
+    expect(await enqueueOnNewConnection(api.url, 'after-the-kill')).toBe(202);
+
+    const pids = listeningPids(api).slice(1);
+    api.child.kill('SIGTERM');
+    expect(await api.child.exited).toEqual({ code: 0, signal: null });
+    expect(api.child.output()).toContain('all API processes stopped');
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('exits 1 instead of restarting forever when Redis refuses the credentials', async () => {
+    api = await spawnApi(
+      env({ REDIS_URL: `redis://conveyor:wrong-password@127.0.0.1:${redis.port}` }),
+      {
+        waitUntilListening: false,
+      },
+    );
+    const exit = await api.child.exited;
+    expect(exit.code).toBe(1);
+    const output = api.child.output();
+    expect(output).toContain('an API process cannot run; stopping');
+    expect(output).not.toContain('replacing it');
+    expect(output).not.toContain('wrong-password');
+  });
+});
