@@ -2,19 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getFreePort, spawnProcess, waitFor } from '@conveyor/testing';
+import { getFreePort, isProcessAlive, spawnProcess, waitFor } from '@conveyor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('pnpm start (scripts/start.mjs)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-start-'));
@@ -84,7 +75,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
       const exit = await launcher.exited;
       expect(exit.code).toBe(0);
       expect(launcher.output()).toContain('stopped');
-      expect(pids.filter(isAlive)).toEqual([]);
+      expect(pids.filter(isProcessAlive)).toEqual([]);
     } finally {
       await launcher.stop();
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
+import { isProcessAlive, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
 import { type SpawnedApi, spawnApi } from './support/spawn-api.js';
@@ -36,15 +36,6 @@ function listeningPids(api: SpawnedApi): number[] {
     .split('\n')
     .filter((line) => line.includes('"msg":"api listening"'))
     .map((line) => Number((JSON.parse(line) as { pid: number }).pid));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('API_PROCESSES=2', () => {
@@ -111,7 +102,7 @@ describe('API_PROCESSES=2', () => {
     api.child.kill('SIGTERM');
     expect(await api.child.exited).toEqual({ code: 0, signal: null });
     expect(api.child.output()).toContain('all API processes stopped');
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
 
   it('exits 1 instead of restarting forever when Redis refuses the credentials', async () => {

@@ -32,13 +32,17 @@ export function resultsMarkdown(results: BenchResults): string {
     '',
     `Median of ${results.rounds} rounds a side, taken alternately (Conveyor, baseline, baseline, Conveyor, ...); ` +
       'the ratio is the median of the per-round ratios (each Conveyor round against the baseline round next to it). ' +
-      `the whole run took ${Math.round(results.durationSeconds)} s. Apps: LOG_LEVEL=${results.settings.apps.logLevel}, ` +
-      `NODE_ENV=${results.settings.apps.nodeEnv}, RATE_LIMIT_PER_MINUTE=${results.settings.apps.rateLimitPerMinute}. ` +
+      `The whole run took ${Math.round(results.durationSeconds)} s. Apps: LOG_LEVEL=${results.settings.apps.logLevel}, ` +
+      `NODE_ENV=${results.settings.apps.nodeEnv}, RATE_LIMIT_PER_MINUTE=${results.settings.apps.rateLimitPerMinute}, ` +
+      `API_PROCESSES=${results.settings.apps.apiProcesses}. ` +
       `Redis: ${results.settings.redis}.`,
     '',
     '## How each figure is measured',
     '',
-    ...results.figures.map((figure) => `- **${figure.label}**: ${figure.notes}`),
+    ...results.figures.map(
+      (figure, index) =>
+        `- **${figure.label}**: ${figure.notes === results.figures[index - 1]?.notes ? 'as above.' : figure.notes}`,
+    ),
     '',
   ].join('\n');
 }

@@ -7,6 +7,7 @@ export {
   type RedisBinaryName,
 } from './find-redis-binary.js';
 export { getFreePort } from './get-free-port.js';
+export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
 export { RedisNotInstalledError } from './redis-not-installed-error.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';

@@ -1,27 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessAlive as alive } from './is-process-alive.js';
 import { spawnProcess } from './spawn-process.js';
 import { waitFor } from './wait-for.js';
-
-/** Whether a process with this id still runs; a zombie waiting to be reaped does not. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    // No /proc (macOS): the signal-0 probe is all we have.
-    return !existsSync('/proc/self');
-  }
-}
 
 /**
  * The package compiled to plain JS in a temp folder, so a separate node process can use it the
