@@ -1,4 +1,6 @@
+import { get } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getFreePort, waitForHttp } from '@conveyor/testing';
 import { APP_SETTINGS } from './app-settings.js';
 import { type NodeProcess, startNodeProcess } from './node-process.js';
@@ -58,5 +60,34 @@ export async function startConveyorApi(options: ConveyorApiOptions): Promise<Con
     await child.stop(2000);
     throw error;
   }
+  await allProcessesReady(url, APP_SETTINGS.apiProcesses);
   return { process: child, url, authorization: `Bearer ${options.secret}` };
+}
+
+/** `GET /readyz` on a connection of its own, which the cluster may hand to any process. */
+function readyOnNewConnection(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    get(`${url}/readyz`, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Each API process reports only its own readiness, and Node's cluster deals new connections to
+ * the processes in turn: twice as many ready answers in a row as there are processes means every
+ * one of them has its Redis connections up, so the first measured request cannot meet a 503.
+ */
+async function allProcessesReady(url: string, processes: number): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  let inARow = 0;
+  while (inARow < 2 * processes) {
+    if (performance.now() > deadline) throw new Error('not every API process became ready');
+    if (await readyOnNewConnection(url)) inARow += 1;
+    else {
+      inARow = 0;
+      await sleep(50);
+    }
+  }
 }
