@@ -141,6 +141,8 @@ describe('topologies are configuration, not code', () => {
     });
     const connection = createRedisConnection(config, 'worker');
     connection.on('error', () => {});
+    // The detector can end a reconnecting connection for good (see createRedisConnection).
+    expect((connection.options as RedisOptions).failoverDetector).toBe(false);
     try {
       await connection.set('before', '1');
       await connection.wait(1, 2000);

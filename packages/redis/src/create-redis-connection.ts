@@ -107,7 +107,11 @@ function connect(
         lazyConnect,
         retryStrategy: retry,
         sentinelRetryStrategy: retry,
-        failoverDetector: true,
+        // Not ioredis' failover detector: its `+switch-master` handler can disconnect the
+        // connector while a reconnect is asking the sentinels for the master, and ioredis then
+        // ends the connection for good ("Connection is closed.", seen once in CI; a worker would
+        // stop fetching). Redis closes every client connection on a failover anyway.
+        failoverDetector: false,
         enableTLSForSentinelMode: Boolean(config.tls),
         ...(target.sentinelUsername ? { sentinelUsername: target.sentinelUsername } : {}),
         ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
