@@ -61,7 +61,7 @@ function nodeOptions(config: RedisConfig, role: ConnectionRole, name: string): R
 /**
  * Creates the ioredis connection for one role from a validated {@link RedisConfig}. This is the
  * only place in Conveyor that constructs ioredis clients, so every process connects the same way
- * to standalone Redis, Sentinel or Cluster. Never sets `keyPrefix` (BullMQ does not support it;
+ * to standalone Redis, Sentinel or Cluster. Never sets an ioredis key prefix (BullMQ does not support it;
  * namespacing is BullMQ's `prefix`).
  */
 export function createRedisConnection(
