@@ -58,6 +58,24 @@ describe('main (dist/main.js)', () => {
     expect(output).not.toMatch(/^\s+at /m);
   });
 
+  it('exits 1 with the reason, not a retry loop, when Redis refuses the credentials', async () => {
+    const url = new URL(inject('redisUrl'));
+    url.username = 'no-such-user';
+    url.password = 'wrong-redis-password';
+    const child = startMain({
+      ...CREDENTIALS,
+      REDIS_URL: url.toString(),
+      HOST: '127.0.0.1',
+      PORT: String(await getFreePort()),
+    });
+    children.push(child);
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    const output = child.output();
+    expect(output).toContain('REDIS_AUTH_FAILED');
+    expect(output).not.toContain('wrong-redis-password');
+  });
+
   it('serves, and on SIGTERM stops accepting, closes its connections and exits 0', async () => {
     const { child, origin } = await startServing();
     children.push(child);
