@@ -7,6 +7,7 @@ import {
   createRedisConnection,
   describeRedisTarget,
   onCredentialsRejected,
+  waitUntilReady,
 } from '@conveyor/redis';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
@@ -21,6 +22,8 @@ import { watchConnection } from './watch-connection.js';
 
 /** Longest wait for the queues, then the connections, to close once HTTP has drained. */
 const CLOSE_TIMEOUT_MS = 3000;
+/** Longest a process of a multi-process API waits for Redis before it takes connections anyway. */
+const LISTEN_WAIT_MS = 10_000;
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -145,6 +148,19 @@ async function main(): Promise<void> {
   checkRedisAtStart(adminConnection, logger, () => void shutdown.stop('redis too old', 1));
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
+  }
+
+  if (cluster.isWorker) {
+    // Its sibling processes serve meanwhile, so a new or replacing process takes connections
+    // only once it can store jobs; alone, a process listens at once to answer 503 with a reason.
+    const ready = await Promise.all([
+      waitUntilReady(producerConnection, LISTEN_WAIT_MS),
+      waitUntilReady(adminConnection, LISTEN_WAIT_MS),
+    ]).then(
+      (states) => states.every(Boolean),
+      () => false,
+    );
+    if (!ready) logger.warn('Redis is not ready yet; listening anyway (answers 503 until it is)');
   }
 
   try {

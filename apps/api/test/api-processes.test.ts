@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { isProcessAlive, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
+import { getFreePort, isProcessAlive, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
 import { type SpawnedApi, spawnApi } from './support/spawn-api.js';
@@ -103,6 +103,34 @@ describe('API_PROCESSES=2', () => {
     expect(await api.child.exited).toEqual({ code: 0, signal: null });
     expect(api.child.output()).toContain('all API processes stopped');
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('takes connections only once Redis is ready, so no process answers its first requests 503', async () => {
+    const port = await getFreePort();
+    api = await spawnApi(env({ REDIS_URL: `redis://127.0.0.1:${port}` }), {
+      waitUntilListening: false,
+    });
+    const started = api;
+    await started.child.waitForOutput('Redis is not reachable yet', 10_000);
+    await expect(fetch(`${api.url}/healthz`)).rejects.toThrow();
+    const late = await RedisServer.start({ appendonly: false, port });
+    try {
+      await waitFor(() => listeningPids(started).length === 2, {
+        timeoutMs: 15_000,
+        description: 'two API processes listening once Redis is up',
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, index) =>
+          enqueueOnNewConnection(started.url, `late-${index}`),
+        ),
+      );
+      expect(answers).toEqual(answers.map(() => 202));
+      expect(api.child.output()).not.toContain('listening anyway');
+    } finally {
+      await api.child.stop(5000);
+      api = undefined;
+      await late.stop();
+    }
   });
 
   it('exits 1 instead of restarting forever when Redis refuses the credentials', async () => {
