@@ -38,9 +38,9 @@ interface Slot {
  *
  * Responsibilities:
  * - fork the processes, and replace one that dies while the API runs (with backoff);
- * - stop everything with exit 1 when a process fails before it ever listened, or says its reason
- *   is fatal: bad credentials or a taken port do not fix themselves, and restarts would only
- *   repeat the error;
+ * - stop everything with exit 1 when a process says its reason is fatal, or fails before any
+ *   process ever listened: bad credentials or a taken port do not fix themselves, and restarts
+ *   would only repeat the error;
  * - on SIGTERM/SIGINT tell every process to drain (over IPC: a terminal's Ctrl-C also reaches
  *   them directly, and would count as their second signal), kill what outlives the timeout, exit
  *   0; a second signal kills them at once;
@@ -54,6 +54,8 @@ export class ApiSupervisor {
   #stopping = false;
   #exitCode = 0;
   #restartDelayMs = FIRST_RESTART_DELAY_MS;
+  /** True once any process listened: the API started, and later crashes are replaced. */
+  #started = false;
 
   constructor(private readonly options: ApiSupervisorOptions) {
     this.#exit = options.exit ?? ((code) => process.exit(code));
@@ -66,6 +68,7 @@ export class ApiSupervisor {
     cluster.on('listening', (worker) => {
       const slot = this.#slots.get(worker.id);
       if (slot) slot.listening = true;
+      this.#started = true;
     });
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -104,14 +107,15 @@ export class ApiSupervisor {
     const slot = this.#slots.get(worker.id);
     this.#slots.delete(worker.id);
     const { logger } = this.options;
+    if (!slot) return;
     if (this.#stopping) {
       if (code !== 0) this.#exitCode = 1;
       this.#exitWhenAllGone();
       return;
     }
     const pid = worker.process.pid;
-    if (!slot?.listening || slot.fatal !== undefined) {
-      const reason = slot?.fatal ?? 'an API process failed to start';
+    if (slot.fatal !== undefined || !(slot.listening || this.#started)) {
+      const reason = slot.fatal ?? 'an API process failed to start';
       logger.fatal({ childPid: pid, code, signal, reason }, 'an API process cannot run; stopping');
       this.stop(reason, 1);
       return;
