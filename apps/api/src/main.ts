@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import { Producer, QUEUE_NAMES } from '@conveyor/queues';
+import { Producer } from '@conveyor/queues';
 import {
   ConfigError,
   closeRedisConnection,
@@ -104,11 +104,6 @@ async function main(): Promise<void> {
     maxJobBytes: config.api.maxJobBytes,
     timeoutMs: config.redis.commandTimeoutMs + 500,
   });
-  // The connections' own listeners report outages; without these, each queue would print them.
-  for (const name of QUEUE_NAMES) {
-    producer.queue(name).on('error', () => {});
-    producer.deadLetters(name).queue.on('error', () => {});
-  }
 
   const server = createServer();
   server.headersTimeout = 10_000;

@@ -133,6 +133,53 @@ describe('API_PROCESSES=2', () => {
     }
   });
 
+  it('once started, replaces a process that dies before it listens instead of stopping the API', async () => {
+    const own = await RedisServer.start({ appendonly: false });
+    try {
+      api = await spawnApi(env({ REDIS_URL: own.url }), { waitUntilListening: false });
+      const started = api;
+      await waitFor(() => listeningPids(started).length === 2, {
+        timeoutMs: 15_000,
+        description: 'two API processes listening',
+      });
+      await own.kill();
+      const [first, second] = listeningPids(started) as [number, number];
+      process.kill(first, 'SIGKILL');
+      // The replacement waits for Redis before it listens; kill it while it waits.
+      const known = new Set([first, second, started.child.pid]);
+      const connecting = () =>
+        started.child
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"connecting to Redis"'))
+          .map((line) => Number((JSON.parse(line) as { pid: number }).pid))
+          .filter((pid) => !known.has(pid));
+      await waitFor(() => connecting().length === 1, {
+        timeoutMs: 15_000,
+        description: 'a replacement process connecting to Redis',
+      });
+      expect(listeningPids(started)).toHaveLength(2);
+      process.kill(connecting()[0] as number, 'SIGKILL');
+      await waitFor(() => started.child.output().split('replacing it').length - 1 === 2, {
+        timeoutMs: 15_000,
+        description: 'the replacement replaced in turn',
+      });
+      expect(started.child.running).toBe(true);
+      expect(started.child.output()).not.toContain('cannot run');
+
+      await own.restart();
+      await waitFor(() => listeningPids(started).length === 3, {
+        timeoutMs: 20_000,
+        description: 'a third process listening once Redis is back',
+      });
+      expect(await enqueueOnNewConnection(started.url, 'after-replacements')).toBe(202);
+    } finally {
+      await api?.child.stop(5000);
+      api = undefined;
+      await own.stop();
+    }
+  });
+
   it('exits 1 instead of restarting forever when Redis refuses the credentials', async () => {
     api = await spawnApi(
       env({ REDIS_URL: `redis://conveyor:wrong-password@127.0.0.1:${redis.port}` }),

@@ -112,39 +112,33 @@ export async function measureRetentionMemory(ctx: BenchContext): Promise<Figure[
             `${p.processed}: ${round(p.usedMemoryBytes / MIB, 1)} / ${round(p.workerRssBytes / MIB, 1)}`,
         )
         .join(', ');
-    const memoryRatio = final.usedMemoryBytes / atCheckpoint.usedMemoryBytes;
-    const rssRatio = final.workerRssBytes / atCheckpoint.workerRssBytes;
+    /** A figure that passes when the reading grew at most `maxRatio` since the checkpoint. */
+    const flat = (
+      id: string,
+      label: string,
+      read: (point: MemoryPoint) => number,
+      maxRatio: number,
+    ): Figure => {
+      const ratio = read(final) / read(atCheckpoint);
+      return {
+        id,
+        label: `${label} after ${jobs.toLocaleString('en-US')} jobs (MiB)`,
+        conveyor: read(final) / MIB,
+        baseline: read(atCheckpoint) / MIB,
+        ratio,
+        target: `<= ${maxRatio}x (flat)`,
+        pass: ratio <= maxRatio,
+        digits: 1,
+        samples: {
+          conveyor: points.map((point) => round(read(point) / MIB, 2)),
+          baseline: [round(read(atCheckpoint) / MIB, 2)],
+        },
+        notes,
+      };
+    };
     return [
-      {
-        id: 'redis-used-memory',
-        label: `Redis used_memory after ${jobs.toLocaleString('en-US')} jobs (MiB)`,
-        conveyor: final.usedMemoryBytes / MIB,
-        baseline: atCheckpoint.usedMemoryBytes / MIB,
-        ratio: memoryRatio,
-        target: '<= 1.25x (flat)',
-        pass: memoryRatio <= 1.25,
-        digits: 1,
-        samples: {
-          conveyor: points.map((p) => round(p.usedMemoryBytes / MIB, 2)),
-          baseline: [round(atCheckpoint.usedMemoryBytes / MIB, 2)],
-        },
-        notes,
-      },
-      {
-        id: 'worker-rss',
-        label: `Worker RSS after ${jobs.toLocaleString('en-US')} jobs (MiB)`,
-        conveyor: final.workerRssBytes / MIB,
-        baseline: atCheckpoint.workerRssBytes / MIB,
-        ratio: rssRatio,
-        target: '<= 1.5x (flat)',
-        pass: rssRatio <= 1.5,
-        digits: 1,
-        samples: {
-          conveyor: points.map((p) => round(p.workerRssBytes / MIB, 2)),
-          baseline: [round(atCheckpoint.workerRssBytes / MIB, 2)],
-        },
-        notes,
-      },
+      flat('redis-used-memory', 'Redis used_memory', (point) => point.usedMemoryBytes, 1.25),
+      flat('worker-rss', 'Worker RSS', (point) => point.workerRssBytes, 1.5),
     ];
   } finally {
     await queue.close();

@@ -73,10 +73,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     maxJobBytes: config.api.maxJobBytes,
     timeoutMs: config.redis.commandTimeoutMs + 500,
   });
-  for (const name of QUEUE_NAMES) {
-    producer.queue(name).on('error', () => {});
-    producer.deadLetters(name).queue.on('error', () => {});
-  }
   const app = createApp({
     config,
     producer,
