@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkRecord, ChunkSink } from '../src/ingestion/chunk-sink.js';
 import { sha256 } from '../src/ingestion/content-hash.js';
@@ -187,6 +188,26 @@ describe('ingestion', () => {
     expect(logsWithMessage(worker.logs, 'job attempt failed; will retry').length).toBeGreaterThan(
       0,
     );
+  });
+
+  it('stops a fetch in progress when the job is cancelled', async () => {
+    files.set('/slow.txt', { body: 'too late', delayMs: 30_000 });
+    const job = await context.producer
+      .queue('ingestion')
+      .add(
+        'ingest',
+        { documentId: 'slow', source: { kind: 'url', url: files.url('/slow.txt') } },
+        { attempts: 1 },
+      );
+    const id = String(job.id);
+    await waitFor(() => files.hits('/slow.txt') === 1, {
+      timeoutMs: 10_000,
+      description: 'the fetch to start',
+    });
+    expect(worker.app.worker('ingestion')?.cancelJob(id, 'cancelled by the test')).toBe(true);
+    const done = await context.waitForJob('ingestion', id, { timeoutMs: 10_000 });
+    expect(await done.getState()).toBe('failed');
+    expect(done.attemptsMade).toBe(1);
   });
 });
 
