@@ -394,6 +394,41 @@ describe('job routes', () => {
       }
     });
 
+    it('never reports "completed" without the result when the job finishes during the read', async () => {
+      const { id } = (await (await app.postJson(JOBS, { data: ingestData('race') })).json()) as {
+        id: string;
+      };
+      const queue = app.producer.queue('ingestion');
+      const connection = createRedisConnection(app.config.redis, 'worker');
+      const worker = new Worker('ingestion', null, {
+        connection,
+        prefix: app.config.redis.prefix,
+        autorun: false,
+      });
+      const getJob = queue.getJob.bind(queue);
+      let finishAfterRead = true;
+      // Completes the job right after the route has read its hash, before it reads the state.
+      queue.getJob = async (jobId: string) => {
+        const job = await getJob(jobId);
+        if (finishAfterRead && jobId === id) {
+          finishAfterRead = false;
+          const active = await worker.getNextJob('race-token');
+          expect(active?.id).toBe(id);
+          await active?.moveToCompleted({ chunks: 7 }, 'race-token', false);
+        }
+        return job;
+      };
+      try {
+        const body = (await (await app.request(`${JOBS}/${id}`)).json()) as Record<string, unknown>;
+        expect(finishAfterRead).toBe(false);
+        expect(body).toMatchObject({ state: 'completed', returnValue: { chunks: 7 } });
+      } finally {
+        queue.getJob = getJob;
+        await worker.close();
+        connection.disconnect();
+      }
+    });
+
     it('answers 404 for unknown ids, names of BullMQ keys, and unknown queues', async () => {
       for (const id of ['999999', 'meta', 'wait', 'id', 'events', 'x'.repeat(300), '%2F']) {
         const response = await app.request(`${JOBS}/${id}`);

@@ -84,9 +84,15 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
   app.get('/v1/queues/:queue/jobs/:id', guard, async (req, res) => {
     const queueName = queueNameOf(req);
     const id = String(req.params.id);
-    const job = await findJob(producer.queue(queueName), id, ctx.redisTimeoutMs);
+    const queue = producer.queue(queueName);
+    let job = await findJob(queue, id, ctx.redisTimeoutMs);
     if (job === undefined) throw new JobNotFoundError(queueName, id);
-    const state = await readFromRedis(ctx.redisTimeoutMs, () => job.getState());
+    const read = job;
+    const state = await readFromRedis(ctx.redisTimeoutMs, () => read.getState());
+    // A job that finished between the two reads would show "completed" without its result.
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
+      job = (await findJob(queue, id, ctx.redisTimeoutMs)) ?? job;
+    }
     sendJson(res, 200, {
       id: String(job.id),
       queue: queueName,
