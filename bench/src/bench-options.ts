@@ -43,7 +43,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     http: { connections: 50, warmupSeconds: 1, seconds: 3 },
     bulk: { jobs: 20_000, batch: 1000, inFlight: 4 },
     worker: { jobs: 5000, concurrency: 10 },
-    latency: { ratePerSecond: 1000, warmupSeconds: 1, seconds: 3, concurrency: 10 },
+    latency: { ratePerSecond: 1000, warmupSeconds: 3, seconds: 3, concurrency: 10 },
     memory: { jobs: 100_000, concurrency: 50, backlog: 20_000, checkpoint: 20_000 },
   },
   smoke: {

@@ -74,14 +74,20 @@ describe('API_PROCESSES=2', () => {
     for (let index = 0; index < jobs; index++) {
       expect(await enqueueOnNewConnection(api.url, `doc-${index}`)).toBe(202);
     }
-    const served = new Set(
-      api.child
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('/v1/queues/ingestion/jobs'))
-        .map((line) => (JSON.parse(line) as { pid: number }).pid),
-    );
-    expect(served).toEqual(new Set([first, second]));
+    // Each process writes its request lines in batches: wait for both to have flushed them.
+    const served = () =>
+      new Set(
+        started.child
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('/v1/queues/ingestion/jobs'))
+          .map((line) => (JSON.parse(line) as { pid: number }).pid),
+      );
+    await waitFor(() => served().size === 2, {
+      timeoutMs: 5000,
+      description: 'request lines from both processes',
+    });
+    expect(served()).toEqual(new Set([first, second]));
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(
       new RegExp(`conveyor_jobs_enqueued_total\\{queue="ingestion",app="api"\\} ${jobs}\\n`),
@@ -172,7 +178,12 @@ describe('API_PROCESSES=2', () => {
         timeoutMs: 20_000,
         description: 'a third process listening once Redis is back',
       });
-      expect(await enqueueOnNewConnection(started.url, 'after-replacements')).toBe(202);
+      // The surviving process reconnects on its own backoff and answers 503 until then, as a
+      // client following Retry-After would find; bounded, the API stores jobs again.
+      await waitFor(
+        async () => (await enqueueOnNewConnection(started.url, 'after-replacements')) === 202,
+        { timeoutMs: 15_000, description: 'an enqueue answered 202 after the replacements' },
+      );
     } finally {
       await api?.child.stop(5000);
       api = undefined;

@@ -8,6 +8,7 @@ import { alternate } from '../support/alternate.js';
 import { ingestionPayload } from '../support/payloads.js';
 import { keepAliveAgent, postJson } from '../support/post-json.js';
 import { runPool } from '../support/run-pool.js';
+import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 const QUEUE = 'ingestion';
@@ -70,7 +71,10 @@ export async function measureBulkEnqueue(ctx: BenchContext): Promise<Figure[]> {
       }
       return (requests * batch) / (ms / 1000);
     };
-    const empty = (queue: Queue) => async () => void (await queue.obliterate({ force: true }));
+    const empty = (queue: Queue) => async () => {
+      await queue.obliterate({ force: true });
+      await settleRedis(ctx.client);
+    };
 
     // A whole unmeasured round each: every API process has to reach optimised code (the bench
     // process running the baseline does too), and one request warmed only one of them.

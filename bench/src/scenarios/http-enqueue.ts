@@ -6,6 +6,7 @@ import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { ingestionPayload } from '../support/payloads.js';
+import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 const QUEUE = 'ingestion';
@@ -91,12 +92,18 @@ export async function measureHttpEnqueue(ctx: BenchContext): Promise<Figure[]> {
       {
         label: 'conveyor',
         run: () => cannon(api.url, auth, body, connections, seconds),
-        reset: async () => void (await conveyorQueue.obliterate({ force: true })),
+        reset: async () => {
+          await conveyorQueue.obliterate({ force: true });
+          await settleRedis(ctx.client);
+        },
       },
       {
         label: 'baseline',
         run: () => cannon(baseline.url, {}, body, connections, seconds),
-        reset: async () => void (await baselineQueue.obliterate({ force: true })),
+        reset: async () => {
+          await baselineQueue.obliterate({ force: true });
+          await settleRedis(ctx.client);
+        },
       },
       ctx.log,
       describe,

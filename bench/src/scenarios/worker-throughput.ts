@@ -8,6 +8,7 @@ import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { BENCH_EVENT_TYPE, benchEventEnvelope } from '../support/payloads.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
+import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 const QUEUE = 'slack-events';
@@ -63,6 +64,7 @@ export async function measureWorkerThroughput(ctx: BenchContext): Promise<Figure
     const drainRound = (queue: Queue, worker: NodeProcess) => async (round: number) => {
       await queue.pause();
       await fill(queue, jobs, 1000, (index) => job(round * jobs + index));
+      await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
       const started = performance.now();
       await queue.resume();

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, get, request } from 'node:http';
 
 /** An answer read whole. */
 export interface JsonAnswer {
@@ -49,4 +49,25 @@ export function postJson(
 /** A keep-alive agent with at most `sockets` connections. */
 export function keepAliveAgent(sockets: number): Agent {
   return new Agent({ keepAlive: true, maxSockets: sockets });
+}
+
+/**
+ * Opens `sockets` connections of `agent` to `url`'s server at once (concurrent `GET url`), so a
+ * measurement that follows does not pay for connecting. Servers close idle keep-alive connections
+ * (Node's default after 5 s), so this runs right before each round.
+ */
+export async function warmConnections(agent: Agent, url: URL, sockets: number): Promise<void> {
+  await Promise.all(
+    Array.from(
+      { length: sockets },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          get(url, { agent }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+            res.on('error', reject);
+          }).on('error', reject);
+        }),
+    ),
+  );
 }

@@ -107,6 +107,31 @@ describe('Producer', () => {
     expect(marker).toBeGreaterThan(23 * 60 * 60 * 1000);
   });
 
+  it('re-arms the window of a removed job for every later retry, and heals a lost marker', async () => {
+    const eventId = `Ev${randomUUID()}`;
+    const queue = producer.queue('slack-events');
+    const first = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    await queue.remove(first.id);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const retry = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+      expect(retry).toEqual({ ...first, deduplicated: true });
+    }
+    expect(await queue.getJob(first.id)).toBeUndefined();
+
+    // A marker lost (say, with the connection behind an answer) while the job still exists:
+    // BullMQ's own key deduplicates the retry, and the retry writes the marker again.
+    const second = await producer.enqueue('slack-events', { data: slackEvent(`${eventId}b`) });
+    const markers = await connection.keys(`${prefix}:slack-events:idem:*`);
+    const lost = (
+      await Promise.all(markers.map(async (key) => ({ key, id: await connection.get(key) })))
+    ).find((marker) => marker.id === second.id);
+    expect(lost).toBeDefined();
+    await connection.del(lost?.key ?? '');
+    const retry = await producer.enqueue('slack-events', { data: slackEvent(`${eventId}b`) });
+    expect(retry).toEqual({ ...second, deduplicated: true });
+    expect(await connection.get(lost?.key ?? '')).toBe(second.id);
+  });
+
   it('deduplicates concurrent requests with the same key to one stored job', async () => {
     const key = `race-${randomUUID()}`;
     const before = await producer.queue('ingestion').getWaitingCount();

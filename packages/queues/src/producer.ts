@@ -8,6 +8,7 @@ import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
+import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
@@ -59,6 +60,12 @@ export interface ProducerOptions {
    * @defaultValue ignore
    */
   onError?: (error: Error, queue: string) => void;
+  /**
+   * Called when the marker that carries a dedupe window past retention could not be written
+   * behind an answer (the job itself is stored); typically a logger's warn.
+   * @defaultValue ignore
+   */
+  onMarkerError?: (error: Error, queue: string) => void;
 }
 
 interface PreparedJob {
@@ -67,6 +74,8 @@ interface PreparedJob {
   opts: JobsOptions;
   /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
   markerKey?: string;
+  /** BullMQ's own deduplication key of the job, when it has a dedupe key. */
+  bullKey?: string;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
@@ -127,7 +136,10 @@ export class Producer {
     return queue;
   }
 
-  /** Validates and stores one job. */
+  /**
+   * Validates and stores one job, in one Redis round trip also when it carries a dedupe key: the
+   * re-arm script and the `add` leave together, and the marker is written behind the answer.
+   */
   async enqueue(
     queueName: string,
     request: JobRequest,
@@ -139,18 +151,23 @@ export class Producer {
     if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
     const job = prepared.job;
     return this.run(async () => {
-      if (!job.markerKey) {
+      const { markerKey, bullKey } = job;
+      if (markerKey === undefined || bullKey === undefined) {
         const added = await queue.add(job.name, job.data, job.opts);
         return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
       }
-      const remembered = await this.options.connection.get(job.markerKey);
-      if (remembered !== null) {
-        return { id: remembered, queue: name, name: job.name, deduplicated: true };
-      }
-      const added = await queue.add(job.name, job.data, job.opts);
+      const rearmed = rearmDeduplication(this.options.connection, markerKey, bullKey);
+      const [added, remembered] = await Promise.all([
+        queue.add(job.name, job.data, job.opts),
+        rearmed,
+      ]);
       const id = String(added.id);
-      await this.options.connection.set(job.markerKey, id, 'PX', this.dedupeWindowMs, 'NX');
-      return { id, queue: name, name: job.name, deduplicated: id !== job.opts.jobId };
+      const deduplicated = id !== job.opts.jobId;
+      // BullMQ's key covers the window while the job exists; the marker carries it past retention.
+      // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
+      // duplicate of a removed job, never a lost one. A deduplicated add with no marker heals it.
+      if (remembered === null) this.remember(name, markerKey, id);
+      return { id, queue: name, name: job.name, deduplicated };
     });
   }
 
@@ -269,7 +286,13 @@ export class Producer {
     opts.deduplication = { id: hash, ttl: this.dedupeWindowMs };
     return {
       ok: true,
-      job: { name: parsed.name, data: parsed.data, opts, markerKey: queue.toKey(`idem:${hash}`) },
+      job: {
+        name: parsed.name,
+        data: parsed.data,
+        opts,
+        markerKey: queue.toKey(`idem:${hash}`),
+        bullKey: deduplicationKey(queue, hash),
+      },
     };
   }
 
@@ -289,6 +312,13 @@ export class Producer {
       );
       throw new PayloadTooLargeError(this.maxJobBytes, index < 0 ? undefined : index);
     }
+  }
+
+  /** Writes the marker that remembers `id` for the dedupe window, unless one exists. */
+  private remember(queue: QueueName, markerKey: string, id: string): void {
+    this.options.connection
+      .set(markerKey, id, 'PX', this.dedupeWindowMs, 'NX')
+      .catch((error: Error) => this.options.onMarkerError?.(error, queue));
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {
