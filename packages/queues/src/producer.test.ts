@@ -157,7 +157,7 @@ describe('Producer', () => {
     ).rejects.toBeInstanceOf(PayloadTooLargeError);
   });
 
-  it('stores a bulk all or nothing, naming every invalid job', async () => {
+  it('stores no job of a bulk with an invalid one, naming every invalid job', async () => {
     const queue = producer.queue('ingestion');
     const before = await queue.getWaitingCount();
     const error = await producer

@@ -172,8 +172,10 @@ export class Producer {
   }
 
   /**
-   * Validates every job, then stores all of them in one transaction or none. An `idempotencyKey`
-   * covers the whole request: a repeat returns the first request's ids.
+   * Validates every job, then stores them with one `addBulk`: nothing is stored when any job is
+   * invalid or too large. BullMQ 6 sends the adds as one pipeline, not a transaction, so a Redis
+   * that fails partway (maxmemory reached) can keep the first jobs behind the error. An
+   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids.
    */
   async enqueueBulk(
     queueName: string,

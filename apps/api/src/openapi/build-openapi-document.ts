@@ -91,7 +91,7 @@ function enqueuePaths(queue: QueueName) {
     [`/v1/queues/${queue}/jobs/bulk`]: {
       post: {
         tags: tag,
-        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs, all or nothing`,
+        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs; none is stored if any is invalid`,
         parameters: [idempotencyParameter],
         requestBody: {
           required: true,
