@@ -124,7 +124,6 @@ async function openLoopRound(
     while (latencies.length < total && performance.now() < deadline && failure === undefined) {
       if (!target.worker.running) throw new Error(`${target.worker.name} exited`);
       await sleep(20);
-      await target.completions.read();
     }
     if (failure) throw failure;
     if (latencies.length < total) {

@@ -62,8 +62,8 @@ export class CompletionStream {
     if (this.failure) throw this.failure;
   }
 
-  /** Reads everything appended since the last read. */
-  async read(): Promise<void> {
+  /** Reads everything appended since the last read; one read at a time (the timer's, or stop's). */
+  private async read(): Promise<void> {
     try {
       for (;;) {
         const reply = (await this.options.client.xread(
