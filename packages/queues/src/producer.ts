@@ -74,8 +74,6 @@ interface PreparedJob {
   opts: JobsOptions;
   /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
   markerKey?: string;
-  /** BullMQ's own deduplication key of the job, when it has a dedupe key. */
-  bullKey?: string;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
@@ -151,12 +149,17 @@ export class Producer {
     if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
     const job = prepared.job;
     return this.run(async () => {
-      const { markerKey, bullKey } = job;
-      if (markerKey === undefined || bullKey === undefined) {
+      const { markerKey } = job;
+      const deduplicationId = job.opts.deduplication?.id;
+      if (markerKey === undefined || deduplicationId === undefined) {
         const added = await queue.add(job.name, job.data, job.opts);
         return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
       }
-      const rearmed = rearmDeduplication(this.options.connection, markerKey, bullKey);
+      const rearmed = rearmDeduplication(
+        this.options.connection,
+        markerKey,
+        deduplicationKey(queue, deduplicationId),
+      );
       const [added, remembered] = await Promise.all([
         queue.add(job.name, job.data, job.opts),
         rearmed,
@@ -288,13 +291,7 @@ export class Producer {
     opts.deduplication = { id: hash, ttl: this.dedupeWindowMs };
     return {
       ok: true,
-      job: {
-        name: parsed.name,
-        data: parsed.data,
-        opts,
-        markerKey: queue.toKey(`idem:${hash}`),
-        bullKey: deduplicationKey(queue, hash),
-      },
+      job: { name: parsed.name, data: parsed.data, opts, markerKey: queue.toKey(`idem:${hash}`) },
     };
   }
 
