@@ -291,14 +291,25 @@ describe('a 429 with two workers', () => {
   afterAll(() => shared?.close());
 
   it('pauses the queue in every worker, not only in the one that was told', async () => {
-    slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 1 });
+    slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 2 });
     const first = await shared.enqueue('slack-events', appMention({ channel: 'C-PAUSE' }));
-    const limited = await waitFor(
+    await waitFor(
       () =>
         slack
           .callsOf('chat.postMessage')
           .find((c) => c.params.channel === 'C-PAUSE' && c.status === 429),
       { description: 'the 429' },
+    );
+    // The pause is in force from the moment it is in Redis, not from when Slack answered: the
+    // window below is one in which the queue-wide limiter key is known to exist.
+    const queue = shared.producer.queue('slack-events');
+    const pause = await waitFor(
+      async () => {
+        const before = Date.now();
+        const ttl = await queue.getRateLimitTtl();
+        return ttl > 0 ? { from: Date.now(), until: before + ttl } : undefined;
+      },
+      { description: 'the queue-wide pause in Redis', intervalMs: 5 },
     );
     // Enqueued while paused: whichever worker is idle must wait too.
     const later = await Promise.all(
@@ -307,8 +318,12 @@ describe('a 429 with two workers', () => {
     await Promise.all([first, ...later].map((id) => shared.waitForJob('slack-events', id)));
 
     const calls = slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C-PAUSE');
-    const duringPause = calls.filter((c) => c.at > limited.at && c.at < limited.at + 950);
+    const duringPause = calls.filter((c) => c.at >= pause.from && c.at < pause.until);
     expect(duringPause).toEqual([]);
+    // Every job enqueued during the pause waited for its end, in whichever worker took it.
+    const replies = calls.filter((c) => c.status === 200);
+    expect(replies).toHaveLength(4);
+    expect(replies.every((c) => c.at >= pause.until - 1)).toBe(true);
     expect(slack.messagesIn('C-PAUSE')).toHaveLength(4);
   });
 });
