@@ -12,7 +12,7 @@
  * - on Ctrl-C stop them in order (API stops accepting, workers drain, dashboard, Redis last) and
  *   leave no process behind; a second Ctrl-C kills everything at once.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -202,16 +202,59 @@ async function shutdown(code) {
   process.exit(code);
 }
 
+/**
+ * Values that `.env.example` ships as placeholders. Running on them would put secrets that
+ * anyone can read in the repository in front of a server listening on every interface.
+ */
+const PLACEHOLDER = /^change-me/i;
+const SECRET_VARIABLES = [
+  'API_TOKENS',
+  'SLACK_SIGNING_SECRET',
+  'DASHBOARD_PASSWORD',
+  'REDIS_PASSWORD',
+];
+
+function refusePlaceholderSecrets() {
+  const placeholders = SECRET_VARIABLES.filter((name) =>
+    (env[name] ?? '').split(',').some((value) => PLACEHOLDER.test(value.split(':').at(-1) ?? '')),
+  );
+  if (placeholders.length === 0) return;
+  fail(
+    `${placeholders.join(', ')} still hold the placeholder from .env.example.\n` +
+      '  Replace each with a real secret, or delete the line: pnpm start then generates one,\n' +
+      `  keeps it in ${join(dataDir, 'credentials.json')} and prints it.`,
+  );
+}
+
+/** Builds what is stale, one line per package as turbo reaches it, so a first build is not silent. */
+async function build() {
+  say("building (the first build takes about a minute; later ones reuse turbo's cache)...");
+  const started = Date.now();
+  const child = spawn('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=hash-only'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output.push(line);
+      const task = /^(@conveyor\/[\w-]+):build: cache (hit|miss)/.exec(line);
+      if (task) say(`  ${task[1]} ${task[2] === 'hit' ? 'up to date' : 'building'}`);
+    });
+  }
+  const code = await new Promise((done) => child.once('close', done));
+  if (code !== 0) {
+    process.stderr.write(`${output.join('\n')}\n`);
+    fail('build failed (see above)');
+  }
+  say(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function main() {
   mkdirSync(dataDir, { recursive: true });
-  if (env.CONVEYOR_SKIP_BUILD !== '1') {
-    say('building (turbo skips what is up to date)...');
-    const build = spawnSync('pnpm', ['run', 'build'], { cwd: root, encoding: 'utf8', env });
-    if (build.status !== 0) {
-      process.stderr.write(`${build.stdout}\n${build.stderr}\n`);
-      fail('build failed (see above)');
-    }
-  }
+  refusePlaceholderSecrets();
+  if (env.CONVEYOR_SKIP_BUILD !== '1') await build();
 
   const childEnv = { ...env, NODE_ENV: env.NODE_ENV ?? 'production' };
   const external =
@@ -280,6 +323,8 @@ async function main() {
     await waitUntil(httpOk(`http://localhost:${port}/healthz`), 30_000, 'a worker');
   }
 
+  // `%s` becomes a fresh event id each time the command is pasted: Slack never sends two events
+  // with one id, and Conveyor stores an id once per 24 h.
   const slackBody = JSON.stringify({
     type: 'event_callback',
     team_id: 'T0LOCAL',
@@ -291,7 +336,7 @@ async function main() {
       channel: 'C0LOCAL',
       ts: '1700000000.000100',
     },
-    event_id: 'Ev0LOCAL1',
+    event_id: 'Ev%s',
     event_time: 1700000000,
   });
   const secret = childEnv.SLACK_SIGNING_SECRET;
@@ -302,13 +347,16 @@ ${paint('1;32', 'Conveyor is running')}
   Workers     ${workerCount} process(es)${workerPorts[0] ? `, metrics on :${workerPorts.join(', :')}` : ''}
   API token   ${token}
 
+Set the token for the commands below and the README's examples:
+  export TOKEN=${token} API=${api}
+
 Enqueue an ingestion job:
-  curl -sS -X POST ${api}/v1/queues/ingestion/jobs \\
-    -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\
+  curl -sS -X POST $API/v1/queues/ingestion/jobs \\
+    -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"data":{"documentId":"hello-1","source":{"kind":"inline","text":"Hello, Conveyor."}}}'
 
-Send a signed Slack test event:
-  body='${slackBody}'; ts=$(date +%s); \\
+Send a signed Slack test event (a new event id each time):
+  body=$(printf '${slackBody}' "$(date +%s%N)"); ts=$(date +%s); \\
   sig="v0=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac '${secret}' | sed 's/^.* //')"; \\
   curl -sS -X POST ${api}/slack/events -H 'content-type: application/json' \\
     -H "x-slack-request-timestamp: $ts" -H "x-slack-signature: $sig" -d "$body"

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,6 +68,21 @@ describe('pnpm start (scripts/start.mjs)', () => {
       );
       expect(job.returnValue?.chunks).toBe(1);
 
+      // The banner's commands work as pasted, and pasting the Slack one twice stores two events.
+      const exportLine = /^\s*(export TOKEN=.*)$/m.exec(output)?.[1];
+      expect(exportLine).toBe(`export TOKEN=${token} API=${api}`);
+      const slackCommand = /Send a signed Slack test event.*\n((?:.*\\\n)*.*)/.exec(output)?.[1];
+      expect(slackCommand).toBeDefined();
+      const pasted = [1, 2].map(() => {
+        const run = spawnSync('bash', ['-c', `${exportLine}\n${slackCommand}`], {
+          encoding: 'utf8',
+        });
+        expect(run.status, run.stderr).toBe(0);
+        return JSON.parse(run.stdout) as { ok: boolean; id: string; deduplicated: boolean };
+      });
+      expect(pasted.map((answer) => answer.deduplicated)).toEqual([false, false]);
+      expect(pasted[0]?.id).not.toBe(pasted[1]?.id);
+
       const pids = [...launcher.output().matchAll(/started \(pid (\d+)\)/g)].map((m) =>
         Number(m[1]),
       );
@@ -79,5 +95,27 @@ describe('pnpm start (scripts/start.mjs)', () => {
     } finally {
       await launcher.stop();
     }
+  });
+
+  it('refuses the placeholder secrets of .env.example and names them', async () => {
+    const launcher = spawnProcess('node', ['scripts/start.mjs'], {
+      name: 'start-placeholders',
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        NO_COLOR: '1',
+        CONVEYOR_SKIP_BUILD: '1',
+        CONVEYOR_DATA_DIR: dataDir,
+        API_TOKENS: 'local:change-me-to-a-long-random-secret',
+        DASHBOARD_PASSWORD: 'change-me-dashboard-password',
+        SLACK_SIGNING_SECRET: 'a-real-secret-of-some-length',
+      },
+    });
+    const exit = await launcher.exited;
+    expect(exit.code).toBe(1);
+    expect(launcher.output()).toContain(
+      'API_TOKENS, DASHBOARD_PASSWORD still hold the placeholder from .env.example',
+    );
+    expect(launcher.output()).not.toContain('started (pid');
   });
 });
