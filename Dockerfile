@@ -29,6 +29,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 RUN mkdir -p /app/.data/ingest && chown node:node /app/.data/ingest
+# The node image's unprivileged user (uid 1000), which the Kubernetes manifests run as.
 USER node
 EXPOSE 3000 3001 9464
+# Asks /healthz of whichever app the container runs, on its port.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "scripts/healthcheck.mjs"]
 CMD ["node", "apps/api/dist/main.js"]

@@ -66,6 +66,7 @@ describe('docker-compose.yml (no Docker engine here: validated by structure)', (
     const dockerfile = read('Dockerfile');
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "scripts\/healthcheck.mjs"\]$/m);
     for (const app of ['api', 'worker', 'dashboard']) {
       expect(dockerfile).toContain(`COPY apps/${app}/package.json apps/${app}/`);
     }
