@@ -8,6 +8,7 @@ import type { DashboardConfig } from './dashboard-config.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogger } from './request-logger.js';
 import { responseDeadline } from './response-deadline.js';
+import { sameOriginGuard } from './same-origin-guard.js';
 import { securityHeaders } from './security-headers.js';
 
 /** What {@link createApp} is built from; the caller owns (and closes) the connections. */
@@ -26,9 +27,9 @@ export interface DashboardAppDeps {
 }
 
 /**
- * Builds the dashboard's Express app: open `/healthz` and `/readyz`, then HTTP Basic auth (unless
- * configured off) in front of Bull Board at the base path. Connects nothing and listens nowhere;
- * `main.ts` does that, tests call this with their own Redis.
+ * Builds the dashboard's Express app: open `/healthz` and `/readyz`, then the cross-site request
+ * guard and HTTP Basic auth (unless configured off) in front of Bull Board at the base path.
+ * Connects nothing and listens nowhere; `main.ts` does that, tests call this with their own Redis.
  */
 export function createApp(deps: DashboardAppDeps): Express {
   const { config, logger } = deps;
@@ -38,6 +39,7 @@ export function createApp(deps: DashboardAppDeps): Express {
   app.use(requestLogger(logger));
   app.use(securityHeaders());
   app.use(healthRoutes(deps.redis));
+  app.use(sameOriginGuard(logger));
   if (config.credentials) app.use(basicAuth({ credentials: config.credentials, logger }));
   if (config.basePath !== '/') {
     app.get('/', (_req, res) => res.redirect(302, `${config.basePath}/`));

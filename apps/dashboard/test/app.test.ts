@@ -1,4 +1,4 @@
-import { QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
+import { deadLetterQueueName, QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
 import { getFreePort, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFailedJob } from './support/add-failed-job.js';
@@ -109,6 +109,49 @@ describe('dashboard app', () => {
     });
     expect(response.status).toBe(204);
     await waitForJobState(queue, jobId, 'completed');
+  });
+
+  it('refuses a state-changing request from another site, or one whose body is not JSON', async () => {
+    const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
+    const add = `${dashboard.boardUrl}api/queues/${deadLetters.name}/add`;
+    const body = JSON.stringify({ name: 'forged', data: { text: 'from elsewhere' } });
+    const json = 'application/json';
+    const refused: [Record<string, string>, number][] = [
+      // What Chromium sends with a form auto-submitted by another site's page.
+      [{ 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, 403],
+      [{ 'sec-fetch-site': 'cross-site', 'content-type': json }, 403],
+      [{ 'sec-fetch-site': 'same-site', 'content-type': json }, 403],
+      // A browser without Sec-Fetch-*: Origin decides.
+      [{ origin: 'http://attacker.example', 'content-type': json }, 403],
+      [{ origin: 'null', 'content-type': json }, 403],
+      [{ 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' }, 415],
+      [{ origin: dashboard.origin, 'content-type': 'application/x-www-form-urlencoded' }, 415],
+      [{ 'content-type': 'multipart/form-data; boundary=x' }, 415],
+      // A body without any Content-Type.
+      [{}, 415],
+    ];
+    for (const [headers, status] of refused) {
+      const response = await fetch(add, {
+        method: 'POST',
+        headers: { ...AUTH, ...headers },
+        body: Buffer.from(body),
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(status);
+    }
+    expect(await deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(0);
+    expect(dashboard.logs()).toContain('cross-site request refused');
+
+    const allowed: Record<string, string>[] = [
+      { 'sec-fetch-site': 'same-origin', 'content-type': json },
+      { origin: dashboard.origin, 'content-type': 'application/json; charset=utf-8' },
+      // Neither header: curl or a script, which cannot borrow an operator's browser login.
+      { 'content-type': json },
+    ];
+    for (const headers of allowed) {
+      const response = await fetch(add, { method: 'POST', headers: { ...AUTH, ...headers }, body });
+      expect(response.status, JSON.stringify(headers)).toBe(200);
+    }
+    expect(await deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(3);
   });
 
   it('logs operator actions with the user name but never the credentials', () => {
