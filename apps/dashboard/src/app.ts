@@ -5,6 +5,7 @@ import { basicAuth } from './basic-auth.js';
 import type { BoardQueue } from './board-queue.js';
 import { createBoardRouter } from './create-board-router.js';
 import type { DashboardConfig } from './dashboard-config.js';
+import { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogger } from './request-logger.js';
 import { responseDeadline } from './response-deadline.js';
@@ -24,6 +25,12 @@ export interface DashboardAppDeps {
    * @defaultValue 10_000
    */
   responseTimeoutMs?: number;
+  /**
+   * How many wrong logins a source address may send, and in what window, before it is answered
+   * 429 until the window ends.
+   * @defaultValue the {@link FailureThrottle} defaults: 10 a minute
+   */
+  loginThrottle?: FailureThrottleOptions;
 }
 
 /**
@@ -40,7 +47,10 @@ export function createApp(deps: DashboardAppDeps): Express {
   app.use(securityHeaders());
   app.use(healthRoutes(deps.redis));
   app.use(sameOriginGuard(logger));
-  if (config.credentials) app.use(basicAuth({ credentials: config.credentials, logger }));
+  if (config.credentials) {
+    const throttle = new FailureThrottle(deps.loginThrottle);
+    app.use(basicAuth({ credentials: config.credentials, logger, throttle }));
+  }
   if (config.basePath !== '/') {
     app.get('/', (_req, res) => res.redirect(302, `${config.basePath}/`));
   }

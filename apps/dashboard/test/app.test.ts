@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { deadLetterQueueName, QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
 import { getFreePort, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,18 @@ import { waitForJobState } from './support/wait-for-job-state.js';
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const AUTH = { authorization: basic(TEST_CREDENTIALS.username, TEST_CREDENTIALS.password) };
+
+/** Status of a GET sent from another loopback address, as another client would. */
+function statusFrom(localAddress: string, url: string, headers: Record<string, string>) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(url, { localAddress, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 interface BoardQueueJson {
   name: string;
@@ -238,6 +251,37 @@ describe('dashboard app with DASHBOARD_AUTH=off', () => {
     const response = await fetch(dashboard.boardUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('www-authenticate')).toBeNull();
+  });
+});
+
+describe('dashboard app after too many failed logins from one address', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard(
+      {},
+      { loginThrottle: { maxFailures: 3, windowMs: 60_000 } },
+    );
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it('answers that address 429 with Retry-After, right password included, and no other', async () => {
+    // A browser's first request carries no credentials: it asks for the prompt, not a failure.
+    for (let i = 0; i < 5; i++) expect((await fetch(dashboard.boardUrl)).status).toBe(401);
+    const wrong = { authorization: basic(TEST_CREDENTIALS.username, 'a-wrong-password-guess') };
+    for (let i = 0; i < 3; i++) {
+      expect((await fetch(dashboard.boardUrl, { headers: wrong })).status).toBe(401);
+    }
+    for (const headers of [wrong, AUTH]) {
+      const refused = await fetch(dashboard.boardUrl, { headers });
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    expect(await statusFrom('127.0.0.2', dashboard.boardUrl, AUTH)).toBe(200);
   });
 });
 

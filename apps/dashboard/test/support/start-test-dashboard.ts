@@ -46,7 +46,7 @@ export interface TestDashboard {
  */
 export async function startTestDashboard(
   env: Record<string, string> = {},
-  options: Pick<DashboardAppDeps, 'responseTimeoutMs'> & {
+  options: Pick<DashboardAppDeps, 'responseTimeoutMs' | 'loginThrottle'> & {
     serverLimits?: DashboardServerLimits;
   } = {},
 ): Promise<TestDashboard> {
