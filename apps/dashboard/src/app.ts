@@ -45,7 +45,7 @@ export function createApp(deps: DashboardAppDeps): Express {
 
   app.use(requestLogger(logger));
   app.use(securityHeaders());
-  app.use(healthRoutes(deps.redis));
+  app.use(healthRoutes(deps.redis, logger));
   app.use(sameOriginGuard(logger));
   if (config.credentials) {
     const throttle = new FailureThrottle(deps.loginThrottle);
