@@ -105,8 +105,9 @@ describe('dashboard app', () => {
       const queue = queues.find((entry) => entry.name === name);
       expect(queue?.description).toBe(QUEUE_CATALOG[name].description);
       const deadLetters = queues.find((entry) => entry.name === `${name}-dead-letters`);
-      expect(deadLetters?.displayName).toBe(`${name} · dead letters`);
+      expect(deadLetters?.displayName).toBe(`Dead letters · ${name}`);
       expect(deadLetters?.description).toContain(`Dead letters of ${name}`);
+      expect(deadLetters?.description).toContain('No worker consumes this queue');
     }
     for (const queue of queues) {
       expect(queue).toMatchObject({ readOnlyMode: false, allowRetries: true });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { deadLetterQueueName, QUEUE_NAMES } from '@conveyor/queues';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterDisplayName } from '../src/create-board-queues.js';
 import { addFailedJob } from './support/add-failed-job.js';
 import { FIRST_ATTEMPT_ERROR, type FlakyWorker } from './support/start-flaky-worker.js';
 import {
@@ -119,6 +120,12 @@ describe('dashboard in headless Chromium', () => {
     const sidebar = page.locator('aside');
     for (const name of QUEUE_NAMES.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
       await sidebar.getByRole('link', { name, exact: true }).waitFor({ state: 'visible' });
+    }
+    // The overview's cards title dead-letter queues as such.
+    const overview = page.locator('main');
+    for (const name of QUEUE_NAMES) {
+      const title = deadLetterDisplayName(name);
+      await overview.getByRole('link', { name: title, exact: true }).waitFor({ state: 'visible' });
     }
     await page.close();
   });
