@@ -8,6 +8,7 @@ import type { DashboardConfig } from './dashboard-config.js';
 import { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogger } from './request-logger.js';
+import { requestPath } from './request-path.js';
 import { responseDeadline } from './response-deadline.js';
 import { sameOriginGuard } from './same-origin-guard.js';
 import { securityHeaders } from './security-headers.js';
@@ -68,7 +69,7 @@ export function createApp(deps: DashboardAppDeps): Express {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Not found' } });
   });
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    logger.error({ err: error, method: req.method, path: requestPath(req) }, 'unhandled error');
     if (res.headersSent) return;
     res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error' } });
   };

@@ -3,6 +3,7 @@ import type { Logger } from '@conveyor/telemetry';
 import type { RequestHandler } from 'express';
 import type { DashboardCredentials } from './dashboard-config.js';
 import { FailureThrottle } from './failure-throttle.js';
+import { requestPath } from './request-path.js';
 import { sha256Digest } from './sha256-digest.js';
 
 /** Options for {@link basicAuth}. */
@@ -75,7 +76,7 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
     if (req.headers.authorization !== undefined) {
       throttle.recordFailure(source);
       options.logger.warn(
-        { remoteAddress: source, method: req.method, url: req.originalUrl },
+        { remoteAddress: source, method: req.method, path: requestPath(req) },
         'dashboard login rejected',
       );
     }

@@ -1,5 +1,6 @@
 import type { Logger } from '@conveyor/telemetry';
 import type { Request, RequestHandler } from 'express';
+import { requestPath } from './request-path.js';
 
 /** Methods that change nothing: the only ones another site may make a browser send. */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -57,7 +58,10 @@ export function sameOriginGuard(logger: Logger): RequestHandler {
     }
     const reason = crossSiteReason(req);
     if (reason !== undefined) {
-      logger.warn({ method: req.method, path: req.path, reason }, 'cross-site request refused');
+      logger.warn(
+        { method: req.method, path: requestPath(req), reason },
+        'cross-site request refused',
+      );
       res.status(403).json({
         error: {
           code: 'CROSS_SITE_REQUEST',

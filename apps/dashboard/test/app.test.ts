@@ -169,9 +169,17 @@ describe('dashboard app', () => {
     expect(await deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(3);
   });
 
-  it('logs operator actions with the user name but never the credentials', () => {
+  it('logs operator actions with the user name but never the credentials or a query', async () => {
+    const secret = 'query-secret-never-logged';
+    const page = await fetch(`${dashboard.boardUrl}?access_token=${secret}`, { headers: AUTH });
+    expect(page.status).toBe(200);
+    await fetch(`${dashboard.boardUrl}api/queues?access_token=${secret}`, {
+      headers: { authorization: basic('nobody', 'wrong-password') },
+    });
     const logs = dashboard.logs();
-    expect(logs).toMatch(/"method":"PUT","url":"\/api\/queues\/ingestion\/[^/]+\/retry"/);
+    expect(logs).toMatch(/"method":"PUT","path":"\/api\/queues\/ingestion\/[^/]+\/retry"/);
+    expect(logs).toContain('"method":"GET","path":"/api/queues"');
+    expect(logs).not.toContain(secret);
     expect(logs).toContain(`"user":"${TEST_CREDENTIALS.username}"`);
     expect(logs).toContain('dashboard login rejected');
     expect(logs).not.toContain(TEST_CREDENTIALS.password);
