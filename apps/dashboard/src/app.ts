@@ -5,9 +5,12 @@ import { basicAuth } from './basic-auth.js';
 import type { BoardQueue } from './board-queue.js';
 import { createBoardRouter } from './create-board-router.js';
 import type { DashboardConfig } from './dashboard-config.js';
+import { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 import { healthRoutes } from './health-routes.js';
 import { requestLogger } from './request-logger.js';
+import { requestPath } from './request-path.js';
 import { responseDeadline } from './response-deadline.js';
+import { sameOriginGuard } from './same-origin-guard.js';
 import { securityHeaders } from './security-headers.js';
 
 /** What {@link createApp} is built from; the caller owns (and closes) the connections. */
@@ -23,12 +26,18 @@ export interface DashboardAppDeps {
    * @defaultValue 10_000
    */
   responseTimeoutMs?: number;
+  /**
+   * How many wrong logins a source address may send, and in what window, before it is answered
+   * 429 until the window ends.
+   * @defaultValue the {@link FailureThrottle} defaults: 10 a minute
+   */
+  loginThrottle?: FailureThrottleOptions;
 }
 
 /**
- * Builds the dashboard's Express app: open `/healthz` and `/readyz`, then HTTP Basic auth (unless
- * configured off) in front of Bull Board at the base path. Connects nothing and listens nowhere;
- * `main.ts` does that, tests call this with their own Redis.
+ * Builds the dashboard's Express app: open `/healthz` and `/readyz`, then the cross-site request
+ * guard and HTTP Basic auth (unless configured off) in front of Bull Board at the base path.
+ * Connects nothing and listens nowhere; `main.ts` does that, tests call this with their own Redis.
  */
 export function createApp(deps: DashboardAppDeps): Express {
   const { config, logger } = deps;
@@ -37,8 +46,12 @@ export function createApp(deps: DashboardAppDeps): Express {
 
   app.use(requestLogger(logger));
   app.use(securityHeaders());
-  app.use(healthRoutes(deps.redis));
-  if (config.credentials) app.use(basicAuth({ credentials: config.credentials, logger }));
+  app.use(healthRoutes(deps.redis, logger));
+  app.use(sameOriginGuard(logger));
+  if (config.credentials) {
+    const throttle = new FailureThrottle(deps.loginThrottle);
+    app.use(basicAuth({ credentials: config.credentials, logger, throttle }));
+  }
   if (config.basePath !== '/') {
     app.get('/', (_req, res) => res.redirect(302, `${config.basePath}/`));
   }
@@ -56,7 +69,7 @@ export function createApp(deps: DashboardAppDeps): Express {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Not found' } });
   });
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    logger.error({ err: error, method: req.method, path: requestPath(req) }, 'unhandled error');
     if (res.headersSent) return;
     res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error' } });
   };

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@conveyor/telemetry';
 import type { RequestHandler } from 'express';
 import type { DashboardCredentials } from './dashboard-config.js';
+import { FailureThrottle } from './failure-throttle.js';
+import { requestPath } from './request-path.js';
 import { sha256Digest } from './sha256-digest.js';
 
 /** Options for {@link basicAuth}. */
@@ -15,6 +17,11 @@ export interface BasicAuthOptions {
    * @defaultValue 'Conveyor dashboard'
    */
   realm?: string;
+  /**
+   * Counts wrong credentials per source address and refuses an address that had too many.
+   * @defaultValue a {@link FailureThrottle} with its defaults (10 failures a minute)
+   */
+  throttle?: FailureThrottle;
 }
 
 /** Splits an `Authorization: Basic …` header into user and password; undefined when malformed. */
@@ -32,13 +39,32 @@ function parseBasicHeader(header: string | undefined): DashboardCredentials | un
  * and compared with `timingSafeEqual`, so neither the length nor the content of the secrets leaks
  * through response timing; both comparisons always run. A 401 carries `WWW-Authenticate` so
  * browsers show their login prompt. The signed-in user is left in `res.locals.user` for logs.
+ *
+ * Wrong credentials are counted per source address (a request without any is the browser asking
+ * for the prompt and is not counted). An address over the limit is answered 429 with
+ * `Retry-After` before its credentials are even looked at, right ones included: otherwise a
+ * guesser would still learn which password is right. A success does not clear the count, or an
+ * operator's polling browser behind the same NAT or proxy would keep resetting a guesser's.
+ * Behind a reverse proxy every client shares the proxy's address, and with it one budget.
  */
 export function basicAuth(options: BasicAuthOptions): RequestHandler {
   const expectedUser = sha256Digest(options.credentials.username);
   const expectedPassword = sha256Digest(options.credentials.password);
   const challenge = `Basic realm="${options.realm ?? 'Conveyor dashboard'}", charset="UTF-8"`;
+  const throttle = options.throttle ?? new FailureThrottle();
 
   return (req, res, next) => {
+    const source = req.socket.remoteAddress ?? 'unknown';
+    const blockedForMs = throttle.blockedForMs(source);
+    if (blockedForMs > 0) {
+      res
+        .status(429)
+        .set('Retry-After', String(Math.ceil(blockedForMs / 1000)))
+        .set('Cache-Control', 'no-store')
+        .type('text/plain')
+        .send('Too many failed logins; try again later');
+      return;
+    }
     const given = parseBasicHeader(req.headers.authorization);
     const userMatches = timingSafeEqual(sha256Digest(given?.username ?? ''), expectedUser);
     const passwordMatches = timingSafeEqual(sha256Digest(given?.password ?? ''), expectedPassword);
@@ -48,8 +74,9 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
       return;
     }
     if (req.headers.authorization !== undefined) {
+      throttle.recordFailure(source);
       options.logger.warn(
-        { remoteAddress: req.socket.remoteAddress, method: req.method, url: req.originalUrl },
+        { remoteAddress: source, method: req.method, path: requestPath(req) },
         'dashboard login rejected',
       );
     }

@@ -22,9 +22,18 @@ export interface CreateBoardQueuesOptions {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Bull Board cannot tell a dead-letter queue from a queue whose workers are down: it shows "No
+ * workers" and counts the entries as waiting. The description says why.
+ */
 function deadLetterDescription(origin: QueueName): string {
   const days = Math.round(DEAD_LETTER_RETENTION_MS / DAY_MS);
-  return `Dead letters of ${origin}: jobs that ran out of attempts or failed unrecoverably, kept ${days} days. Replay one with POST /v1/queues/${origin}/dead-letters/:id/replay.`;
+  return `Dead letters of ${origin}: jobs that ran out of attempts or failed unrecoverably, kept ${days} days. No worker consumes this queue, so the board says "No workers" and counts its entries as waiting. Replay one with POST /v1/queues/${origin}/dead-letters/:id/replay.`;
+}
+
+/** Title of a dead-letter queue's card; the marker first, so the card's truncation keeps it. */
+export function deadLetterDisplayName(origin: QueueName): string {
+  return `Dead letters · ${origin}`;
 }
 
 /**
@@ -48,7 +57,7 @@ export function createBoardQueues(options: CreateBoardQueuesOptions): BoardQueue
     },
     {
       queue: open(deadLetterQueueName(name)),
-      displayName: `${name} · dead letters`,
+      displayName: deadLetterDisplayName(name),
       description: deadLetterDescription(name),
     },
   ]);

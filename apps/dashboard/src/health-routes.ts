@@ -1,26 +1,37 @@
 import { checkRedis, type RedisConnection } from '@conveyor/redis';
+import type { Logger } from '@conveyor/telemetry';
 import { Router } from 'express';
 
 /**
  * Probes, open without credentials so orchestrators can call them. `/healthz`: the process runs.
- * `/readyz`: Redis answers and is safe for jobs (version, `noeviction`); 503 with the reasons
- * otherwise.
+ * `/readyz`: Redis answers and is safe for jobs (version, `noeviction`): `{ status: 'ready' }`,
+ * or 503 `{ status: 'not-ready', reason }` with a short reason. Anyone who can reach the port can
+ * call them, so they never say where Redis is or which version it runs: the full report goes to
+ * the log, once each time readiness changes.
  */
-export function healthRoutes(redis: RedisConnection): Router {
+export function healthRoutes(redis: RedisConnection, logger: Logger): Router {
   const router = Router();
+  let lastLogged = '';
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const report = await checkRedis(redis);
-    res
-      .status(report.ready ? 200 : 503)
-      .set('Cache-Control', 'no-store')
-      .json({
-        status: report.ready ? 'ready' : 'not-ready',
-        problems: report.problems,
-        warnings: report.warnings,
-      });
+    const logged = report.problems.join('\n');
+    if (logged !== lastLogged) {
+      lastLogged = logged;
+      if (report.ready) logger.info('ready: Redis is reachable and safe for jobs');
+      else logger.warn({ problems: report.problems }, 'not ready: /readyz answers 503');
+    }
+    res.set('Cache-Control', 'no-store');
+    if (report.ready) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    res.status(503).json({
+      status: 'not-ready',
+      reason: report.reachable ? 'Redis is not safe for jobs' : 'Redis is unreachable',
+    });
   });
   return router;
 }

@@ -15,6 +15,7 @@ import {
 import { createLogger } from '@conveyor/telemetry';
 import { createApp } from './app.js';
 import { closeBoardQueues, createBoardQueues } from './create-board-queues.js';
+import { createDashboardServer } from './create-dashboard-server.js';
 import { type DashboardEnvironment, loadEnvironment } from './env.js';
 import { logRedisErrors } from './log-redis-errors.js';
 
@@ -62,7 +63,8 @@ connection.once('ready', () => {
 
 const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
 const app = createApp({ config, queues, redis: connection, logger });
-const server = app.listen(config.port, config.host);
+const server = createDashboardServer(app);
+server.listen(config.port, config.host);
 
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');

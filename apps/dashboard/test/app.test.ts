@@ -1,5 +1,6 @@
-import { QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
-import { getFreePort, waitForHttp } from '@conveyor/testing';
+import { request } from 'node:http';
+import { deadLetterQueueName, QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
+import { getFreePort, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFailedJob } from './support/add-failed-job.js';
 import type { FlakyWorker } from './support/start-flaky-worker.js';
@@ -13,6 +14,18 @@ import { waitForJobState } from './support/wait-for-job-state.js';
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const AUTH = { authorization: basic(TEST_CREDENTIALS.username, TEST_CREDENTIALS.password) };
+
+/** Status of a GET sent from another loopback address, as another client would. */
+function statusFrom(localAddress: string, url: string, headers: Record<string, string>) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(url, { localAddress, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 interface BoardQueueJson {
   name: string;
@@ -46,7 +59,8 @@ describe('dashboard app', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     // Ready once the connection is up: a probe that polls sees it turn 200.
     const ready = await waitForHttp(`${dashboard.origin}/readyz`, { status: 200 });
-    expect(await ready.json()).toMatchObject({ status: 'ready', problems: [] });
+    // Only the status: where Redis is and which version it runs are nobody else's business.
+    expect(await ready.json()).toEqual({ status: 'ready' });
   });
 
   it('asks for credentials with a Basic challenge', async () => {
@@ -91,8 +105,9 @@ describe('dashboard app', () => {
       const queue = queues.find((entry) => entry.name === name);
       expect(queue?.description).toBe(QUEUE_CATALOG[name].description);
       const deadLetters = queues.find((entry) => entry.name === `${name}-dead-letters`);
-      expect(deadLetters?.displayName).toBe(`${name} · dead letters`);
+      expect(deadLetters?.displayName).toBe(`Dead letters · ${name}`);
       expect(deadLetters?.description).toContain(`Dead letters of ${name}`);
+      expect(deadLetters?.description).toContain('No worker consumes this queue');
     }
     for (const queue of queues) {
       expect(queue).toMatchObject({ readOnlyMode: false, allowRetries: true });
@@ -111,9 +126,60 @@ describe('dashboard app', () => {
     await waitForJobState(queue, jobId, 'completed');
   });
 
-  it('logs operator actions with the user name but never the credentials', () => {
+  it('refuses a state-changing request from another site, or one whose body is not JSON', async () => {
+    const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
+    const add = `${dashboard.boardUrl}api/queues/${deadLetters.name}/add`;
+    const body = JSON.stringify({ name: 'forged', data: { text: 'from elsewhere' } });
+    const json = 'application/json';
+    const refused: [Record<string, string>, number][] = [
+      // What Chromium sends with a form auto-submitted by another site's page.
+      [{ 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, 403],
+      [{ 'sec-fetch-site': 'cross-site', 'content-type': json }, 403],
+      [{ 'sec-fetch-site': 'same-site', 'content-type': json }, 403],
+      // A browser without Sec-Fetch-*: Origin decides.
+      [{ origin: 'http://attacker.example', 'content-type': json }, 403],
+      [{ origin: 'null', 'content-type': json }, 403],
+      [{ 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' }, 415],
+      [{ origin: dashboard.origin, 'content-type': 'application/x-www-form-urlencoded' }, 415],
+      [{ 'content-type': 'multipart/form-data; boundary=x' }, 415],
+      // A body without any Content-Type.
+      [{}, 415],
+    ];
+    for (const [headers, status] of refused) {
+      const response = await fetch(add, {
+        method: 'POST',
+        headers: { ...AUTH, ...headers },
+        body: Buffer.from(body),
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(status);
+    }
+    expect(await deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(0);
+    expect(dashboard.logs()).toContain('cross-site request refused');
+
+    const allowed: Record<string, string>[] = [
+      { 'sec-fetch-site': 'same-origin', 'content-type': json },
+      { origin: dashboard.origin, 'content-type': 'application/json; charset=utf-8' },
+      // Neither header: curl or a script, which cannot borrow an operator's browser login.
+      { 'content-type': json },
+    ];
+    for (const headers of allowed) {
+      const response = await fetch(add, { method: 'POST', headers: { ...AUTH, ...headers }, body });
+      expect(response.status, JSON.stringify(headers)).toBe(200);
+    }
+    expect(await deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(3);
+  });
+
+  it('logs operator actions with the user name but never the credentials or a query', async () => {
+    const secret = 'query-secret-never-logged';
+    const page = await fetch(`${dashboard.boardUrl}?access_token=${secret}`, { headers: AUTH });
+    expect(page.status).toBe(200);
+    await fetch(`${dashboard.boardUrl}api/queues?access_token=${secret}`, {
+      headers: { authorization: basic('nobody', 'wrong-password') },
+    });
     const logs = dashboard.logs();
-    expect(logs).toMatch(/"method":"PUT","url":"\/api\/queues\/ingestion\/[^/]+\/retry"/);
+    expect(logs).toMatch(/"method":"PUT","path":"\/api\/queues\/ingestion\/[^/]+\/retry"/);
+    expect(logs).toContain('"method":"GET","path":"/api/queues"');
+    expect(logs).not.toContain(secret);
     expect(logs).toContain(`"user":"${TEST_CREDENTIALS.username}"`);
     expect(logs).toContain('dashboard login rejected');
     expect(logs).not.toContain(TEST_CREDENTIALS.password);
@@ -198,6 +264,67 @@ describe('dashboard app with DASHBOARD_AUTH=off', () => {
   });
 });
 
+describe('dashboard app after too many failed logins from one address', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard(
+      {},
+      { loginThrottle: { maxFailures: 3, windowMs: 60_000 } },
+    );
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  it('answers that address 429 with Retry-After, right password included, and no other', async () => {
+    // A browser's first request carries no credentials: it asks for the prompt, not a failure.
+    for (let i = 0; i < 5; i++) expect((await fetch(dashboard.boardUrl)).status).toBe(401);
+    const wrong = { authorization: basic(TEST_CREDENTIALS.username, 'a-wrong-password-guess') };
+    for (let i = 0; i < 3; i++) {
+      expect((await fetch(dashboard.boardUrl, { headers: wrong })).status).toBe(401);
+    }
+    for (const headers of [wrong, AUTH]) {
+      const refused = await fetch(dashboard.boardUrl, { headers });
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    expect(await statusFrom('127.0.0.2', dashboard.boardUrl, AUTH)).toBe(200);
+  });
+});
+
+describe('dashboard app on a Redis that evicts keys', () => {
+  let redis: RedisServer;
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start({ appendonly: false, maxmemoryPolicy: 'allkeys-lru' });
+    dashboard = await startTestDashboard({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+    await redis?.stop();
+  });
+
+  it('reports not ready with a short reason, never the address or version of Redis', async () => {
+    // Unreachable until the connection is up, then unsafe.
+    const body = await waitFor(
+      async () => {
+        const ready = await fetch(`${dashboard.origin}/readyz`);
+        const json = (await ready.json()) as { reason?: string };
+        return ready.status === 503 && json.reason === 'Redis is not safe for jobs' && json;
+      },
+      { description: '/readyz to report the eviction policy' },
+    );
+    expect(body).toEqual({ status: 'not-ready', reason: 'Redis is not safe for jobs' });
+    expect(dashboard.logs()).toContain(
+      `maxmemory-policy is allkeys-lru at 127.0.0.1:${redis.port}`,
+    );
+  });
+});
+
 describe('dashboard app while Redis is unreachable', () => {
   let dashboard: TestDashboard;
 
@@ -216,10 +343,10 @@ describe('dashboard app while Redis is unreachable', () => {
     expect((await fetch(`${dashboard.origin}/healthz`)).status).toBe(200);
     const ready = await fetch(`${dashboard.origin}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({
-      status: 'not-ready',
-      problems: [expect.stringContaining('unreachable')],
-    });
+    expect(await ready.json()).toEqual({ status: 'not-ready', reason: 'Redis is unreachable' });
+    // The details, address included, go to the log only.
+    expect(dashboard.logs()).toContain('not ready: /readyz answers 503');
+    expect(dashboard.logs()).toContain('Redis is unreachable: ');
     const started = Date.now();
     const queues = await fetch(`${dashboard.boardUrl}api/queues`, { headers: AUTH });
     expect(queues.status).toBe(503);

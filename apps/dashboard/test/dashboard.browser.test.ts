@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deadLetterQueueName, QUEUE_NAMES } from '@conveyor/queues';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterDisplayName } from '../src/create-board-queues.js';
 import { addFailedJob } from './support/add-failed-job.js';
 import { FIRST_ATTEMPT_ERROR, type FlakyWorker } from './support/start-flaky-worker.js';
 import {
@@ -33,11 +36,31 @@ const CHROMIUM_ARGS = [
 ];
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
+/**
+ * Another site: a page on `localhost` (the dashboard is on `127.0.0.1`, so this is cross-site, not
+ * only cross-origin) that auto-submits a `text/plain` form whose body reads as JSON, the classic
+ * way around a JSON-only API, to the dashboard's "add job" endpoint.
+ */
+async function startForgingSite(addUrl: string): Promise<{ url: string; server: Server }> {
+  const page = `<!doctype html><html><body>
+<form method="POST" enctype="text/plain" action="${addUrl}">
+<input type="hidden" name='{"name":"forged","data":{"from":"' value='elsewhere"}}'>
+</form>
+<script>document.forms[0].submit();</script>
+</body></html>`;
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://localhost:${(server.address() as AddressInfo).port}/`, server };
+}
+
 describe('dashboard in headless Chromium', () => {
   let dashboard: TestDashboard;
   let context: BrowserContext;
   let userDataDir: string;
   let worker: FlakyWorker | undefined;
+  let forgingSite: { url: string; server: Server };
   /** Uncaught page errors and Content Security Policy violations: the page must have none. */
   const pageProblems: string[] = [];
 
@@ -58,6 +81,10 @@ describe('dashboard in headless Chromium', () => {
     }
     await mkdir(ARTIFACTS, { recursive: true });
     dashboard = await startTestDashboard();
+    forgingSite = await startForgingSite(
+      `${dashboard.boardUrl}api/queues/${deadLetterQueueName('ingestion')}/add`,
+    );
+    const reachable = new Set([dashboard.origin, new URL(forgingSite.url).origin]);
     userDataDir = await mkdtemp(join(tmpdir(), 'conveyor-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -70,10 +97,10 @@ describe('dashboard in headless Chromium', () => {
     });
     context.setDefaultTimeout(10_000);
     context.setDefaultNavigationTimeout(15_000);
-    // Only the dashboard is reachable; anything else (Bull Board's web font) fails at once
-    // instead of waiting on the closed network.
+    // Only the dashboard and the forging site are reachable; anything else (Bull Board's web
+    // font) fails at once instead of waiting on the closed network.
     await context.route('**/*', (route) =>
-      new URL(route.request().url()).origin === dashboard.origin ? route.continue() : route.abort(),
+      reachable.has(new URL(route.request().url()).origin) ? route.continue() : route.abort(),
     );
   }, 45_000);
 
@@ -81,6 +108,7 @@ describe('dashboard in headless Chromium', () => {
     await context?.close();
     await worker?.close();
     await dashboard?.close();
+    await new Promise((resolve) => (forgingSite ? forgingSite.server.close(resolve) : resolve(0)));
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
@@ -92,6 +120,12 @@ describe('dashboard in headless Chromium', () => {
     const sidebar = page.locator('aside');
     for (const name of QUEUE_NAMES.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
       await sidebar.getByRole('link', { name, exact: true }).waitFor({ state: 'visible' });
+    }
+    // The overview's cards title dead-letter queues as such.
+    const overview = page.locator('main');
+    for (const name of QUEUE_NAMES) {
+      const title = deadLetterDisplayName(name);
+      await overview.getByRole('link', { name: title, exact: true }).waitFor({ state: 'visible' });
     }
     await page.close();
   });
@@ -124,6 +158,39 @@ describe('dashboard in headless Chromium', () => {
     await page.close();
     expect(pageProblems).toEqual([]);
   }, 45_000);
+
+  it("refuses a cross-site form posted with the operator's login; the board's own calls pass", async () => {
+    const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
+    const addUrl = `${dashboard.boardUrl}api/queues/${deadLetters.name}/add`;
+    const stored = () => deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized');
+    // Not openPage(): the forged form's 403 is expected, not a problem of the board's page.
+    const page = await context.newPage();
+    // The operator is logged in: the browser holds the dashboard's credentials.
+    expect((await page.goto(dashboard.boardUrl))?.status()).toBe(200);
+
+    const forged = page.waitForResponse((response) => response.url() === addUrl);
+    await page.goto(forgingSite.url);
+    const answer = await forged;
+    expect(answer.request().method()).toBe('POST');
+    expect(answer.status()).toBe(403);
+    expect(await stored()).toBe(0);
+    // Chromium itself said where the form came from.
+    expect(dashboard.logs()).toContain('"reason":"Sec-Fetch-Site is cross-site"');
+
+    // The board's own page may still add a job, as its "Add job" dialog does.
+    await page.goto(dashboard.boardUrl);
+    const status = await page.evaluate(async (url) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'from-the-board', data: { note: 'same origin' } }),
+      });
+      return response.status;
+    }, addUrl);
+    expect(status).toBe(200);
+    expect(await stored()).toBe(1);
+    await page.close();
+  }, 30_000);
 });
 
 /**

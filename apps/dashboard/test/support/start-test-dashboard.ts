@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   closeRedisConnection,
@@ -10,9 +9,13 @@ import {
 import { createLogger } from '@conveyor/telemetry';
 import type { Queue } from 'bullmq';
 import { inject } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, type DashboardAppDeps } from '../../src/app.js';
 import type { BoardQueue } from '../../src/board-queue.js';
 import { closeBoardQueues, createBoardQueues } from '../../src/create-board-queues.js';
+import {
+  createDashboardServer,
+  type DashboardServerLimits,
+} from '../../src/create-dashboard-server.js';
 import type { DashboardConfig } from '../../src/dashboard-config.js';
 import { loadEnvironment } from '../../src/env.js';
 import { logRedisErrors } from '../../src/log-redis-errors.js';
@@ -38,13 +41,16 @@ export interface TestDashboard {
 
 /**
  * Starts the dashboard the way `main.ts` does (environment parsed by `loadEnvironment`, one
- * `admin` connection, the board's queues, `createApp`) against the test run's Redis, with a fresh
+ * `admin` connection, the board's queues, `createApp`, `createDashboardServer`) against the test run's Redis, with a fresh
  * `QUEUE_PREFIX` so that test files never see each other's jobs.
  */
 export async function startTestDashboard(
   env: Record<string, string> = {},
-  options: { responseTimeoutMs?: number } = {},
+  options: Pick<DashboardAppDeps, 'responseTimeoutMs' | 'loginThrottle'> & {
+    serverLimits?: DashboardServerLimits;
+  } = {},
 ): Promise<TestDashboard> {
+  const { serverLimits, ...appOptions } = options;
   const redisUrl = inject('redisUrl');
   // Never fall back to a Redis on 6379 that may be the developer's own.
   if (!redisUrl) throw new Error('no test Redis: run with @conveyor/testing/global-setup');
@@ -66,11 +72,11 @@ export async function startTestDashboard(
   });
   logRedisErrors(connection, logger);
   const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
-  const app = createApp({ config, queues, redis: connection, logger, ...options });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+  const app = createApp({ config, queues, redis: connection, logger, ...appOptions });
+  const server = createDashboardServer(app, serverLimits);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
