@@ -36,6 +36,7 @@ export const apiEnvSchema = z
         });
       }
     }),
+    SLACK_MAX_BODY_BYTES: integer({ default: 128 * 1024, min: 1024, max: 4 * 1024 * 1024 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
   })
@@ -48,6 +49,7 @@ export const apiEnvSchema = z
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
+      slackMaxBodyBytes: env.SLACK_MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       processes: env.API_PROCESSES,
     }),

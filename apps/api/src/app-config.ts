@@ -45,6 +45,13 @@ export interface ApiSettings {
    */
   slackSigningSecret: string | undefined;
   /**
+   * Largest body `/slack/*` reads (`SLACK_MAX_BODY_BYTES`); larger is refused with 413 before it
+   * is read. Slack publishes no request size; its largest documented payload is a message event
+   * at the 40,000-character text limit with the same text in its blocks, about 80 KB.
+   * @defaultValue 131072 (128 KiB)
+   */
+  slackMaxBodyBytes: number;
+  /**
    * How long in-flight requests may take to finish after SIGTERM (`SHUTDOWN_TIMEOUT_MS`).
    * @defaultValue 10000
    */

@@ -23,6 +23,7 @@ import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
+import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackRoutes } from './slack/slack-routes.js';
 
 /** What {@link createApp} is built from; `main.ts` creates these once per process. */
@@ -54,6 +55,12 @@ export interface AppDependencies {
    * @defaultValue never
    */
   isShuttingDown?: () => boolean;
+  /**
+   * Options of Slack external selects, answered in the HTTP answer (`block_suggestion`,
+   * `dialog_suggestion`).
+   * @defaultValue none registered: every options request gets an empty list
+   */
+  slackOptions?: SlackOptionsRegistry;
 }
 
 /** Room for the request envelope (`name`, `options`) around a job's data. */
@@ -117,8 +124,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
         MAX_BULK_JOBS * (maxJobBytes + ENVELOPE_ALLOWANCE_BYTES),
         MAX_BULK_BODY_BYTES,
       ),
-      // Form encoding can triple the size of what ends up in the job.
-      slackBodyBytes: 3 * maxJobBytes + ENVELOPE_ALLOWANCE_BYTES,
+      slackBodyBytes: config.api.slackMaxBodyBytes,
     },
     isShuttingDown,
   };
@@ -128,7 +134,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);
   registerQueueRoutes(app, ctx);
-  registerSlackRoutes(app, ctx);
+  registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 6000,
       maxJobBytes: 262144,
       slackSigningSecret: undefined,
+      slackMaxBodyBytes: 131072,
       shutdownTimeoutMs: 10000,
       processes: 1,
     });
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_MINUTE: '0',
       MAX_JOB_BYTES: '4096',
       SLACK_SIGNING_SECRET: '0123456789abcdef0123',
+      SLACK_MAX_BODY_BYTES: '65536',
       SHUTDOWN_TIMEOUT_MS: '500',
       API_PROCESSES: '2',
     });
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       maxJobBytes: 4096,
       slackSigningSecret: '0123456789abcdef0123',
+      slackMaxBodyBytes: 65536,
       shutdownTimeoutMs: 500,
       processes: 2,
     });

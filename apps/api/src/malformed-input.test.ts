@@ -176,7 +176,7 @@ function generateCases(count: number, seed: number): Case[] {
         { event: 'mention' },
         { event: {} },
         { type: 'event_callbac' },
-        { event_time: -5 },
+        { event: { channel: 'C1' } },
         { event_id: 'x'.repeat(500) },
       ]);
       return post(

@@ -1,4 +1,4 @@
-import { slackSamples } from '@conveyor/testing';
+import { slackObjectShapedEvents, slackSamples } from '@conveyor/testing';
 import { describe, expect, it } from 'vitest';
 import { deadLetterQueueName, isQueueName, QUEUE_CATALOG, QUEUE_NAMES } from './queue-catalog.js';
 import { slackEnvelopeSchema } from './schemas/slack-envelope.js';
@@ -48,6 +48,47 @@ describe('queue catalog', () => {
     });
     const action = QUEUE_CATALOG['slack-events'].parseJob('interaction', slackSamples.blockAction);
     expect(action.ok).toBe(true);
+  });
+
+  it('accepts every documented event shape: object channel or user, null team_id', () => {
+    const { parseJob } = QUEUE_CATALOG['slack-events'];
+    const shapes = { ...slackObjectShapedEvents, org_wide_message: slackSamples.orgWideMessage };
+    expect(Object.keys(shapes)).toHaveLength(14);
+    for (const [label, envelope] of Object.entries(shapes)) {
+      const parsed = parseJob(undefined, envelope);
+      expect(parsed, label).toMatchObject({
+        ok: true,
+        dedupeKey: `slack-event:${envelope.event_id}`,
+      });
+      // Kept as Slack sent it, but for the verification token.
+      const { token: _, ...sent } = envelope;
+      expect(parsed.ok && parsed.data, label).toEqual(sent);
+    }
+  });
+
+  it("never keeps Slack's verification token, in events, commands or interactions", () => {
+    const { parseJob } = QUEUE_CATALOG['slack-events'];
+    const jobs = [
+      parseJob(undefined, slackSamples.appMention),
+      parseJob('slash_command', slackSamples.slashCommand),
+      parseJob('interaction', slackSamples.blockAction),
+    ];
+    for (const parsed of jobs) {
+      expect(parsed.ok).toBe(true);
+      expect(parsed.ok && parsed.data).not.toHaveProperty('token');
+    }
+  });
+
+  it('dedupes slash commands and interactions by trigger_id, when they carry one', () => {
+    const { parseJob } = QUEUE_CATALOG['slack-events'];
+    expect(parseJob('slash_command', slackSamples.slashCommand)).toMatchObject({
+      dedupeKey: 'slack-trigger:13345224609.738474920.8088930838d88f008e0',
+    });
+    expect(parseJob('interaction', slackSamples.blockAction)).toMatchObject({
+      dedupeKey: 'slack-trigger:12466734323.1395872398',
+    });
+    const { trigger_id: _, ...untriggered } = slackSamples.blockAction;
+    expect(parseJob('interaction', untriggered)).not.toHaveProperty('dedupeKey');
   });
 
   it('rejects a Slack event without event_id, naming the path', () => {

@@ -12,6 +12,16 @@ export const INGEST_JOB = 'ingest';
 
 const JOB_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/**
+ * Slack's legacy verification `token` is a secret shared by every request of the app: it is not
+ * stored (jobs are readable over the API and in the dashboard). Signatures replaced it.
+ */
+function withoutVerificationToken(data: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(data, 'token')) return data;
+  const { token: _secret, ...rest } = data;
+  return rest;
+}
+
 function parseSlackJob(name: string | undefined, data: unknown): ParsedJob {
   if (name !== undefined && !JOB_NAME_PATTERN.test(name)) {
     return {
@@ -23,9 +33,17 @@ function parseSlackJob(name: string | undefined, data: unknown): ParsedJob {
     const schema =
       name === SLACK_SLASH_COMMAND_JOB ? slackSlashCommandSchema : slackInteractionSchema;
     const parsed = schema.safeParse(data);
-    return parsed.success
-      ? { ok: true, name, data: parsed.data }
-      : { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
+    if (!parsed.success) return { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
+    // `trigger_id` is unique per invocation: a replayed signed request is stored once.
+    const triggerId = parsed.data.trigger_id;
+    return {
+      ok: true,
+      name,
+      data: withoutVerificationToken(parsed.data),
+      ...(typeof triggerId === 'string' && triggerId !== ''
+        ? { dedupeKey: `slack-trigger:${triggerId}` }
+        : {}),
+    };
   }
   const parsed = slackEventCallbackSchema.safeParse(data);
   if (!parsed.success) return { ok: false, issues: toPayloadIssues(parsed.error, 'data') };
@@ -41,7 +59,7 @@ function parseSlackJob(name: string | undefined, data: unknown): ParsedJob {
   return {
     ok: true,
     name: eventType,
-    data: parsed.data,
+    data: withoutVerificationToken(parsed.data),
     dedupeKey: `slack-event:${parsed.data.event_id}`,
   };
 }

@@ -12,7 +12,7 @@ export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
 export { RedisNotInstalledError } from './redis-not-installed-error.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
-export { slackSamples } from './slack-samples.js';
+export { slackObjectShapedEvents, slackSamples } from './slack-samples.js';
 export {
   type ChildHandle,
   type ProcessExit,

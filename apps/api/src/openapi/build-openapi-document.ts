@@ -190,8 +190,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       '/slack/events': slackPath('Slack Events API request URL (JSON, signed)'),
-      '/slack/commands': slackPath('Slack slash command request URL (form-encoded, signed)'),
-      '/slack/interactions': slackPath('Slack interactivity request URL (form-encoded, signed)'),
+      '/slack/commands': slackPath(
+        'Slack slash command request URL (form-encoded, signed)',
+        "Slack's unsigned certificate check (`ssl_check=1`) is answered 200 and stores nothing.",
+      ),
+      '/slack/interactions': slackPath(
+        'Slack interactivity request URL (form-encoded, signed)',
+        '`block_suggestion` and `dialog_suggestion` are answered at once with `{ options }` from the API options registry (empty when none is registered), and not stored.',
+      ),
       '/healthz': {
         get: { security: [], summary: 'Liveness', responses: { 200: { description: 'Running' } } },
       },
@@ -216,12 +222,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   };
 }
 
-function slackPath(summary: string) {
+function slackPath(summary: string, description?: string) {
   return {
     post: {
       security: [],
       tags: ['slack'],
       summary,
+      ...(description ? { description } : {}),
       parameters: [
         {
           name: 'X-Slack-Request-Timestamp',
@@ -232,10 +239,15 @@ function slackPath(summary: string) {
         { name: 'X-Slack-Signature', in: 'header', required: true, schema: { type: 'string' } },
       ],
       responses: {
-        200: { description: 'Stored (or a retry of a stored event), acknowledged' },
+        200: {
+          description:
+            'Stored (or a repeat of a stored event_id or trigger_id), acknowledged; options requests: `{ options }`',
+        },
         400: ERRORS[400],
-        401: errorAnswer('Signature or timestamp did not verify'),
-        413: ERRORS[413],
+        401: errorAnswer(
+          'Signature or timestamp did not verify (headers are checked before the body is read)',
+        ),
+        413: errorAnswer('Body larger than SLACK_MAX_BODY_BYTES, or job data than MAX_JOB_BYTES'),
         415: ERRORS[415],
         503: errorAnswer('Redis unavailable (Slack retries) or SLACK_SIGNING_SECRET unset'),
       },

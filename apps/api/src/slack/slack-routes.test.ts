@@ -1,18 +1,75 @@
+import { request as httpRequest } from 'node:http';
+import { slackObjectShapedEvents, slackSamples } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../../test/support/error-body.js';
 import { interactionPayload, slackEvent, slashCommandForm } from '../../test/support/payloads.js';
 import { slackHeaders } from '../../test/support/slack-headers.js';
 import { SLACK_SECRET, startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { SlackOptionsRegistry } from './slack-options-registry.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
+/** The legacy verification token every sample below carries; it must never be stored. */
+const VERIFICATION_TOKEN = 'legacy-verification-token-0001';
+
+const interactionForm = (payload: unknown) =>
+  new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+
+/**
+ * POSTs the headers and the first bytes of a body to `url`, and never the rest: resolves with
+ * the answer the server gives without waiting for the body to end.
+ */
+function postPartially(
+  url: string,
+  headers: Record<string, string>,
+  firstBytes: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy();
+      });
+    });
+    // Once answered, the server closes the connection under the unsent rest: not a failure.
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write(firstBytes);
+  });
+}
 
 describe('Slack receivers', () => {
   let app: TestApp;
+  const slackOptions = new SlackOptionsRegistry({ timeoutMs: 200 })
+    .block('pick_ticket', (request) => ({
+      options: [
+        { text: { type: 'plain_text', text: `${request.value}2` }, value: `${request.value}2` },
+      ],
+    }))
+    .dialog('bugs', () => ({ options: [{ label: 'Bug 1', value: 'b1' }] }))
+    .block(
+      'slow_select',
+      (_request, signal) =>
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve({ options: [] }))),
+    )
+    .block('broken_select', () => {
+      throw new Error('the ticket service is down');
+    });
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ slackOptions });
   });
   afterAll(() => app.close());
+
+  /** Every job of the app's `slack-events` queue, in any state. */
+  const slackJobs = () =>
+    app.producer
+      .queue('slack-events')
+      .getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
 
   /** POSTs a body signed with `secret` (the app's by default), without a bearer token. */
   const post = (
@@ -200,6 +257,214 @@ describe('Slack receivers', () => {
       expect((await errorOf(broken)).error.code).toBe('INVALID_JSON');
       expect(await app.countJobs()).toBe(before);
     });
+  });
+
+  describe('every payload shape Slack documents', () => {
+    it('stores events whose channel or user is an object, and org-wide events without team_id', async () => {
+      const shapes = { ...slackObjectShapedEvents, org_wide_message: slackSamples.orgWideMessage };
+      for (const [type, envelope] of Object.entries(shapes)) {
+        const response = await post('/slack/events', JSON.stringify(envelope), JSON_TYPE);
+        expect(response.status, type).toBe(200);
+        const { id } = (await response.json()) as { id: string };
+        const job = await app.producer.queue('slack-events').getJob(id);
+        expect(job?.name, type).toBe((envelope.event as { type: string }).type);
+        const { token: _, ...sent } = envelope;
+        expect(job?.data, type).toEqual(sent);
+      }
+    });
+  });
+
+  describe('replayed requests', () => {
+    it('stores a slash command sent three times once, by trigger_id, and answers each 200', async () => {
+      const form = new URLSearchParams({
+        ...Object.fromEntries(new URLSearchParams(slashCommandForm())),
+        trigger_id: '13345224609.738474920.replayed-command',
+      }).toString();
+      // The same signed request, as an eavesdropper would replay it within 5 minutes.
+      const headers = { ...FORM_TYPE, ...slackHeaders(SLACK_SECRET, form) };
+      const before = await app.countJobs();
+      for (let send = 0; send < 3; send++) {
+        const response = await app.request('/slack/commands', {
+          method: 'POST',
+          auth: false,
+          headers,
+          body: form,
+        });
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe('');
+      }
+      expect(await app.countJobs()).toBe(before + 1);
+      // Still once after retention removed the job: the trigger_id is remembered 24 hours.
+      const [job] = (await slackJobs()).filter(
+        (candidate) => candidate.data.trigger_id === '13345224609.738474920.replayed-command',
+      );
+      await job?.remove();
+      const late = await app.request('/slack/commands', {
+        method: 'POST',
+        auth: false,
+        headers,
+        body: form,
+      });
+      expect(late.status).toBe(200);
+      expect(await app.countJobs()).toBe(before);
+      expect(app.logs()).toContain('Slack slash command seen before; not stored again');
+    });
+
+    it('stores an interaction sent twice once, by trigger_id', async () => {
+      const body = interactionForm({
+        ...slackSamples.blockAction,
+        trigger_id: '12466734323.1395872398.replayed-action',
+      });
+      const headers = { ...FORM_TYPE, ...slackHeaders(SLACK_SECRET, body) };
+      const before = await app.countJobs();
+      for (let send = 0; send < 2; send++) {
+        const response = await app.request('/slack/interactions', {
+          method: 'POST',
+          auth: false,
+          headers,
+          body,
+        });
+        expect(response.status).toBe(200);
+      }
+      expect(await app.countJobs()).toBe(before + 1);
+    });
+
+    it('stores two invocations with different trigger_ids twice', async () => {
+      const before = await app.countJobs();
+      for (const triggerId of ['1.2.distinct-a', '1.2.distinct-b']) {
+        const form = new URLSearchParams({
+          ...Object.fromEntries(new URLSearchParams(slashCommandForm())),
+          trigger_id: triggerId,
+        }).toString();
+        expect((await post('/slack/commands', form, FORM_TYPE)).status).toBe(200);
+      }
+      expect(await app.countJobs()).toBe(before + 2);
+    });
+  });
+
+  describe("Slack's certificate check", () => {
+    it('answers an unsigned ssl_check 200 on both form routes and stores nothing', async () => {
+      const before = await app.countJobs();
+      for (const path of ['/slack/commands', '/slack/interactions']) {
+        const response = await app.request(path, {
+          method: 'POST',
+          auth: false,
+          headers: FORM_TYPE,
+          body: `ssl_check=1&token=${VERIFICATION_TOKEN}`,
+        });
+        expect(response.status, path).toBe(200);
+        expect(await response.text()).toBe('');
+      }
+      expect(await app.countJobs()).toBe(before);
+    });
+
+    it('still refuses any other unsigned form with 401', async () => {
+      const before = await app.countJobs();
+      for (const body of ['ssl_check=0', slashCommandForm()]) {
+        const response = await app.request('/slack/commands', {
+          method: 'POST',
+          auth: false,
+          headers: FORM_TYPE,
+          body,
+        });
+        expect(response.status).toBe(401);
+      }
+      expect(await app.countJobs()).toBe(before);
+    });
+  });
+
+  describe('options requests (block_suggestion, dialog_suggestion)', () => {
+    const ask = async (payload: unknown) => {
+      const response = await post('/slack/interactions', interactionForm(payload), FORM_TYPE);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      return response.json();
+    };
+
+    it("answers with the registered provider's options at once and stores nothing", async () => {
+      const before = await app.countJobs();
+      expect(await ask(slackSamples.blockSuggestion)).toEqual({
+        options: [{ text: { type: 'plain_text', text: 'INC-42' }, value: 'INC-42' }],
+      });
+      expect(await ask(slackSamples.dialogSuggestion)).toEqual({
+        options: [{ label: 'Bug 1', value: 'b1' }],
+      });
+      expect(await app.countJobs()).toBe(before);
+    });
+
+    it('answers an empty list when no provider is registered, or it fails or is too slow', async () => {
+      const before = await app.countJobs();
+      for (const actionId of ['nobody_provides_this', 'broken_select', 'slow_select']) {
+        expect(await ask({ ...slackSamples.blockSuggestion, action_id: actionId })).toEqual({
+          options: [],
+        });
+      }
+      expect(await ask({ ...slackSamples.dialogSuggestion, callback_id: 'other' })).toEqual({
+        options: [],
+      });
+      expect(await app.countJobs()).toBe(before);
+      expect(app.logs()).toContain('the ticket service is down');
+      expect(app.logs()).toContain('"outcome":"timed-out"');
+    });
+  });
+
+  describe('requests that cannot verify are refused before their body is read', () => {
+    it('answers 401 to unsigned or stale requests while their body is still being sent', async () => {
+      const stale = slackHeaders(SLACK_SECRET, 'x', Math.floor(Date.now() / 1000) - 3600);
+      const attempts = ['/slack/events', '/slack/commands', '/slack/interactions'].flatMap((path) =>
+        [{}, stale].map((signature) =>
+          postPartially(
+            `${app.url}${path}`,
+            { ...FORM_TYPE, 'content-length': '60000', ...signature },
+            'payload=%7B',
+          ),
+        ),
+      );
+      for (const answer of await Promise.all(attempts)) {
+        expect(answer.status).toBe(401);
+        expect(JSON.parse(answer.body).error.code).toBe('SLACK_SIGNATURE_INVALID');
+      }
+    });
+
+    it(`answers 413 past SLACK_MAX_BODY_BYTES without reading the rest`, async () => {
+      const limit = app.config.api.slackMaxBodyBytes;
+      expect(limit).toBe(128 * 1024);
+      // Well-formed, fresh headers: only the body can tell it is not Slack's.
+      const headers = { ...JSON_TYPE, ...slackHeaders(SLACK_SECRET, 'not this body') };
+      const declared = await postPartially(
+        `${app.url}/slack/events`,
+        { ...headers, 'content-length': String(limit + 1) },
+        '{"type":',
+      );
+      expect(declared.status).toBe(413);
+      // Chunked, no length declared: refused once the limit is crossed.
+      const chunked = await postPartially(
+        `${app.url}/slack/events`,
+        headers,
+        'x'.repeat(limit + 1),
+      );
+      expect(chunked.status).toBe(413);
+      expect(JSON.parse(chunked.body).error.code).toBe('BODY_TOO_LARGE');
+    });
+  });
+
+  it("stores no Slack job holding Slack's verification token", async () => {
+    const event = { ...slackEvent('Ev-token-1'), token: VERIFICATION_TOKEN };
+    const command = `${slashCommandForm()}&token=${VERIFICATION_TOKEN}`;
+    const interaction = interactionForm({ ...interactionPayload(), token: VERIFICATION_TOKEN });
+    expect((await post('/slack/events', JSON.stringify(event), JSON_TYPE)).status).toBe(200);
+    expect((await post('/slack/commands', command, FORM_TYPE)).status).toBe(200);
+    expect((await post('/slack/interactions', interaction, FORM_TYPE)).status).toBe(200);
+    // Every job of this file, the documented samples (which carry a token too) included.
+    const jobs = await slackJobs();
+    const names = new Set(jobs.map((job) => job.name));
+    for (const name of ['app_mention', 'slash_command', 'interaction']) {
+      expect(names.has(name), name).toBe(true);
+    }
+    for (const job of jobs) {
+      expect(job.data, job.name).not.toHaveProperty('token');
+      expect(JSON.stringify(job.data)).not.toContain(VERIFICATION_TOKEN);
+    }
   });
 
   it('answers 503 SLACK_NOT_CONFIGURED without a signing secret', async () => {

@@ -24,14 +24,16 @@ const single = (value: string | string[] | undefined) =>
   typeof value === 'string' && value !== '' ? value : undefined;
 
 /**
- * Verifies a Slack request: `X-Slack-Signature` must be `v0=` + hex HMAC-SHA256 of
- * `v0:{X-Slack-Request-Timestamp}:{raw body}` keyed by the signing secret, compared in constant
- * time, and the timestamp at most 5 minutes from now (replays of old requests fail). Pure: no
- * I/O, the clock is an argument.
+ * The checks that need no body: both headers present and well formed, and the timestamp at most
+ * 5 minutes from now. The receivers run them before reading the body, so a request that cannot
+ * verify is refused without the server buffering (or waiting for) what it sends.
  */
-export function verifySlackSignature(input: SlackSignatureInput): SlackSignatureResult {
-  const timestamp = single(input.headers['x-slack-request-timestamp']);
-  const signature = single(input.headers['x-slack-signature']);
+export function checkSlackSignatureHeaders(
+  headers: SlackSignatureInput['headers'],
+  nowSeconds: number,
+): SlackSignatureResult {
+  const timestamp = single(headers['x-slack-request-timestamp']);
+  const signature = single(headers['x-slack-signature']);
   if (timestamp === undefined) {
     return { ok: false, reason: 'the X-Slack-Request-Timestamp header is missing' };
   }
@@ -40,18 +42,33 @@ export function verifySlackSignature(input: SlackSignatureInput): SlackSignature
   if (!TIMESTAMP_PATTERN.test(timestamp)) {
     return { ok: false, reason: 'X-Slack-Request-Timestamp is not a number of seconds' };
   }
-  if (Math.abs(input.nowSeconds - Number(timestamp)) > SLACK_TIMESTAMP_TOLERANCE_SECONDS) {
+  if (Math.abs(nowSeconds - Number(timestamp)) > SLACK_TIMESTAMP_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'X-Slack-Request-Timestamp is more than 5 minutes from now' };
   }
   if (!SIGNATURE_PATTERN.test(signature)) {
     return { ok: false, reason: 'X-Slack-Signature is not v0= followed by 64 hex digits' };
   }
+  return { ok: true };
+}
+
+/**
+ * Verifies a Slack request: `X-Slack-Signature` must be `v0=` + hex HMAC-SHA256 of
+ * `v0:{X-Slack-Request-Timestamp}:{raw body}` keyed by the signing secret, compared in constant
+ * time, and the timestamp at most 5 minutes from now (replays of old requests fail). Pure: no
+ * I/O, the clock is an argument.
+ */
+export function verifySlackSignature(input: SlackSignatureInput): SlackSignatureResult {
+  const checked = checkSlackSignatureHeaders(input.headers, input.nowSeconds);
+  if (!checked.ok) return checked;
+  // Both are strings matching their patterns: the check above passed.
+  const timestamp = input.headers['x-slack-request-timestamp'] as string;
+  const signature = input.headers['x-slack-signature'] as string;
   const expected = createHmac('sha256', input.signingSecret)
     .update(`v0:${timestamp}:`)
     .update(input.rawBody)
     .digest();
   const given = Buffer.from(signature.slice(3), 'hex');
-  // Both are 32 bytes: the pattern above fixed the given one's length.
+  // Both are 32 bytes: the pattern fixed the given one's length.
   if (!timingSafeEqual(expected, given)) {
     return { ok: false, reason: 'X-Slack-Signature does not match the body' };
   }

@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.js';
 import type { AppConfig } from '../../src/app-config.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/env.js';
+import type { SlackOptionsRegistry } from '../../src/slack/slack-options-registry.js';
 
 export const TOKEN = 'ci-secret-0123456789abcdef';
 export const OTHER_TOKEN = 'other-secret-fedcba9876543210';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** @defaultValue never */
   isShuttingDown?: () => boolean;
+  /** @defaultValue none registered */
+  slackOptions?: SlackOptionsRegistry;
 }
 
 /** A real API on 127.0.0.1 with a random port, its own queue prefix, and captured logs. */
@@ -82,6 +85,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics: createMetricsRegistry('api'),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.isShuttingDown ? { isShuttingDown: options.isShuttingDown } : {}),
+    ...(options.slackOptions ? { slackOptions: options.slackOptions } : {}),
   });
   // Requests before the connections are ready would rightly answer 503.
   await waitFor(() => redis.status === 'ready' && adminConnection.status === 'ready', {

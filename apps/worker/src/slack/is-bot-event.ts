@@ -5,5 +5,6 @@ import type { SlackEventCallback } from '@conveyor/queues';
  * to each other forever.
  */
 export function isBotEvent(event: SlackEventCallback['event']): boolean {
-  return Boolean(event.bot_id) || event.subtype === 'bot_message';
+  const botId = event.bot_id;
+  return (typeof botId === 'string' && botId !== '') || event.subtype === 'bot_message';
 }

@@ -1,5 +1,6 @@
 import { type SlackEventCallback, slackEventCallbackSchema } from '@conveyor/queues';
 import type { Job } from 'bullmq';
+import type { z } from 'zod';
 import type { HandlerContext } from '../handlers/handler-context.js';
 import { defineHandler, type JobHandler } from '../handlers/job-handler.js';
 import { isBotEvent } from './is-bot-event.js';
@@ -11,15 +12,20 @@ export interface IgnoredResult {
 }
 
 /**
- * Builds the handler of one Events API event type: validates the envelope (invalid data is
- * permanent) and completes events caused by bots as ignored before `handle` sees them.
+ * Builds the handler of one Events API event type: validates the envelope with `schema` (invalid
+ * data is permanent) and completes events caused by bots as ignored before `handle` sees them.
+ * The catalog checks only `type`, `event_id` and `event.type`, since Slack's event shapes differ
+ * (`channel` is an object in `channel_created`, `user` in `team_join`): `schema` names the fields
+ * this handler reads.
+ * @param schema the envelope as this event type needs it; defaults to the catalog's envelope
  */
-export function slackEventHandler<Result>(
-  handle: (envelope: SlackEventCallback, job: Job, context: HandlerContext) => Promise<Result>,
+export function slackEventHandler<Result, Envelope extends SlackEventCallback = SlackEventCallback>(
+  handle: (envelope: Envelope, job: Job, context: HandlerContext) => Promise<Result>,
+  schema?: z.ZodType<Envelope>,
 ): JobHandler<Result | IgnoredResult> {
   return defineHandler({
-    schema: slackEventCallbackSchema,
-    async handle(envelope, job, context) {
+    schema: schema ?? (slackEventCallbackSchema as unknown as z.ZodType<Envelope>),
+    async handle(envelope: Envelope, job, context) {
       if (isBotEvent(envelope.event)) {
         context.logger.debug({ eventId: envelope.event_id }, 'ignoring an event from a bot');
         return { ignored: true, reason: 'sent by a bot' } as const;

@@ -2,14 +2,14 @@ import { z } from 'zod';
 
 /**
  * An interactivity payload (the JSON in the `payload` form field): block actions, view
- * submissions, shortcuts and message actions share this outer shape.
+ * submissions, shortcuts and message actions share this outer shape. The legacy verification
+ * `token` is dropped by the catalog before the job is stored.
  */
 export const slackInteractionSchema = z.looseObject({
   type: z.string().min(1).max(100),
   user: z.looseObject({ id: z.string().min(1).max(64) }),
   team: z.looseObject({ id: z.string().max(64) }).nullish(),
   api_app_id: z.string().max(64).optional(),
-  token: z.string().max(200).optional(),
   trigger_id: z.string().max(200).optional(),
   response_url: z
     .url({ protocol: /^https?$/ })
