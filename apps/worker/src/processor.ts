@@ -165,7 +165,7 @@ export class JobProcessor {
    */
   async onFailed(job: Job | undefined, error: Error): Promise<void> {
     // No finish time: BullMQ will retry the job.
-    if (!job || this.#ran.has(job) || job.finishedOn === undefined) return;
+    if (!job?.finishedOn || this.#ran.has(job)) return;
     const { queue, metrics, deadLetters } = this.#options;
     const logger = this.#options.logger.child(jobBindings(queue, job));
     metrics.failed.inc({ queue, final: 'true' });

@@ -124,7 +124,7 @@ export class DeadLetterSweep {
       for (const id of ids.filter((candidate) => !recorded.has(candidate))) {
         const job = await Job.fromId(this.#origin, id);
         // Gone, or taken out of the failed set (retried) since the read.
-        if (!job || job.finishedOn === undefined) continue;
+        if (!job?.finishedOn) continue;
         const outcome = await this.#deadLetters.recordFailed(job);
         if (!outcome.created) continue;
         result.recorded.push(id);
