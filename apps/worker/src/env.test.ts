@@ -15,6 +15,7 @@ describe('loadEnvironment', () => {
     expect(worker.lockDurationMs).toBe(30_000);
     expect(worker.stalledIntervalMs).toBe(15_000);
     expect(worker.maxStalledCount).toBe(2);
+    expect(worker.deadLetterSweepIntervalMs).toBe(30_000);
     expect(worker.logLevel).toBe('info');
     expect(worker.slack).toEqual({ apiUrl: 'https://slack.com/api/', timeoutMs: 10_000 });
     expect(worker.ingest).toMatchObject({

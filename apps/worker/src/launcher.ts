@@ -1,4 +1,9 @@
-import { DeadLetterQueue, deadLetterQueueName, type QueueName } from '@conveyor/queues';
+import {
+  DeadLetterQueue,
+  DeadLetterSweep,
+  deadLetterQueueName,
+  type QueueName,
+} from '@conveyor/queues';
 import { checkRedis } from '@conveyor/redis';
 import { createQueueJobsGauge, type Logger, type Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';
@@ -36,6 +41,8 @@ interface QueueRunner {
   worker: Worker;
   processor: JobProcessor;
   deadLetters: DeadLetterQueue;
+  /** Records failed-for-good jobs that never reached dead letters. */
+  sweep: DeadLetterSweep;
   /** For the queue-wide rate limit, on the worker connection. */
   control: Queue;
 }
@@ -55,6 +62,8 @@ const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
  *   settings, all sharing the process's connections;
  * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off);
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
+ * - the dead-letter sweep, at start and every `deadLetterSweepIntervalMs`: a job failed for good
+ *   whose worker died before copying it to dead letters is copied by the next sweep;
  * - graceful stop: take no new jobs, let running ones finish up to a timeout, close.
  */
 export class Launcher {
@@ -63,6 +72,9 @@ export class Launcher {
   readonly #gaugeQueues: Queue[] = [];
   #server: HealthServer | undefined;
   #stopping: Promise<StopResult> | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** The sweep under way, if any. */
+  #sweeping: Promise<void> | undefined;
 
   constructor(options: LauncherOptions) {
     this.#options = options;
@@ -101,6 +113,12 @@ export class Launcher {
         logger.error({ err: error, queue: runner.queue }, 'worker stopped with an error');
       });
     }
+    this.#sweepDeadLetters();
+    this.#sweepTimer = setInterval(
+      () => this.#sweepDeadLetters(),
+      config.deadLetterSweepIntervalMs,
+    );
+    this.#sweepTimer.unref();
     logger.info(
       {
         queues: Object.fromEntries(
@@ -114,6 +132,7 @@ export class Launcher {
         ),
         lockDurationMs: config.lockDurationMs,
         stalledIntervalMs: config.stalledIntervalMs,
+        deadLetterSweepIntervalMs: config.deadLetterSweepIntervalMs,
       },
       'workers running',
     );
@@ -144,6 +163,7 @@ export class Launcher {
 
   async #stop(timeoutMs: number): Promise<StopResult> {
     const { logger } = this.#options;
+    clearInterval(this.#sweepTimer);
     const running = this.#runners.flatMap((runner) =>
       runner.processor.inFlight().map((id) => `${runner.queue}/${id}`),
     );
@@ -171,6 +191,7 @@ export class Launcher {
     // Queues on shared connections close without waiting on Redis; bounded anyway.
     await Promise.race([
       Promise.allSettled([
+        this.#sweeping,
         ...this.#runners.flatMap((runner) => [runner.deadLetters.close(), runner.control.close()]),
         ...this.#gaugeQueues.map((queue) => queue.close()),
       ]),
@@ -184,6 +205,13 @@ export class Launcher {
     const { config, prefix, connections, registry, logger, metrics } = this.#options;
     const deadLetters = new DeadLetterQueue(queue, { connection: connections.worker, prefix });
     const control = new Queue(queue, { connection: connections.worker, prefix });
+    const sweep = new DeadLetterSweep({
+      origin: control,
+      deadLetters,
+      connection: connections.worker,
+      // About one sweep per period across all worker processes.
+      lockMs: Math.max(Math.floor(config.deadLetterSweepIntervalMs / 2), 50),
+    });
     const processor = new JobProcessor({
       queue,
       registry,
@@ -220,7 +248,30 @@ export class Launcher {
         logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
       });
     });
-    return { queue, worker, processor, deadLetters, control };
+    return { queue, worker, processor, deadLetters, sweep, control };
+  }
+
+  /** Sweeps every consumed queue, unless the previous sweep is still running. Never throws. */
+  #sweepDeadLetters(): void {
+    if (this.#sweeping || this.#stopping) return;
+    const { logger, metrics } = this.#options;
+    this.#sweeping = Promise.all(
+      this.#runners.map(async ({ queue, sweep }) => {
+        try {
+          await sweep.sweep((job, { id }) => {
+            metrics.deadLetters.inc({ queue });
+            logger.warn(
+              { queue, jobId: job.id, deadLetterId: id },
+              'job failed for good without a dead letter (its worker stopped first); recorded by the sweep',
+            );
+          });
+        } catch (error) {
+          logger.error({ err: error, queue }, 'dead-letter sweep failed; the next one retries');
+        }
+      }),
+    ).then(() => {
+      this.#sweeping = undefined;
+    });
   }
 
   #createGauge(): void {

@@ -61,8 +61,9 @@ function toError(error: unknown): Error {
  *   queue or postpone the job without spending an attempt;
  * - count completions, failures (final or not) and durations;
  * - on a final failure (unrecoverable, or the last attempt), record the dead letter before
- *   rethrowing, so a crash between the two can never lose it: a recorded dead letter of a job
- *   that then runs again is deduplicated by its id, a lost one is gone for good;
+ *   rethrowing: a recorded dead letter of a job that then runs again is deduplicated by its id.
+ *   A failure with no dead letter (its record failed, or BullMQ failed the job without this
+ *   processor) is found by the launcher's dead-letter sweep;
  * - let BullMQ's control-flow errors (delayed, rate limited) through untouched.
  */
 export class JobProcessor {
@@ -157,18 +158,24 @@ export class JobProcessor {
   }
 
   /**
-   * Handles a `failed` event: a job BullMQ failed without running the processor (it stalled
-   * more than `maxStalledCount` times) still goes to dead letters. Jobs the processor ran were
-   * recorded there already.
+   * Handles a `failed` event: a job BullMQ failed for good without running the processor (it
+   * stalled more than `maxStalledCount` times) still goes to dead letters, recorded as BullMQ
+   * stored the failure. Jobs the processor ran were recorded there already. A process that dies
+   * before this runs leaves the job to the dead-letter sweep.
    */
   async onFailed(job: Job | undefined, error: Error): Promise<void> {
-    if (!job || this.#ran.has(job)) return;
-    const { queue, metrics } = this.#options;
+    // No finish time: BullMQ will retry the job.
+    if (!job?.finishedOn || this.#ran.has(job)) return;
+    const { queue, metrics, deadLetters } = this.#options;
     const logger = this.#options.logger.child(jobBindings(queue, job));
     metrics.failed.inc({ queue, final: 'true' });
-    // BullMQ has already counted this failure in attemptsMade; the dead letter adds it again.
-    const view = Object.create(job, { attemptsMade: { value: Math.max(job.attemptsMade - 1, 0) } });
-    await this.#recordDeadLetter(view as Job, error, true, logger);
+    try {
+      const { id, created } = await deadLetters.recordFailed(job, { unrecoverable: true });
+      if (created) metrics.deadLetters.inc({ queue });
+      logger.info({ deadLetterId: id }, 'dead letter recorded');
+    } catch (recordError) {
+      logger.error({ err: recordError }, 'could not record the dead letter; the sweep will');
+    }
     logger.error({ err: error }, 'job failed by the stalled-job check; moved to dead letters');
   }
 
@@ -184,7 +191,7 @@ export class JobProcessor {
       metrics.deadLetters.inc({ queue });
       logger.info({ deadLetterId: id }, 'dead letter recorded');
     } catch (recordError) {
-      logger.error({ err: recordError }, 'could not record the dead letter');
+      logger.error({ err: recordError }, 'could not record the dead letter; the sweep will');
     }
   }
 }

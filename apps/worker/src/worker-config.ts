@@ -24,6 +24,12 @@ export interface WorkerConfig {
   stalledIntervalMs: number;
   /** Stalls a job survives before it fails (and goes to dead letters). @defaultValue 2 */
   maxStalledCount: number;
+  /**
+   * How often this process sweeps its queues' failed jobs for any that never reached dead
+   * letters (their worker died between the failure and the copy); also once at start.
+   * @defaultValue 30000
+   */
+  deadLetterSweepIntervalMs: number;
   /** Health and metrics HTTP server; port 0 turns it off. @defaultValue 0.0.0.0:9464 */
   http: { host: string; port: number };
   /** How long a shutdown waits for running jobs. @defaultValue 25000 */

@@ -1,38 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import {
-  createRedisConnection,
-  parseEnvironment,
-  type RedisConnection,
-  redisEnvSchema,
-  waitUntilReady,
-} from '@conveyor/redis';
+import type { RedisConnection } from '@conveyor/redis';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestQueues, type TestQueues } from '../test/support/test-queues.js';
 import { isFinalFailure } from './final-failure.js';
-import { Producer } from './producer.js';
+import type { Producer } from './producer.js';
 
 describe('dead letters', () => {
-  let connection: RedisConnection;
+  let queues: TestQueues;
   let workerConnection: RedisConnection;
   let producer: Producer;
   let prefix: string;
 
   beforeAll(async () => {
-    prefix = `t${randomUUID().slice(0, 8)}`;
-    const config = parseEnvironment(
-      { redis: redisEnvSchema },
-      { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix },
-    ).redis;
-    connection = createRedisConnection(config, 'producer');
-    workerConnection = createRedisConnection(config, 'worker');
-    producer = new Producer({ connection, prefix });
-    await waitUntilReady(connection, 5000);
+    queues = await connectTestQueues();
+    ({ workerConnection, producer, prefix } = queues);
   });
-  afterAll(async () => {
-    await producer.close();
-    connection.disconnect();
-    workerConnection.disconnect();
-  });
+  afterAll(() => queues.close());
 
   /** Runs a worker whose processor fails as told, recording final failures as apps/worker does. */
   async function runFailing(fail: () => Error, expectedDeadLetters: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
-import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
+import { DEAD_LETTER_RETENTION_MS, FAILED_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
 
 /** What a dead letter keeps of the job that died. */
@@ -37,6 +37,25 @@ export interface DeadLetterQueueOptions {
   prefix: string;
 }
 
+/** The result of recording a dead letter. */
+export interface RecordResult {
+  /** The dead letter's id. */
+  id: string;
+  /** False when the origin job had been recorded already (this call changed nothing). */
+  created: boolean;
+}
+
+/**
+ * How long the origin ids of recorded jobs are remembered: twice the failed-job retention, so an
+ * origin job is remembered for as long as it can be found among the failed jobs.
+ */
+const ORIGIN_MEMORY_MS = 2 * FAILED_RETENTION_MS;
+
+/** The dead letter id of origin job `jobId`: one per origin job, so a second copy is a no-op. */
+export function deadLetterId(origin: QueueName, jobId: string): string {
+  return `${origin}-${jobId}`;
+}
+
 /**
  * The dead-letter queue of one catalog queue. A job that exhausts its attempts, or fails
  * unrecoverably, is copied here with its payload, error and attempts, kept 7 days, and can be
@@ -44,7 +63,8 @@ export interface DeadLetterQueueOptions {
  * Board shows them like any other queue.
  *
  * Responsibilities:
- * - record a finally-failed job idempotently (a retried record of the same job is a no-op);
+ * - record a finally-failed job idempotently (a second record of the same job is a no-op), and
+ *   remember which origin jobs were recorded, also after their dead letter is replayed;
  * - list newest first, read one, count;
  * - replay one onto the origin queue and remove it;
  * - trim entries older than the retention.
@@ -52,6 +72,9 @@ export interface DeadLetterQueueOptions {
 export class DeadLetterQueue {
   readonly name: string;
   readonly queue: Queue;
+  readonly #redis: RedisConnection;
+  /** Sorted set of the origin job ids recorded here, scored by when. */
+  readonly #originsKey: string;
 
   constructor(
     readonly origin: QueueName,
@@ -59,27 +82,82 @@ export class DeadLetterQueue {
   ) {
     this.name = deadLetterQueueName(origin);
     this.queue = new Queue(this.name, { connection: options.connection, prefix: options.prefix });
+    this.#redis = options.connection;
+    this.#originsKey = this.queue.toKey('origins');
   }
 
-  /** Copies a finally-failed job here. Returns the dead letter's id. */
+  /**
+   * Copies a job that is failing for good, while it still runs (its last attempt not yet
+   * counted). Returns the dead letter's id.
+   */
   async record(job: Job, error: Error, options: { unrecoverable: boolean }): Promise<string> {
-    const id = `${this.origin}-${job.id}`;
-    const data: DeadLetterData = {
+    const result = await this.#store(job, {
       queue: this.origin,
       jobId: String(job.id),
       name: job.name,
       data: job.data,
       failedReason: error.message,
-      stacktrace: (error.stack ?? '').split('\n').slice(0, 20),
+      stacktrace: stackLines(error.stack),
       attemptsMade: job.attemptsMade + 1,
       unrecoverable: options.unrecoverable,
       failedAt: new Date().toISOString(),
-    };
-    // A fixed id makes recording idempotent: a worker that crashes after this line and runs the
-    // job's failure again adds nothing new.
+    });
+    return result.id;
+  }
+
+  /**
+   * Copies a job BullMQ has failed for good, from what BullMQ stored: its last error, its
+   * attempts (the last one counted) and its finish time. Unless told, a job that failed before
+   * spending all its attempts counts as unrecoverable.
+   */
+  async recordFailed(job: Job, options: { unrecoverable?: boolean } = {}): Promise<RecordResult> {
+    const attempts = job.opts.attempts ?? 1;
+    return this.#store(job, {
+      queue: this.origin,
+      jobId: String(job.id),
+      name: job.name,
+      data: job.data,
+      failedReason: job.failedReason ?? '',
+      stacktrace: stackLines(job.stacktrace?.at(-1)),
+      attemptsMade: job.attemptsMade,
+      unrecoverable: options.unrecoverable ?? job.attemptsMade < attempts,
+      failedAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
+    });
+  }
+
+  /**
+   * Which of these origin job ids were recorded here (in the last 48 hours), whether their dead
+   * letter still exists or was replayed.
+   */
+  async recorded(jobIds: string[]): Promise<Set<string>> {
+    if (jobIds.length === 0) return new Set();
+    const scores = await this.#redis.zmscore(this.#originsKey, ...jobIds);
+    return new Set(jobIds.filter((_, index) => scores[index] !== null));
+  }
+
+  async #store(job: Job, data: DeadLetterData): Promise<RecordResult> {
+    const id = deadLetterId(this.origin, data.jobId);
+    // A fixed id makes recording idempotent: a second copy of the same job adds nothing new.
     await this.queue.add(job.name, data, { jobId: id });
+    // Remembered after the copy: a crash in between leaves a copy that is made again (a no-op),
+    // never a remembered job without its copy.
+    const now = Date.now();
+    const [added] = await this.#remember(data.jobId, now);
     await this.trim();
-    return id;
+    return { id, created: added === 1 };
+  }
+
+  /** Remembers that origin job `jobId` was recorded (first time kept) and forgets old ones. */
+  async #remember(jobId: string, now: number): Promise<number[]> {
+    const results = await this.#redis
+      .multi()
+      .zadd(this.#originsKey, 'NX', now, jobId)
+      .zremrangebyscore(this.#originsKey, '-inf', now - ORIGIN_MEMORY_MS)
+      .exec();
+    return (results ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return Number(value);
+    });
   }
 
   /** Dead letters newest first. */
@@ -113,10 +191,13 @@ export class DeadLetterQueue {
     if (!job) throw new JobNotFoundError(this.name, id);
     const letter = job.data as DeadLetterData;
     // Deterministic: replaying the same dead letter twice (a crash between add and remove)
-    // finds the first replay instead of adding a second job.
+    // finds the first replay instead of adding a second job. Named after the origin job, not the
+    // dead letter, so a replay that dies again does not repeat the queue name in its ids.
     const replayed = await originQueue.add(letter.name, letter.data, {
-      jobId: `${id}-replay-${job.timestamp}`,
+      jobId: `${letter.jobId}-replay-${job.timestamp}`,
     });
+    // Remembered before the letter goes, so no sweep copies the origin job here again.
+    await this.#remember(letter.jobId, Date.now());
     await job.remove();
     return String(replayed.id);
   }
@@ -129,6 +210,11 @@ export class DeadLetterQueue {
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/** The first 20 lines of a stack. */
+function stackLines(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').slice(0, 20);
 }
 
 function toDeadLetter(job: Job): DeadLetter {

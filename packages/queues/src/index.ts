@@ -3,7 +3,14 @@ export {
   type DeadLetterData,
   DeadLetterQueue,
   type DeadLetterQueueOptions,
+  deadLetterId,
+  type RecordResult,
 } from './dead-letter-queue.js';
+export {
+  DeadLetterSweep,
+  type DeadLetterSweepOptions,
+  type SweepResult,
+} from './dead-letter-sweep.js';
 export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
@@ -14,6 +21,7 @@ export {
   BACKOFF_JITTER,
   DEAD_LETTER_RETENTION_MS,
   DEDUPE_WINDOW_MS,
+  FAILED_RETENTION_MS,
   KEEP_COMPLETED,
   KEEP_FAILED,
 } from './job-policies.js';
