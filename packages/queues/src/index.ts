@@ -4,6 +4,7 @@ export {
   DeadLetterQueue,
   type DeadLetterQueueOptions,
 } from './dead-letter-queue.js';
+export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
@@ -17,7 +18,13 @@ export {
   KEEP_COMPLETED,
   KEEP_FAILED,
 } from './job-policies.js';
-export { type EnqueueResult, type JobRequest, Producer, type ProducerOptions } from './producer.js';
+export {
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobRequest,
+  Producer,
+  type ProducerOptions,
+} from './producer.js';
 export {
   deadLetterQueueName,
   INGEST_JOB,

@@ -8,6 +8,7 @@ import {
 } from '@conveyor/redis';
 import { RedisServer } from '@conveyor/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { PayloadValidationError } from './errors/payload-validation-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
@@ -92,6 +93,78 @@ describe('Producer', () => {
     );
     expect(third).toEqual({ ...first, deduplicated: true });
     expect(await producer.queue('ingestion').getWaitingCount()).toBe(1);
+  });
+
+  it("scopes Idempotency-Keys per client: another client's identical key stores its own job", async () => {
+    const key = `doc-42-v1-${randomUUID()}`;
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    const fromB = await producer.enqueue(
+      'ingestion',
+      { data: ingest('b-doc') },
+      { idempotencyKey: key, client: 'b' },
+    );
+    const fromA = await producer.enqueue(
+      'ingestion',
+      { data: ingest('a-doc') },
+      { idempotencyKey: key, client: 'a' },
+    );
+    expect(fromA.deduplicated).toBe(false);
+    expect(fromA.id).not.toBe(fromB.id);
+    expect((await queue.getJob(fromA.id))?.data).toMatchObject({ documentId: 'a-doc' });
+    const againA = await producer.enqueue(
+      'ingestion',
+      { data: ingest('a-doc') },
+      { idempotencyKey: key, client: 'a' },
+    );
+    expect(againA).toEqual({ ...fromA, deduplicated: true });
+    expect(await queue.getWaitingCount()).toBe(before + 2);
+
+    const bulkKey = `bulk-${randomUUID()}`;
+    const bulkB = await producer.enqueueBulk('ingestion', [{ data: ingest('bb') }], {
+      idempotencyKey: bulkKey,
+      client: 'b',
+    });
+    const bulkA = await producer.enqueueBulk('ingestion', [{ data: ingest('ba') }], {
+      idempotencyKey: bulkKey,
+      client: 'a',
+    });
+    expect(bulkA[0]?.deduplicated).toBe(false);
+    expect(bulkA[0]?.id).not.toBe(bulkB[0]?.id);
+  });
+
+  it('refuses a key reused with a different request, storing nothing, also after removal', async () => {
+    const key = `reuse-${randomUUID()}`;
+    const queue = producer.queue('ingestion');
+    const options = { idempotencyKey: key, client: 'a' };
+    const first = await producer.enqueue('ingestion', { data: ingest('r-1') }, options);
+    const before = await queue.getWaitingCount();
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-2') }, options),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-1'), options: { delay: 5 } }, options),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    // The same request with its keys in another order is the same request.
+    const reordered = await producer.enqueue(
+      'ingestion',
+      { data: { source: { text: 'hello', kind: 'inline' }, documentId: 'r-1' } },
+      options,
+    );
+    expect(reordered).toEqual({ ...first, deduplicated: true });
+    await queue.remove(first.id);
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-3') }, options),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await queue.getWaitingCount()).toBe(before - 1);
+
+    const bulkKey = { idempotencyKey: `bulk-reuse-${randomUUID()}`, client: 'a' };
+    await producer.enqueueBulk('ingestion', [{ data: ingest('br-1') }], bulkKey);
+    const beforeBulk = await queue.getWaitingCount();
+    await expect(
+      producer.enqueueBulk('ingestion', [{ data: ingest('br-1') }, { data: ingest('br-2') }], bulkKey),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await queue.getWaitingCount()).toBe(beforeBulk);
   });
 
   it('enqueues a Slack event once per event_id, beyond completed-job retention', async () => {

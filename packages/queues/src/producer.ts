@@ -2,11 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, Queue } from 'bullmq';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
+import { payloadFingerprint } from './payload-fingerprint.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
@@ -68,15 +70,52 @@ export interface ProducerOptions {
   onMarkerError?: (error: Error, queue: string) => void;
 }
 
+/** How an enqueue is deduplicated beyond the catalog's own keys (Slack `event_id`). */
+export interface EnqueueOptions {
+  /**
+   * The request's `Idempotency-Key`: a repeat of the same request within the dedupe window
+   * returns the first job; the same key with a different request throws
+   * {@link IdempotencyKeyReusedError}.
+   * @defaultValue none
+   */
+  idempotencyKey?: string;
+  /**
+   * Who sent the key (the API client's name): keys are scoped per client, so another client's
+   * identical key stores its own job.
+   * @defaultValue unscoped (one key space shared by every caller that passes no client)
+   */
+  client?: string;
+}
+
 interface PreparedJob {
   name: string;
   data: unknown;
   opts: JobsOptions;
   /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
   markerKey?: string;
+  /** Where the request's fingerprint is kept, when it carries an idempotency key. */
+  fingerprintKey?: string;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
+
+/** The key space of an idempotency key: its client's, when known (names hold no `:`). */
+const scopedIdempotencyKey = (options: EnqueueOptions) =>
+  options.client === undefined
+    ? `idempotency:${options.idempotencyKey}`
+    : `idempotency@${options.client}:${options.idempotencyKey}`;
+
+/** A bulk request's remembered ids, with the fingerprint of the request that stored them. */
+interface RememberedBulk {
+  fingerprint?: string;
+  ids: string[];
+}
+
+function parseRememberedBulk(text: string): RememberedBulk {
+  const value = JSON.parse(text) as unknown;
+  // Markers written before fingerprints were kept hold the ids alone.
+  return Array.isArray(value) ? { ids: value as string[] } : (value as RememberedBulk);
+}
 
 /**
  * The typed producer: validates jobs against the catalog and stores them in BullMQ, one Queue
@@ -85,9 +124,10 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').
  * Responsibilities:
  * - validate and name jobs through the catalog, all jobs of a bulk before any is stored;
  * - enforce the per-job size limit;
- * - deduplicate by `Idempotency-Key` and Slack `event_id` for 24 hours, also after the job itself
- *   was removed by retention (BullMQ drops its own deduplication key with the job, so a marker
- *   key with its own TTL carries the window);
+ * - deduplicate by `Idempotency-Key` (per client) and Slack `event_id` for 24 hours, also after
+ *   the job itself was removed by retention (BullMQ drops its own deduplication key with the job,
+ *   so a marker key with its own TTL carries the window); refuse a key reused for a different
+ *   request;
  * - fail fast with {@link RedisUnavailableError} when Redis cannot store the job, never report a
  *   job as stored that was not.
  */
@@ -141,11 +181,11 @@ export class Producer {
   async enqueue(
     queueName: string,
     request: JobRequest,
-    options: { idempotencyKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const queue = this.queue(queueName);
     const name = queueName as QueueName;
-    const prepared = this.prepare(queue, name, request, '', options.idempotencyKey);
+    const prepared = this.prepare(queue, name, request, '', options);
     if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
     const job = prepared.job;
     return this.run(async () => {
@@ -159,8 +199,15 @@ export class Producer {
         this.options.connection,
         markerKey,
         deduplicationKey(queue, deduplicationId),
+        job.fingerprintKey === undefined
+          ? undefined
+          : {
+              key: job.fingerprintKey,
+              value: payloadFingerprint(request),
+              windowMs: this.dedupeWindowMs,
+            },
       );
-      const [added, remembered] = await Promise.all([
+      const [added, { remembered, conflict }] = await Promise.all([
         queue.add(job.name, job.data, job.opts),
         rearmed,
       ]);
@@ -170,6 +217,8 @@ export class Producer {
       // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
       // duplicate of a removed job, never a lost one. A deduplicated add with no marker heals it.
       if (remembered === null) this.remember(name, markerKey, id);
+      // The add deduplicated to the earlier job: nothing of this request was stored.
+      if (conflict) throw new IdempotencyKeyReusedError();
       return { id, queue: name, name: job.name, deduplicated };
     });
   }
@@ -178,34 +227,39 @@ export class Producer {
    * Validates every job, then stores them with one `addBulk`: nothing is stored when any job is
    * invalid or too large. BullMQ 6 sends the adds as one pipeline, not a transaction, so a Redis
    * that fails partway (maxmemory reached) can keep the first jobs behind the error. An
-   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids.
+   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids, the same
+   * key with different jobs throws {@link IdempotencyKeyReusedError}.
    */
   async enqueueBulk(
     queueName: string,
     requests: JobRequest[],
-    options: { idempotencyKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
     const queue = this.queue(queueName);
     const name = queueName as QueueName;
     const jobs: PreparedJob[] = [];
     const issues: PayloadIssue[] = [];
     requests.forEach((request, index) => {
-      const prepared = this.prepare(queue, name, request, `jobs.${index}.`, undefined);
+      const prepared = this.prepare(queue, name, request, `jobs.${index}.`, {});
       if (prepared.ok) jobs.push(prepared.job);
       else issues.push(...prepared.issues);
     });
     if (issues.length > 0) throw new PayloadValidationError(issues);
     const connection = this.options.connection;
     const requestMarker = options.idempotencyKey
-      ? queue.toKey(`idem:bulk:${hashKey(options.idempotencyKey)}`)
+      ? queue.toKey(`idem:bulk:${hashKey(scopedIdempotencyKey(options))}`)
       : undefined;
+    const fingerprint = requestMarker ? payloadFingerprint(requests) : undefined;
 
     return this.run(async () => {
       if (requestMarker) {
-        const remembered = await connection.get(requestMarker);
-        if (remembered !== null) {
-          const ids = JSON.parse(remembered) as string[];
-          return ids.map((id, index) => ({
+        const text = await connection.get(requestMarker);
+        if (text !== null) {
+          const remembered = parseRememberedBulk(text);
+          if (remembered.fingerprint !== undefined && remembered.fingerprint !== fingerprint) {
+            throw new IdempotencyKeyReusedError();
+          }
+          return remembered.ids.map((id, index) => ({
             id,
             queue: name,
             name: jobs[index]?.name ?? '',
@@ -237,9 +291,10 @@ export class Producer {
           markers.set(job.markerKey, addedIds.get(job) ?? '', 'PX', this.dedupeWindowMs, 'NX');
       }
       if (requestMarker) {
+        const remembered: RememberedBulk = { fingerprint, ids: results.map((r) => r.id) };
         markers.set(
           requestMarker,
-          JSON.stringify(results.map((r) => r.id)),
+          JSON.stringify(remembered),
           'PX',
           this.dedupeWindowMs,
           'NX',
@@ -269,7 +324,7 @@ export class Producer {
     queueName: QueueName,
     request: JobRequest,
     issuePrefix: string,
-    idempotencyKey: string | undefined,
+    options: EnqueueOptions,
   ): { ok: true; job: PreparedJob } | { ok: false; issues: PayloadIssue[] } {
     const parsed = QUEUE_CATALOG[queueName].parseJob(request.name, request.data);
     if (!parsed.ok) {
@@ -281,8 +336,8 @@ export class Producer {
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
     if (request.options?.delay) opts.delay = request.options.delay;
     if (request.options?.priority) opts.priority = request.options.priority;
-    const dedupeKey =
-      idempotencyKey !== undefined ? `idempotency:${idempotencyKey}` : parsed.dedupeKey;
+    const keyed = options.idempotencyKey !== undefined;
+    const dedupeKey = keyed ? scopedIdempotencyKey(options) : parsed.dedupeKey;
     if (dedupeKey === undefined)
       return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
     const hash = hashKey(dedupeKey);
@@ -291,7 +346,13 @@ export class Producer {
     opts.deduplication = { id: hash, ttl: this.dedupeWindowMs };
     return {
       ok: true,
-      job: { name: parsed.name, data: parsed.data, opts, markerKey: queue.toKey(`idem:${hash}`) },
+      job: {
+        name: parsed.name,
+        data: parsed.data,
+        opts,
+        markerKey: queue.toKey(`idem:${hash}`),
+        ...(keyed ? { fingerprintKey: queue.toKey(`idemfp:${hash}`) } : {}),
+      },
     };
   }
 
@@ -326,7 +387,9 @@ export class Producer {
     try {
       return await withDeadline(operation(), this.timeoutMs);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) throw error;
+      if (error instanceof PayloadTooLargeError || error instanceof IdempotencyKeyReusedError) {
+        throw error;
+      }
       if (error instanceof Error && /exceeds the limit/.test(error.message)) {
         throw new PayloadTooLargeError(this.maxJobBytes);
       }
