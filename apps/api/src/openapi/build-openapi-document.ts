@@ -39,7 +39,9 @@ const errorAnswer = (description: string) => ({ description, ...json(ref('Error'
 const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
+  403: errorAnswer("The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue"),
   404: errorAnswer('Unknown queue or job'),
+  409: errorAnswer('Idempotency-Key already used by this client for a different request'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
   429: errorAnswer('Rate limit reached; see Retry-After'),
@@ -65,7 +67,8 @@ const idempotencyParameter = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
-  description: 'The same key within 24 hours returns the first job instead of adding another',
+  description:
+    "The same key from the same client within 24 hours returns the first job instead of adding another; another client's keys are separate; the same key with a different request answers 409",
   schema: jsonSchema(idempotencyKeySchema, 'input'),
 };
 
@@ -84,7 +87,7 @@ function enqueuePaths(queue: QueueName) {
             description: 'Stored (or found by its idempotency key)',
             ...json(ref('EnqueueResult')),
           },
-          ...pick(400, 401, 413, 415, 429, 503),
+          ...pick(400, 401, 403, 409, 413, 415, 429, 503),
         },
       },
     },
@@ -104,7 +107,7 @@ function enqueuePaths(queue: QueueName) {
         },
         responses: {
           202: { description: 'All stored', ...json(ref('BulkEnqueueResult')) },
-          ...pick(400, 401, 413, 415, 429, 503),
+          ...pick(400, 401, 403, 409, 413, 415, 429, 503),
         },
       },
     },

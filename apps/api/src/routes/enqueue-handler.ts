@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QUEUE_NAMES } from '@conveyor/queues';
+import { clientOf } from '../auth/authenticated-client.js';
 import { sendJson } from '../http/send-json.js';
 import { enqueueRequestSchema } from '../http-schemas.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -33,7 +34,7 @@ export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
     const result = await ctx.producer.enqueue(
       queue,
       request,
-      idempotencyKey === undefined ? {} : { idempotencyKey },
+      idempotencyKey === undefined ? {} : { idempotencyKey, client: clientOf(res) },
     );
     if (!result.deduplicated) enqueuedBy.get(queue)?.inc();
     sendJson(res, 202, result);

@@ -9,6 +9,7 @@ import {
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
+import { clientOf } from '../auth/authenticated-client.js';
 import { sendJson } from '../http/send-json.js';
 import { bulkEnvelopeSchema, enqueueRequestSchema } from '../http-schemas.js';
 import { findJob } from '../redis/find-job.js';
@@ -72,7 +73,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     const results = await producer.enqueueBulk(
       queue,
       requests,
-      idempotencyKey === undefined ? {} : { idempotencyKey },
+      idempotencyKey === undefined ? {} : { idempotencyKey, client: clientOf(res) },
     );
     const stored = results.filter((result) => !result.deduplicated).length;
     if (stored > 0) enqueuedBy.get(queue)?.inc(stored);
