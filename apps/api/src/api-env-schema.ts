@@ -1,11 +1,16 @@
 import { envFields } from '@conveyor/redis';
 import { z } from 'zod';
+import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import { type ApiSettings, LOG_LEVELS } from './app-config.js';
 
 const { integer, optionalString } = envFields;
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+/** The client names `API_TOKENS` defines (empty when it is missing or invalid). */
+const clientNames = (apiTokens: string | undefined) =>
+  new Set(apiTokens === undefined ? [] : parseApiTokens(apiTokens).tokens.map((t) => t.name));
 
 /** The API's environment variables (the shared `REDIS_*` ones are `redisEnvSchema`'s). */
 export const apiEnvSchema = z
@@ -26,6 +31,7 @@ export const apiEnvSchema = z
           }
         }),
     ),
+    API_CLIENT_SCOPES: optionalString(),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
     MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     SLACK_SIGNING_SECRET: optionalString().superRefine((value, ctx) => {
@@ -39,12 +45,23 @@ export const apiEnvSchema = z
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
   })
+  .superRefine((env, ctx) => {
+    if (env.API_CLIENT_SCOPES === undefined) return;
+    const clients = clientNames(env.API_TOKENS);
+    for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
+      ctx.addIssue({ code: 'custom', path: ['API_CLIENT_SCOPES'], message });
+    }
+  })
   .transform(
     (env): ApiSettings => ({
       port: env.PORT,
       host: env.HOST ?? '0.0.0.0',
       logLevel: env.LOG_LEVEL,
       apiTokens: parseApiTokens(env.API_TOKENS).tokens,
+      clientScopes:
+        env.API_CLIENT_SCOPES === undefined
+          ? new Map()
+          : parseClientScopes(env.API_CLIENT_SCOPES, clientNames(env.API_TOKENS)).scopes,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,

@@ -1,3 +1,4 @@
+import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
 
 /** Log levels `LOG_LEVEL` accepts, as pino names them. */
@@ -8,6 +9,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface ApiToken {
   name: string;
   secret: string;
+}
+
+/** What a scope lets a client do on a queue. `read` covers its jobs, counts and dead letters. */
+export const SCOPE_ACTIONS = ['enqueue', 'read', 'replay', 'cancel'] as const;
+export type ScopeAction = (typeof SCOPE_ACTIONS)[number];
+
+/**
+ * What one client may do (`API_CLIENT_SCOPES`). Tenants are the next dimension: once jobs carry
+ * a tenant, a `tenants` set joins `queues` here and `AccessPolicy.assert` receives the job's
+ * tenant (the parser reserves `tenant:<id>` for it).
+ */
+export interface ClientScopes {
+  /** The queues each action is allowed on. */
+  queues: Readonly<Record<ScopeAction, ReadonlySet<QueueName>>>;
 }
 
 /** The API's own settings, parsed from the environment by {@link apiEnvSchema}. */
@@ -29,6 +44,12 @@ export interface ApiSettings {
   logLevel: LogLevel;
   /** Clients allowed on `/v1/*` (`API_TOKENS`, required). */
   apiTokens: ApiToken[];
+  /**
+   * Scopes by client name (`API_CLIENT_SCOPES`); `*` holds those of every client not named. A
+   * client with no entry (and no `*`) may do everything.
+   * @defaultValue empty: every client may do everything
+   */
+  clientScopes: ReadonlyMap<string, ClientScopes>;
   /**
    * Requests per client per minute (`RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
    * @defaultValue 6000

@@ -5,6 +5,7 @@ import type { Logger, Registry } from '@conveyor/telemetry';
 import express, { type RequestHandler } from 'express';
 import { createApiMetrics } from './api-metrics.js';
 import type { AppConfig } from './app-config.js';
+import { AccessPolicy } from './auth/access-policy.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import { type Clock, systemClock } from './clock.js';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     adminConnection: deps.adminConnection,
     clock,
     guard: guardMiddleware(guards),
+    access: new AccessPolicy(config.api.clientScopes),
     enqueued,
     redisTimeoutMs,
     limits: {

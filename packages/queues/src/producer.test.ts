@@ -162,7 +162,11 @@ describe('Producer', () => {
     await producer.enqueueBulk('ingestion', [{ data: ingest('br-1') }], bulkKey);
     const beforeBulk = await queue.getWaitingCount();
     await expect(
-      producer.enqueueBulk('ingestion', [{ data: ingest('br-1') }, { data: ingest('br-2') }], bulkKey),
+      producer.enqueueBulk(
+        'ingestion',
+        [{ data: ingest('br-1') }, { data: ingest('br-2') }],
+        bulkKey,
+      ),
     ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     expect(await queue.getWaitingCount()).toBe(beforeBulk);
   });

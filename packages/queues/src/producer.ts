@@ -292,13 +292,7 @@ export class Producer {
       }
       if (requestMarker) {
         const remembered: RememberedBulk = { fingerprint, ids: results.map((r) => r.id) };
-        markers.set(
-          requestMarker,
-          JSON.stringify(remembered),
-          'PX',
-          this.dedupeWindowMs,
-          'NX',
-        );
+        markers.set(requestMarker, JSON.stringify(remembered), 'PX', this.dedupeWindowMs, 'NX');
       }
       if (markers.length > 0) await markers.exec();
       return results;

@@ -10,6 +10,7 @@ import {
 } from '@conveyor/queues';
 import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
+import { ForbiddenError } from '../errors/forbidden-error.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { SlackSignatureInvalidError } from '../errors/slack-signature-invalid-error.js';
@@ -24,6 +25,7 @@ export const STATUS_BY_CODE = {
   REQUEST_ABORTED: 400,
   UNAUTHORIZED: 401,
   SLACK_SIGNATURE_INVALID: 401,
+  FORBIDDEN: 403,
   UNKNOWN_QUEUE: 404,
   JOB_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
@@ -79,6 +81,7 @@ function detailsOf(error: Error): unknown {
   }
   if (error instanceof UnknownQueueError) return { queue: error.queue, knownQueues: QUEUE_NAMES };
   if (error instanceof JobNotFoundError) return { queue: error.queue, id: error.id };
+  if (error instanceof ForbiddenError) return { action: error.action, queue: error.queue };
   if (error instanceof RateLimitedError) {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }

@@ -39,7 +39,9 @@ const errorAnswer = (description: string) => ({ description, ...json(ref('Error'
 const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
-  403: errorAnswer("The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue"),
+  403: errorAnswer(
+    "The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue",
+  ),
   404: errorAnswer('Unknown queue or job'),
   409: errorAnswer('Idempotency-Key already used by this client for a different request'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
@@ -147,7 +149,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...Object.assign({}, ...QUEUE_NAMES.map(enqueuePaths)),
       '/v1/queues': {
         get: {
-          summary: 'Every queue with its job counts by state and its dead-letter count',
+          summary:
+            'Every queue the client may read (all without scopes) with its job counts by state and its dead-letter count',
           responses: {
             200: { description: 'Queues', ...json(ref('Queues')) },
             ...pick(401, 429, 503),
@@ -160,7 +163,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: [queueParameter, idParameter('Job id')],
           responses: {
             200: { description: 'The job', ...json(ref('Job')) },
-            ...pick(401, 404, 429, 503),
+            ...pick(401, 403, 404, 429, 503),
           },
         },
       },
@@ -178,7 +181,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           ],
           responses: {
             200: { description: 'One page', ...json(ref('DeadLetterPage')) },
-            ...pick(400, 401, 404, 429, 503),
+            ...pick(400, 401, 403, 404, 429, 503),
           },
         },
       },
@@ -188,7 +191,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: [queueParameter, idParameter('Dead letter id')],
           responses: {
             202: { description: 'Replayed', ...json(ref('Replayed')) },
-            ...pick(401, 404, 429, 503),
+            ...pick(401, 403, 404, 429, 503),
           },
         },
       },

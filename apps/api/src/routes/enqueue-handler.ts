@@ -28,6 +28,7 @@ export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
   const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, ctx.enqueued.labels(name)]));
   return async (req, res, queueParam) => {
     const queue = catalogQueue(queueParam);
+    ctx.access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, ctx.limits.singleBodyBytes);
     const request = validate(enqueueRequestSchema, body);
     const idempotencyKey = idempotencyKeyOf(req);

@@ -60,13 +60,14 @@ const jobIndex = (path: string) => Number(/^jobs\.(\d+)/.exec(path)?.[1] ?? -1);
 
 /** `POST /v1/queues/:queue/jobs`, `POST .../jobs/bulk`, `GET .../jobs/:id`. */
 export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: EnqueueHandler): void {
-  const { producer, guard, enqueued, limits } = ctx;
+  const { producer, guard, enqueued, limits, access } = ctx;
   const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, enqueued.labels(name)]));
 
   app.post(ENQUEUE_ROUTE, guard, (req, res) => enqueue(req, res, String(req.params.queue)));
 
   app.post('/v1/queues/:queue/jobs/bulk', guard, async (req, res) => {
     const queue = queueNameOf(req);
+    access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, limits.bulkBodyBytes);
     const requests = validateBulk(queue, body);
     const idempotencyKey = idempotencyKeyOf(req);
@@ -84,6 +85,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
 
   app.get('/v1/queues/:queue/jobs/:id', guard, async (req, res) => {
     const queueName = queueNameOf(req);
+    access.assert(res, 'read', queueName);
     const id = String(req.params.id);
     const queue = producer.queue(queueName);
     let job = await findJob(queue, id, ctx.redisTimeoutMs);
