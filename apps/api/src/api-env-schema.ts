@@ -32,6 +32,7 @@ export const apiEnvSchema = z
         }),
     ),
     API_CLIENT_SCOPES: optionalString(),
+    AUTH_FAILURES_PER_MINUTE: integer({ default: 20, min: 0, max: 1_000_000 }),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
     MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     SLACK_SIGNING_SECRET: optionalString().superRefine((value, ctx) => {
@@ -62,6 +63,7 @@ export const apiEnvSchema = z
         env.API_CLIENT_SCOPES === undefined
           ? new Map()
           : parseClientScopes(env.API_CLIENT_SCOPES, clientNames(env.API_TOKENS)).scopes,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,

@@ -51,6 +51,13 @@ export interface ApiSettings {
    */
   clientScopes: ReadonlyMap<string, ClientScopes>;
   /**
+   * Failed bearer authentications per source address per minute, per API process, before that
+   * address is refused with 429 until the minute ends (`AUTH_FAILURES_PER_MINUTE`); 0 turns it
+   * off.
+   * @defaultValue 20
+   */
+  authFailuresPerMinute: number;
+  /**
    * Requests per client per minute (`RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
    * @defaultValue 6000
    */

@@ -6,6 +6,7 @@ import express, { type RequestHandler } from 'express';
 import { createApiMetrics } from './api-metrics.js';
 import type { AppConfig } from './app-config.js';
 import { AccessPolicy } from './auth/access-policy.js';
+import { AuthFailureThrottle } from './auth/auth-failure-throttle.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import { type Clock, systemClock } from './clock.js';
@@ -91,7 +92,12 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     next();
   });
 
-  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens))];
+  const { authFailuresPerMinute } = config.api;
+  const throttle =
+    authFailuresPerMinute > 0
+      ? new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock })
+      : undefined;
+  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttle)];
   if (config.api.rateLimitPerMinute > 0) {
     const limiter = new RateLimiter({
       connection: deps.adminConnection,

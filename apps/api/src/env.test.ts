@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       apiTokens: [{ name: 'ci', secret: SECRET }],
       clientScopes: new Map(),
+      authFailuresPerMinute: 20,
       rateLimitPerMinute: 6000,
       maxJobBytes: 262144,
       slackSigningSecret: undefined,

@@ -10,6 +10,7 @@ import {
 } from '@conveyor/queues';
 import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
+import { AuthThrottledError } from '../errors/auth-throttled-error.js';
 import { ForbiddenError } from '../errors/forbidden-error.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
@@ -34,6 +35,7 @@ export const STATUS_BY_CODE = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  AUTH_THROTTLED: 429,
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
   SLACK_NOT_CONFIGURED: 503,
@@ -86,6 +88,7 @@ function detailsOf(error: Error): unknown {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof SlackSignatureInvalidError) return { reason: error.reason };
+  if (error instanceof AuthThrottledError) return { retryAfterSeconds: error.retryAfterSeconds };
   return undefined;
 }
 
@@ -94,7 +97,10 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
     case 'UNAUTHORIZED':
       return { 'www-authenticate': 'Bearer realm="conveyor"' };
     case 'RATE_LIMITED':
-      return { 'retry-after': String((error as RateLimitedError).retryAfterSeconds) };
+    case 'AUTH_THROTTLED':
+      return {
+        'retry-after': String((error as RateLimitedError | AuthThrottledError).retryAfterSeconds),
+      };
     case 'REDIS_UNAVAILABLE':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
