@@ -129,6 +129,17 @@ describe('app', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('logs request paths without their query strings', async () => {
+    const secret = `leak-${Date.now()}`;
+    await app.request(`/v1/queues/ingestion/dead-letters?access_token=${secret}&limit=5`);
+    await app.request(`/healthz?token=${secret}`, { auth: false });
+    await app.postJson(`/v1/queues/ingestion/jobs?sig=${secret}`, { data: ingestData('q') });
+    const logs = app.logs();
+    expect(logs).toContain('"url":"/v1/queues/ingestion/dead-letters"');
+    expect(logs).toContain('"url":"/healthz"');
+    expect(logs).not.toContain(secret);
+  });
+
   it('GET /openapi.json describes every route, with the payload schemas of the catalog', async () => {
     const response = await app.request('/openapi.json', { auth: false });
     expect(response.status).toBe(200);
