@@ -44,6 +44,8 @@ export const apiEnvSchema = z
       }
     }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
+    API_MAX_CONNECTIONS: integer({ default: 1024, min: 1, max: 1_000_000 }),
+    API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
   })
   .superRefine((env, ctx) => {
@@ -68,6 +70,8 @@ export const apiEnvSchema = z
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      maxConnections: env.API_MAX_CONNECTIONS,
+      keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
     }),
   );

@@ -78,6 +78,17 @@ export interface ApiSettings {
    */
   shutdownTimeoutMs: number;
   /**
+   * Open connections each API process accepts (`API_MAX_CONNECTIONS`); more are closed at once.
+   * @defaultValue 1024
+   */
+  maxConnections: number;
+  /**
+   * How long an idle keep-alive connection stays open (`API_KEEP_ALIVE_TIMEOUT_MS`); behind a
+   * load balancer, set it above the balancer's idle timeout.
+   * @defaultValue 5000
+   */
+  keepAliveTimeoutMs: number;
+  /**
    * HTTP processes to run (`API_PROCESSES`): above 1, a primary process forks that many, which
    * share the port (Node's `cluster`), and supervises them.
    * @defaultValue 1

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       maxJobBytes: 262144,
       slackSigningSecret: undefined,
       shutdownTimeoutMs: 10000,
+      maxConnections: 1024,
+      keepAliveTimeoutMs: 5000,
       processes: 1,
     });
     expect(redis.prefix).toBe('conveyor');
