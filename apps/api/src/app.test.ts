@@ -230,13 +230,13 @@ describe('app with a rate limit', () => {
   let now = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 15_000;
   beforeAll(async () => {
     app = await startTestApp({
-      env: { RATE_LIMIT_PER_MINUTE: '3' },
+      env: { RATE_LIMIT_PER_MINUTE: '5' },
       clock: { now: () => now },
     });
   });
   afterAll(() => app.close());
 
-  it('answers 429 with Retry-After once a client used its minute; a bulk counts once', async () => {
+  it('answers 429 with Retry-After once a client used its minute; a bulk counts by its jobs', async () => {
     const bulk = await app.postJson('/v1/queues/ingestion/jobs/bulk', {
       jobs: [{ data: ingestData('r-1') }, { data: ingestData('r-2') }, { data: ingestData('r-3') }],
     });
@@ -248,8 +248,20 @@ describe('app with a rate limit', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('45');
     expect(await errorOf(limited)).toMatchObject({
-      error: { code: 'RATE_LIMITED', details: { limitPerMinute: 3, retryAfterSeconds: 45 } },
+      error: { code: 'RATE_LIMITED', details: { limitPerMinute: 5, retryAfterSeconds: 45 } },
     });
+    expect(await app.countJobs()).toBe(before);
+
+    // Six jobs do not fit in another client's five: refused whole, nothing stored.
+    const tooMany = await app.request('/v1/queues/ingestion/jobs/bulk', {
+      method: 'POST',
+      auth: OTHER_TOKEN,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jobs: Array.from({ length: 6 }, (_, i) => ({ data: ingestData(`o-${i}`) })),
+      }),
+    });
+    expect(tooMany.status).toBe(429);
     expect(await app.countJobs()).toBe(before);
 
     expect((await app.request('/v1/queues', { auth: OTHER_TOKEN })).status).toBe(200);

@@ -16,7 +16,7 @@ import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
-import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
+import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -98,8 +98,9 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
       ? new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock })
       : undefined;
   const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttle)];
+  let limiter: RateLimiter | undefined;
   if (config.api.rateLimitPerMinute > 0) {
-    const limiter = new RateLimiter({
+    limiter = new RateLimiter({
       connection: deps.adminConnection,
       prefix: config.redis.prefix,
       limitPerMinute: config.api.rateLimitPerMinute,
@@ -117,6 +118,9 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     clock,
     guard: guardMiddleware(guards),
     access: new AccessPolicy(config.api.clientScopes),
+    chargeJobs: (res, count) => {
+      if (limiter !== undefined && count > 0) chargeRateLimit(limiter, res, count);
+    },
     enqueued,
     redisTimeoutMs,
     limits: {

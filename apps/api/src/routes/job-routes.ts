@@ -70,6 +70,8 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, limits.bulkBodyBytes);
     const requests = validateBulk(queue, body);
+    // The request itself counted one job in the rate limit; a bulk counts all of its jobs.
+    ctx.chargeJobs(res, requests.length - 1);
     const idempotencyKey = idempotencyKeyOf(req);
     const results = await producer.enqueueBulk(
       queue,

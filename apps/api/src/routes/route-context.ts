@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { RequestHandler } from 'express';
@@ -19,6 +20,11 @@ export interface RouteContext {
   clock: Clock;
   /** Authentication and rate limit, in that order, for every `/v1` route. */
   guard: RequestHandler;
+  /**
+   * Charges `count` more units to the request's client in the rate limit (a bulk's jobs beyond
+   * the one its request counted); throws 429 when they do not fit. A no-op without a limit.
+   */
+  chargeJobs: (res: ServerResponse, count: number) => void;
   /** The clients' scopes: each `/v1` route checks its action on its queue. */
   access: AccessPolicy;
   /** `conveyor_jobs_enqueued_total{queue}` */
