@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import { type ApiSettings, LOG_LEVELS } from './app-config.js';
+import { MAX_DELAY_MS } from './http-schemas.js';
 
 const { integer, optionalString } = envFields;
 
@@ -34,6 +35,7 @@ export const apiEnvSchema = z
     API_CLIENT_SCOPES: optionalString(),
     AUTH_FAILURES_PER_MINUTE: integer({ default: 20, min: 0, max: 1_000_000 }),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
+    MAX_DELAY_MS: integer({ default: 7 * 24 * 60 * 60 * 1000, min: 0, max: MAX_DELAY_MS }),
     MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     SLACK_SIGNING_SECRET: optionalString().superRefine((value, ctx) => {
       if (value !== undefined && value.length < 16) {
@@ -67,6 +69,7 @@ export const apiEnvSchema = z
           : parseClientScopes(env.API_CLIENT_SCOPES, clientNames(env.API_TOKENS)).scopes,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      maxDelayMs: env.MAX_DELAY_MS,
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

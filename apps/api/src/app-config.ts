@@ -63,6 +63,11 @@ export interface ApiSettings {
    */
   rateLimitPerMinute: number;
   /**
+   * Longest `options.delay` accepted, in ms (`MAX_DELAY_MS`); longer answers 400.
+   * @defaultValue 604800000 (7 days)
+   */
+  maxDelayMs: number;
+  /**
    * Largest job data in bytes of JSON (`MAX_JOB_BYTES`).
    * @defaultValue 262144 (256 KiB)
    */

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       clientScopes: new Map(),
       authFailuresPerMinute: 20,
       rateLimitPerMinute: 6000,
+      maxDelayMs: 604_800_000,
       maxJobBytes: 262144,
       slackSigningSecret: undefined,
       shutdownTimeoutMs: 10000,

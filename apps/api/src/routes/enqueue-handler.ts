@@ -3,6 +3,7 @@ import { QUEUE_NAMES } from '@conveyor/queues';
 import { clientOf } from '../auth/authenticated-client.js';
 import { sendJson } from '../http/send-json.js';
 import { enqueueRequestSchema } from '../http-schemas.js';
+import { assertDelayCap } from './assert-delay-cap.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { catalogQueue } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
@@ -31,6 +32,7 @@ export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
     ctx.access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, ctx.limits.singleBodyBytes);
     const request = validate(enqueueRequestSchema, body);
+    assertDelayCap([request], ctx.config.api.maxDelayMs, () => 'options.delay');
     const idempotencyKey = idempotencyKeyOf(req);
     const result = await ctx.producer.enqueue(
       queue,

@@ -57,6 +57,31 @@ describe('job routes', () => {
       expect(job?.opts.priority).toBe(5);
     });
 
+    it('refuses a delay beyond MAX_DELAY_MS (7 days by default) with 400, single or in a bulk', async () => {
+      const week = 7 * 24 * 60 * 60 * 1000;
+      const before = await app.countJobs();
+      const single = await app.postJson(JOBS, {
+        data: ingestData('far'),
+        options: { delay: week + 1 },
+      });
+      expect(single.status).toBe(400);
+      expect(issuePaths(await errorOf(single))).toEqual(['options.delay']);
+      const bulk = await app.postJson(BULK, {
+        jobs: [
+          { data: ingestData('ok') },
+          { data: ingestData('far'), options: { delay: week * 52 } },
+        ],
+      });
+      expect(bulk.status).toBe(400);
+      expect(issuePaths(await errorOf(bulk))).toEqual(['jobs.1.options.delay']);
+      expect(await app.countJobs()).toBe(before);
+      const atCap = await app.postJson(JOBS, {
+        data: ingestData('week'),
+        options: { delay: week },
+      });
+      expect(atCap.status).toBe(202);
+    });
+
     it("keeps each client's Idempotency-Keys apart and answers 409 to a key reused for another payload", async () => {
       const headers = { 'idempotency-key': 'doc-42-v1' };
       const fromOther = await app.request(JOBS, {

@@ -14,6 +14,7 @@ import { sendJson } from '../http/send-json.js';
 import { bulkEnvelopeSchema, enqueueRequestSchema } from '../http-schemas.js';
 import { findJob } from '../redis/find-job.js';
 import { readFromRedis } from '../redis/read-from-redis.js';
+import { assertDelayCap } from './assert-delay-cap.js';
 import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { queueNameOf } from './queue-name-of.js';
@@ -70,6 +71,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, limits.bulkBodyBytes);
     const requests = validateBulk(queue, body);
+    assertDelayCap(requests, ctx.config.api.maxDelayMs, (index) => `jobs.${index}.options.delay`);
     // The request itself counted one job in the rate limit; a bulk counts all of its jobs.
     ctx.chargeJobs(res, requests.length - 1);
     const idempotencyKey = idempotencyKeyOf(req);
