@@ -1,3 +1,4 @@
+export type { QuotaCharge } from './client-quota.js';
 export {
   type DeadLetter,
   type DeadLetterData,
@@ -8,6 +9,7 @@ export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error
 export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';

@@ -6,11 +6,13 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer } from '@conveyor/testing';
+import { RedisServer, waitFor } from '@conveyor/testing';
+import { Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { PayloadValidationError } from './errors/payload-validation-error.js';
+import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { Producer } from './producer.js';
@@ -169,6 +171,82 @@ describe('Producer', () => {
       ),
     ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     expect(await queue.getWaitingCount()).toBe(beforeBulk);
+  });
+
+  it("holds a client to its quota of jobs waiting, counting a worker's take and not another client", async () => {
+    const client = `q-${randomUUID().slice(0, 8)}`;
+    const quota = { client, maxJobs: 2, ttlMs: 60_000 };
+    const counted = () => connection.zcard(`${prefix}:quota:${client}:jobs`);
+    const first = await producer.enqueue('ingestion', { data: ingest('q-1') }, { quota });
+    await producer.enqueue('ingestion', { data: ingest('q-2') }, { quota });
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    const refused = await producer
+      .enqueue('ingestion', { data: ingest('q-3') }, { quota })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(QuotaExceededError);
+    expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'jobs', limit: 2, current: 2 });
+    await expect(
+      producer.enqueueBulk('ingestion', [{ data: ingest('q-4') }], { quota }),
+    ).rejects.toBeInstanceOf(QuotaExceededError);
+    // Other clients, and Slack deliveries (no quota), are not held by this one.
+    await producer.enqueue(
+      'ingestion',
+      { data: ingest('q-5') },
+      { quota: { ...quota, client: `${client}-b` } },
+    );
+    await producer.enqueue('slack-events', { data: slackEvent(`Ev${randomUUID()}`) });
+    expect(await queue.getWaitingCount()).toBe(before + 1);
+
+    // A repeat deduplicated to a stored job gives its count back.
+    const keyed = { quota: { ...quota, client: `${client}-c` }, idempotencyKey: 'k' };
+    await producer.enqueue('ingestion', { data: ingest('q-6') }, keyed);
+    await producer.enqueue('ingestion', { data: ingest('q-6') }, keyed);
+    await waitFor(async () => (await connection.zcard(`${prefix}:quota:${client}-c:jobs`)) === 1, {
+      description: 'the deduplicated job un-counted',
+    });
+
+    // Once a worker took the first job, the client has room again.
+    const workerConnection = connection.duplicate();
+    const worker = new Worker('ingestion', async () => 'done', {
+      connection: workerConnection,
+      prefix,
+    });
+    try {
+      await waitFor(async () => (await queue.getJob(first.id))?.processedOn !== undefined, {
+        description: 'the worker to take the first job',
+      });
+    } finally {
+      await worker.close();
+      workerConnection.disconnect();
+    }
+    expect(await counted()).toBe(2);
+    await producer.enqueue('ingestion', { data: ingest('q-7') }, { quota });
+    expect(await counted()).toBeLessThanOrEqual(2);
+  });
+
+  it('holds a client to its quota of bytes, a bulk all or nothing', async () => {
+    const client = `b-${randomUUID().slice(0, 8)}`;
+    const size = Buffer.byteLength(
+      JSON.stringify({
+        documentId: 'b-1',
+        source: { kind: 'inline', text: 'hello', mediaType: 'text/plain' },
+      }),
+    );
+    const quota = { client, maxBytes: size * 3, ttlMs: 60_000 };
+    await producer.enqueueBulk('ingestion', [{ data: ingest('b-1') }, { data: ingest('b-2') }], {
+      quota,
+    });
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    await expect(
+      producer.enqueueBulk('ingestion', [{ data: ingest('b-3') }, { data: ingest('b-4') }], {
+        quota,
+      }),
+    ).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'bytes', current: size * 2 });
+    expect(await queue.getWaitingCount()).toBe(before);
+    await producer.enqueue('ingestion', { data: ingest('b-3') }, { quota });
+    expect(await connection.get(`${prefix}:quota:${client}:bytes`)).toBe(String(size * 3));
   });
 
   it('enqueues a Slack event once per event_id, beyond completed-job retention', async () => {
