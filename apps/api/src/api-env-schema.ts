@@ -1,5 +1,6 @@
 import { envFields } from '@conveyor/redis';
 import { z } from 'zod';
+import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import { type ApiSettings, LOG_LEVELS } from './app-config.js';
@@ -33,6 +34,7 @@ export const apiEnvSchema = z
         }),
     ),
     API_CLIENT_SCOPES: optionalString(),
+    API_CLIENT_QUOTAS: optionalString(),
     AUTH_FAILURES_PER_MINUTE: integer({ default: 20, min: 0, max: 1_000_000 }),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
     MAX_DELAY_MS: integer({ default: 7 * 24 * 60 * 60 * 1000, min: 0, max: MAX_DELAY_MS }),
@@ -51,10 +53,16 @@ export const apiEnvSchema = z
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
   })
   .superRefine((env, ctx) => {
-    if (env.API_CLIENT_SCOPES === undefined) return;
     const clients = clientNames(env.API_TOKENS);
-    for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
-      ctx.addIssue({ code: 'custom', path: ['API_CLIENT_SCOPES'], message });
+    if (env.API_CLIENT_SCOPES !== undefined) {
+      for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
+        ctx.addIssue({ code: 'custom', path: ['API_CLIENT_SCOPES'], message });
+      }
+    }
+    if (env.API_CLIENT_QUOTAS !== undefined) {
+      for (const message of parseClientQuotas(env.API_CLIENT_QUOTAS, clients).problems) {
+        ctx.addIssue({ code: 'custom', path: ['API_CLIENT_QUOTAS'], message });
+      }
     }
   })
   .transform(
@@ -67,6 +75,10 @@ export const apiEnvSchema = z
         env.API_CLIENT_SCOPES === undefined
           ? new Map()
           : parseClientScopes(env.API_CLIENT_SCOPES, clientNames(env.API_TOKENS)).scopes,
+      clientQuotas:
+        env.API_CLIENT_QUOTAS === undefined
+          ? new Map()
+          : parseClientQuotas(env.API_CLIENT_QUOTAS, clientNames(env.API_TOKENS)).quotas,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxDelayMs: env.MAX_DELAY_MS,

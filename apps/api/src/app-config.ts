@@ -25,6 +25,14 @@ export interface ClientScopes {
   queues: Readonly<Record<ScopeAction, ReadonlySet<QueueName>>>;
 }
 
+/** One client's quota (`API_CLIENT_QUOTAS`); an unset limit is no limit. */
+export interface ClientQuotaLimits {
+  /** Most of its jobs waiting (or delayed) at once. */
+  maxJobs?: number;
+  /** Most bytes of job data those jobs may hold. */
+  maxBytes?: number;
+}
+
 /** The API's own settings, parsed from the environment by {@link apiEnvSchema}. */
 export interface ApiSettings {
   /**
@@ -50,6 +58,11 @@ export interface ApiSettings {
    * @defaultValue empty: every client may do everything
    */
   clientScopes: ReadonlyMap<string, ClientScopes>;
+  /**
+   * Quotas by client name (`API_CLIENT_QUOTAS`); `*` holds those of every client not named.
+   * @defaultValue empty: no quota
+   */
+  clientQuotas: ReadonlyMap<string, ClientQuotaLimits>;
   /**
    * Failed bearer authentications per source address per minute, per API process, before that
    * address is refused with 429 until the minute ends (`AUTH_FAILURES_PER_MINUTE`); 0 turns it

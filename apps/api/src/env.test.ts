@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       apiTokens: [{ name: 'ci', secret: SECRET }],
       clientScopes: new Map(),
+      clientQuotas: new Map(),
       authFailuresPerMinute: 20,
       rateLimitPerMinute: 6000,
       maxDelayMs: 604_800_000,
@@ -129,6 +130,27 @@ describe('loadConfig', () => {
     expect(message).toContain('entry 3 (ops): tenant:acme: tenant scopes need jobs with tenants');
     expect(message).toContain('entry 4 (ci): ci is listed twice');
     expect(message).toContain('entry 5 is not client=...');
+  });
+
+  it('reads API_CLIENT_QUOTAS and explains its mistakes', () => {
+    const { api } = loadConfig({
+      API_TOKENS: `ci:${SECRET},ops:${SECRET}-2`,
+      API_CLIENT_QUOTAS: 'ci=jobs:1000 bytes:64MiB; *=bytes:512KiB',
+    });
+    expect(api.clientQuotas.get('ci')).toEqual({ maxJobs: 1000, maxBytes: 64 * 1024 * 1024 });
+    expect(api.clientQuotas.get('*')).toEqual({ maxBytes: 512 * 1024 });
+    const error = configError({
+      API_TOKENS: `ci:${SECRET}`,
+      API_CLIENT_QUOTAS: 'ci=jobs:many bytes:10MB waiting:3 jobs:5KiB; ops=jobs:1',
+    });
+    expect(error.issues.every((issue) => issue.variable === 'API_CLIENT_QUOTAS')).toBe(true);
+    expect(error.message).toContain('entry 1 (ci): jobs:many: a whole number is needed');
+    expect(error.message).toContain(
+      'entry 1 (ci): bytes:10MB: a whole number, optionally with KiB, MiB or GiB is needed',
+    );
+    expect(error.message).toContain('entry 1 (ci): waiting:3 is not jobs:<n> or bytes:<n>');
+    expect(error.message).toContain('entry 1 (ci): jobs:5KiB: a whole number is needed');
+    expect(error.message).toContain('entry 2 (ops): ops is not a client name from API_TOKENS');
   });
 
   it('names every bad variable at once, the Redis ones included', () => {

@@ -4,6 +4,7 @@ import {
   PayloadTooLargeError,
   PayloadValidationError,
   QUEUE_NAMES,
+  QuotaExceededError,
   RedisUnavailableError,
   toRedisFailure,
   UnknownQueueError,
@@ -35,6 +36,7 @@ export const STATUS_BY_CODE = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   AUTH_THROTTLED: 429,
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
@@ -47,6 +49,9 @@ export type ErrorCode = keyof typeof STATUS_BY_CODE;
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
+
+/** Seconds a client over its quota should wait: room comes back as workers take its jobs. */
+const QUOTA_RETRY_AFTER_SECONDS = 10;
 
 /** Seconds a client should wait before retrying while Redis is unavailable. */
 const REDIS_RETRY_AFTER_SECONDS = 1;
@@ -88,6 +93,9 @@ function detailsOf(error: Error): unknown {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof SlackSignatureInvalidError) return { reason: error.reason };
+  if (error instanceof QuotaExceededError) {
+    return { quota: error.quota, limit: error.limit, current: error.current };
+  }
   if (error instanceof AuthThrottledError) return { retryAfterSeconds: error.retryAfterSeconds };
   return undefined;
 }
@@ -103,6 +111,8 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
       };
     case 'REDIS_UNAVAILABLE':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
+    case 'QUOTA_EXCEEDED':
+      return { 'retry-after': String(QUOTA_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
       // The unread rest of the body would otherwise have to be drained to reuse the connection.
       return { connection: 'close' };

@@ -46,7 +46,9 @@ const ERRORS = {
   409: errorAnswer('Idempotency-Key already used by this client for a different request'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
-  429: errorAnswer('Rate limit reached; see Retry-After'),
+  429: errorAnswer(
+    'Rate limit or quota reached, or too many failed authentications from this address; see Retry-After',
+  ),
   503: errorAnswer('Redis unavailable; nothing was stored; see Retry-After'),
 };
 const pick = (...codes: (keyof typeof ERRORS)[]) =>

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QUEUE_NAMES } from '@conveyor/queues';
-import { clientOf } from '../auth/authenticated-client.js';
 import { sendJson } from '../http/send-json.js';
 import { enqueueRequestSchema } from '../http-schemas.js';
 import { assertDelayCap } from './assert-delay-cap.js';
-import { idempotencyKeyOf } from './idempotency-key.js';
+import { enqueueOptionsOf } from './enqueue-options.js';
 import { catalogQueue } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
@@ -33,12 +32,7 @@ export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
     const body = await readJsonBody(req, ctx.limits.singleBodyBytes);
     const request = validate(enqueueRequestSchema, body);
     assertDelayCap([request], ctx.config.api.maxDelayMs, () => 'options.delay');
-    const idempotencyKey = idempotencyKeyOf(req);
-    const result = await ctx.producer.enqueue(
-      queue,
-      request,
-      idempotencyKey === undefined ? {} : { idempotencyKey, client: clientOf(res) },
-    );
+    const result = await ctx.producer.enqueue(queue, request, enqueueOptionsOf(req, res, ctx));
     if (!result.deduplicated) enqueuedBy.get(queue)?.inc();
     sendJson(res, 202, result);
   };

@@ -9,14 +9,13 @@ import {
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
-import { clientOf } from '../auth/authenticated-client.js';
 import { sendJson } from '../http/send-json.js';
 import { bulkEnvelopeSchema, enqueueRequestSchema } from '../http-schemas.js';
 import { findJob } from '../redis/find-job.js';
 import { readFromRedis } from '../redis/read-from-redis.js';
 import { assertDelayCap } from './assert-delay-cap.js';
 import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
-import { idempotencyKeyOf } from './idempotency-key.js';
+import { enqueueOptionsOf } from './enqueue-options.js';
 import { queueNameOf } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
@@ -74,12 +73,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     assertDelayCap(requests, ctx.config.api.maxDelayMs, (index) => `jobs.${index}.options.delay`);
     // The request itself counted one job in the rate limit; a bulk counts all of its jobs.
     ctx.chargeJobs(res, requests.length - 1);
-    const idempotencyKey = idempotencyKeyOf(req);
-    const results = await producer.enqueueBulk(
-      queue,
-      requests,
-      idempotencyKey === undefined ? {} : { idempotencyKey, client: clientOf(res) },
-    );
+    const results = await producer.enqueueBulk(queue, requests, enqueueOptionsOf(req, res, ctx));
     const stored = results.filter((result) => !result.deduplicated).length;
     if (stored > 0) enqueuedBy.get(queue)?.inc(stored);
     sendJson(res, 202, {
