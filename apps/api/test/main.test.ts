@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
-import { getFreePort, RedisServer, spawnProcess, waitForHttp } from '@conveyor/testing';
+import {
+  getFreePort,
+  openRawConnection,
+  RedisServer,
+  spawnProcess,
+  waitForHttp,
+} from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
@@ -93,31 +98,14 @@ describe('node dist/main.js', () => {
     api = await spawnApi({ ...env(), API_MAX_CONNECTIONS: '2', API_KEEP_ALIVE_TIMEOUT_MS: '1000' });
     const { port, url } = api;
     await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
-    const openSocket = () =>
-      new Promise<{ closed: Promise<string>; write: (text: string) => void; end: () => void }>(
-        (resolve) => {
-          const socket = connect(port, '127.0.0.1');
-          let received = '';
-          socket.on('data', (chunk) => {
-            received += chunk.toString('latin1');
-          });
-          socket.on('error', () => {});
-          const closed = new Promise<string>((done) => socket.once('close', () => done(received)));
-          socket.once('connect', () =>
-            resolve({ closed, write: (text) => socket.write(text), end: () => socket.destroy() }),
-          );
-        },
-      );
-    const within = (closed: Promise<string>, ms: number) =>
-      Promise.race([closed, new Promise<string>((done) => setTimeout(done, ms, 'still open'))]);
-    const kept = await openSocket();
+    const kept = await openRawConnection(port);
     kept.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    const second = await openSocket();
-    const third = await openSocket();
-    expect(await within(third.closed, 5000)).toBe('');
+    const second = await openRawConnection(port);
+    const third = await openRawConnection(port);
+    expect(await third.closedWithin(5000)).toBe('');
     // The first answered and then idled: closed by the keep-alive timeout, not held.
-    expect(await within(kept.closed, 10_000)).toContain('200 OK');
-    second.end();
+    expect(await kept.closedWithin(10_000)).toContain('200 OK');
+    second.socket.destroy();
   });
 
   it('serves jobs, and on SIGTERM refuses new connections, finishes the request in flight and exits 0', async () => {

@@ -1,30 +1,13 @@
 import type { Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { openRawConnection, type RawConnection } from '@conveyor/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiServer } from './create-api-server.js';
 
-/** A raw connection that records what the server sent and when it closed. */
-async function open(port: number): Promise<{ socket: Socket; closed: Promise<string> }> {
-  const socket = connect(port, '127.0.0.1');
-  let received = '';
-  socket.on('data', (chunk) => {
-    received += chunk.toString('latin1');
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
-  return { socket, closed };
-}
-
-/** Resolves with the close's result, or 'still open' after `ms`. */
-const within = (closed: Promise<string>, ms: number) =>
-  Promise.race([closed, new Promise<string>((resolve) => setTimeout(resolve, ms, 'still open'))]);
-
 describe('createApiServer', () => {
   let server: Server | undefined;
-  const sockets: Socket[] = [];
+  const connections: RawConnection[] = [];
   afterEach(async () => {
-    for (const socket of sockets) socket.destroy();
+    for (const connection of connections.splice(0)) connection.socket.destroy();
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   });
@@ -36,13 +19,17 @@ describe('createApiServer', () => {
     const address = server.address();
     return typeof address === 'object' && address ? address.port : 0;
   }
+  const open = async (port: number) => {
+    const connection = await openRawConnection(port);
+    connections.push(connection);
+    return connection;
+  };
 
   it('closes connections beyond maxConnections at once', async () => {
     const port = await start({ maxConnections: 2, keepAliveTimeoutMs: 60_000 });
-    for (let i = 0; i < 2; i++) sockets.push((await open(port)).socket);
-    const third = await open(port);
-    sockets.push(third.socket);
-    expect(await within(third.closed, 5000)).toBe('');
+    await open(port);
+    await open(port);
+    expect(await (await open(port)).closedWithin(5000)).toBe('');
   });
 
   it('cuts a client that sends its headers too slowly, and one whose body stalls', async () => {
@@ -54,25 +41,22 @@ describe('createApiServer', () => {
       checkIntervalMs: 100,
     });
     const slowHeaders = await open(port);
-    sockets.push(slowHeaders.socket);
-    slowHeaders.socket.write('POST /slack/events HTTP/1.1\r\nHost: x\r\n');
+    slowHeaders.write('POST /slack/events HTTP/1.1\r\nHost: x\r\n');
     const slowBody = await open(port);
-    sockets.push(slowBody.socket);
-    slowBody.socket.write(
+    slowBody.write(
       'POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial',
     );
     // Node's defaults (60 s for headers, 300 s for the request) would hold both far longer.
-    expect(await within(slowHeaders.closed, 10_000)).toContain('408');
-    expect(await within(slowBody.closed, 10_000)).toContain('408');
+    expect(await slowHeaders.closedWithin(10_000)).toContain('408');
+    expect(await slowBody.closedWithin(10_000)).toContain('408');
   });
 
   it('closes an idle keep-alive connection after keepAliveTimeoutMs', async () => {
     const port = await start({ maxConnections: 10, keepAliveTimeoutMs: 1000 });
     const idle = await open(port);
-    sockets.push(idle.socket);
-    idle.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const started = performance.now();
-    expect(await within(idle.closed, 10_000)).toContain('200 OK');
+    expect(await idle.closedWithin(10_000)).toContain('200 OK');
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
