@@ -1,11 +1,18 @@
 import { envFields } from '@conveyor/redis';
 import { z } from 'zod';
+import { parseClientQuotas } from './api-client-quotas.js';
+import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import { type ApiSettings, LOG_LEVELS } from './app-config.js';
+import { MAX_DELAY_MS } from './http-schemas.js';
 
 const { integer, optionalString } = envFields;
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+/** The client names `API_TOKENS` defines (empty when it is missing or invalid). */
+const clientNames = (apiTokens: string | undefined) =>
+  new Set(apiTokens === undefined ? [] : parseApiTokens(apiTokens).tokens.map((t) => t.name));
 
 /** The API's environment variables (the shared `REDIS_*` ones are `redisEnvSchema`'s). */
 export const apiEnvSchema = z
@@ -26,7 +33,11 @@ export const apiEnvSchema = z
           }
         }),
     ),
+    API_CLIENT_SCOPES: optionalString(),
+    API_CLIENT_QUOTAS: optionalString(),
+    AUTH_FAILURES_PER_MINUTE: integer({ default: 20, min: 0, max: 1_000_000 }),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
+    MAX_DELAY_MS: integer({ default: 7 * 24 * 60 * 60 * 1000, min: 0, max: MAX_DELAY_MS }),
     MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     SLACK_SIGNING_SECRET: optionalString().superRefine((value, ctx) => {
       if (value !== undefined && value.length < 16) {
@@ -38,7 +49,22 @@ export const apiEnvSchema = z
     }),
     SLACK_MAX_BODY_BYTES: integer({ default: 128 * 1024, min: 1024, max: 4 * 1024 * 1024 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
+    API_MAX_CONNECTIONS: integer({ default: 1024, min: 1, max: 1_000_000 }),
+    API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
+  })
+  .superRefine((env, ctx) => {
+    const clients = clientNames(env.API_TOKENS);
+    if (env.API_CLIENT_SCOPES !== undefined) {
+      for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
+        ctx.addIssue({ code: 'custom', path: ['API_CLIENT_SCOPES'], message });
+      }
+    }
+    if (env.API_CLIENT_QUOTAS !== undefined) {
+      for (const message of parseClientQuotas(env.API_CLIENT_QUOTAS, clients).problems) {
+        ctx.addIssue({ code: 'custom', path: ['API_CLIENT_QUOTAS'], message });
+      }
+    }
   })
   .transform(
     (env): ApiSettings => ({
@@ -46,11 +72,23 @@ export const apiEnvSchema = z
       host: env.HOST ?? '0.0.0.0',
       logLevel: env.LOG_LEVEL,
       apiTokens: parseApiTokens(env.API_TOKENS).tokens,
+      clientScopes:
+        env.API_CLIENT_SCOPES === undefined
+          ? new Map()
+          : parseClientScopes(env.API_CLIENT_SCOPES, clientNames(env.API_TOKENS)).scopes,
+      clientQuotas:
+        env.API_CLIENT_QUOTAS === undefined
+          ? new Map()
+          : parseClientQuotas(env.API_CLIENT_QUOTAS, clientNames(env.API_TOKENS)).quotas,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      maxDelayMs: env.MAX_DELAY_MS,
       maxJobBytes: env.MAX_JOB_BYTES,
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       slackMaxBodyBytes: env.SLACK_MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      maxConnections: env.API_MAX_CONNECTIONS,
+      keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
     }),
   );

@@ -13,14 +13,15 @@ import { readQueueCounts } from './redis/read-queue-counts.js';
  * Registers the API's metrics: the DESIGN series (`conveyor_jobs_enqueued_total{queue}`,
  * `conveyor_http_request_duration_seconds{method,route,status}`, `conveyor_queue_jobs{queue,state}`
  * read at scrape with each queue's dead letters as state `dead-letter`) and
- * `conveyor_api_client_requests_total{client,status}`.
+ * `conveyor_api_client_requests_total{status}` (authenticated requests; no client label, as
+ * `/metrics` is open: per-client counts are in the request log).
  */
 export function createApiMetrics(registry: Registry, producer: Producer, redisTimeoutMs: number) {
   const { enqueued } = createEnqueueMetrics(registry);
   const clientRequests = new Counter({
     name: 'conveyor_api_client_requests_total',
-    help: 'Authenticated API requests by client (the API_TOKENS name) and status',
-    labelNames: ['client', 'status'] as const,
+    help: 'Authenticated API requests by status',
+    labelNames: ['status'] as const,
     registers: [registry],
   });
   createQueueJobsGauge(registry, async () => {

@@ -1,3 +1,4 @@
+import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
 
 /** Log levels `LOG_LEVEL` accepts, as pino names them. */
@@ -8,6 +9,28 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface ApiToken {
   name: string;
   secret: string;
+}
+
+/** What a scope lets a client do on a queue. `read` covers its jobs, counts and dead letters. */
+export const SCOPE_ACTIONS = ['enqueue', 'read', 'replay', 'cancel'] as const;
+export type ScopeAction = (typeof SCOPE_ACTIONS)[number];
+
+/**
+ * What one client may do (`API_CLIENT_SCOPES`). Tenants are the next dimension: once jobs carry
+ * a tenant, a `tenants` set joins `queues` here and `AccessPolicy.assert` receives the job's
+ * tenant (the parser reserves `tenant:<id>` for it).
+ */
+export interface ClientScopes {
+  /** The queues each action is allowed on. */
+  queues: Readonly<Record<ScopeAction, ReadonlySet<QueueName>>>;
+}
+
+/** One client's quota (`API_CLIENT_QUOTAS`); an unset limit is no limit. */
+export interface ClientQuotaLimits {
+  /** Most of its jobs waiting (or delayed) at once. */
+  maxJobs?: number;
+  /** Most bytes of job data those jobs may hold. */
+  maxBytes?: number;
 }
 
 /** The API's own settings, parsed from the environment by {@link apiEnvSchema}. */
@@ -30,10 +53,33 @@ export interface ApiSettings {
   /** Clients allowed on `/v1/*` (`API_TOKENS`, required). */
   apiTokens: ApiToken[];
   /**
+   * Scopes by client name (`API_CLIENT_SCOPES`); `*` holds those of every client not named. A
+   * client with no entry (and no `*`) may do everything.
+   * @defaultValue empty: every client may do everything
+   */
+  clientScopes: ReadonlyMap<string, ClientScopes>;
+  /**
+   * Quotas by client name (`API_CLIENT_QUOTAS`); `*` holds those of every client not named.
+   * @defaultValue empty: no quota
+   */
+  clientQuotas: ReadonlyMap<string, ClientQuotaLimits>;
+  /**
+   * Failed bearer authentications per source address per minute, per API process, before that
+   * address is refused with 429 until the minute ends (`AUTH_FAILURES_PER_MINUTE`); 0 turns it
+   * off.
+   * @defaultValue 20
+   */
+  authFailuresPerMinute: number;
+  /**
    * Requests per client per minute (`RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
    * @defaultValue 6000
    */
   rateLimitPerMinute: number;
+  /**
+   * Longest `options.delay` accepted, in ms (`MAX_DELAY_MS`); longer answers 400.
+   * @defaultValue 604800000 (7 days)
+   */
+  maxDelayMs: number;
   /**
    * Largest job data in bytes of JSON (`MAX_JOB_BYTES`).
    * @defaultValue 262144 (256 KiB)
@@ -56,6 +102,17 @@ export interface ApiSettings {
    * @defaultValue 10000
    */
   shutdownTimeoutMs: number;
+  /**
+   * Open connections each API process accepts (`API_MAX_CONNECTIONS`); more are closed at once.
+   * @defaultValue 1024
+   */
+  maxConnections: number;
+  /**
+   * How long an idle keep-alive connection stays open (`API_KEEP_ALIVE_TIMEOUT_MS`); behind a
+   * load balancer, set it above the balancer's idle timeout.
+   * @defaultValue 5000
+   */
+  keepAliveTimeoutMs: number;
   /**
    * HTTP processes to run (`API_PROCESSES`): above 1, a primary process forks that many, which
    * share the port (Node's `cluster`), and supervises them.

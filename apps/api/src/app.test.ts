@@ -37,14 +37,15 @@ describe('app', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('GET /readyz answers 200 with the Redis report', async () => {
+  it('GET /readyz answers 200 ready, saying nothing of where Redis runs or which version', async () => {
     const response = await app.request('/readyz', { auth: false });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
-      status: 'ready',
-      problems: [],
-      redis: { ready: true, reachable: true, nodes: [{ maxmemoryPolicy: 'noeviction' }] },
-    });
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ status: 'ready', problems: [] });
+    const { target } = app.config.redis;
+    expect(target.mode).toBe('standalone');
+    if (target.mode === 'standalone') expect(text).not.toContain(String(target.port));
+    expect(text).not.toMatch(/version|127\.0\.0\.1|localhost/);
   });
 
   it('answers 404 ROUTE_NOT_FOUND in the error shape for unknown routes and methods', async () => {
@@ -81,7 +82,7 @@ describe('app', () => {
     }
   });
 
-  it('GET /metrics serves the DESIGN metrics with route templates, queue and client labels', async () => {
+  it('GET /metrics serves the DESIGN metrics with route templates and queue labels, no client names', async () => {
     await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('metered') });
     await app.request('/v1/queues/ingestion/jobs/abc', { auth: false });
     await app.request('/not/a/route');
@@ -123,10 +124,20 @@ describe('app', () => {
     expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'dead-letter' })).toMatch(
       / 1$/,
     );
-    expect(series('conveyor_api_client_requests_total', { client: 'ci', status: '202' })).toMatch(
-      / 1$/,
-    );
+    expect(series('conveyor_api_client_requests_total', { status: '202' })).toMatch(/ 1$/);
+    expect(text).not.toMatch(/client="/);
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('logs request paths without their query strings', async () => {
+    const secret = `leak-${Date.now()}`;
+    await app.request(`/v1/queues/ingestion/dead-letters?access_token=${secret}&limit=5`);
+    await app.request(`/healthz?token=${secret}`, { auth: false });
+    await app.postJson(`/v1/queues/ingestion/jobs?sig=${secret}`, { data: ingestData('q') });
+    const logs = app.logs();
+    expect(logs).toContain('"url":"/v1/queues/ingestion/dead-letters"');
+    expect(logs).toContain('"url":"/healthz"');
+    expect(logs).not.toContain(secret);
   });
 
   it('GET /openapi.json describes every route, with the payload schemas of the catalog', async () => {
@@ -165,7 +176,7 @@ describe('app', () => {
     });
     expect(body?.properties?.options?.properties?.priority).toMatchObject({ maximum: 2_097_152 });
     expect(Object.keys(ingest?.responses ?? {}).sort()).toEqual(
-      ['202', '400', '401', '413', '415', '429', '503'].sort(),
+      ['202', '400', '401', '403', '409', '413', '415', '429', '503'].sort(),
     );
     const slack = document.paths['/v1/queues/slack-events/jobs']?.post;
     const slackBody = slack?.requestBody?.content['application/json']?.schema;
@@ -219,13 +230,13 @@ describe('app with a rate limit', () => {
   let now = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS + 15_000;
   beforeAll(async () => {
     app = await startTestApp({
-      env: { RATE_LIMIT_PER_MINUTE: '3' },
+      env: { RATE_LIMIT_PER_MINUTE: '5' },
       clock: { now: () => now },
     });
   });
   afterAll(() => app.close());
 
-  it('answers 429 with Retry-After once a client used its minute; a bulk counts once', async () => {
+  it('answers 429 with Retry-After once a client used its minute; a bulk counts by its jobs', async () => {
     const bulk = await app.postJson('/v1/queues/ingestion/jobs/bulk', {
       jobs: [{ data: ingestData('r-1') }, { data: ingestData('r-2') }, { data: ingestData('r-3') }],
     });
@@ -237,8 +248,20 @@ describe('app with a rate limit', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('45');
     expect(await errorOf(limited)).toMatchObject({
-      error: { code: 'RATE_LIMITED', details: { limitPerMinute: 3, retryAfterSeconds: 45 } },
+      error: { code: 'RATE_LIMITED', details: { limitPerMinute: 5, retryAfterSeconds: 45 } },
     });
+    expect(await app.countJobs()).toBe(before);
+
+    // Six jobs do not fit in another client's five: refused whole, nothing stored.
+    const tooMany = await app.request('/v1/queues/ingestion/jobs/bulk', {
+      method: 'POST',
+      auth: OTHER_TOKEN,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jobs: Array.from({ length: 6 }, (_, i) => ({ data: ingestData(`o-${i}`) })),
+      }),
+    });
+    expect(tooMany.status).toBe(429);
     expect(await app.countJobs()).toBe(before);
 
     expect((await app.request('/v1/queues', { auth: OTHER_TOKEN })).status).toBe(200);
@@ -256,9 +279,14 @@ describe('readiness', () => {
     try {
       const response = await app.request('/readyz', { auth: false });
       expect(response.status).toBe(503);
-      const body = (await response.json()) as { status: string; problems: string[] };
-      expect(body.status).toBe('not-ready');
-      expect(body.problems.join(' ')).toContain('maxmemory-policy is allkeys-lru');
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({
+        status: 'not-ready',
+        problems: ['Redis maxmemory-policy is not noeviction'],
+      });
+      expect(text).not.toContain(String(server.port));
+      // The operator finds the details in the log.
+      expect(app.logs()).toContain('maxmemory-policy is allkeys-lru');
     } finally {
       await app.close();
       await server.stop();

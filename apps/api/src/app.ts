@@ -5,6 +5,8 @@ import type { Logger, Registry } from '@conveyor/telemetry';
 import express, { type RequestHandler } from 'express';
 import { createApiMetrics } from './api-metrics.js';
 import type { AppConfig } from './app-config.js';
+import { AccessPolicy } from './auth/access-policy.js';
+import { AuthFailureThrottle } from './auth/auth-failure-throttle.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import { type Clock, systemClock } from './clock.js';
@@ -14,7 +16,7 @@ import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
-import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
+import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -97,9 +99,15 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     next();
   });
 
-  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens))];
+  const { authFailuresPerMinute } = config.api;
+  const throttle =
+    authFailuresPerMinute > 0
+      ? new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock })
+      : undefined;
+  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttle)];
+  let limiter: RateLimiter | undefined;
   if (config.api.rateLimitPerMinute > 0) {
-    const limiter = new RateLimiter({
+    limiter = new RateLimiter({
       connection: deps.adminConnection,
       prefix: config.redis.prefix,
       limitPerMinute: config.api.rateLimitPerMinute,
@@ -116,6 +124,10 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     adminConnection: deps.adminConnection,
     clock,
     guard: guardMiddleware(guards),
+    access: new AccessPolicy(config.api.clientScopes),
+    chargeJobs: (res, count) => {
+      if (limiter !== undefined && count > 0) chargeRateLimit(limiter, res, count);
+    },
     enqueued,
     redisTimeoutMs,
     limits: {

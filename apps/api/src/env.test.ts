@@ -21,11 +21,17 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       logLevel: 'info',
       apiTokens: [{ name: 'ci', secret: SECRET }],
+      clientScopes: new Map(),
+      clientQuotas: new Map(),
+      authFailuresPerMinute: 20,
       rateLimitPerMinute: 6000,
+      maxDelayMs: 604_800_000,
       maxJobBytes: 262144,
       slackSigningSecret: undefined,
       slackMaxBodyBytes: 131072,
       shutdownTimeoutMs: 10000,
+      maxConnections: 1024,
+      keepAliveTimeoutMs: 5000,
       processes: 1,
     });
     expect(redis.prefix).toBe('conveyor');
@@ -78,6 +84,76 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('tiny-secret');
     expect(error.message).not.toContain('baresecretwithoutname');
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it('reads API_CLIENT_SCOPES: action:queue pairs per client, * for any action, queue or client', () => {
+    const { api } = loadConfig({
+      API_TOKENS: `ci:${SECRET},ops:${SECRET}-2`,
+      API_CLIENT_SCOPES:
+        ' ci = enqueue:ingestion  read:ingestion ; ops=read:* replay:slack-events;*=cancel:ingestion;',
+    });
+    const queues = (client: string) =>
+      Object.fromEntries(
+        Object.entries(api.clientScopes.get(client)?.queues ?? {}).map(([action, set]) => [
+          action,
+          [...set].sort(),
+        ]),
+      );
+    expect(queues('ci')).toEqual({
+      enqueue: ['ingestion'],
+      read: ['ingestion'],
+      replay: [],
+      cancel: [],
+    });
+    expect(queues('ops')).toEqual({
+      enqueue: [],
+      read: ['ingestion', 'slack-events'],
+      replay: ['slack-events'],
+      cancel: [],
+    });
+    expect(queues('*').cancel).toEqual(['ingestion']);
+  });
+
+  it('explains every mistake in API_CLIENT_SCOPES', () => {
+    const error = configError({
+      API_TOKENS: `ci:${SECRET},ops:${SECRET}-2`,
+      API_CLIENT_SCOPES:
+        'ci=enqueue:ingestion write:ingestion enqueue:nope read; ghost=read:*; ops=tenant:acme; ci=read:*; ops2',
+    });
+    expect(error.issues.every((issue) => issue.variable === 'API_CLIENT_SCOPES')).toBe(true);
+    const message = error.message;
+    expect(message).toContain(
+      'entry 1 (ci): write:ingestion: the action must be one of enqueue, read, replay, cancel or *',
+    );
+    expect(message).toContain(
+      'entry 1 (ci): enqueue:nope: the queue must be one of slack-events, ingestion or *',
+    );
+    expect(message).toContain('entry 1 (ci): read is not action:queue');
+    expect(message).toContain('entry 2 (ghost): ghost is not a client name from API_TOKENS');
+    expect(message).toContain('entry 3 (ops): tenant:acme: tenant scopes need jobs with tenants');
+    expect(message).toContain('entry 4 (ci): ci is listed twice');
+    expect(message).toContain('entry 5 is not client=...');
+  });
+
+  it('reads API_CLIENT_QUOTAS and explains its mistakes', () => {
+    const { api } = loadConfig({
+      API_TOKENS: `ci:${SECRET},ops:${SECRET}-2`,
+      API_CLIENT_QUOTAS: 'ci=jobs:1000 bytes:64MiB; *=bytes:512KiB',
+    });
+    expect(api.clientQuotas.get('ci')).toEqual({ maxJobs: 1000, maxBytes: 64 * 1024 * 1024 });
+    expect(api.clientQuotas.get('*')).toEqual({ maxBytes: 512 * 1024 });
+    const error = configError({
+      API_TOKENS: `ci:${SECRET}`,
+      API_CLIENT_QUOTAS: 'ci=jobs:many bytes:10MB waiting:3 jobs:5KiB; ops=jobs:1',
+    });
+    expect(error.issues.every((issue) => issue.variable === 'API_CLIENT_QUOTAS')).toBe(true);
+    expect(error.message).toContain('entry 1 (ci): jobs:many: a whole number is needed');
+    expect(error.message).toContain(
+      'entry 1 (ci): bytes:10MB: a whole number, optionally with KiB, MiB or GiB is needed',
+    );
+    expect(error.message).toContain('entry 1 (ci): waiting:3 is not jobs:<n> or bytes:<n>');
+    expect(error.message).toContain('entry 1 (ci): jobs:5KiB: a whole number is needed');
+    expect(error.message).toContain('entry 2 (ops): ops is not a client name from API_TOKENS');
   });
 
   it('names every bad variable at once, the Redis ones included', () => {

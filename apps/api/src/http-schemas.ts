@@ -6,7 +6,7 @@ import { z } from 'zod';
  * published document is the validation itself.
  */
 
-/** Longest delay accepted: a year. */
+/** Longest delay `MAX_DELAY_MS` may allow: a year (its default is 7 days). */
 export const MAX_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
 /** Most jobs in one bulk request. */
 export const MAX_BULK_JOBS = 1000;
@@ -18,7 +18,7 @@ export const jobOptionsSchema = z.strictObject({
     .min(0)
     .max(MAX_DELAY_MS)
     .optional()
-    .describe('Milliseconds before the job may run'),
+    .describe('Milliseconds before the job may run; at most MAX_DELAY_MS (default 7 days)'),
   priority: z
     .number()
     .int()

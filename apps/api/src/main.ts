@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { Producer } from '@conveyor/queues';
 import {
   ConfigError,
@@ -18,6 +17,7 @@ import { ApiSupervisor } from './cluster/api-supervisor.js';
 import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { loadConfig } from './env.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
+import { createApiServer } from './http/create-api-server.js';
 import { watchConnection } from './watch-connection.js';
 
 /** Longest wait for the queues, then the connections, to close once HTTP has drained. */
@@ -107,9 +107,10 @@ async function main(): Promise<void> {
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });
 
-  const server = createServer();
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  const server = createApiServer({
+    maxConnections: config.api.maxConnections,
+    keepAliveTimeoutMs: config.api.keepAliveTimeoutMs,
+  });
   const shutdown = new GracefulShutdown({
     server,
     logger,

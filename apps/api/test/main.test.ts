@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { getFreePort, RedisServer, spawnProcess, waitForHttp } from '@conveyor/testing';
+import {
+  getFreePort,
+  openRawConnection,
+  RedisServer,
+  spawnProcess,
+  waitForHttp,
+} from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
@@ -86,6 +92,20 @@ describe('node dist/main.js', () => {
     });
     expect((await missing.exited).code).toBe(1);
     expect(missing.output()).toContain('API_TOKENS: is required');
+  });
+
+  it('caps its connections at API_MAX_CONNECTIONS and closes idle ones after API_KEEP_ALIVE_TIMEOUT_MS', async () => {
+    api = await spawnApi({ ...env(), API_MAX_CONNECTIONS: '2', API_KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    const { port, url } = api;
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
+    const kept = await openRawConnection(port);
+    kept.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const second = await openRawConnection(port);
+    const third = await openRawConnection(port);
+    expect(await third.closedWithin(5000)).toBe('');
+    // The first answered and then idled: closed by the keep-alive timeout, not held.
+    expect(await kept.closedWithin(10_000)).toContain('200 OK');
+    second.socket.destroy();
   });
 
   it('serves jobs, and on SIGTERM refuses new connections, finishes the request in flight and exits 0', async () => {

@@ -10,7 +10,7 @@ describe('loadEnvironment', () => {
     expect(worker.queues).toEqual(['slack-events', 'ingestion']);
     expect(worker.concurrency).toEqual({ 'slack-events': 10, ingestion: 10 });
     expect(worker.limiters).toEqual({});
-    expect(worker.http).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(worker.http).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(worker.shutdownTimeoutMs).toBe(25_000);
     expect(worker.lockDurationMs).toBe(30_000);
     expect(worker.stalledIntervalMs).toBe(15_000);

@@ -152,7 +152,9 @@ export const workerEnvSchema = z
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
       deadLetterSweepIntervalMs: env.WORKER_DEAD_LETTER_SWEEP_INTERVAL_MS,
-      http: { host: env.WORKER_HTTP_HOST ?? '0.0.0.0', port: env.WORKER_HTTP_PORT },
+      // Loopback unless told otherwise: the compose health checks run inside the container; a
+      // Prometheus or Kubernetes probe from outside needs WORKER_HTTP_HOST=0.0.0.0.
+      http: { host: env.WORKER_HTTP_HOST ?? '127.0.0.1', port: env.WORKER_HTTP_PORT },
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       logLevel: env.LOG_LEVEL,
       slack: {

@@ -30,7 +30,11 @@ export interface WorkerConfig {
    * @defaultValue 30000
    */
   deadLetterSweepIntervalMs: number;
-  /** Health and metrics HTTP server; port 0 turns it off. @defaultValue 0.0.0.0:9464 */
+  /**
+   * Health and metrics HTTP server (`WORKER_HTTP_HOST`, `WORKER_HTTP_PORT`); port 0 turns it off.
+   * Loopback by default: set the host to 0.0.0.0 for probes or scrapes from outside the host.
+   * @defaultValue 127.0.0.1:9464
+   */
   http: { host: string; port: number };
   /** How long a shutdown waits for running jobs. @defaultValue 25000 */
   shutdownTimeoutMs: number;

@@ -1,3 +1,4 @@
+export type { QuotaCharge } from './client-quota.js';
 export {
   type DeadLetter,
   type DeadLetterData,
@@ -11,9 +12,11 @@ export {
   type DeadLetterSweepOptions,
   type SweepResult,
 } from './dead-letter-sweep.js';
+export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
@@ -25,7 +28,13 @@ export {
   KEEP_COMPLETED,
   KEEP_FAILED,
 } from './job-policies.js';
-export { type EnqueueResult, type JobRequest, Producer, type ProducerOptions } from './producer.js';
+export {
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobRequest,
+  Producer,
+  type ProducerOptions,
+} from './producer.js';
 export {
   deadLetterQueueName,
   INGEST_JOB,

@@ -6,10 +6,13 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer } from '@conveyor/testing';
+import { RedisServer, waitFor } from '@conveyor/testing';
+import { Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { PayloadValidationError } from './errors/payload-validation-error.js';
+import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { Producer } from './producer.js';
@@ -92,6 +95,158 @@ describe('Producer', () => {
     );
     expect(third).toEqual({ ...first, deduplicated: true });
     expect(await producer.queue('ingestion').getWaitingCount()).toBe(1);
+  });
+
+  it("scopes Idempotency-Keys per client: another client's identical key stores its own job", async () => {
+    const key = `doc-42-v1-${randomUUID()}`;
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    const fromB = await producer.enqueue(
+      'ingestion',
+      { data: ingest('b-doc') },
+      { idempotencyKey: key, client: 'b' },
+    );
+    const fromA = await producer.enqueue(
+      'ingestion',
+      { data: ingest('a-doc') },
+      { idempotencyKey: key, client: 'a' },
+    );
+    expect(fromA.deduplicated).toBe(false);
+    expect(fromA.id).not.toBe(fromB.id);
+    expect((await queue.getJob(fromA.id))?.data).toMatchObject({ documentId: 'a-doc' });
+    const againA = await producer.enqueue(
+      'ingestion',
+      { data: ingest('a-doc') },
+      { idempotencyKey: key, client: 'a' },
+    );
+    expect(againA).toEqual({ ...fromA, deduplicated: true });
+    expect(await queue.getWaitingCount()).toBe(before + 2);
+
+    const bulkKey = `bulk-${randomUUID()}`;
+    const bulkB = await producer.enqueueBulk('ingestion', [{ data: ingest('bb') }], {
+      idempotencyKey: bulkKey,
+      client: 'b',
+    });
+    const bulkA = await producer.enqueueBulk('ingestion', [{ data: ingest('ba') }], {
+      idempotencyKey: bulkKey,
+      client: 'a',
+    });
+    expect(bulkA[0]?.deduplicated).toBe(false);
+    expect(bulkA[0]?.id).not.toBe(bulkB[0]?.id);
+  });
+
+  it('refuses a key reused with a different request, storing nothing, also after removal', async () => {
+    const key = `reuse-${randomUUID()}`;
+    const queue = producer.queue('ingestion');
+    const options = { idempotencyKey: key, client: 'a' };
+    const first = await producer.enqueue('ingestion', { data: ingest('r-1') }, options);
+    const before = await queue.getWaitingCount();
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-2') }, options),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-1'), options: { delay: 5 } }, options),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    // The same request with its keys in another order is the same request.
+    const reordered = await producer.enqueue(
+      'ingestion',
+      { data: { source: { text: 'hello', kind: 'inline' }, documentId: 'r-1' } },
+      options,
+    );
+    expect(reordered).toEqual({ ...first, deduplicated: true });
+    await queue.remove(first.id);
+    await expect(
+      producer.enqueue('ingestion', { data: ingest('r-3') }, options),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await queue.getWaitingCount()).toBe(before - 1);
+
+    const bulkKey = { idempotencyKey: `bulk-reuse-${randomUUID()}`, client: 'a' };
+    await producer.enqueueBulk('ingestion', [{ data: ingest('br-1') }], bulkKey);
+    const beforeBulk = await queue.getWaitingCount();
+    await expect(
+      producer.enqueueBulk(
+        'ingestion',
+        [{ data: ingest('br-1') }, { data: ingest('br-2') }],
+        bulkKey,
+      ),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await queue.getWaitingCount()).toBe(beforeBulk);
+  });
+
+  it("holds a client to its quota of jobs waiting, counting a worker's take and not another client", async () => {
+    const client = `q-${randomUUID().slice(0, 8)}`;
+    const quota = { client, maxJobs: 2, ttlMs: 60_000 };
+    const counted = () => connection.zcard(`${prefix}:quota:${client}:jobs`);
+    const first = await producer.enqueue('ingestion', { data: ingest('q-1') }, { quota });
+    await producer.enqueue('ingestion', { data: ingest('q-2') }, { quota });
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    const refused = await producer
+      .enqueue('ingestion', { data: ingest('q-3') }, { quota })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(QuotaExceededError);
+    expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'jobs', limit: 2, current: 2 });
+    await expect(
+      producer.enqueueBulk('ingestion', [{ data: ingest('q-4') }], { quota }),
+    ).rejects.toBeInstanceOf(QuotaExceededError);
+    // Other clients, and Slack deliveries (no quota), are not held by this one.
+    await producer.enqueue(
+      'ingestion',
+      { data: ingest('q-5') },
+      { quota: { ...quota, client: `${client}-b` } },
+    );
+    await producer.enqueue('slack-events', { data: slackEvent(`Ev${randomUUID()}`) });
+    expect(await queue.getWaitingCount()).toBe(before + 1);
+
+    // A repeat deduplicated to a stored job gives its count back.
+    const keyed = { quota: { ...quota, client: `${client}-c` }, idempotencyKey: 'k' };
+    await producer.enqueue('ingestion', { data: ingest('q-6') }, keyed);
+    await producer.enqueue('ingestion', { data: ingest('q-6') }, keyed);
+    await waitFor(async () => (await connection.zcard(`${prefix}:quota:${client}-c:jobs`)) === 1, {
+      description: 'the deduplicated job un-counted',
+    });
+
+    // Once a worker took the first job, the client has room again.
+    const workerConnection = connection.duplicate();
+    const worker = new Worker('ingestion', async () => 'done', {
+      connection: workerConnection,
+      prefix,
+    });
+    try {
+      await waitFor(async () => (await queue.getJob(first.id))?.processedOn !== undefined, {
+        description: 'the worker to take the first job',
+      });
+    } finally {
+      await worker.close();
+      workerConnection.disconnect();
+    }
+    expect(await counted()).toBe(2);
+    await producer.enqueue('ingestion', { data: ingest('q-7') }, { quota });
+    expect(await counted()).toBeLessThanOrEqual(2);
+  });
+
+  it('holds a client to its quota of bytes, a bulk all or nothing', async () => {
+    const client = `b-${randomUUID().slice(0, 8)}`;
+    const size = Buffer.byteLength(
+      JSON.stringify({
+        documentId: 'b-1',
+        source: { kind: 'inline', text: 'hello', mediaType: 'text/plain' },
+      }),
+    );
+    const quota = { client, maxBytes: size * 3, ttlMs: 60_000 };
+    await producer.enqueueBulk('ingestion', [{ data: ingest('b-1') }, { data: ingest('b-2') }], {
+      quota,
+    });
+    const queue = producer.queue('ingestion');
+    const before = await queue.getWaitingCount();
+    await expect(
+      producer.enqueueBulk('ingestion', [{ data: ingest('b-3') }, { data: ingest('b-4') }], {
+        quota,
+      }),
+    ).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'bytes', current: size * 2 });
+    expect(await queue.getWaitingCount()).toBe(before);
+    await producer.enqueue('ingestion', { data: ingest('b-3') }, { quota });
+    expect(await connection.get(`${prefix}:quota:${client}:bytes`)).toBe(String(size * 3));
   });
 
   it('enqueues a Slack event once per event_id, beyond completed-job retention', async () => {

@@ -1,12 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, Queue } from 'bullmq';
+import { ClientQuota, type QuotaCharge, type QuotaItem } from './client-quota.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
+import { payloadFingerprint } from './payload-fingerprint.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
@@ -68,15 +72,58 @@ export interface ProducerOptions {
   onMarkerError?: (error: Error, queue: string) => void;
 }
 
+/** How an enqueue is deduplicated beyond the catalog's own keys (Slack `event_id`). */
+export interface EnqueueOptions {
+  /**
+   * The request's `Idempotency-Key`: a repeat of the same request within the dedupe window
+   * returns the first job; the same key with a different request throws
+   * {@link IdempotencyKeyReusedError}.
+   * @defaultValue none
+   */
+  idempotencyKey?: string;
+  /**
+   * Who sent the key (the API client's name): keys are scoped per client, so another client's
+   * identical key stores its own job.
+   * @defaultValue unscoped (one key space shared by every caller that passes no client)
+   */
+  client?: string;
+  /**
+   * Counts the jobs against a client's quota of jobs waiting and bytes stored, before storing
+   * them; throws {@link QuotaExceededError} when they do not fit (nothing is stored).
+   * @defaultValue not counted
+   */
+  quota?: QuotaCharge;
+}
+
 interface PreparedJob {
   name: string;
   data: unknown;
   opts: JobsOptions;
   /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
   markerKey?: string;
+  /** Where the request's fingerprint is kept, when it carries an idempotency key. */
+  fingerprintKey?: string;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
+
+/** The key space of an idempotency key: its client's, when known (names hold no `:`). */
+const scopedIdempotencyKey = (options: EnqueueOptions) =>
+  options.client === undefined
+    ? `idempotency:${options.idempotencyKey}`
+    : `idempotency@${options.client}:${options.idempotencyKey}`;
+
+/** A bulk request's remembered ids, with the fingerprint of the request that stored them. */
+interface RememberedBulk {
+  fingerprint?: string;
+  ids: string[];
+}
+
+function parseRememberedBulk(text: string): RememberedBulk {
+  const value = JSON.parse(text) as unknown;
+  // Markers written before fingerprints were kept hold the ids alone.
+  return Array.isArray(value) ? { ids: value as string[] } : (value as RememberedBulk);
+}
 
 /**
  * The typed producer: validates jobs against the catalog and stores them in BullMQ, one Queue
@@ -85,9 +132,10 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').
  * Responsibilities:
  * - validate and name jobs through the catalog, all jobs of a bulk before any is stored;
  * - enforce the per-job size limit;
- * - deduplicate by `Idempotency-Key` and Slack `event_id` for 24 hours, also after the job itself
- *   was removed by retention (BullMQ drops its own deduplication key with the job, so a marker
- *   key with its own TTL carries the window);
+ * - deduplicate by `Idempotency-Key` (per client) and Slack `event_id` for 24 hours, also after
+ *   the job itself was removed by retention (BullMQ drops its own deduplication key with the job,
+ *   so a marker key with its own TTL carries the window); refuse a key reused for a different
+ *   request;
  * - fail fast with {@link RedisUnavailableError} when Redis cannot store the job, never report a
  *   job as stored that was not.
  */
@@ -97,8 +145,10 @@ export class Producer {
   private readonly maxJobBytes: number;
   private readonly dedupeWindowMs: number;
   private readonly timeoutMs: number;
+  private readonly quotas: ClientQuota;
 
   constructor(private readonly options: ProducerOptions) {
+    this.quotas = new ClientQuota(options.connection, options.prefix);
     this.maxJobBytes = options.maxJobBytes ?? 256 * 1024;
     this.dedupeWindowMs = options.dedupeWindowMs ?? DEDUPE_WINDOW_MS;
     this.timeoutMs = options.timeoutMs ?? 2000;
@@ -141,113 +191,132 @@ export class Producer {
   async enqueue(
     queueName: string,
     request: JobRequest,
-    options: { idempotencyKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const queue = this.queue(queueName);
     const name = queueName as QueueName;
-    const prepared = this.prepare(queue, name, request, '', options.idempotencyKey);
+    const prepared = this.prepare(queue, name, request, '', options);
     if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
     const job = prepared.job;
-    return this.run(async () => {
-      const { markerKey } = job;
-      const deduplicationId = job.opts.deduplication?.id;
-      if (markerKey === undefined || deduplicationId === undefined) {
-        const added = await queue.add(job.name, job.data, job.opts);
-        return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
-      }
-      const rearmed = rearmDeduplication(
-        this.options.connection,
-        markerKey,
-        deduplicationKey(queue, deduplicationId),
-      );
-      const [added, remembered] = await Promise.all([
-        queue.add(job.name, job.data, job.opts),
-        rearmed,
-      ]);
-      const id = String(added.id);
-      const deduplicated = id !== job.opts.jobId;
-      // BullMQ's key covers the window while the job exists; the marker carries it past retention.
-      // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
-      // duplicate of a removed job, never a lost one. A deduplicated add with no marker heals it.
-      if (remembered === null) this.remember(name, markerKey, id);
-      return { id, queue: name, name: job.name, deduplicated };
-    });
+    return this.run(
+      this.charging(options.quota, name, [job], async () => {
+        const { markerKey } = job;
+        const deduplicationId = job.opts.deduplication?.id;
+        if (markerKey === undefined || deduplicationId === undefined) {
+          const added = await queue.add(job.name, job.data, job.opts);
+          return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+        }
+        const rearmed = rearmDeduplication(
+          this.options.connection,
+          markerKey,
+          deduplicationKey(queue, deduplicationId),
+          job.fingerprintKey === undefined
+            ? undefined
+            : {
+                key: job.fingerprintKey,
+                value: payloadFingerprint(request),
+                windowMs: this.dedupeWindowMs,
+              },
+        );
+        const [added, { remembered, conflict }] = await Promise.all([
+          queue.add(job.name, job.data, job.opts),
+          rearmed,
+        ]);
+        const id = String(added.id);
+        const deduplicated = id !== job.opts.jobId;
+        // BullMQ's key covers the window while the job exists; the marker carries it past retention.
+        // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
+        // duplicate of a removed job, never a lost one. A deduplicated add with no marker heals it.
+        if (remembered === null) this.remember(name, markerKey, id);
+        // The add deduplicated to the earlier job: nothing of this request was stored.
+        if (conflict) throw new IdempotencyKeyReusedError();
+        return { id, queue: name, name: job.name, deduplicated };
+      }),
+    );
   }
 
   /**
    * Validates every job, then stores them with one `addBulk`: nothing is stored when any job is
    * invalid or too large. BullMQ 6 sends the adds as one pipeline, not a transaction, so a Redis
    * that fails partway (maxmemory reached) can keep the first jobs behind the error. An
-   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids.
+   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids, the same
+   * key with different jobs throws {@link IdempotencyKeyReusedError}.
    */
   async enqueueBulk(
     queueName: string,
     requests: JobRequest[],
-    options: { idempotencyKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
     const queue = this.queue(queueName);
     const name = queueName as QueueName;
     const jobs: PreparedJob[] = [];
     const issues: PayloadIssue[] = [];
     requests.forEach((request, index) => {
-      const prepared = this.prepare(queue, name, request, `jobs.${index}.`, undefined);
+      const prepared = this.prepare(
+        queue,
+        name,
+        request,
+        `jobs.${index}.`,
+        options.quota ? { quota: options.quota } : {},
+      );
       if (prepared.ok) jobs.push(prepared.job);
       else issues.push(...prepared.issues);
     });
     if (issues.length > 0) throw new PayloadValidationError(issues);
     const connection = this.options.connection;
     const requestMarker = options.idempotencyKey
-      ? queue.toKey(`idem:bulk:${hashKey(options.idempotencyKey)}`)
+      ? queue.toKey(`idem:bulk:${hashKey(scopedIdempotencyKey(options))}`)
       : undefined;
+    const fingerprint = requestMarker ? payloadFingerprint(requests) : undefined;
 
-    return this.run(async () => {
-      if (requestMarker) {
-        const remembered = await connection.get(requestMarker);
-        if (remembered !== null) {
-          const ids = JSON.parse(remembered) as string[];
-          return ids.map((id, index) => ({
+    return this.run(
+      this.charging(options.quota, name, jobs, async () => {
+        if (requestMarker) {
+          const text = await connection.get(requestMarker);
+          if (text !== null) {
+            const remembered = parseRememberedBulk(text);
+            if (remembered.fingerprint !== undefined && remembered.fingerprint !== fingerprint) {
+              throw new IdempotencyKeyReusedError();
+            }
+            return remembered.ids.map((id, index) => ({
+              id,
+              queue: name,
+              name: jobs[index]?.name ?? '',
+              deduplicated: true,
+            }));
+          }
+        }
+        const markerKeys = jobs.flatMap((job) => (job.markerKey ? [job.markerKey] : []));
+        const remembered = markerKeys.length > 0 ? await connection.mget(...markerKeys) : [];
+        const rememberedByKey = new Map(markerKeys.map((key, index) => [key, remembered[index]]));
+        const toAdd = jobs.filter((job) => !job.markerKey || !rememberedByKey.get(job.markerKey));
+        const added = toAdd.length > 0 ? await this.addBulkWithinLimit(queue, jobs, toAdd) : [];
+        const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
+
+        const results = jobs.map((job): EnqueueResult => {
+          const known = job.markerKey ? rememberedByKey.get(job.markerKey) : undefined;
+          if (known) return { id: known, queue: name, name: job.name, deduplicated: true };
+          const id = addedIds.get(job) ?? '';
+          return {
             id,
             queue: name,
-            name: jobs[index]?.name ?? '',
-            deduplicated: true,
-          }));
+            name: job.name,
+            deduplicated: job.opts.jobId !== undefined && id !== job.opts.jobId,
+          };
+        });
+        const markers = connection.pipeline();
+        for (const job of toAdd) {
+          if (job.markerKey)
+            markers.set(job.markerKey, addedIds.get(job) ?? '', 'PX', this.dedupeWindowMs, 'NX');
         }
-      }
-      const markerKeys = jobs.flatMap((job) => (job.markerKey ? [job.markerKey] : []));
-      const remembered = markerKeys.length > 0 ? await connection.mget(...markerKeys) : [];
-      const rememberedByKey = new Map(markerKeys.map((key, index) => [key, remembered[index]]));
-      const toAdd = jobs.filter((job) => !job.markerKey || !rememberedByKey.get(job.markerKey));
-      const added = toAdd.length > 0 ? await this.addBulkWithinLimit(queue, jobs, toAdd) : [];
-      const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
-
-      const results = jobs.map((job): EnqueueResult => {
-        const known = job.markerKey ? rememberedByKey.get(job.markerKey) : undefined;
-        if (known) return { id: known, queue: name, name: job.name, deduplicated: true };
-        const id = addedIds.get(job) ?? '';
-        return {
-          id,
-          queue: name,
-          name: job.name,
-          deduplicated: job.opts.jobId !== undefined && id !== job.opts.jobId,
-        };
-      });
-      const markers = connection.pipeline();
-      for (const job of toAdd) {
-        if (job.markerKey)
-          markers.set(job.markerKey, addedIds.get(job) ?? '', 'PX', this.dedupeWindowMs, 'NX');
-      }
-      if (requestMarker) {
-        markers.set(
-          requestMarker,
-          JSON.stringify(results.map((r) => r.id)),
-          'PX',
-          this.dedupeWindowMs,
-          'NX',
-        );
-      }
-      if (markers.length > 0) await markers.exec();
-      return results;
-    });
+        if (requestMarker) {
+          const remembered: RememberedBulk = { fingerprint, ids: results.map((r) => r.id) };
+          markers.set(requestMarker, JSON.stringify(remembered), 'PX', this.dedupeWindowMs, 'NX');
+        }
+        if (markers.length > 0) await markers.exec();
+        return results;
+      }),
+    );
   }
 
   /** Replays a dead letter onto its origin queue; returns the new job's id. */
@@ -269,7 +338,7 @@ export class Producer {
     queueName: QueueName,
     request: JobRequest,
     issuePrefix: string,
-    idempotencyKey: string | undefined,
+    options: EnqueueOptions,
   ): { ok: true; job: PreparedJob } | { ok: false; issues: PayloadIssue[] } {
     const parsed = QUEUE_CATALOG[queueName].parseJob(request.name, request.data);
     if (!parsed.ok) {
@@ -281,17 +350,26 @@ export class Producer {
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
     if (request.options?.delay) opts.delay = request.options.delay;
     if (request.options?.priority) opts.priority = request.options.priority;
-    const dedupeKey =
-      idempotencyKey !== undefined ? `idempotency:${idempotencyKey}` : parsed.dedupeKey;
-    if (dedupeKey === undefined)
+    const keyed = options.idempotencyKey !== undefined;
+    const dedupeKey = keyed ? scopedIdempotencyKey(options) : parsed.dedupeKey;
+    if (dedupeKey === undefined) {
+      // A quota counts the job under the id it will have, known before it is stored.
+      if (options.quota) opts.jobId = `j-${randomUUID()}`;
       return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+    }
     const hash = hashKey(dedupeKey);
     // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
     opts.jobId = `j-${randomUUID()}`;
     opts.deduplication = { id: hash, ttl: this.dedupeWindowMs };
     return {
       ok: true,
-      job: { name: parsed.name, data: parsed.data, opts, markerKey: queue.toKey(`idem:${hash}`) },
+      job: {
+        name: parsed.name,
+        data: parsed.data,
+        opts,
+        markerKey: queue.toKey(`idem:${hash}`),
+        ...(keyed ? { fingerprintKey: queue.toKey(`idemfp:${hash}`) } : {}),
+      },
     };
   }
 
@@ -313,6 +391,40 @@ export class Producer {
     }
   }
 
+  /**
+   * Wraps a store operation with a quota: counts `jobs` first (throwing
+   * {@link QuotaExceededError} when they do not fit), then un-counts those the operation did not
+   * store (deduplicated, or all of them when it failed).
+   */
+  private charging<T extends EnqueueResult | EnqueueResult[]>(
+    charge: QuotaCharge | undefined,
+    queue: QueueName,
+    jobs: readonly PreparedJob[],
+    operation: () => Promise<T>,
+  ): () => Promise<T> {
+    if (charge === undefined) return operation;
+    return async () => {
+      const items: QuotaItem[] = jobs.map((job) => ({
+        queue,
+        id: String(job.opts.jobId),
+        bytes: Buffer.byteLength(JSON.stringify(job.data) ?? ''),
+      }));
+      const reservation = await this.quotas.reserve(charge, items);
+      const all = items.map((item) => item.id);
+      try {
+        const result = await operation();
+        const stored = new Set(
+          [result].flat().flatMap((each) => (each.deduplicated ? [] : [each.id])),
+        );
+        reservation.release(all.filter((id) => !stored.has(id)));
+        return result;
+      } catch (error) {
+        reservation.release(all);
+        throw error;
+      }
+    };
+  }
+
   /** Writes the marker that remembers `id` for the dedupe window, unless one exists. */
   private remember(queue: QueueName, markerKey: string, id: string): void {
     this.options.connection
@@ -326,7 +438,13 @@ export class Producer {
     try {
       return await withDeadline(operation(), this.timeoutMs);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) throw error;
+      if (
+        error instanceof PayloadTooLargeError ||
+        error instanceof IdempotencyKeyReusedError ||
+        error instanceof QuotaExceededError
+      ) {
+        throw error;
+      }
       if (error instanceof Error && /exceeds the limit/.test(error.message)) {
         throw new PayloadTooLargeError(this.maxJobBytes);
       }

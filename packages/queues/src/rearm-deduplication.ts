@@ -7,15 +7,41 @@ import type { Queue } from 'bullmq';
  * the job, and BullMQ deletes the key with it), the key is set again to the remembered id for the
  * rest of the window: the `add` that follows on the same connection then deduplicates to that id.
  * A key with a TTL is never treated as stale by BullMQ, so the removed job's id is what it
- * returns. Returns the remembered id or nil.
+ * returns. Leaves `live` true when the `add` will deduplicate.
  */
-const REARM_SCRIPT = `
+const REARM = `
 local remembered = redis.call('GET', KEYS[1])
-if remembered and redis.call('EXISTS', KEYS[2]) == 0 then
+local live = redis.call('EXISTS', KEYS[2]) == 1
+if remembered and not live then
   local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('SET', KEYS[2], remembered, 'PX', ttl) end
+  if ttl > 0 then
+    redis.call('SET', KEYS[2], remembered, 'PX', ttl)
+    live = true
+  end
 end
+`;
+
+/** Returns the remembered id or nil. */
+const REARM_SCRIPT = `${REARM}
 return remembered
+`;
+
+/**
+ * The same, plus KEYS[3] the fingerprint of the request that first used the key, ARGV[1] this
+ * request's fingerprint and ARGV[2] the window in ms. When the `add` will deduplicate (a job
+ * exists or is remembered for the key), a different stored fingerprint is a conflict; otherwise
+ * this request is the first (or the first one's `add` stored nothing) and its fingerprint is
+ * kept. Returns { remembered id or '', 1 on conflict else 0 }.
+ */
+const REARM_CHECKED_SCRIPT = `${REARM}
+local conflict = 0
+if live then
+  local fingerprint = redis.call('GET', KEYS[3])
+  if fingerprint and fingerprint ~= ARGV[1] then conflict = 1 end
+else
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+end
+return { remembered or '', conflict }
 `;
 
 /** BullMQ's deduplication key of `deduplicationId` (as its own `getDeduplicationJobId` builds it). */
@@ -23,16 +49,42 @@ export function deduplicationKey(queue: Queue, deduplicationId: string): string 
   return `${queue.keys.de}:${deduplicationId}`;
 }
 
+/** What {@link rearmDeduplication} answers. */
+export interface RearmResult {
+  /** The job id the marker remembers, or null. */
+  remembered: string | null;
+  /** True when the key was first used for a request with another fingerprint. */
+  conflict: boolean;
+}
+
 /**
  * Sends the re-arm script for one job. Call it in the same turn as, and before, the `queue.add`
  * it protects: both travel on the same connection, so Redis runs them in that order, in one round
  * trip. Plain EVAL, not EVALSHA: ioredis answers a NOSCRIPT by sending the script again, which
- * would then run after the `add`.
+ * would then run after the `add`. With `fingerprint` (idempotency keys), the request is also
+ * checked against the one that first used the key; a conflicting `add` still deduplicates to the
+ * earlier job, so nothing new is stored.
  */
-export function rearmDeduplication(
+export async function rearmDeduplication(
   connection: RedisConnection,
   markerKey: string,
   bullKey: string,
-): Promise<string | null> {
-  return connection.eval(REARM_SCRIPT, 2, markerKey, bullKey) as Promise<string | null>;
+  fingerprint?: { key: string; value: string; windowMs: number },
+): Promise<RearmResult> {
+  if (fingerprint === undefined) {
+    const remembered = (await connection.eval(REARM_SCRIPT, 2, markerKey, bullKey)) as
+      | string
+      | null;
+    return { remembered, conflict: false };
+  }
+  const [remembered, conflict] = (await connection.eval(
+    REARM_CHECKED_SCRIPT,
+    3,
+    markerKey,
+    bullKey,
+    fingerprint.key,
+    fingerprint.value,
+    fingerprint.windowMs,
+  )) as [string, number];
+  return { remembered: remembered === '' ? null : remembered, conflict: conflict === 1 };
 }

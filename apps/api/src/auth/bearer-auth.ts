@@ -1,5 +1,7 @@
+import { AuthThrottledError } from '../errors/auth-throttled-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
 import type { RequestGuard } from '../http/request-guard.js';
+import type { AuthFailureThrottle } from './auth-failure-throttle.js';
 import { setAuthenticatedClient } from './authenticated-client.js';
 import type { TokenMatcher } from './token-matcher.js';
 
@@ -7,15 +9,24 @@ const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * Requires `Authorization: Bearer <secret>` with a configured secret, and records the client's
- * name for logs, metrics and the rate limit.
+ * name for logs, metrics and the rate limit. With a `throttle`, a wrong secret counts against its
+ * source address, and an address over the limit is refused (429) before its secret is checked.
  */
-export function bearerAuth(matcher: TokenMatcher): RequestGuard {
+export function bearerAuth(matcher: TokenMatcher, throttle?: AuthFailureThrottle): RequestGuard {
   return (req, res) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if (throttle !== undefined) {
+      const decision = throttle.check(address);
+      if (!decision.allowed) throw new AuthThrottledError(decision.retryAfterSeconds);
+    }
     const header = req.headers.authorization;
     if (header === undefined) throw new UnauthorizedError('the Authorization header is missing');
     const secret = BEARER.exec(header)?.[1];
     const client = secret === undefined ? undefined : matcher.match(secret);
-    if (client === undefined) throw new UnauthorizedError('the bearer token is not valid');
+    if (client === undefined) {
+      throttle?.fail(address);
+      throw new UnauthorizedError('the bearer token is not valid');
+    }
     setAuthenticatedClient(res, client);
   };
 }

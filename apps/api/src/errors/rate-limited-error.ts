@@ -7,7 +7,7 @@ export class RateLimitedError extends Error {
     readonly retryAfterSeconds: number,
   ) {
     super(
-      `Rate limit of ${limitPerMinute} requests per minute reached; retry in ${retryAfterSeconds} s`,
+      `Rate limit of ${limitPerMinute} requests per minute reached (a bulk counts each of its jobs); retry in ${retryAfterSeconds} s`,
     );
     this.name = 'RateLimitedError';
   }

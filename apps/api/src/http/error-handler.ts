@@ -4,12 +4,15 @@ import {
   PayloadTooLargeError,
   PayloadValidationError,
   QUEUE_NAMES,
+  QuotaExceededError,
   RedisUnavailableError,
   toRedisFailure,
   UnknownQueueError,
 } from '@conveyor/queues';
 import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
+import { AuthThrottledError } from '../errors/auth-throttled-error.js';
+import { ForbiddenError } from '../errors/forbidden-error.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { SlackSignatureInvalidError } from '../errors/slack-signature-invalid-error.js';
@@ -24,13 +27,17 @@ export const STATUS_BY_CODE = {
   REQUEST_ABORTED: 400,
   UNAUTHORIZED: 401,
   SLACK_SIGNATURE_INVALID: 401,
+  FORBIDDEN: 403,
   UNKNOWN_QUEUE: 404,
   JOB_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
+  IDEMPOTENCY_KEY_REUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
+  AUTH_THROTTLED: 429,
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
   SLACK_NOT_CONFIGURED: 503,
@@ -42,6 +49,9 @@ export type ErrorCode = keyof typeof STATUS_BY_CODE;
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
+
+/** Seconds a client over its quota should wait: room comes back as workers take its jobs. */
+const QUOTA_RETRY_AFTER_SECONDS = 10;
 
 /** Seconds a client should wait before retrying while Redis is unavailable. */
 const REDIS_RETRY_AFTER_SECONDS = 1;
@@ -78,10 +88,15 @@ function detailsOf(error: Error): unknown {
   }
   if (error instanceof UnknownQueueError) return { queue: error.queue, knownQueues: QUEUE_NAMES };
   if (error instanceof JobNotFoundError) return { queue: error.queue, id: error.id };
+  if (error instanceof ForbiddenError) return { action: error.action, queue: error.queue };
   if (error instanceof RateLimitedError) {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof SlackSignatureInvalidError) return { reason: error.reason };
+  if (error instanceof QuotaExceededError) {
+    return { quota: error.quota, limit: error.limit, current: error.current };
+  }
+  if (error instanceof AuthThrottledError) return { retryAfterSeconds: error.retryAfterSeconds };
   return undefined;
 }
 
@@ -90,9 +105,14 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
     case 'UNAUTHORIZED':
       return { 'www-authenticate': 'Bearer realm="conveyor"' };
     case 'RATE_LIMITED':
-      return { 'retry-after': String((error as RateLimitedError).retryAfterSeconds) };
+    case 'AUTH_THROTTLED':
+      return {
+        'retry-after': String((error as RateLimitedError | AuthThrottledError).retryAfterSeconds),
+      };
     case 'REDIS_UNAVAILABLE':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
+    case 'QUOTA_EXCEEDED':
+      return { 'retry-after': String(QUOTA_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
       // The unread rest of the body would otherwise have to be drained to reuse the connection.
       return { connection: 'close' };

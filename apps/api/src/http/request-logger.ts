@@ -7,6 +7,13 @@ import { clientOf } from '../auth/authenticated-client.js';
 /** An `X-Request-Id` from a proxy is reused only when it is short and plain. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The path of a request target, without its query string (which may carry a token). */
+const pathOf = (url: string | undefined) => {
+  if (url === undefined) return undefined;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+};
+
 /** pino-http's middleware: callable with or without Express's `next`. */
 export type RequestLogger = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -17,8 +24,8 @@ const withClient = (_req: IncomingMessage, res: ServerResponse, value: Record<st
 };
 
 /**
- * pino-http: one JSON line per request with method, path, status, duration, request id and the
- * client name. Only chosen request fields are serialised (no headers at all), so a bearer token,
+ * pino-http: one JSON line per request with method, path (never the query string: a caller may
+ * put a token there), status, duration, request id and the client name. Only chosen request fields are serialised (no headers at all), so a bearer token,
  * Slack signature or cookie cannot reach the log; the logger's redaction paths are the second
  * line of defence. Serialisers read the raw objects (no intermediate copies with every header),
  * which matters on the enqueue path.
@@ -44,7 +51,7 @@ export function createRequestLogger(logger: Logger): RequestLogger {
       req: (req: IncomingMessage & { id?: unknown }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: pathOf(req.url),
         remoteAddress: req.socket?.remoteAddress,
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),

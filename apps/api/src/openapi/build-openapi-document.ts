@@ -39,10 +39,16 @@ const errorAnswer = (description: string) => ({ description, ...json(ref('Error'
 const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
+  403: errorAnswer(
+    "The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue",
+  ),
   404: errorAnswer('Unknown queue or job'),
+  409: errorAnswer('Idempotency-Key already used by this client for a different request'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
-  429: errorAnswer('Rate limit reached; see Retry-After'),
+  429: errorAnswer(
+    'Rate limit or quota reached, or too many failed authentications from this address; see Retry-After',
+  ),
   503: errorAnswer('Redis unavailable; nothing was stored; see Retry-After'),
 };
 const pick = (...codes: (keyof typeof ERRORS)[]) =>
@@ -65,7 +71,8 @@ const idempotencyParameter = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
-  description: 'The same key within 24 hours returns the first job instead of adding another',
+  description:
+    "The same key from the same client within 24 hours returns the first job instead of adding another; another client's keys are separate; the same key with a different request answers 409",
   schema: jsonSchema(idempotencyKeySchema, 'input'),
 };
 
@@ -84,7 +91,7 @@ function enqueuePaths(queue: QueueName) {
             description: 'Stored (or found by its idempotency key)',
             ...json(ref('EnqueueResult')),
           },
-          ...pick(400, 401, 413, 415, 429, 503),
+          ...pick(400, 401, 403, 409, 413, 415, 429, 503),
         },
       },
     },
@@ -104,7 +111,7 @@ function enqueuePaths(queue: QueueName) {
         },
         responses: {
           202: { description: 'All stored', ...json(ref('BulkEnqueueResult')) },
-          ...pick(400, 401, 413, 415, 429, 503),
+          ...pick(400, 401, 403, 409, 413, 415, 429, 503),
         },
       },
     },
@@ -144,7 +151,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...Object.assign({}, ...QUEUE_NAMES.map(enqueuePaths)),
       '/v1/queues': {
         get: {
-          summary: 'Every queue with its job counts by state and its dead-letter count',
+          summary:
+            'Every queue the client may read (all without scopes) with its job counts by state and its dead-letter count',
           responses: {
             200: { description: 'Queues', ...json(ref('Queues')) },
             ...pick(401, 429, 503),
@@ -157,7 +165,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: [queueParameter, idParameter('Job id')],
           responses: {
             200: { description: 'The job', ...json(ref('Job')) },
-            ...pick(401, 404, 429, 503),
+            ...pick(401, 403, 404, 429, 503),
           },
         },
       },
@@ -175,7 +183,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           ],
           responses: {
             200: { description: 'One page', ...json(ref('DeadLetterPage')) },
-            ...pick(400, 401, 404, 429, 503),
+            ...pick(400, 401, 403, 404, 429, 503),
           },
         },
       },
@@ -185,7 +193,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: [queueParameter, idParameter('Dead letter id')],
           responses: {
             202: { description: 'Replayed', ...json(ref('Replayed')) },
-            ...pick(401, 404, 429, 503),
+            ...pick(401, 403, 404, 429, 503),
           },
         },
       },

@@ -34,6 +34,18 @@ describe('RateLimiter', () => {
   });
   afterAll(() => connection.disconnect());
 
+  it('counts several units at once, all or none', async () => {
+    const rate = limiter(10);
+    expect(rate.take('bulk', 7).allowed).toBe(true);
+    expect(rate.take('bulk', 4).allowed).toBe(false);
+    expect(rate.take('bulk', 3).allowed).toBe(true);
+    expect(rate.take('bulk').allowed).toBe(false);
+    await rate.settled();
+    expect(await connection.get(`${prefix}:ratelimit:bulk:${Math.floor(now / WINDOW_MS)}`)).toBe(
+      '10',
+    );
+  });
+
   it('admits the limit per client per window, then refuses until the next window', async () => {
     const rate = limiter(3);
     const verdicts = Array.from({ length: 5 }, () => rate.take('a').allowed);

@@ -60,8 +60,11 @@ export class RateLimiter {
     if (!(options.limitPerMinute >= 1)) throw new RangeError('limitPerMinute must be at least 1');
   }
 
-  /** Counts one request of `client` and says whether it may proceed. */
-  take(client: string): RateLimitDecision {
+  /**
+   * Counts `count` units (requests, or the jobs of a bulk) of `client` and says whether they may
+   * proceed: all of them fit in what is left of the minute, or none is counted.
+   */
+  take(client: string, count = 1): RateLimitDecision {
     const now = this.options.clock.now();
     const window = Math.floor(now / WINDOW_MS);
     let state = this.windows.get(client);
@@ -69,7 +72,7 @@ export class RateLimiter {
       state = { window, stored: 0, sending: 0, unsent: 0 };
       this.windows.set(client, state);
     }
-    if (state.stored + state.sending + state.unsent >= this.options.limitPerMinute) {
+    if (state.stored + state.sending + state.unsent + count > this.options.limitPerMinute) {
       const retryAfterMs = (window + 1) * WINDOW_MS - now;
       return {
         allowed: false,
@@ -77,7 +80,7 @@ export class RateLimiter {
         limitPerMinute: this.options.limitPerMinute,
       };
     }
-    state.unsent += 1;
+    state.unsent += count;
     if (state.sending === 0) this.send(client, state);
     return ALLOWED;
   }

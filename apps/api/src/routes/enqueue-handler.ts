@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QUEUE_NAMES } from '@conveyor/queues';
 import { sendJson } from '../http/send-json.js';
 import { enqueueRequestSchema } from '../http-schemas.js';
-import { idempotencyKeyOf } from './idempotency-key.js';
+import { assertDelayCap } from './assert-delay-cap.js';
+import { enqueueOptionsOf } from './enqueue-options.js';
 import { catalogQueue } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
@@ -27,14 +28,11 @@ export function createEnqueueHandler(ctx: RouteContext): EnqueueHandler {
   const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, ctx.enqueued.labels(name)]));
   return async (req, res, queueParam) => {
     const queue = catalogQueue(queueParam);
+    ctx.access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, ctx.limits.singleBodyBytes);
     const request = validate(enqueueRequestSchema, body);
-    const idempotencyKey = idempotencyKeyOf(req);
-    const result = await ctx.producer.enqueue(
-      queue,
-      request,
-      idempotencyKey === undefined ? {} : { idempotencyKey },
-    );
+    assertDelayCap([request], ctx.config.api.maxDelayMs, () => 'options.delay');
+    const result = await ctx.producer.enqueue(queue, request, enqueueOptionsOf(req, res, ctx));
     if (!result.deduplicated) enqueuedBy.get(queue)?.inc();
     sendJson(res, 202, result);
   };

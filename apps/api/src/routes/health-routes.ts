@@ -1,4 +1,10 @@
-import { checkRedis } from '@conveyor/redis';
+import {
+  checkRedis,
+  isVersionAtLeast,
+  MIN_REDIS_VERSION,
+  REQUIRED_MAXMEMORY_POLICY,
+  type RedisHealthReport,
+} from '@conveyor/redis';
 import type { Express } from 'express';
 import { sendJson } from '../http/send-json.js';
 import type { RouteContext } from './route-context.js';
@@ -6,30 +12,55 @@ import type { RouteContext } from './route-context.js';
 /** Upper bound of one readiness check, below common probe timeouts. */
 const READY_CHECK_TIMEOUT_MS = 1500;
 
+const CREDENTIALS_REJECTED = /WRONGPASS|NOAUTH|invalid password|auth/i;
+
+/**
+ * Short reasons for an unauthenticated caller: what is wrong, never where (host, port) or what
+ * runs there (version); the full report goes to the log.
+ */
+function publicReasons(redis: RedisHealthReport): string[] {
+  if (!redis.reachable) {
+    const rejected = redis.problems.some((problem) => CREDENTIALS_REJECTED.test(problem));
+    return [rejected ? 'Redis rejected the credentials' : 'Redis is unreachable'];
+  }
+  const reasons: string[] = [];
+  if (redis.nodes.some((node) => !isVersionAtLeast(node.version, MIN_REDIS_VERSION))) {
+    reasons.push(`Redis is older than ${MIN_REDIS_VERSION}`);
+  }
+  if (redis.nodes.some((node) => node.maxmemoryPolicy !== REQUIRED_MAXMEMORY_POLICY)) {
+    reasons.push(`Redis maxmemory-policy is not ${REQUIRED_MAXMEMORY_POLICY}`);
+  }
+  if (reasons.length === 0 && redis.problems.length > 0) reasons.push('Redis is not safe for jobs');
+  return reasons;
+}
+
 /**
  * `GET /healthz`: the process runs (200 always). `GET /readyz`: Redis answers and is safe for
  * jobs (`checkRedis` on the fail-fast admin connection) and the producer connection is up; 503
- * with the problems when not, and 503 while shutting down so load balancers stop sending traffic
- * first.
+ * with short reasons when not (the details are logged: the route is open), and 503 while
+ * shutting down so load balancers stop sending traffic first.
  */
 export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
   app.get('/healthz', (_req, res) => {
     sendJson(res, 200, { status: 'ok' });
   });
 
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     if (ctx.isShuttingDown()) {
       sendJson(res, 503, { status: 'shutting-down', problems: ['the API is shutting down'] });
       return;
     }
     const redis = await checkRedis(ctx.adminConnection, { timeoutMs: READY_CHECK_TIMEOUT_MS });
-    const problems = [...redis.problems];
+    const problems = publicReasons(redis);
     const producerStatus = ctx.producerConnection.status;
     // Both connections reconnect on their own schedule; enqueues need this one.
     if (producerStatus !== 'ready') {
-      problems.push(`the producer connection to Redis is ${producerStatus}`);
+      problems.push('the producer connection to Redis is not ready');
     }
     const ready = problems.length === 0;
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', problems, redis });
+    if (!ready) {
+      req.log.warn({ problems: redis.problems, producerStatus }, 'not ready');
+    }
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', problems });
   });
 }

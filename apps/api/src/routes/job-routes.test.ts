@@ -57,6 +57,68 @@ describe('job routes', () => {
       expect(job?.opts.priority).toBe(5);
     });
 
+    it('refuses a delay beyond MAX_DELAY_MS (7 days by default) with 400, single or in a bulk', async () => {
+      const week = 7 * 24 * 60 * 60 * 1000;
+      const before = await app.countJobs();
+      const single = await app.postJson(JOBS, {
+        data: ingestData('far'),
+        options: { delay: week + 1 },
+      });
+      expect(single.status).toBe(400);
+      expect(issuePaths(await errorOf(single))).toEqual(['options.delay']);
+      const bulk = await app.postJson(BULK, {
+        jobs: [
+          { data: ingestData('ok') },
+          { data: ingestData('far'), options: { delay: week * 52 } },
+        ],
+      });
+      expect(bulk.status).toBe(400);
+      expect(issuePaths(await errorOf(bulk))).toEqual(['jobs.1.options.delay']);
+      expect(await app.countJobs()).toBe(before);
+      const atCap = await app.postJson(JOBS, {
+        data: ingestData('week'),
+        options: { delay: week },
+      });
+      expect(atCap.status).toBe(202);
+    });
+
+    it("keeps each client's Idempotency-Keys apart and answers 409 to a key reused for another payload", async () => {
+      const headers = { 'idempotency-key': 'doc-42-v1' };
+      const fromOther = await app.request(JOBS, {
+        method: 'POST',
+        auth: OTHER_TOKEN,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ data: ingestData('other-doc') }),
+      });
+      expect(fromOther.status).toBe(202);
+      const other = (await fromOther.json()) as { id: string };
+      const fromCi = await app.postJson(JOBS, { data: ingestData('ci-doc') }, headers);
+      expect(fromCi.status).toBe(202);
+      const ci = (await fromCi.json()) as { id: string; deduplicated: boolean };
+      expect(ci.deduplicated).toBe(false);
+      expect(ci.id).not.toBe(other.id);
+      const stored = await app.producer.queue('ingestion').getJob(ci.id);
+      expect(stored?.data).toMatchObject({ documentId: 'ci-doc' });
+
+      const before = await app.countJobs();
+      const reused = await app.postJson(JOBS, { data: ingestData('ci-doc-v2') }, headers);
+      expect(reused.status).toBe(409);
+      expect((await errorOf(reused)).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      const reusedBulk = await app.postJson(
+        BULK,
+        { jobs: [{ data: ingestData('b-1') }] },
+        { 'idempotency-key': 'bulk-42' },
+      );
+      expect(reusedBulk.status).toBe(202);
+      const conflict = await app.postJson(
+        BULK,
+        { jobs: [{ data: ingestData('b-2') }] },
+        { 'idempotency-key': 'bulk-42' },
+      );
+      expect(conflict.status).toBe(409);
+      expect(await app.countJobs()).toBe(before + 1);
+    });
+
     it('returns the first job for a repeated Idempotency-Key, storing one', async () => {
       const before = await app.countJobs();
       const headers = { 'idempotency-key': 'order-42' };

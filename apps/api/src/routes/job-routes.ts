@@ -13,8 +13,9 @@ import { sendJson } from '../http/send-json.js';
 import { bulkEnvelopeSchema, enqueueRequestSchema } from '../http-schemas.js';
 import { findJob } from '../redis/find-job.js';
 import { readFromRedis } from '../redis/read-from-redis.js';
+import { assertDelayCap } from './assert-delay-cap.js';
 import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
-import { idempotencyKeyOf } from './idempotency-key.js';
+import { enqueueOptionsOf } from './enqueue-options.js';
 import { queueNameOf } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
@@ -59,21 +60,20 @@ const jobIndex = (path: string) => Number(/^jobs\.(\d+)/.exec(path)?.[1] ?? -1);
 
 /** `POST /v1/queues/:queue/jobs`, `POST .../jobs/bulk`, `GET .../jobs/:id`. */
 export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: EnqueueHandler): void {
-  const { producer, guard, enqueued, limits } = ctx;
+  const { producer, guard, enqueued, limits, access } = ctx;
   const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, enqueued.labels(name)]));
 
   app.post(ENQUEUE_ROUTE, guard, (req, res) => enqueue(req, res, String(req.params.queue)));
 
   app.post('/v1/queues/:queue/jobs/bulk', guard, async (req, res) => {
     const queue = queueNameOf(req);
+    access.assert(res, 'enqueue', queue);
     const body = await readJsonBody(req, limits.bulkBodyBytes);
     const requests = validateBulk(queue, body);
-    const idempotencyKey = idempotencyKeyOf(req);
-    const results = await producer.enqueueBulk(
-      queue,
-      requests,
-      idempotencyKey === undefined ? {} : { idempotencyKey },
-    );
+    assertDelayCap(requests, ctx.config.api.maxDelayMs, (index) => `jobs.${index}.options.delay`);
+    // The request itself counted one job in the rate limit; a bulk counts all of its jobs.
+    ctx.chargeJobs(res, requests.length - 1);
+    const results = await producer.enqueueBulk(queue, requests, enqueueOptionsOf(req, res, ctx));
     const stored = results.filter((result) => !result.deduplicated).length;
     if (stored > 0) enqueuedBy.get(queue)?.inc(stored);
     sendJson(res, 202, {
@@ -83,6 +83,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
 
   app.get('/v1/queues/:queue/jobs/:id', guard, async (req, res) => {
     const queueName = queueNameOf(req);
+    access.assert(res, 'read', queueName);
     const id = String(req.params.id);
     const queue = producer.queue(queueName);
     let job = await findJob(queue, id, ctx.redisTimeoutMs);

@@ -1,5 +1,6 @@
 import { JobNotFoundError, QUEUE_CATALOG } from '@conveyor/queues';
 import type { Express, Request } from 'express';
+import { clientOf } from '../auth/authenticated-client.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { sendJson } from '../http/send-json.js';
 import { deadLetterPageSchema } from '../http-schemas.js';
@@ -22,12 +23,15 @@ function pageOf(req: Request) {
 
 /** `GET /v1/queues`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`. */
 export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
-  const { producer, guard, redisTimeoutMs } = ctx;
+  const { producer, guard, redisTimeoutMs, access } = ctx;
 
   app.get('/v1/queues', guard, async (_req, res) => {
+    const client = clientOf(res) ?? '';
     const summaries = await readQueueCounts(producer, redisTimeoutMs);
+    // A scoped client sees only the queues it may read.
+    const readable = summaries.filter((summary) => access.allows(client, 'read', summary.name));
     sendJson(res, 200, {
-      queues: summaries.map((summary) => ({
+      queues: readable.map((summary) => ({
         name: summary.name,
         description: QUEUE_CATALOG[summary.name].description,
         counts: summary.counts,
@@ -38,6 +42,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
 
   app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {
     const queue = queueNameOf(req);
+    access.assert(res, 'read', queue);
     const page = pageOf(req);
     const { total, items } = await readFromRedis(redisTimeoutMs, () =>
       producer.deadLetters(queue).list(page),
@@ -47,6 +52,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
 
   app.post('/v1/queues/:queue/dead-letters/:id/replay', guard, async (req, res) => {
     const queue = queueNameOf(req);
+    access.assert(res, 'replay', queue);
     const id = String(req.params.id);
     // The replay endpoint takes no body; whatever was sent is left unread.
     const deadLetters = producer.deadLetters(queue);

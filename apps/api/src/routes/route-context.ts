@@ -1,8 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { RequestHandler } from 'express';
 import type { Counter } from 'prom-client';
 import type { AppConfig } from '../app-config.js';
+import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Clock } from '../clock.js';
 
 /** What the route modules share; built once by `createApp`. */
@@ -18,6 +20,13 @@ export interface RouteContext {
   clock: Clock;
   /** Authentication and rate limit, in that order, for every `/v1` route. */
   guard: RequestHandler;
+  /**
+   * Charges `count` more units to the request's client in the rate limit (a bulk's jobs beyond
+   * the one its request counted); throws 429 when they do not fit. A no-op without a limit.
+   */
+  chargeJobs: (res: ServerResponse, count: number) => void;
+  /** The clients' scopes: each `/v1` route checks its action on its queue. */
+  access: AccessPolicy;
   /** `conveyor_jobs_enqueued_total{queue}` */
   enqueued: Counter<'queue'>;
   /** Upper bound for one Redis read (the Producer bounds writes the same way). */

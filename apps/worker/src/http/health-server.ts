@@ -8,8 +8,38 @@ export interface Readiness {
   [detail: string]: unknown;
 }
 
+/** Bounds on the health server's sockets; three tiny GET routes need little. */
+export interface HealthServerLimits {
+  /**
+   * Open connections at once; more are closed.
+   * @defaultValue 64
+   */
+  maxConnections?: number;
+  /**
+   * Headers arrive within this.
+   * @defaultValue 5000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * The whole request arrives within this.
+   * @defaultValue 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * An idle keep-alive connection is closed after this.
+   * @defaultValue 5000
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * How often the header and request deadlines are checked.
+   * @defaultValue 1000
+   */
+  checkIntervalMs?: number;
+}
+
 /** Options for {@link HealthServer}. */
 export interface HealthServerOptions {
+  /** Address to bind (`WORKER_HTTP_HOST`). */
   host: string;
   /** 0 picks a free port (tests); turning the server off is the caller's choice. */
   port: number;
@@ -18,6 +48,11 @@ export interface HealthServerOptions {
   /** Prometheus text for `/metrics`. */
   metrics: () => Promise<{ contentType: string; body: string }>;
   logger: Logger;
+  /**
+   * Socket bounds, so idle or slow clients cannot hold connections.
+   * @defaultValue the defaults of each {@link HealthServerLimits} field
+   */
+  limits?: HealthServerLimits;
 }
 
 /**
@@ -31,13 +66,22 @@ export class HealthServer {
 
   constructor(options: HealthServerOptions) {
     this.#options = options;
-    this.#server = createServer((request, response) => {
+    const limits = options.limits ?? {};
+    const headersTimeout = limits.headersTimeoutMs ?? 5000;
+    const serverOptions = {
+      headersTimeout,
+      requestTimeout: Math.max(limits.requestTimeoutMs ?? 10_000, headersTimeout),
+      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
+      connectionsCheckingInterval: limits.checkIntervalMs ?? 1000,
+    };
+    this.#server = createServer(serverOptions, (request, response) => {
       this.#handle(request, response).catch((error) => {
         options.logger.error({ err: error }, 'health server request failed');
         if (!response.headersSent) send(response, 500, { error: 'internal error' });
         else response.destroy();
       });
     });
+    this.#server.maxConnections = limits.maxConnections ?? 64;
   }
 
   async listen(): Promise<AddressInfo> {

@@ -1,0 +1,18 @@
+import type { ScopeAction } from '../app-config.js';
+
+/**
+ * The client is authenticated but its scopes (`API_CLIENT_SCOPES`) do not cover the action on
+ * the queue. Maps to HTTP 403. Decided from the queue alone, before any job is looked up, so the
+ * answer says nothing about which jobs exist.
+ */
+export class ForbiddenError extends Error {
+  readonly code = 'FORBIDDEN';
+
+  constructor(
+    readonly action: ScopeAction,
+    readonly queue: string,
+  ) {
+    super(`This client's scopes do not allow ${action} on queue ${queue} (API_CLIENT_SCOPES)`);
+    this.name = 'ForbiddenError';
+  }
+}

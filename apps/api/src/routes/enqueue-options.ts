@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EnqueueOptions } from '@conveyor/queues';
+import { clientOf } from '../auth/authenticated-client.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
+import type { RouteContext } from './route-context.js';
+
+/** Extra room a client's quota counts survive beyond the longest delay a job may have. */
+const QUOTA_TTL_MARGIN_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, and the
+ * client's quota (`API_CLIENT_QUOTAS`, its own entry or `*`) when it has one.
+ */
+export function enqueueOptionsOf(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+): EnqueueOptions {
+  const options: EnqueueOptions = {};
+  const client = clientOf(res);
+  const idempotencyKey = idempotencyKeyOf(req);
+  if (idempotencyKey !== undefined) {
+    options.idempotencyKey = idempotencyKey;
+    if (client !== undefined) options.client = client;
+  }
+  const { clientQuotas, maxDelayMs } = ctx.config.api;
+  const limits =
+    client === undefined ? undefined : (clientQuotas.get(client) ?? clientQuotas.get('*'));
+  if (client !== undefined && limits !== undefined) {
+    options.quota = { client, ...limits, ttlMs: maxDelayMs + QUOTA_TTL_MARGIN_MS };
+  }
+  return options;
+}

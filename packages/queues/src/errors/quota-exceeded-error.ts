@@ -1,0 +1,21 @@
+/**
+ * Storing the jobs would take a client past its quota of jobs waiting or bytes stored. Maps to
+ * HTTP 429: nothing was stored; room comes back as workers take the client's jobs.
+ */
+export class QuotaExceededError extends Error {
+  readonly code = 'QUOTA_EXCEEDED';
+
+  constructor(
+    readonly client: string,
+    readonly quota: 'jobs' | 'bytes',
+    readonly limit: number,
+    readonly current: number,
+  ) {
+    super(
+      quota === 'jobs'
+        ? `Quota reached: ${current} jobs of this client are waiting, the limit is ${limit}`
+        : `Quota reached: this client's waiting jobs hold ${current} bytes, the limit is ${limit}`,
+    );
+    this.name = 'QuotaExceededError';
+  }
+}
