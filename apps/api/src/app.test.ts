@@ -120,9 +120,11 @@ describe('app', () => {
     ).toBeDefined();
     expect(text).not.toMatch(/route="\/v1\/queues\/ingestion/);
     expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'waiting' })).toMatch(/ 2$/);
-    expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'dead-letter' })).toMatch(
-      / 1$/,
-    );
+    expect(series('conveyor_dead_letter_jobs', { queue: 'ingestion' })).toMatch(/ 1$/);
+    expect(text).not.toMatch(/conveyor_queue_jobs\{[^}]*dead/);
+    expect(series('conveyor_queue_backlog', { queue: 'ingestion' })).toMatch(/ 2$/);
+    expect(series('conveyor_queue_oldest_age_seconds', { queue: 'ingestion' })).toBeDefined();
+    expect(series('conveyor_queue_paused', { queue: 'ingestion' })).toMatch(/ 0$/);
     expect(series('conveyor_api_client_requests_total', { client: 'ci', status: '202' })).toMatch(
       / 1$/,
     );

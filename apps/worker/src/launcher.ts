@@ -1,6 +1,6 @@
-import { DeadLetterQueue, deadLetterQueueName, type QueueName } from '@conveyor/queues';
+import { DeadLetterQueue, type QueueName } from '@conveyor/queues';
 import { checkRedis } from '@conveyor/redis';
-import { createQueueJobsGauge, type Logger, type Registry } from '@conveyor/telemetry';
+import type { Logger, Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
@@ -53,14 +53,15 @@ const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
  * Responsibilities:
  * - one BullMQ Worker per configured queue, with its concurrency, limiter, lock and stall
  *   settings, all sharing the process's connections;
- * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off);
+ * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off): this process's own
+ *   counters and timings only; Redis-wide queue gauges come from the API alone, so that a
+ *   Prometheus scraping every worker does not add up copies of them;
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
  * - graceful stop: take no new jobs, let running ones finish up to a timeout, close.
  */
 export class Launcher {
   readonly #options: LauncherOptions;
   readonly #runners: QueueRunner[] = [];
-  readonly #gaugeQueues: Queue[] = [];
   #server: HealthServer | undefined;
   #stopping: Promise<StopResult> | undefined;
 
@@ -81,7 +82,6 @@ export class Launcher {
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
-    this.#createGauge();
     if (config.http.port > 0) {
       this.#server = new HealthServer({
         host: config.http.host,
@@ -172,7 +172,6 @@ export class Launcher {
     await Promise.race([
       Promise.allSettled([
         ...this.#runners.flatMap((runner) => [runner.deadLetters.close(), runner.control.close()]),
-        ...this.#gaugeQueues.map((queue) => queue.close()),
       ]),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
@@ -221,21 +220,5 @@ export class Launcher {
       });
     });
     return { queue, worker, processor, deadLetters, control };
-  }
-
-  #createGauge(): void {
-    const { config, prefix, connections, metricsRegistry } = this.#options;
-    for (const name of config.queues.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
-      const queue = new Queue(name, { connection: connections.admin, prefix });
-      // Failed reads leave the gauge empty for that scrape; nothing else to do with the error.
-      queue.on('error', () => {});
-      this.#gaugeQueues.push(queue);
-    }
-    createQueueJobsGauge(metricsRegistry, async () => {
-      const counts = await Promise.all(this.#gaugeQueues.map((queue) => queue.getJobCounts()));
-      return Object.fromEntries(
-        this.#gaugeQueues.map((queue, index) => [queue.name, counts[index] ?? {}]),
-      );
-    });
   }
 }
