@@ -1,4 +1,4 @@
-import { RedisServer } from '@conveyor/testing';
+import { findPromtool, promtoolCheckMetrics, RedisServer } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../test/support/error-body.js';
 import { ingestData, slackEvent } from '../test/support/payloads.js';
@@ -129,6 +129,15 @@ describe('app', () => {
       / 1$/,
     );
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it.runIf(findPromtool())('GET /metrics passes `promtool check metrics`', async () => {
+    await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('linted') });
+    const text = await (await app.request('/metrics', { auth: false })).text();
+    expect(await promtoolCheckMetrics(findPromtool() as string, text)).toEqual({
+      code: 0,
+      output: '',
+    });
   });
 
   it('GET /openapi.json describes every route, with the payload schemas of the catalog', async () => {

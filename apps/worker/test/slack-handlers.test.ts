@@ -1,5 +1,5 @@
 import type { DeadLetter } from '@conveyor/queues';
-import { getFreePort, waitFor } from '@conveyor/testing';
+import { findPromtool, getFreePort, promtoolCheckMetrics, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from './support/fake-slack.js';
 import { appMention, eventEnvelope, slackTs, slashCommand } from './support/slack-payloads.js';
@@ -247,6 +247,15 @@ describe('health and metrics server', () => {
     // Redis-wide gauges come from the API alone: every worker exporting them would multiply them.
     expect(text).not.toMatch(/conveyor_(queue|dead_letter)_/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it.runIf(findPromtool())('serves /metrics that pass `promtool check metrics`', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(text).toContain('conveyor_jobs_completed_total');
+    expect(await promtoolCheckMetrics(findPromtool() as string, text)).toEqual({
+      code: 0,
+      output: '',
+    });
   });
 });
 
