@@ -12,8 +12,9 @@ import { Deployment } from '../src/support/deployment.js';
 import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures, secondsSince } from '../src/support/figures.js';
 import { countFiles } from '../src/support/files.js';
-import { mapConcurrent } from '../src/support/http.js';
+import { mapConcurrent, request } from '../src/support/http.js';
 import { findSecretLeaks } from '../src/support/log-scan.js';
+import { parseMetrics, sumBy } from '../src/support/metrics.js';
 import { appMention, inlineDocument } from '../src/support/payloads.js';
 import { QueueProbe } from '../src/support/queue-probe.js';
 import { cluster } from '../src/support/redis-topology.js';
@@ -55,9 +56,28 @@ describe('the unchanged apps on a 3-master Redis Cluster', () => {
 
   it('runs Slack and ingestion jobs end to end, configured by environment only', async () => {
     const api = await deployment.startApi();
-    const workers = [await deployment.startWorker(), await deployment.startWorker()];
     const client = new ApiClient(api.url, secrets.apiToken, secrets.slackSigningSecret);
     expect((await client.get('/readyz')).status).toBe(200);
+    const documents = Array.from({ length: DOCUMENTS }, (_, index) =>
+      inlineDocument(`relcluster-${index}`),
+    );
+    const ids = acceptedIds(await client.enqueueBulk('ingestion', documents));
+    expect(ids).toHaveLength(DOCUMENTS);
+    // Before any worker runs, the API's backlog script reads the queue's keys (and its oldest
+    // job's hash) in the `{conveyor}` slot.
+    const samples = parseMetrics((await request(`${api.url}/metrics`)).text);
+    expect(sumBy(samples, 'conveyor_queue_backlog', ['queue'])).toEqual({
+      ingestion: DOCUMENTS,
+      'slack-events': 0,
+    });
+    expect(sumBy(samples, 'conveyor_queue_jobs', ['queue', 'state'])['ingestion/waiting']).toBe(
+      DOCUMENTS,
+    );
+    expect(
+      sumBy(samples, 'conveyor_queue_oldest_age_seconds', ['queue']).ingestion,
+    ).toBeGreaterThan(0);
+
+    const workers = [await deployment.startWorker(), await deployment.startWorker()];
     for (const worker of workers)
       expect((await fetch(`${worker.healthUrl}/readyz`)).status).toBe(200);
 
@@ -70,11 +90,6 @@ describe('the unchanged apps on a 3-master Redis Cluster', () => {
     // A Slack retry of a stored event is acknowledged without a second job.
     const retry = await client.slackEvent(appMention('EvCLUSTER0', 0));
     expect(retry.json).toMatchObject({ deduplicated: true });
-    const documents = Array.from({ length: DOCUMENTS }, (_, index) =>
-      inlineDocument(`relcluster-${index}`),
-    );
-    const ids = acceptedIds(await client.enqueueBulk('ingestion', documents));
-    expect(ids).toHaveLength(DOCUMENTS);
     figures.set('jobs acknowledged', EVENTS + DOCUMENTS);
 
     await waitFor(

@@ -1,22 +1,30 @@
-import type { Producer } from '@conveyor/queues';
+import { type Producer, QUEUE_NAMES, readQueueBacklog } from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
 import {
   createEnqueueMetrics,
+  createFleetQueueGauges,
   createHttpMetrics,
-  createQueueJobsGauge,
   type Registry,
 } from '@conveyor/telemetry';
 import { Counter } from 'prom-client';
 import { RequestMetrics } from './http/request-metrics.js';
+import { readFromRedis } from './redis/read-from-redis.js';
 import { readQueueCounts } from './redis/read-queue-counts.js';
 
 /**
  * Registers the API's metrics: the DESIGN series (`conveyor_jobs_enqueued_total{queue}`,
- * `conveyor_http_request_duration_seconds{method,route,status}`, `conveyor_queue_jobs{queue,state}`
- * read at scrape with each queue's dead letters as state `dead-letter`) and
+ * `conveyor_http_request_duration_seconds{method,route,status}`),
  * `conveyor_api_client_requests_total{status}` (authenticated requests; no client label, as
- * `/metrics` is open: per-client counts are in the request log).
+ * `/metrics` is open: per-client counts are in the request log), and the fleet's queue gauges
+ * (`createFleetQueueGauges`), which only the API exports: it is the one process every
+ * deployment runs, where workers scale to many and the dashboard is optional.
  */
-export function createApiMetrics(registry: Registry, producer: Producer, redisTimeoutMs: number) {
+export function createApiMetrics(
+  registry: Registry,
+  producer: Producer,
+  connection: RedisConnection,
+  redisTimeoutMs: number,
+) {
   const { enqueued } = createEnqueueMetrics(registry);
   const clientRequests = new Counter({
     name: 'conveyor_api_client_requests_total',
@@ -24,14 +32,19 @@ export function createApiMetrics(registry: Registry, producer: Producer, redisTi
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  createQueueJobsGauge(registry, async () => {
-    const summaries = await readQueueCounts(producer, redisTimeoutMs);
-    return Object.fromEntries(
-      summaries.map((summary) => [
-        summary.name,
-        { ...summary.counts, 'dead-letter': summary.deadLetters },
-      ]),
-    );
+  createFleetQueueGauges(registry, async () => {
+    const [summaries, backlogs] = await Promise.all([
+      readQueueCounts(producer, redisTimeoutMs),
+      readFromRedis(redisTimeoutMs, () =>
+        Promise.all(QUEUE_NAMES.map((name) => readQueueBacklog(connection, producer.queue(name)))),
+      ),
+    ]);
+    return summaries.map((summary, index) => ({
+      queue: summary.name,
+      counts: summary.counts,
+      deadLetters: summary.deadLetters,
+      ...backlogs[index]!,
+    }));
   });
   const requests = new RequestMetrics({
     duration: createHttpMetrics(registry).requestDuration,

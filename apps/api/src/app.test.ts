@@ -1,4 +1,4 @@
-import { RedisServer } from '@conveyor/testing';
+import { promtoolCheckMetrics, RedisServer } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../test/support/error-body.js';
 import { ingestData, slackEvent } from '../test/support/payloads.js';
@@ -121,9 +121,11 @@ describe('app', () => {
     ).toBeDefined();
     expect(text).not.toMatch(/route="\/v1\/queues\/ingestion/);
     expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'waiting' })).toMatch(/ 2$/);
-    expect(series('conveyor_queue_jobs', { queue: 'ingestion', state: 'dead-letter' })).toMatch(
-      / 1$/,
-    );
+    expect(series('conveyor_dead_letter_jobs', { queue: 'ingestion' })).toMatch(/ 1$/);
+    expect(text).not.toMatch(/conveyor_queue_jobs\{[^}]*dead/);
+    expect(series('conveyor_queue_backlog', { queue: 'ingestion' })).toMatch(/ 2$/);
+    expect(series('conveyor_queue_oldest_age_seconds', { queue: 'ingestion' })).toBeDefined();
+    expect(series('conveyor_queue_paused', { queue: 'ingestion' })).toMatch(/ 0$/);
     expect(series('conveyor_api_client_requests_total', { status: '202' })).toMatch(/ 1$/);
     expect(text).not.toMatch(/client="/);
     expect(text).toContain('process_cpu_user_seconds_total');
@@ -138,6 +140,15 @@ describe('app', () => {
     expect(logs).toContain('"url":"/v1/queues/ingestion/dead-letters"');
     expect(logs).toContain('"url":"/healthz"');
     expect(logs).not.toContain(secret);
+  });
+
+  it('GET /metrics passes `promtool check metrics`', async () => {
+    await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('linted') });
+    const text = await (await app.request('/metrics', { auth: false })).text();
+    expect(await promtoolCheckMetrics(text)).toEqual({
+      code: 0,
+      output: '',
+    });
   });
 
   it('GET /openapi.json describes every route, with the payload schemas of the catalog', async () => {

@@ -89,7 +89,12 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const { enqueued, requests: metrics } = createApiMetrics(deps.metrics, producer, redisTimeoutMs);
+  const { enqueued, requests: metrics } = createApiMetrics(
+    deps.metrics,
+    producer,
+    deps.producerConnection,
+    redisTimeoutMs,
+  );
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const requestLogger = createRequestLogger(logger);
   app.use(metrics.middleware());

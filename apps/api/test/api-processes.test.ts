@@ -92,9 +92,14 @@ describe('API_PROCESSES=2', () => {
     expect(metrics).toMatch(
       new RegExp(`conveyor_jobs_enqueued_total\\{queue="ingestion",app="api"\\} ${jobs}\\n`),
     );
-    expect(metrics).toMatch(
+    // Every process reads the same Redis: the fleet gauges are kept once, never summed.
+    for (const series of [
       /conveyor_queue_jobs\{queue="ingestion",state="waiting",app="api"\} 30\n/,
-    );
+      /conveyor_queue_backlog\{queue="ingestion",app="api"\} 30\n/,
+      /conveyor_dead_letter_jobs\{queue="ingestion",app="api"\} 0\n/,
+    ]) {
+      expect(metrics).toMatch(series);
+    }
 
     process.kill(first, 'SIGKILL');
     await waitFor(() => listeningPids(started).length === 3, {

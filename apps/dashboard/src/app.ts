@@ -1,5 +1,5 @@
 import type { RedisConnection } from '@conveyor/redis';
-import type { Logger } from '@conveyor/telemetry';
+import { createMetricsRegistry, type Logger, type Registry } from '@conveyor/telemetry';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { basicAuth } from './basic-auth.js';
 import type { BoardQueue } from './board-queue.js';
@@ -7,6 +7,7 @@ import { createBoardRouter } from './create-board-router.js';
 import type { DashboardConfig } from './dashboard-config.js';
 import { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 import { healthRoutes } from './health-routes.js';
+import { metricsRoute } from './metrics-route.js';
 import { requestLogger } from './request-logger.js';
 import { requestPath } from './request-path.js';
 import { responseDeadline } from './response-deadline.js';
@@ -22,6 +23,11 @@ export interface DashboardAppDeps {
   redis: RedisConnection;
   logger: Logger;
   /**
+   * What `/metrics` serves.
+   * @defaultValue a new registry of this process's Node metrics, labelled `app="dashboard"`
+   */
+  metrics?: Registry;
+  /**
    * Longest a board request may wait on Redis before it is answered 503.
    * @defaultValue 10_000
    */
@@ -35,9 +41,10 @@ export interface DashboardAppDeps {
 }
 
 /**
- * Builds the dashboard's Express app: open `/healthz` and `/readyz`, then the cross-site request
- * guard and HTTP Basic auth (unless configured off) in front of Bull Board at the base path.
- * Connects nothing and listens nowhere; `main.ts` does that, tests call this with their own Redis.
+ * Builds the dashboard's Express app: open `/healthz`, `/readyz` and `/metrics`, then the
+ * cross-site request guard and HTTP Basic auth (unless configured off) in front of Bull Board at
+ * the base path. Connects nothing and listens nowhere; `main.ts` does that, tests call this with
+ * their own Redis.
  */
 export function createApp(deps: DashboardAppDeps): Express {
   const { config, logger } = deps;
@@ -47,6 +54,7 @@ export function createApp(deps: DashboardAppDeps): Express {
   app.use(requestLogger(logger));
   app.use(securityHeaders());
   app.use(healthRoutes(deps.redis, logger));
+  app.use(metricsRoute(deps.metrics ?? createMetricsRegistry('dashboard')));
   app.use(sameOriginGuard(logger));
   if (config.credentials) {
     const throttle = new FailureThrottle(deps.loginThrottle);

@@ -1,6 +1,12 @@
 import { request } from 'node:http';
 import { deadLetterQueueName, QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
-import { getFreePort, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
+import {
+  getFreePort,
+  promtoolCheckMetrics,
+  RedisServer,
+  waitFor,
+  waitForHttp,
+} from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addFailedJob } from './support/add-failed-job.js';
 import type { FlakyWorker } from './support/start-flaky-worker.js';
@@ -61,6 +67,16 @@ describe('dashboard app', () => {
     const ready = await waitForHttp(`${dashboard.origin}/readyz`, { status: 200 });
     // Only the status: where Redis is and which version it runs are nobody else's business.
     expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('serves its process metrics on /metrics without credentials, and no queue figures', async () => {
+    const response = await fetch(`${dashboard.origin}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{app="dashboard"\} /m);
+    expect(text).not.toContain('conveyor_');
+    expect(await promtoolCheckMetrics(text)).toEqual({ code: 0, output: '' });
   });
 
   it('asks for credentials with a Basic challenge', async () => {

@@ -5,7 +5,7 @@ import {
   type QueueName,
 } from '@conveyor/queues';
 import { checkRedis } from '@conveyor/redis';
-import { createQueueJobsGauge, type Logger, type Registry } from '@conveyor/telemetry';
+import type { Logger, Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
@@ -60,7 +60,9 @@ const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
  * Responsibilities:
  * - one BullMQ Worker per configured queue, with its concurrency, limiter, lock and stall
  *   settings, all sharing the process's connections;
- * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off);
+ * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off): this process's own
+ *   counters and timings only; Redis-wide queue gauges come from the API alone, so that a
+ *   Prometheus scraping every worker does not add up copies of them;
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
  * - the dead-letter sweep, at start and every `deadLetterSweepIntervalMs`: a job failed for good
  *   whose worker died before copying it to dead letters is copied by the next sweep;
@@ -69,7 +71,6 @@ const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
 export class Launcher {
   readonly #options: LauncherOptions;
   readonly #runners: QueueRunner[] = [];
-  readonly #gaugeQueues: Queue[] = [];
   #server: HealthServer | undefined;
   #stopping: Promise<StopResult> | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -93,7 +94,6 @@ export class Launcher {
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
-    this.#createGauge();
     if (config.http.port > 0) {
       this.#server = new HealthServer({
         host: config.http.host,
@@ -193,7 +193,6 @@ export class Launcher {
       Promise.allSettled([
         this.#sweeping,
         ...this.#runners.flatMap((runner) => [runner.deadLetters.close(), runner.control.close()]),
-        ...this.#gaugeQueues.map((queue) => queue.close()),
       ]),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
@@ -271,22 +270,6 @@ export class Launcher {
       }),
     ).then(() => {
       this.#sweeping = undefined;
-    });
-  }
-
-  #createGauge(): void {
-    const { config, prefix, connections, metricsRegistry } = this.#options;
-    for (const name of config.queues.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
-      const queue = new Queue(name, { connection: connections.admin, prefix });
-      // Failed reads leave the gauge empty for that scrape; nothing else to do with the error.
-      queue.on('error', () => {});
-      this.#gaugeQueues.push(queue);
-    }
-    createQueueJobsGauge(metricsRegistry, async () => {
-      const counts = await Promise.all(this.#gaugeQueues.map((queue) => queue.getJobCounts()));
-      return Object.fromEntries(
-        this.#gaugeQueues.map((queue, index) => [queue.name, counts[index] ?? {}]),
-      );
     });
   }
 }

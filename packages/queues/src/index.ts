@@ -46,6 +46,7 @@ export {
   SLACK_SLASH_COMMAND_JOB,
 } from './queue-catalog.js';
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
+export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';

@@ -4,9 +4,8 @@ export {
   createHttpMetrics,
   createJobMetrics,
   createMetricsRegistry,
-  createQueueJobsGauge,
-  type QueueCounts,
   type Registry,
 } from './conveyor-metrics.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './create-logger.js';
+export { createFleetQueueGauges, type QueueSnapshot } from './fleet-queue-gauges.js';
 export { REDACT_PATHS } from './redact-paths.js';

@@ -30,7 +30,8 @@ export function findRedisBinary(
   throw new RedisNotInstalledError(name, searchPath);
 }
 
-function isExecutableFile(path: string): boolean {
+/** True when `path` is a file this process may execute. */
+export function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);

@@ -11,6 +11,12 @@ export { getFreePort } from './get-free-port.js';
 export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
 export { openRawConnection, type RawConnection } from './open-raw-connection.js';
+export {
+  findPromtool,
+  type PromtoolVerdict,
+  promtoolCheckMetrics,
+  requirePromtool,
+} from './promtool-check-metrics.js';
 export { RedisNotInstalledError } from './redis-not-installed-error.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
 export { slackObjectShapedEvents, slackSamples } from './slack-samples.js';

@@ -4,6 +4,8 @@ import { slackHeaders } from './slack-signature.js';
 /** Options of one enqueue. */
 export interface EnqueueOptions {
   idempotencyKey?: string;
+  /** The request's `options` (`delay`, `priority`). */
+  job?: { delay?: number; priority?: number };
   /** @defaultValue 10_000 */
   timeoutMs?: number;
 }
@@ -32,7 +34,7 @@ export class ApiClient {
     return request(`${this.url}/v1/queues/${queue}/jobs`, {
       method: 'POST',
       headers: this.headers(extra),
-      body: JSON.stringify({ data }),
+      body: JSON.stringify(options.job ? { data, options: options.job } : { data }),
       timeoutMs: options.timeoutMs ?? 10_000,
     });
   }

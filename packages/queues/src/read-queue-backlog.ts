@@ -1,0 +1,62 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { Queue } from 'bullmq';
+
+/** What a worker could start now in one queue, for autoscalers and the backlog gauges. */
+export interface QueueBacklog {
+  /** Waiting + prioritized + delayed jobs already due; 0 while the queue is paused. */
+  backlog: number;
+  /**
+   * Seconds since the oldest of those became ready (its enqueue time, or for a due delayed job
+   * its due time); 0 when the backlog is empty or the queue is paused.
+   */
+  oldestAgeSeconds: number;
+  paused: boolean;
+}
+
+/**
+ * One round trip, on Redis's clock. BullMQ keeps the order FIFO in `wait` (next job at the
+ * tail), priority order in `prioritized`, due time in `delayed` (score = ms * 0x1000 + a
+ * counter). The oldest job is looked for at the head of each; a prioritized job further back
+ * that waited longer is not seen (reading it would mean scanning the set).
+ */
+const BACKLOG_SCRIPT = `
+local wait, prioritized, delayed, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local jobPrefix = ARGV[1]
+if redis.call('HEXISTS', meta, 'paused') == 1 then return {0, 0, 1} end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local waiting = redis.call('LLEN', wait)
+local ranked = redis.call('ZCARD', prioritized)
+local due = redis.call('ZCOUNT', delayed, 0, (now + 1) * 0x1000 - 1)
+local oldest = now
+local function enqueuedAt(id)
+  local timestamp = id and tonumber(redis.call('HGET', jobPrefix .. id, 'timestamp'))
+  if timestamp and timestamp < oldest then oldest = timestamp end
+end
+if waiting > 0 then enqueuedAt(redis.call('LINDEX', wait, -1)) end
+if ranked > 0 then enqueuedAt(redis.call('ZRANGE', prioritized, 0, 0)[1]) end
+if due > 0 then
+  local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
+  local dueAt = math.floor(tonumber(first[2]) / 0x1000)
+  if dueAt < oldest then oldest = dueAt end
+end
+return {waiting + ranked + due, now - oldest, 0}
+`;
+
+/**
+ * Reads `queue`'s backlog (see {@link QueueBacklog}) in one round trip on `connection`, which
+ * must reach the queue's Redis (any role; under Cluster the queue's keys share one slot).
+ */
+export async function readQueueBacklog(
+  connection: RedisConnection,
+  queue: Queue,
+): Promise<QueueBacklog> {
+  const keys = ['wait', 'prioritized', 'delayed', 'meta'].map((type) => queue.toKey(type));
+  const [backlog, oldestAgeMs, paused] = (await connection.eval(
+    BACKLOG_SCRIPT,
+    keys.length,
+    ...keys,
+    queue.toKey(''),
+  )) as [number, number, number];
+  return { backlog, oldestAgeSeconds: oldestAgeMs / 1000, paused: paused === 1 };
+}
