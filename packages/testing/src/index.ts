@@ -10,6 +10,7 @@ export {
 export { getFreePort } from './get-free-port.js';
 export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
+export { Prng } from './prng.js';
 export { RedisNotInstalledError } from './redis-not-installed-error.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
 export { slackSamples } from './slack-samples.js';
