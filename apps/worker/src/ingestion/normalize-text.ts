@@ -18,8 +18,10 @@ export function normalizeText(text: string): string {
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
     .replace(/[\u00a0\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
-    .replace(HORIZONTAL_RUN, (run: string, lineEnd: string | undefined, offset: number, whole: string) =>
-      lineEnd !== undefined ? lineEnd : offset + run.length === whole.length ? '' : run,
+    .replace(
+      HORIZONTAL_RUN,
+      (run: string, lineEnd: string | undefined, offset: number, whole: string) =>
+        lineEnd !== undefined ? lineEnd : offset + run.length === whole.length ? '' : run,
     )
     .replace(/\n{3,}/g, '\n\n')
     .trim();

@@ -67,7 +67,10 @@ describe('TextPipelinePool', () => {
   it('stops a cancelled document at once and runs the next one', async () => {
     pool = new TextPipelinePool({ threads: 1 });
     const controller = new AbortController();
-    const heavy = pool.run({ raw: HEAVY_HTML.repeat(4), mediaType: 'text/html' }, controller.signal);
+    const heavy = pool.run(
+      { raw: HEAVY_HTML.repeat(4), mediaType: 'text/html' },
+      controller.signal,
+    );
     const queued = pool.run({ raw: 'next', mediaType: 'text/plain' });
     controller.abort(new Error('cancelled by the test'));
     await expect(heavy).rejects.toThrow('cancelled by the test');

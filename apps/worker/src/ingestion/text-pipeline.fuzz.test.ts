@@ -104,49 +104,41 @@ describe('pathological documents at the size limits', () => {
     expect(adversarialMs).toBeLessThanOrEqual(normalMs * MAX_RATIO);
   });
 
-  it(
-    'fetched plain text at INGEST_MAX_BYTES takes at most 5x the time of prose',
-    { timeout: 180_000 },
-    () => {
-      const normalMs = pipelineTime(fill(PROSE, URL_LIMIT), 'text/plain', 2);
-      const cases = {
-        'words, no newline (window-bounded break search)': fill('word ', URL_LIMIT),
-        'one 10 MiB token': fill('x', URL_LIMIT),
-        'newlines only': fill('\n', URL_LIMIT),
-        'spaces then one letter': `${fill(' ', URL_LIMIT - 1)}x`,
-        'sentence ends and closing brackets': fill('a.)))))) ', URL_LIMIT),
-        'emoji and combining marks': fill('😀e\u0301 ', URL_LIMIT),
-      };
-      for (const [label, text] of Object.entries(cases)) {
-        expect(pipelineTime(text, 'text/plain'), label).toBeLessThanOrEqual(normalMs * MAX_RATIO);
-      }
-    },
-  );
+  it('fetched plain text at INGEST_MAX_BYTES takes at most 5x the time of prose', {
+    timeout: 180_000,
+  }, () => {
+    const normalMs = pipelineTime(fill(PROSE, URL_LIMIT), 'text/plain', 2);
+    const cases = {
+      'words, no newline (window-bounded break search)': fill('word ', URL_LIMIT),
+      'one 10 MiB token': fill('x', URL_LIMIT),
+      'newlines only': fill('\n', URL_LIMIT),
+      'spaces then one letter': `${fill(' ', URL_LIMIT - 1)}x`,
+      'sentence ends and closing brackets': fill('a.)))))) ', URL_LIMIT),
+      'emoji and combining marks': fill('😀e\u0301 ', URL_LIMIT),
+    };
+    for (const [label, text] of Object.entries(cases)) {
+      expect(pipelineTime(text, 'text/plain'), label).toBeLessThanOrEqual(normalMs * MAX_RATIO);
+    }
+  });
 
-  it(
-    'fetched HTML nested past the limit is refused faster than prose HTML is converted',
-    { timeout: 180_000 },
-    () => {
-      const deep = fill('<div>', URL_LIMIT);
-      expect(() => processText({ raw: deep, mediaType: 'text/html' })).toThrow(
-        DocumentTooDeepError,
-      );
-      const normalMs = pipelineTime(fill(PROSE_HTML, URL_LIMIT), 'text/html');
-      expect(pipelineTime(deep, 'text/html')).toBeLessThanOrEqual(normalMs * MAX_RATIO);
-    },
-  );
+  it('fetched HTML nested past the limit is refused faster than prose HTML is converted', {
+    timeout: 180_000,
+  }, () => {
+    const deep = fill('<div>', URL_LIMIT);
+    expect(() => processText({ raw: deep, mediaType: 'text/html' })).toThrow(DocumentTooDeepError);
+    const normalMs = pipelineTime(fill(PROSE_HTML, URL_LIMIT), 'text/html');
+    expect(pipelineTime(deep, 'text/html')).toBeLessThanOrEqual(normalMs * MAX_RATIO);
+  });
 
-  it(
-    'HTML nested to the limit, over and over, takes at most 5x the time of prose HTML',
-    { timeout: 120_000 },
-    () => {
-      const size = 1024 * 1024;
-      const unit = `${'<div>'.repeat(MAX_HTML_DEPTH)}x${'</div>'.repeat(MAX_HTML_DEPTH)}`;
-      const normalMs = pipelineTime(fill(PROSE_HTML, size), 'text/html', 2);
-      const deepMs = pipelineTime(unit.repeat(Math.floor(size / unit.length)), 'text/html', 2);
-      expect(deepMs).toBeLessThanOrEqual(normalMs * MAX_RATIO);
-    },
-  );
+  it('HTML nested to the limit, over and over, takes at most 5x the time of prose HTML', {
+    timeout: 120_000,
+  }, () => {
+    const size = 1024 * 1024;
+    const unit = `${'<div>'.repeat(MAX_HTML_DEPTH)}x${'</div>'.repeat(MAX_HTML_DEPTH)}`;
+    const normalMs = pipelineTime(fill(PROSE_HTML, size), 'text/html', 2);
+    const deepMs = pipelineTime(unit.repeat(Math.floor(size / unit.length)), 'text/html', 2);
+    expect(deepMs).toBeLessThanOrEqual(normalMs * MAX_RATIO);
+  });
 });
 
 /** One generated pathological piece of text. */
