@@ -16,6 +16,7 @@ import { DocumentLocks } from './ingestion/document-lock.js';
 import { ingestHandler } from './ingestion/ingest-handler.js';
 import { IngestStateStore } from './ingestion/ingest-state-store.js';
 import { JsonlFileSink } from './ingestion/jsonl-file-sink.js';
+import { TextPipelinePool } from './ingestion/text-pipeline-pool.js';
 import { Launcher, type StopResult } from './launcher.js';
 import {
   registerSlackHandlers,
@@ -71,7 +72,11 @@ export interface WorkerApp {
 }
 
 /** Builds the handler registry with the built-in Slack and ingestion handlers. */
-function buildRegistry(deps: WorkerAppDependencies, sink: ChunkSink): HandlerRegistry {
+function buildRegistry(
+  deps: WorkerAppDependencies,
+  sink: ChunkSink,
+  pipeline: TextPipelinePool,
+): HandlerRegistry {
   const { config, prefix, connections, logger } = deps;
   const ledger = new ReplyLedger({ connection: connections.admin, prefix });
   const replier = config.slack.botToken
@@ -112,6 +117,7 @@ function buildRegistry(deps: WorkerAppDependencies, sink: ChunkSink): HandlerReg
         maxBytes: config.ingest.maxBytes,
         allowPrivateUrls: config.ingest.allowPrivateUrls,
       }),
+      pipeline,
     }),
   );
   deps.configureHandlers?.(registry);
@@ -126,7 +132,8 @@ function buildRegistry(deps: WorkerAppDependencies, sink: ChunkSink): HandlerReg
 export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
   const { config, logger } = deps;
   const sink = deps.sink ?? new JsonlFileSink(config.ingest.outputDir);
-  const registry = buildRegistry(deps, sink);
+  const pipeline = new TextPipelinePool({ threads: config.ingest.threads });
+  const registry = buildRegistry(deps, sink, pipeline);
   const missing = config.queues.filter((queue) => !registry.serves(queue));
   if (missing.length > 0) {
     throw new Error(`No handlers are registered for queue(s) ${missing.join(', ')}`);
@@ -175,7 +182,13 @@ export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
       await sink.prepare();
       await launcher.start();
     },
-    stop: (timeoutMs = config.shutdownTimeoutMs) => launcher.stop(timeoutMs),
+    async stop(timeoutMs = config.shutdownTimeoutMs) {
+      try {
+        return await launcher.stop(timeoutMs);
+      } finally {
+        await pipeline.close();
+      }
+    },
     readiness: () => launcher.readiness(),
     get httpPort() {
       return launcher.httpPort;

@@ -23,6 +23,7 @@ describe('loadEnvironment', () => {
       allowPrivateUrls: false,
       fetchTimeoutMs: 15_000,
       maxBytes: 10 * 1024 * 1024,
+      threads: 2,
     });
   });
 
@@ -35,12 +36,14 @@ describe('loadEnvironment', () => {
       WORKER_LIMITER_SLACK_EVENTS: '50/1000',
       SLACK_BOT_TOKEN: 'xoxb-1',
       INGEST_ALLOW_PRIVATE_URLS: 'true',
+      INGEST_THREADS: '4',
     });
     expect(worker.queues).toEqual(['ingestion']);
     expect(worker.concurrency).toEqual({ 'slack-events': 4, ingestion: 2 });
     expect(worker.limiters).toEqual({ 'slack-events': { max: 50, duration: 1000 } });
     expect(worker.slack.botToken).toBe('xoxb-1');
     expect(worker.ingest.allowPrivateUrls).toBe(true);
+    expect(worker.ingest.threads).toBe(4);
   });
 
   it('names every bad variable at once', () => {

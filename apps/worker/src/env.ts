@@ -114,6 +114,7 @@ export const workerEnvSchema = z
     INGEST_FETCH_TIMEOUT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
     INGEST_MAX_BYTES: integer({ default: 10 * 1024 * 1024, min: 1, max: 1024 * 1024 * 1024 }),
     INGEST_LOCK_TTL_MS: integer({ default: 30_000, min: 300, max: 3_600_000 }),
+    INGEST_THREADS: integer({ default: 2, min: 1, max: 64 }),
   })
   .superRefine(
     (env, ctx) => {
@@ -168,6 +169,7 @@ export const workerEnvSchema = z
         fetchTimeoutMs: env.INGEST_FETCH_TIMEOUT_MS,
         maxBytes: env.INGEST_MAX_BYTES,
         lockTtlMs: env.INGEST_LOCK_TTL_MS,
+        threads: env.INGEST_THREADS,
       },
     };
   });

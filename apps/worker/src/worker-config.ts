@@ -59,5 +59,10 @@ export interface WorkerConfig {
     maxBytes: number;
     /** Life of the per-document lock; renewed every third of it while working. @defaultValue 30000 */
     lockTtlMs: number;
+    /**
+     * Worker threads that extract, normalise and chunk documents, off the event loop.
+     * @defaultValue 2
+     */
+    threads: number;
   };
 }

@@ -1,12 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitFor } from '@conveyor/testing';
+import { getFreePort, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkRecord, ChunkSink } from '../src/ingestion/chunk-sink.js';
 import { sha256 } from '../src/ingestion/content-hash.js';
 import { JsonlFileSink } from '../src/ingestion/jsonl-file-sink.js';
 import { normalizeText } from '../src/ingestion/normalize-text.js';
+import { safeFileName } from '../src/ingestion/safe-file-name.js';
 import { FileServer } from './support/file-server.js';
 import { type InProcessWorker, logsWithMessage, TestContext } from './support/test-context.js';
 
@@ -135,6 +136,11 @@ describe('ingestion', () => {
       'Unsupported media type "application/pdf"',
     ],
     ['a 404', { status: 404, body: 'gone' }, 'HTTP 404'],
+    [
+      'HTML nested 20,000 deep',
+      { contentType: 'text/html', body: '<div>'.repeat(20_000) },
+      'more than 512 levels deep',
+    ],
     ['a body over INGEST_MAX_BYTES', { body: 'x'.repeat(250_000) }, 'larger than INGEST_MAX_BYTES'],
     [
       'a streamed body over INGEST_MAX_BYTES',
@@ -154,6 +160,19 @@ describe('ingestion', () => {
     const letter = await context.producer.deadLetters('ingestion').get(`ingestion-${id}`);
     expect(letter).toMatchObject({ attemptsMade: 1, unrecoverable: true });
     expect(letter?.failedReason).toContain(reason);
+  });
+
+  it('writes a document whose id is the longest the catalog allows', async () => {
+    const documentId = ':'.repeat(200);
+    const id = await context.enqueue('ingestion', {
+      documentId,
+      source: { kind: 'inline', text: 'Colons all the way.' },
+    });
+    const job = await context.waitForJob('ingestion', id);
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(1);
+    const [chunk] = await readChunks(context, `${safeFileName(documentId)}.jsonl`);
+    expect(chunk).toMatchObject({ documentId, text: 'Colons all the way.' });
   });
 
   it('retries a source that is temporarily unavailable, then succeeds', async () => {
@@ -240,6 +259,49 @@ describe('private addresses with INGEST_ALLOW_PRIVATE_URLS=false', () => {
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/Refusing to fetch from .*non-public address/);
     expect(files.hits('/secret.txt')).toBe(before);
+  });
+});
+
+describe('a heavy document', () => {
+  let context: TestContext;
+  let httpPort: number;
+
+  beforeAll(async () => {
+    context = await TestContext.create();
+    httpPort = await getFreePort();
+    await context.startWorker({
+      env: { WORKER_QUEUES: 'ingestion', WORKER_HTTP_PORT: String(httpPort) },
+    });
+  });
+  afterAll(() => context?.close());
+
+  it('leaves /healthz answering promptly while it is processed', { timeout: 60_000 }, async () => {
+    // About 2.4 MiB of unclosed paragraphs: seconds of html-to-text, within INGEST_MAX_BYTES.
+    files.set('/heavy.html', {
+      contentType: 'text/html',
+      body: '<p>Unclosed paragraph '.repeat(110_000),
+    });
+    const health = `http://127.0.0.1:${httpPort}/healthz`;
+    const id = await context.enqueue('ingestion', {
+      documentId: 'heavy',
+      source: { kind: 'url', url: files.url('/heavy.html') },
+    });
+    const answers: Array<{ at: number; ms: number }> = [];
+    const queue = context.producer.queue('ingestion');
+    while (!['completed', 'failed'].includes(await queue.getJobState(id))) {
+      const started = Date.now();
+      const response = await fetch(health);
+      expect(response.status).toBe(200);
+      answers.push({ at: started, ms: Date.now() - started });
+    }
+    const job = await context.waitForJob('ingestion', id);
+    expect(await job.getState()).toBe('completed');
+    const { processedOn = 0, finishedOn = 0 } = job;
+    const during = answers.filter((answer) => answer.at >= processedOn && answer.at <= finishedOn);
+    const slowest = Math.max(...during.map((answer) => answer.ms));
+    // On the event loop, the conversion held every request for its whole length.
+    expect(during.length).toBeGreaterThanOrEqual(5);
+    expect(slowest).toBeLessThan((finishedOn - processedOn) / 4);
   });
 });
 

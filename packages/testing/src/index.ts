@@ -11,6 +11,7 @@ export { getFreePort } from './get-free-port.js';
 export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
 export { openRawConnection, type RawConnection } from './open-raw-connection.js';
+export { Prng } from './prng.js';
 export {
   findPromtool,
   type PromtoolVerdict,

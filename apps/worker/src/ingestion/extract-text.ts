@@ -1,5 +1,15 @@
 import type { IngestMediaType } from '@conveyor/queues';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
+import { Parser } from 'htmlparser2';
+import { DocumentTooDeepError } from '../errors/document-too-deep-error.js';
+
+/**
+ * Deepest element nesting an HTML document may have (Blink and WebKit stop nesting at 512 too).
+ * htmlparser2 keeps open elements in an array it shifts and unshifts, so each tag costs the
+ * current depth: 200,000 nested `<div>`s took minutes to parse, and html-to-text's recursive walk
+ * overflows the stack from about 5,000 levels.
+ */
+export const MAX_HTML_DEPTH = 512;
 
 const HTML_OPTIONS: HtmlToTextOptions = {
   // Line breaks come from the document's structure; chunking decides lengths later.
@@ -25,7 +35,28 @@ const HTML_OPTIONS: HtmlToTextOptions = {
  * Markdown are already text: Markdown's markup is kept, it reads well and chunks well.
  */
 export function extractText(content: string, mediaType: IngestMediaType): string {
-  return mediaType === 'text/html' ? convert(content, HTML_OPTIONS) : content;
+  if (mediaType !== 'text/html') return content;
+  assertHtmlDepth(content, MAX_HTML_DEPTH);
+  return convert(content, HTML_OPTIONS);
+}
+
+/**
+ * Throws {@link DocumentTooDeepError} when `html` nests elements deeper than `maxDepth`. It runs
+ * htmlparser2's own tokenizer and tree rules (implied closes, void elements), the parser
+ * html-to-text uses, but builds no tree and stops at the first element too deep: linear time.
+ */
+export function assertHtmlDepth(html: string, maxDepth: number): void {
+  let depth = 0;
+  const parser = new Parser({
+    onopentagname() {
+      depth += 1;
+      if (depth > maxDepth) throw new DocumentTooDeepError(maxDepth);
+    },
+    onclosetag() {
+      depth -= 1;
+    },
+  });
+  parser.end(html);
 }
 
 /** Decodes a fetched body with its declared charset, falling back to UTF-8. */

@@ -5,13 +5,12 @@ import {
 } from '@conveyor/queues';
 import { defineHandler, type JobHandler } from '../handlers/job-handler.js';
 import type { ChunkRecord, ChunkSink } from './chunk-sink.js';
-import { type ChunkTextOptions, chunkText } from './chunk-text.js';
-import { sha256 } from './content-hash.js';
+import type { ChunkTextOptions } from './chunk-text.js';
 import type { DocumentFetcher } from './document-fetcher.js';
 import type { DocumentLocks } from './document-lock.js';
-import { decodeBody, extractText } from './extract-text.js';
+import { decodeBody } from './extract-text.js';
 import type { IngestStateStore } from './ingest-state-store.js';
-import { normalizeText } from './normalize-text.js';
+import type { TextPipelinePool } from './text-pipeline-pool.js';
 
 /** What an `ingest` job returns. */
 export interface IngestResult {
@@ -31,6 +30,8 @@ export interface IngestHandlerOptions {
   state: IngestStateStore;
   sink: ChunkSink;
   fetcher: DocumentFetcher;
+  /** Extracts, normalises, hashes and chunks off the event loop. */
+  pipeline: Pick<TextPipelinePool, 'run'>;
   /** @defaultValue about 1,000 characters with about 100 of overlap */
   chunking?: ChunkTextOptions;
   /**
@@ -50,8 +51,9 @@ interface SourceText {
  * `ingest`: turns one document into chunks in the sink.
  *
  * Steps: take the document's lock (held elsewhere: postpone the job without spending an
- * attempt); read the text (inline, or fetched with the fetcher's limits); extract and normalise
- * it; hash it and stop if it is unchanged since the last successful ingest; chunk it; check the
+ * attempt); read the text (inline, or fetched with the fetcher's limits); extract, normalise,
+ * hash and chunk it in a thread of the pipeline pool; stop if it is unchanged since the last
+ * successful ingest; check the
  * lock is still ours; write the chunks; remember the hash. Progress is reported along the way.
  */
 export function ingestHandler(options: IngestHandlerOptions): JobHandler<IngestResult> {
@@ -82,8 +84,15 @@ export function ingestHandler(options: IngestHandlerOptions): JobHandler<IngestR
         await job.updateProgress(5);
         const source = await readSource(payload, options.fetcher, context.signal);
         await job.updateProgress(40);
-        const text = normalizeText(extractText(source.raw, source.mediaType));
-        const hash = sha256(text);
+        const processed = await options.pipeline.run(
+          {
+            raw: source.raw,
+            mediaType: source.mediaType,
+            ...(options.chunking ? { chunking: options.chunking } : {}),
+          },
+          context.signal,
+        );
+        const hash = processed.sha256;
         const previous = await options.state.get(documentId);
         if (previous?.sha256 === hash && (await options.sink.has(documentId))) {
           await options.state.touch(documentId);
@@ -91,7 +100,7 @@ export function ingestHandler(options: IngestHandlerOptions): JobHandler<IngestR
           context.logger.info({ documentId, sha256: hash }, 'document unchanged; skipped');
           return { chunks: previous.chunks, bytes: source.bytes, sha256: hash, skipped: true };
         }
-        const records: ChunkRecord[] = chunkText(text, options.chunking).map((chunk) => ({
+        const records: ChunkRecord[] = processed.chunks.map((chunk) => ({
           documentId,
           index: chunk.index,
           text: chunk.text,

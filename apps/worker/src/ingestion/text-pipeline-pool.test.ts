@@ -1,0 +1,79 @@
+import { UnrecoverableError } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DocumentTooDeepError } from '../errors/document-too-deep-error.js';
+import { processText } from './text-pipeline.js';
+import { TextPipelinePool } from './text-pipeline-pool.js';
+
+/** About 2 MiB of element-dense HTML: seconds of html-to-text, legal and under every limit. */
+const HEAVY_HTML = '<p>Unclosed paragraph '.repeat(100_000);
+
+let pool: TextPipelinePool | undefined;
+afterEach(() => pool?.close());
+
+/** The longest gap between timer ticks (every 5 ms) while `work` runs, and how long it ran. */
+async function longestStall(work: () => Promise<unknown>) {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 5);
+  const started = performance.now();
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const now = performance.now();
+  return { stallMs: Math.max(longest, now - last), workMs: now - started };
+}
+
+describe('TextPipelinePool', () => {
+  it('gives the same result as processing on the event loop', async () => {
+    pool = new TextPipelinePool({ threads: 1 });
+    const input = {
+      raw: '<h1>Title</h1><p>One.   </p>\r\n\r\n\r\n<p>Two 😀.</p>'.repeat(200),
+      mediaType: 'text/html' as const,
+      chunking: { maxChars: 300, overlapChars: 30 },
+    };
+    expect(await pool.run(input)).toEqual(processText(input));
+  });
+
+  it('fails a document nested too deep permanently, and keeps its thread', async () => {
+    pool = new TextPipelinePool({ threads: 1 });
+    const run = pool.run({ raw: '<div>'.repeat(20_000), mediaType: 'text/html' });
+    await expect(run).rejects.toBeInstanceOf(DocumentTooDeepError);
+    await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(pool.size).toBe(1);
+    expect((await pool.run({ raw: 'ok', mediaType: 'text/plain' })).text).toBe('ok');
+  });
+
+  it('keeps the event loop free while a thread works', async () => {
+    pool = new TextPipelinePool({ threads: 1 });
+    // Warm: the thread's start-up is not the subject.
+    await pool.run({ raw: '<p>x</p>', mediaType: 'text/html' });
+    const onLoop = await longestStall(async () =>
+      processText({ raw: HEAVY_HTML, mediaType: 'text/html' }),
+    );
+    const inThread = await longestStall(() =>
+      (pool as TextPipelinePool).run({ raw: HEAVY_HTML, mediaType: 'text/html' }),
+    );
+    // On the loop, the whole conversion is one stall; in a thread only copying in and out is.
+    expect(onLoop.stallMs).toBeGreaterThan(onLoop.workMs * 0.9);
+    expect(inThread.stallMs).toBeLessThan(onLoop.stallMs / 5);
+  });
+
+  it('stops a cancelled document at once and runs the next one', async () => {
+    pool = new TextPipelinePool({ threads: 1 });
+    const controller = new AbortController();
+    const heavy = pool.run(
+      { raw: HEAVY_HTML.repeat(4), mediaType: 'text/html' },
+      controller.signal,
+    );
+    const queued = pool.run({ raw: 'next', mediaType: 'text/plain' });
+    controller.abort(new Error('cancelled by the test'));
+    await expect(heavy).rejects.toThrow('cancelled by the test');
+    expect((await queued).text).toBe('next');
+  });
+});
