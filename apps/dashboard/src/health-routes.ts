@@ -1,11 +1,12 @@
-import { checkRedis, type RedisConnection } from '@conveyor/redis';
+import { checkRedis, probeProblems, type RedisConnection } from '@conveyor/redis';
 import type { Logger } from '@conveyor/telemetry';
 import { Router } from 'express';
 
 /**
  * Probes, open without credentials so orchestrators can call them. `/healthz`: the process runs.
- * `/readyz`: Redis answers and is safe for jobs (version, `noeviction`): `{ status: 'ready' }`,
- * or 503 `{ status: 'not-ready', reason }` with a short reason. Anyone who can reach the port can
+ * `/readyz`: Redis answers and is safe for jobs (version, `noeviction`):
+ * `{ status: 'ready', problems: [] }`, or 503 `{ status: 'not-ready', problems }` with short
+ * reasons (the shape every app's `/readyz` answers). Anyone who can reach the port can
  * call them, so they never say where Redis is or which version it runs: the full report goes to
  * the log, once each time readiness changes.
  */
@@ -24,13 +25,10 @@ export function healthRoutes(redis: RedisConnection, logger: Logger): Router {
       else logger.warn({ problems: report.problems }, 'not ready: /readyz answers 503');
     }
     res.set('Cache-Control', 'no-store');
-    if (report.ready) {
-      res.json({ status: 'ready' });
-      return;
-    }
-    res.status(503).json({
-      status: 'not-ready',
-      reason: report.reachable ? 'Redis is not safe for jobs' : 'Redis is unreachable',
+    const problems = probeProblems(report);
+    res.status(report.ready ? 200 : 503).json({
+      status: report.ready ? 'ready' : 'not-ready',
+      problems,
     });
   });
   return router;

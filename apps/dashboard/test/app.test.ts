@@ -66,7 +66,7 @@ describe('dashboard app', () => {
     // Ready once the connection is up: a probe that polls sees it turn 200.
     const ready = await waitForHttp(`${dashboard.origin}/readyz`, { status: 200 });
     // Only the status: where Redis is and which version it runs are nobody else's business.
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({ status: 'ready', problems: [] });
   });
 
   it('serves its process metrics on /metrics without credentials, and no queue figures', async () => {
@@ -329,12 +329,15 @@ describe('dashboard app on a Redis that evicts keys', () => {
     const body = await waitFor(
       async () => {
         const ready = await fetch(`${dashboard.origin}/readyz`);
-        const json = (await ready.json()) as { reason?: string };
-        return ready.status === 503 && json.reason === 'Redis is not safe for jobs' && json;
+        const json = (await ready.json()) as { problems?: string[] };
+        return ready.status === 503 && json.problems?.[0]?.includes('maxmemory-policy') && json;
       },
       { description: '/readyz to report the eviction policy' },
     );
-    expect(body).toEqual({ status: 'not-ready', reason: 'Redis is not safe for jobs' });
+    expect(body).toEqual({
+      status: 'not-ready',
+      problems: ['Redis maxmemory-policy is not noeviction'],
+    });
     expect(dashboard.logs()).toContain(
       `maxmemory-policy is allkeys-lru at 127.0.0.1:${redis.port}`,
     );
@@ -359,7 +362,7 @@ describe('dashboard app while Redis is unreachable', () => {
     expect((await fetch(`${dashboard.origin}/healthz`)).status).toBe(200);
     const ready = await fetch(`${dashboard.origin}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'not-ready', reason: 'Redis is unreachable' });
+    expect(await ready.json()).toEqual({ status: 'not-ready', problems: ['Redis is unreachable'] });
     // The details, address included, go to the log only.
     expect(dashboard.logs()).toContain('not ready: /readyz answers 503');
     expect(dashboard.logs()).toContain('Redis is unreachable: ');

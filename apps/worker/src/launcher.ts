@@ -4,7 +4,7 @@ import {
   deadLetterQueueName,
   type QueueName,
 } from '@conveyor/queues';
-import { checkRedis } from '@conveyor/redis';
+import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
@@ -73,6 +73,7 @@ export class Launcher {
   readonly #runners: QueueRunner[] = [];
   #server: HealthServer | undefined;
   #stopping: Promise<StopResult> | undefined;
+  #lastReadinessLogged: string | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** The sweep under way, if any. */
   #sweeping: Promise<void> | undefined;
@@ -138,17 +139,28 @@ export class Launcher {
     );
   }
 
-  /** `/readyz`: never throws, bounded by the Redis check's own timeout. */
+  /**
+   * `/readyz`: never throws, bounded by the Redis check's own timeout. The probe gets short
+   * reasons; the full report (Redis's address and version, which worker stopped) is logged once
+   * each time readiness changes.
+   */
   async readiness(): Promise<Readiness> {
-    const workers = Object.fromEntries(
-      this.#runners.map((runner) => [runner.queue, runner.worker.isRunning()]),
-    );
-    if (this.#stopping) return { ready: false, reason: 'shutting down', workers };
+    if (this.#stopping)
+      return { status: 'shutting-down', problems: ['the worker is shutting down'] };
     const redis = await checkRedis(this.#options.connections.admin);
-    const allRunning = Object.values(workers).every(Boolean);
-    const problems = [...redis.problems];
-    if (!allRunning) problems.push('a worker is not running');
-    return { ready: redis.ready && allRunning, problems, workers, redis };
+    const stopped = this.#runners.filter((runner) => !runner.worker.isRunning());
+    const problems = [
+      ...probeProblems(redis),
+      ...stopped.map((runner) => `the ${runner.queue} worker is not running`),
+    ];
+    const logged = [...redis.problems, ...problems].join('\n');
+    if (logged !== this.#lastReadinessLogged) {
+      this.#lastReadinessLogged = logged;
+      if (problems.length === 0) this.#options.logger.info('ready');
+      else
+        this.#options.logger.warn({ problems: redis.problems }, 'not ready: /readyz answers 503');
+    }
+    return { status: problems.length === 0 ? 'ready' : 'not-ready', problems };
   }
 
   /**

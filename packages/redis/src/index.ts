@@ -19,6 +19,7 @@ export { describeRedisTarget, maskRedisUrl } from './mask-redis-url.js';
 export { onCredentialsRejected } from './on-credentials-rejected.js';
 export { parseEnvironment } from './parse-environment.js';
 export { isVersionAtLeast, parseInfo } from './parse-info.js';
+export { probeProblems } from './probe-problems.js';
 export { resolveQueuePrefix } from './queue-prefix.js';
 export { type ReconnectDelayOptions, reconnectDelay } from './reconnect-delay.js';
 export type { RedisConfig, RedisNodeAddress, RedisTarget, RedisTlsConfig } from './redis-config.js';

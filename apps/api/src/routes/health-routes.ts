@@ -1,38 +1,10 @@
-import {
-  checkRedis,
-  isVersionAtLeast,
-  MIN_REDIS_VERSION,
-  REQUIRED_MAXMEMORY_POLICY,
-  type RedisHealthReport,
-} from '@conveyor/redis';
+import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Express } from 'express';
 import { sendJson } from '../http/send-json.js';
 import type { RouteContext } from './route-context.js';
 
 /** Upper bound of one readiness check, below common probe timeouts. */
 const READY_CHECK_TIMEOUT_MS = 1500;
-
-const CREDENTIALS_REJECTED = /WRONGPASS|NOAUTH|invalid password|auth/i;
-
-/**
- * Short reasons for an unauthenticated caller: what is wrong, never where (host, port) or what
- * runs there (version); the full report goes to the log.
- */
-function publicReasons(redis: RedisHealthReport): string[] {
-  if (!redis.reachable) {
-    const rejected = redis.problems.some((problem) => CREDENTIALS_REJECTED.test(problem));
-    return [rejected ? 'Redis rejected the credentials' : 'Redis is unreachable'];
-  }
-  const reasons: string[] = [];
-  if (redis.nodes.some((node) => !isVersionAtLeast(node.version, MIN_REDIS_VERSION))) {
-    reasons.push(`Redis is older than ${MIN_REDIS_VERSION}`);
-  }
-  if (redis.nodes.some((node) => node.maxmemoryPolicy !== REQUIRED_MAXMEMORY_POLICY)) {
-    reasons.push(`Redis maxmemory-policy is not ${REQUIRED_MAXMEMORY_POLICY}`);
-  }
-  if (reasons.length === 0 && redis.problems.length > 0) reasons.push('Redis is not safe for jobs');
-  return reasons;
-}
 
 /**
  * `GET /healthz`: the process runs (200 always). `GET /readyz`: Redis answers and is safe for
@@ -51,7 +23,7 @@ export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
       return;
     }
     const redis = await checkRedis(ctx.adminConnection, { timeoutMs: READY_CHECK_TIMEOUT_MS });
-    const problems = publicReasons(redis);
+    const problems = probeProblems(redis);
     const producerStatus = ctx.producerConnection.status;
     // Both connections reconnect on their own schedule; enqueues need this one.
     if (producerStatus !== 'ready') {

@@ -15,7 +15,7 @@ describe('HealthServer sockets', () => {
     server = new HealthServer({
       host: '127.0.0.1',
       port: 0,
-      readiness: async () => ({ ready: true }),
+      readiness: async () => ({ status: 'ready', problems: [] }),
       metrics: async () => ({ contentType: 'text/plain', body: '' }),
       logger: createLogger({ name: 'test', level: 'silent' }),
       ...(limits ? { limits } : {}),

@@ -2,10 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@conveyor/telemetry';
 
-/** What `/readyz` reports. */
+/**
+ * What `/readyz` answers: the shape every Conveyor app's probe has. `problems` are short reasons
+ * (never where Redis is or what runs there: the route is open); empty when ready.
+ */
 export interface Readiness {
-  ready: boolean;
-  [detail: string]: unknown;
+  status: 'ready' | 'not-ready' | 'shutting-down';
+  problems: string[];
 }
 
 /** Bounds on the health server's sockets; three tiny GET routes need little. */
@@ -121,7 +124,7 @@ export class HealthServer {
         return;
       case '/readyz': {
         const readiness = await this.#options.readiness();
-        send(response, readiness.ready ? 200 : 503, readiness);
+        send(response, readiness.status === 'ready' ? 200 : 503, readiness);
         return;
       }
       case '/metrics': {
