@@ -8,6 +8,7 @@ export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
 export {
@@ -30,6 +31,7 @@ export {
 } from './queue-catalog.js';
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
+export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';

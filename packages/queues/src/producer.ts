@@ -10,6 +10,7 @@ import { DEDUPE_WINDOW_MS } from './job-policies.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
+import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
 export interface JobRequest {
@@ -66,6 +67,13 @@ export interface ProducerOptions {
    * @defaultValue ignore
    */
   onMarkerError?: (error: Error, queue: string) => void;
+  /**
+   * When set, an enqueue (single, bulk, replay) resolves only once this many replicas have it
+   * (Redis `WAIT` on the connection that wrote it), else throws `ReplicaAckTimeoutError`. Not
+   * under Cluster. The deadline of an enqueue grows by twice its timeout.
+   * @defaultValue undefined (answer once the master has it)
+   */
+  replicaAck?: ReplicaAckOptions;
 }
 
 interface PreparedJob {
@@ -97,11 +105,15 @@ export class Producer {
   private readonly maxJobBytes: number;
   private readonly dedupeWindowMs: number;
   private readonly timeoutMs: number;
+  private readonly replicaAck: ReplicaAck | undefined;
 
   constructor(private readonly options: ProducerOptions) {
     this.maxJobBytes = options.maxJobBytes ?? 256 * 1024;
     this.dedupeWindowMs = options.dedupeWindowMs ?? DEDUPE_WINDOW_MS;
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    const { replicaAck } = options;
+    this.replicaAck = replicaAck ? new ReplicaAck(options.connection, replicaAck) : undefined;
+    // A write can queue behind another request's WAIT, then wait for its own.
+    this.timeoutMs = (options.timeoutMs ?? 2000) + 2 * (replicaAck?.timeoutMs ?? 0);
     const onError = options.onError ?? (() => {});
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, {
@@ -324,7 +336,8 @@ export class Producer {
     const status = this.options.connection.status;
     if (status !== 'ready') throw new RedisUnavailableError(`not connected (connection ${status})`);
     try {
-      return await withDeadline(operation(), this.timeoutMs);
+      const stored = this.replicaAck ? this.replicaAck.after(operation) : operation();
+      return await withDeadline(stored, this.timeoutMs);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) throw error;
       if (error instanceof Error && /exceeds the limit/.test(error.message)) {

@@ -26,6 +26,12 @@ export {
   startRedisCluster,
 } from './start-redis-cluster.js';
 export {
+  type RedisReplicaOptions,
+  startRedisReplica,
+  SYNC_NOW,
+  waitForReplicaSync,
+} from './start-redis-replica.js';
+export {
   type RedisSentinelHandle,
   type RedisSentinelOptions,
   startRedisSentinel,
