@@ -37,7 +37,8 @@ export async function waitForReplicaSync(replica: RedisServer, timeoutMs = 20_00
 
 /**
  * Starts a redis-server replicating `master` (give the master {@link SYNC_NOW} so it syncs at
- * once) and resolves once it is in sync. The caller stops it.
+ * once) and resolves once both ends see it in sync: the replica's link up and the master listing
+ * it `online` (what `WAIT` and `INFO` count). The caller stops it.
  */
 export async function startRedisReplica(
   master: RedisServer,
@@ -52,6 +53,16 @@ export async function startRedisReplica(
   });
   try {
     await waitForReplicaSync(replica, options.readyTimeoutMs);
+    await waitFor(
+      () =>
+        withRedisClient(master, async (client) =>
+          (await client.info('replication')).includes(`port=${replica.port},state=online`),
+        ),
+      {
+        description: `master ${master.port} to list replica ${replica.port} online`,
+        timeoutMs: options.readyTimeoutMs ?? 20_000,
+      },
+    );
   } catch (error) {
     await replica.stop();
     throw error;
