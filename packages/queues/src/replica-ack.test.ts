@@ -6,14 +6,14 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer, startRedisReplica, SYNC_NOW } from '@conveyor/testing';
+import { RedisServer, SYNC_NOW, startRedisReplica } from '@conveyor/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 import { Producer } from './producer.js';
 import { ReplicaAck } from './replica-ack.js';
 
-const ACK_TIMEOUT_MS = 200;
+const ACK_TIMEOUT_MS = 400;
 const ingest = (documentId: string) => ({
   documentId,
   source: { kind: 'inline', text: 'hello' },
@@ -35,8 +35,9 @@ describe('Producer with replica acknowledgement', () => {
   const prefix = `t${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    master = await RedisServer.start({ extraArgs: SYNC_NOW });
-    replica = await startRedisReplica(master);
+    // Replication needs no disk: no fsync stall on a busy host.
+    master = await RedisServer.start({ appendonly: false, extraArgs: SYNC_NOW });
+    replica = await startRedisReplica(master, { extraArgs: ['--appendonly', 'no'] });
     const config = parseEnvironment(
       { redis: redisEnvSchema },
       { REDIS_URL: master.url, QUEUE_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '1000' },
@@ -108,7 +109,9 @@ describe('Producer with replica acknowledgement', () => {
       const elapsedMs = performance.now() - started;
       expect(failed).toBeInstanceOf(ReplicaAckTimeoutError);
       expect(failed).toMatchObject({ code: 'REPLICA_ACK_TIMEOUT', required: 1, acknowledged: 0 });
-      expect((failed as Error).message).toMatch(/may be stored; retry with the same Idempotency-Key/);
+      expect((failed as Error).message).toMatch(
+        /may be stored; retry with the same Idempotency-Key/,
+      );
       // Bounded by the producer's deadline (command timeout + 2 x ack timeout), not hanging.
       expect(elapsedMs).toBeLessThan(1000 + 500 + 2 * ACK_TIMEOUT_MS);
       expect(elapsedMs).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS - 5);

@@ -67,7 +67,8 @@ export class ReplicaAck {
         'the connection to Redis was replaced before the replicas confirmed the write',
       );
     }
-    if (acknowledged < replicas) throw new ReplicaAckTimeoutError(replicas, acknowledged, timeoutMs);
+    if (acknowledged < replicas)
+      throw new ReplicaAckTimeoutError(replicas, acknowledged, timeoutMs);
     return result;
   }
 

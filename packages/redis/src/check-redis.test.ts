@@ -1,4 +1,4 @@
-import { RedisServer, startRedisReplica, SYNC_NOW, waitFor } from '@conveyor/testing';
+import { RedisServer, SYNC_NOW, startRedisReplica, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRedis } from './check-redis.js';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
@@ -43,8 +43,8 @@ describe('checkRedis', () => {
   });
 
   it('reports fewer online replicas than required as not ready', async () => {
-    const master = await RedisServer.start({ extraArgs: SYNC_NOW });
-    const replica = await startRedisReplica(master);
+    const master = await RedisServer.start({ appendonly: false, extraArgs: SYNC_NOW });
+    const replica = await startRedisReplica(master, { extraArgs: ['--appendonly', 'no'] });
     const connection = await adminConnection(master.url);
     try {
       const withReplica = await checkRedis(connection, { minReplicas: 1 });

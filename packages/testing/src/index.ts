@@ -27,8 +27,8 @@ export {
 } from './start-redis-cluster.js';
 export {
   type RedisReplicaOptions,
-  startRedisReplica,
   SYNC_NOW,
+  startRedisReplica,
   waitForReplicaSync,
 } from './start-redis-replica.js';
 export {

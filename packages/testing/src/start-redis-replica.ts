@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { RedisServer } from './redis-server.js';
 import { waitFor } from './wait-for.js';
 import { withRedisClient } from './with-redis-client.js';
@@ -24,21 +25,53 @@ export interface RedisReplicaOptions {
 /** Redis 7 waits 5 s for more replicas before a diskless full sync; a test starts them one by one. */
 export const SYNC_NOW = ['--repl-diskless-sync-delay', '0'];
 
-/** Resolves once `replica` reports its link to its master up. */
-export async function waitForReplicaSync(replica: RedisServer, timeoutMs = 20_000): Promise<void> {
+/** A key the sync check writes to (the replication stream only moves with writes). */
+const SYNC_KEY = 'conveyor-testing:replica-sync';
+
+/**
+ * True once the master has the replica on `port` acknowledging a write made now. `state=online`
+ * alone is not enough: after a full sync the master streams writes only from the replica's
+ * first acknowledgement, up to a second later, and `WAIT` counts none of them until then.
+ */
+async function acknowledgesWrites(master: Redis, port: number): Promise<boolean> {
+  await master.incr(SYNC_KEY);
+  const written = Number(/master_repl_offset:(\d+)/.exec(await master.info('replication'))?.[1]);
+  // Asks the replicas for their offsets instead of waiting for their once-a-second report.
+  await master.wait(1, 100);
+  const info = await master.info('replication');
+  const acknowledged = new RegExp(`port=${port},state=online,offset=(\\d+)`).exec(info)?.[1];
+  return acknowledged !== undefined && Number(acknowledged) >= written;
+}
+
+/**
+ * Resolves once `replica` is in sync with `master` as both see it: its link up, and the master
+ * counting it for `WAIT` (it acknowledged a write made meanwhile).
+ */
+export async function waitForReplicaSync(
+  master: RedisServer,
+  replica: RedisServer,
+  timeoutMs = 20_000,
+): Promise<void> {
   await waitFor(
     () =>
       withRedisClient(replica, async (client) =>
         (await client.info('replication')).includes('master_link_status:up'),
       ),
-    { description: `replica ${replica.port} to sync with its master`, timeoutMs },
+    { description: `replica ${replica.port} to sync with master ${master.port}`, timeoutMs },
+  );
+  await waitFor(
+    () => withRedisClient(master, (client) => acknowledgesWrites(client, replica.port)),
+    {
+      description: `master ${master.port} to count replica ${replica.port} for WAIT`,
+      timeoutMs,
+    },
   );
 }
 
 /**
  * Starts a redis-server replicating `master` (give the master {@link SYNC_NOW} so it syncs at
- * once) and resolves once both ends see it in sync: the replica's link up and the master listing
- * it `online` (what `WAIT` and `INFO` count). The caller stops it.
+ * once) and resolves once both ends see it in sync ({@link waitForReplicaSync}). It writes one key
+ * of its own (`conveyor-testing:replica-sync`) on the master. The caller stops it.
  */
 export async function startRedisReplica(
   master: RedisServer,
@@ -52,17 +85,7 @@ export async function startRedisReplica(
     extraArgs: [...SYNC_NOW, ...(options.extraArgs ?? [])],
   });
   try {
-    await waitForReplicaSync(replica, options.readyTimeoutMs);
-    await waitFor(
-      () =>
-        withRedisClient(master, async (client) =>
-          (await client.info('replication')).includes(`port=${replica.port},state=online`),
-        ),
-      {
-        description: `master ${master.port} to list replica ${replica.port} online`,
-        timeoutMs: options.readyTimeoutMs ?? 20_000,
-      },
-    );
+    await waitForReplicaSync(master, replica, options.readyTimeoutMs);
   } catch (error) {
     await replica.stop();
     throw error;

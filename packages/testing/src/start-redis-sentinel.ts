@@ -6,7 +6,7 @@ import { getFreePort } from './get-free-port.js';
 import { tailLines } from './output-buffer.js';
 import { RedisServer } from './redis-server.js';
 import { type ChildHandle, spawnProcess } from './spawn-process.js';
-import { startRedisReplica, SYNC_NOW } from './start-redis-replica.js';
+import { SYNC_NOW, startRedisReplica } from './start-redis-replica.js';
 import { waitFor } from './wait-for.js';
 import { type RedisAddress, withRedisClient } from './with-redis-client.js';
 

@@ -5,6 +5,7 @@ import {
   PayloadValidationError,
   QUEUE_NAMES,
   RedisUnavailableError,
+  ReplicaAckTimeoutError,
   toRedisFailure,
   UnknownQueueError,
 } from '@conveyor/queues';
@@ -33,6 +34,7 @@ export const STATUS_BY_CODE = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
+  REPLICA_ACK_TIMEOUT: 503,
   SLACK_NOT_CONFIGURED: 503,
 } as const satisfies Record<string, number>;
 
@@ -82,6 +84,9 @@ function detailsOf(error: Error): unknown {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof SlackSignatureInvalidError) return { reason: error.reason };
+  if (error instanceof ReplicaAckTimeoutError) {
+    return { requiredReplicas: error.required, acknowledgedReplicas: error.acknowledged };
+  }
   return undefined;
 }
 
@@ -92,6 +97,7 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
     case 'RATE_LIMITED':
       return { 'retry-after': String((error as RateLimitedError).retryAfterSeconds) };
     case 'REDIS_UNAVAILABLE':
+    case 'REPLICA_ACK_TIMEOUT':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
       // The unread rest of the body would otherwise have to be drained to reuse the connection.

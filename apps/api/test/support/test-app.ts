@@ -72,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     prefix: config.redis.prefix,
     maxJobBytes: config.api.maxJobBytes,
     timeoutMs: config.redis.commandTimeoutMs + 500,
+    ...(config.redis.replicaAck ? { replicaAck: config.redis.replicaAck } : {}),
   });
   const app = createApp({
     config,
