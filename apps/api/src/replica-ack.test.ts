@@ -8,8 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../test/support/error-body.js';
 import { ingestData, slackEvent } from '../test/support/payloads.js';
-import { slackHeaders } from '../test/support/slack-headers.js';
-import { SLACK_SECRET, startTestApp, type TestApp } from '../test/support/test-app.js';
+import { startTestApp, type TestApp } from '../test/support/test-app.js';
 
 /** The defaults: a replica stalled by a busy host for a moment still confirms in time. */
 const ACK_TIMEOUT_MS = 500;
@@ -46,15 +45,7 @@ describe('REDIS_MIN_REPLICAS_ACK=1', () => {
     app.postJson('/v1/queues/ingestion/jobs', { data: ingestData(documentId) }, headers);
   const bulk = (documentId: string) =>
     app.postJson('/v1/queues/ingestion/jobs/bulk', { jobs: [{ data: ingestData(documentId) }] });
-  const slackPost = (eventId: string) => {
-    const body = JSON.stringify(slackEvent(eventId));
-    return app.request('/slack/events', {
-      method: 'POST',
-      auth: false,
-      headers: { 'content-type': 'application/json', ...slackHeaders(SLACK_SECRET, body) },
-      body,
-    });
-  };
+  const slackPost = (eventId: string) => app.postSlackEvent(slackEvent(eventId));
   /** A dead letter of a fresh job, to replay. */
   const deadLetter = async (documentId: string) => {
     const job = await app.producer.queue('ingestion').add('ingest', ingestData(documentId));
