@@ -97,7 +97,9 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').
  *   was removed by retention (BullMQ drops its own deduplication key with the job, so a marker
  *   key with its own TTL carries the window);
  * - fail fast with {@link RedisUnavailableError} when Redis cannot store the job, never report a
- *   job as stored that was not.
+ *   job as stored that was not;
+ * - with `replicaAck`, report a job as stored only once that many replicas have it
+ *   ({@link ReplicaAck}).
  */
 export class Producer {
   private readonly queues = new Map<QueueName, Queue>();

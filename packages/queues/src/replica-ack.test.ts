@@ -128,6 +128,29 @@ describe('Producer with replica acknowledgement', () => {
     expect(await onReplica.exists(`${prefix}:ingestion:${retried.id}`)).toBe(1);
   });
 
+  it('vouches for nothing when the connection was replaced between the write and the WAIT', async () => {
+    const ack = new ReplicaAck(connection, { replicas: 1, timeoutMs: ACK_TIMEOUT_MS });
+    replica.pause();
+    try {
+      const failed = await ack
+        .after(async () => {
+          await connection.set(`${prefix}:written-before-reconnect`, '1');
+          // A WAIT on the new connection would count the paused replica: nothing was written on it.
+          const reconnected = new Promise((resolve) => connection.once('ready', resolve));
+          connection.disconnect(true);
+          await reconnected;
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failed).toBeInstanceOf(ReplicaAckTimeoutError);
+      expect((failed as Error).message).toContain('connection to Redis was replaced');
+    } finally {
+      replica.resume();
+    }
+  });
+
   it('refuses a Redis Cluster connection', () => {
     const cluster = { nodes: () => [] } as unknown as RedisConnection;
     expect(() => new ReplicaAck(cluster, { replicas: 1, timeoutMs: 100 })).toThrow(/Cluster/);
