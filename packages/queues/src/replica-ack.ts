@@ -33,8 +33,8 @@ export class ReplicaAck {
     private readonly options: ReplicaAckOptions,
   ) {
     if ('nodes' in connection) {
-      // WAIT would have to go to the node connection holding the queue's slot, which ioredis's
-      // Cluster does not expose; the configuration refuses this combination first.
+      // WAIT would have to go to the node connection that carried the write, which ioredis's
+      // Cluster picks internally; the configuration refuses this combination first.
       throw new RangeError('replica acknowledgement is not supported with Redis Cluster');
     }
     this.connection = connection;

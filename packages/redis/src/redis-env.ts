@@ -150,7 +150,7 @@ export const redisEnvSchema = z
       if (target.mode === 'cluster') {
         fail(
           'REDIS_MIN_REPLICAS_ACK',
-          'is not supported with REDIS_CLUSTER_NODES: WAIT must run on the connection to the node holding the queue keys, which the Cluster client does not expose; set it to 0 (or use min-replicas-to-write on the nodes)',
+          'is not supported with REDIS_CLUSTER_NODES: WAIT must run on the node connection that carried the write, which the Cluster client routes internally; set it to 0 (min-replicas-to-write on the nodes is the alternative)',
         );
       }
       // WAIT blocks its connection: it and the commands queued behind it must fit the timeout.
