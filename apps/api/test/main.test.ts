@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { getFreePort, RedisServer, spawnProcess, waitForHttp } from '@conveyor/testing';
+import { getFreePort, RedisServer, spawnProcess, waitFor, waitForHttp } from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
@@ -204,5 +204,39 @@ describe('node dist/main.js', () => {
       api = undefined;
       await late.stop();
     }
+  });
+
+  it('waits for REDIS_MIN_REPLICAS_ACK replicas: without one, 503 REPLICA_ACK_TIMEOUT and not ready', async () => {
+    api = await spawnApi({ ...env(), REDIS_MIN_REPLICAS_ACK: '1' });
+    const { url } = api;
+    const enqueue = () =>
+      fetch(`${url}/v1/queues/ingestion/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: ingestData('unreplicated') }),
+      });
+    // Until its connections are up the API answers 503 REDIS_UNAVAILABLE; then the replica wait.
+    const answer = await waitFor(
+      async () => {
+        const response = await enqueue();
+        const body = (await response.json()) as { error?: { code: string } };
+        return body.error?.code === 'REDIS_UNAVAILABLE' ? undefined : { response, body };
+      },
+      { description: 'the API to reach Redis' },
+    );
+    expect(answer.response.status).toBe(503);
+    expect(answer.response.headers.get('retry-after')).toBe('1');
+    expect(answer.body.error?.code).toBe('REPLICA_ACK_TIMEOUT');
+    const problems = await waitFor(
+      async () => {
+        const ready = await fetch(`${url}/readyz`);
+        const body = (await ready.json()) as { problems: string[] };
+        return ready.status === 503 && body.problems.length > 0 ? body.problems : undefined;
+      },
+      { description: '/readyz to report its problems' },
+    );
+    expect(problems).toEqual([
+      `0 replica(s) online at 127.0.0.1:${redis.port}, 1 required to confirm each enqueue: enqueues fail until enough replicas are back`,
+    ]);
   });
 });
