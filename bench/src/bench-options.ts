@@ -2,7 +2,7 @@
 export type Profile = 'full' | 'quick' | 'smoke';
 
 /** The figures the bench can measure, by the name `--only` takes. */
-export const SCENARIOS = ['http', 'bulk', 'worker', 'latency', 'memory'] as const;
+export const SCENARIOS = ['http', 'replica', 'bulk', 'worker', 'latency', 'memory'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything a run is sized and steered by. */

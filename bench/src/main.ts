@@ -11,6 +11,7 @@ import { type BenchResults, writeResults } from './report/write-results.js';
 import { measureBulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { measureHttpEnqueue } from './scenarios/http-enqueue.js';
 import { measureLatency } from './scenarios/latency.js';
+import { measureReplicaAckCost } from './scenarios/replica-ack.js';
 import { measureRetentionMemory } from './scenarios/retention-memory.js';
 import { measureWorkerThroughput } from './scenarios/worker-throughput.js';
 import { CleanupStack } from './support/cleanup-stack.js';
@@ -21,6 +22,7 @@ const REDIS_CONF = `${REPO_ROOT}redis.conf`;
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Figure[]>> = {
   http: measureHttpEnqueue,
+  replica: measureReplicaAckCost,
   bulk: measureBulkEnqueue,
   worker: measureWorkerThroughput,
   latency: measureLatency,

@@ -41,6 +41,9 @@ describe('pnpm bench, smoke mode', () => {
     expect(results.profile).toBe('smoke');
     expect(results.figures.map((figure) => figure.id)).toEqual([
       'http-enqueue',
+      'replica-ack-rps',
+      'replica-ack-p50',
+      'replica-ack-p99',
       'bulk-enqueue',
       'worker-throughput',
       'latency-p50',

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     prefix: config.redis.prefix,
     maxJobBytes: config.api.maxJobBytes,
     timeoutMs: config.redis.commandTimeoutMs + 500,
+    ...(config.redis.replicaAck ? { replicaAck: config.redis.replicaAck } : {}),
     onMarkerError: (error, queue) =>
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });

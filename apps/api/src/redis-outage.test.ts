@@ -2,8 +2,7 @@ import { RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../test/support/error-body.js';
 import { ingestData, slackEvent } from '../test/support/payloads.js';
-import { slackHeaders } from '../test/support/slack-headers.js';
-import { SLACK_SECRET, startTestApp, type TestApp } from '../test/support/test-app.js';
+import { startTestApp, type TestApp } from '../test/support/test-app.js';
 
 /** DESIGN: with Redis unreachable an enqueue answers 503 within a second or two. */
 const BOUND_MS = 2000;
@@ -24,15 +23,7 @@ describe('Redis outage', () => {
 
   const enqueue = (documentId: string) =>
     app.postJson('/v1/queues/ingestion/jobs', { data: ingestData(documentId) });
-  const slackPost = (eventId: string) => {
-    const body = JSON.stringify(slackEvent(eventId));
-    return app.request('/slack/events', {
-      method: 'POST',
-      auth: false,
-      headers: { 'content-type': 'application/json', ...slackHeaders(SLACK_SECRET, body) },
-      body,
-    });
-  };
+  const slackPost = (eventId: string) => app.postSlackEvent(slackEvent(eventId));
   const timed = async (request: () => Promise<Response>) => {
     const started = performance.now();
     const response = await request();

@@ -5,6 +5,7 @@ import {
   openRawConnection,
   RedisServer,
   spawnProcess,
+  waitFor,
   waitForHttp,
 } from '@conveyor/testing';
 import { Queue } from 'bullmq';
@@ -224,5 +225,41 @@ describe('node dist/main.js', () => {
       api = undefined;
       await late.stop();
     }
+  });
+
+  it('waits for REDIS_MIN_REPLICAS_ACK replicas: without one, 503 REPLICA_ACK_TIMEOUT and not ready', async () => {
+    api = await spawnApi({ ...env(), REDIS_MIN_REPLICAS_ACK: '1' });
+    const { url } = api;
+    const enqueue = () =>
+      fetch(`${url}/v1/queues/ingestion/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: ingestData('unreplicated') }),
+      });
+    // Until its connections are up the API answers 503 REDIS_UNAVAILABLE; then the replica wait.
+    const answer = await waitFor(
+      async () => {
+        const response = await enqueue();
+        const body = (await response.json()) as { error?: { code: string } };
+        return body.error?.code === 'REDIS_UNAVAILABLE' ? undefined : { response, body };
+      },
+      { description: 'the API to reach Redis' },
+    );
+    expect(answer.response.status).toBe(503);
+    expect(answer.response.headers.get('retry-after')).toBe('1');
+    expect(answer.body.error?.code).toBe('REPLICA_ACK_TIMEOUT');
+    const problems = await waitFor(
+      async () => {
+        const ready = await fetch(`${url}/readyz`);
+        const body = (await ready.json()) as { problems: string[] };
+        // Before its admin connection is up it reports Redis unreachable instead.
+        const reported = body.problems.some((problem) => problem.includes('replica(s) online'));
+        return ready.status === 503 && reported ? body.problems : undefined;
+      },
+      { description: '/readyz to report the missing replica' },
+    );
+    expect(problems).toEqual([
+      `0 replica(s) online at 127.0.0.1:${redis.port}, 1 required to confirm each enqueue: enqueues fail until enough replicas are back`,
+    ]);
   });
 });

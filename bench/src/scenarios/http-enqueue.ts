@@ -9,17 +9,19 @@ import { ingestionPayload } from '../support/payloads.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
-const QUEUE = 'ingestion';
+export const QUEUE = 'ingestion';
 const PATH = `/v1/queues/${QUEUE}/jobs`;
 
-interface CannonSample {
+export interface CannonSample {
   /** 2xx answers per second. */
   rps: number;
+  p50Ms: number;
   p99Ms: number;
   failures: number;
 }
 
-async function cannon(
+/** Runs autocannon against the enqueue route of `url`. */
+export async function cannon(
   url: string,
   headers: Record<string, string>,
   body: string,
@@ -37,13 +39,14 @@ async function cannon(
   const ok = result['2xx'];
   return {
     rps: ok / result.duration,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }
 
 /** Fails loudly when a server does not take the job: measuring 4xx answers would be worthless. */
-async function expectAccepted(url: string, headers: Record<string, string>, body: string) {
+export async function expectAccepted(url: string, headers: Record<string, string>, body: string) {
   const response = await fetch(`${url}${PATH}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -18,6 +18,7 @@ export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
 export {
@@ -48,6 +49,7 @@ export {
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
 export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
+export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';

@@ -14,6 +14,7 @@ import { payloadFingerprint } from './payload-fingerprint.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
+import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
 export interface JobRequest {
@@ -70,6 +71,13 @@ export interface ProducerOptions {
    * @defaultValue ignore
    */
   onMarkerError?: (error: Error, queue: string) => void;
+  /**
+   * When set, an enqueue (single, bulk, replay) resolves only once this many replicas have it
+   * (Redis `WAIT` on the connection that wrote it), else throws `ReplicaAckTimeoutError`. Not
+   * under Cluster. The deadline of an enqueue grows by twice its timeout.
+   * @defaultValue undefined (answer once the master has it)
+   */
+  replicaAck?: ReplicaAckOptions;
 }
 
 /** How an enqueue is deduplicated beyond the catalog's own keys (Slack `event_id`). */
@@ -137,7 +145,9 @@ function parseRememberedBulk(text: string): RememberedBulk {
  *   so a marker key with its own TTL carries the window); refuse a key reused for a different
  *   request;
  * - fail fast with {@link RedisUnavailableError} when Redis cannot store the job, never report a
- *   job as stored that was not.
+ *   job as stored that was not;
+ * - with `replicaAck`, report a job as stored only once that many replicas have it
+ *   ({@link ReplicaAck}).
  */
 export class Producer {
   private readonly queues = new Map<QueueName, Queue>();
@@ -146,12 +156,16 @@ export class Producer {
   private readonly dedupeWindowMs: number;
   private readonly timeoutMs: number;
   private readonly quotas: ClientQuota;
+  private readonly replicaAck: ReplicaAck | undefined;
 
   constructor(private readonly options: ProducerOptions) {
     this.quotas = new ClientQuota(options.connection, options.prefix);
     this.maxJobBytes = options.maxJobBytes ?? 256 * 1024;
     this.dedupeWindowMs = options.dedupeWindowMs ?? DEDUPE_WINDOW_MS;
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    const { replicaAck } = options;
+    this.replicaAck = replicaAck ? new ReplicaAck(options.connection, replicaAck) : undefined;
+    // A write can queue behind another request's WAIT, then wait for its own.
+    this.timeoutMs = (options.timeoutMs ?? 2000) + 2 * (replicaAck?.timeoutMs ?? 0);
     const onError = options.onError ?? (() => {});
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, {
@@ -436,7 +450,8 @@ export class Producer {
     const status = this.options.connection.status;
     if (status !== 'ready') throw new RedisUnavailableError(`not connected (connection ${status})`);
     try {
-      return await withDeadline(operation(), this.timeoutMs);
+      const stored = this.replicaAck ? this.replicaAck.after(operation) : operation();
+      return await withDeadline(stored, this.timeoutMs);
     } catch (error) {
       if (
         error instanceof PayloadTooLargeError ||

@@ -1,4 +1,4 @@
-import { RedisServer } from '@conveyor/testing';
+import { RedisServer, SYNC_NOW, startRedisReplica, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRedis } from './check-redis.js';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
@@ -39,6 +39,38 @@ describe('checkRedis', () => {
       expect(report.latencyMs).toBeGreaterThanOrEqual(0);
     } finally {
       await closeRedisConnection(connection);
+    }
+  });
+
+  it('reports fewer online replicas than required as not ready', async () => {
+    const master = await RedisServer.start({ appendonly: false, extraArgs: SYNC_NOW });
+    const replica = await startRedisReplica(master, { extraArgs: ['--appendonly', 'no'] });
+    const connection = await adminConnection(master.url);
+    try {
+      const withReplica = await checkRedis(connection, { minReplicas: 1 });
+      expect(withReplica.problems).toEqual([]);
+      expect(withReplica.nodes[0]?.connectedReplicas).toBe(1);
+      expect((await checkRedis(connection, { minReplicas: 2 })).problems).toEqual([
+        `1 replica(s) online at 127.0.0.1:${master.port}, 2 required to confirm each enqueue: enqueues fail until enough replicas are back`,
+      ]);
+
+      await replica.kill('SIGKILL');
+      const alone = await waitFor(
+        async () => {
+          const report = await checkRedis(connection, { minReplicas: 1 });
+          return report.ready ? undefined : report;
+        },
+        { description: 'the master to notice its replica is gone' },
+      );
+      expect(alone.problems).toEqual([
+        `0 replica(s) online at 127.0.0.1:${master.port}, 1 required to confirm each enqueue: enqueues fail until enough replicas are back`,
+      ]);
+      // Not required, no replica is no problem.
+      expect((await checkRedis(connection)).ready).toBe(true);
+    } finally {
+      await closeRedisConnection(connection);
+      await replica.stop();
+      await master.stop();
     }
   });
 

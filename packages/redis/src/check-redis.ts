@@ -18,6 +18,8 @@ export interface RedisNodeHealth {
   /** 0 means no limit. */
   maxmemoryBytes: number;
   aofEnabled: boolean;
+  /** Replicas connected and in sync (`INFO replication`, `state=online`). */
+  connectedReplicas: number;
 }
 
 /** The structured answer every `/readyz` serves. */
@@ -46,14 +48,30 @@ export interface CheckRedisOptions {
    * @defaultValue 0.9
    */
   memoryWarningRatio?: number;
+  /**
+   * Replicas each checked server must have online; fewer is a problem (writes that must be
+   * confirmed by that many replicas would fail).
+   * @defaultValue 0
+   */
+  minReplicas?: number;
+}
+
+/** Replicas in sync: `slaveN:ip=...,state=online,...` lines (`connected_slaves` counts syncing ones). */
+function onlineReplicas(info: Map<string, string>): number {
+  let online = 0;
+  for (const [key, value] of info) {
+    if (/^slave\d+$/.test(key) && value.split(',').includes('state=online')) online++;
+  }
+  return online;
 }
 
 async function checkNode(
   client: Redis,
   problems: string[],
   warnings: string[],
-  memoryWarningRatio: number,
+  options: Required<Pick<CheckRedisOptions, 'memoryWarningRatio' | 'minReplicas'>>,
 ): Promise<RedisNodeHealth> {
+  const { memoryWarningRatio, minReplicas } = options;
   const address = `${client.options.host ?? '?'}:${client.options.port ?? '?'}`;
   const started = performance.now();
   await client.ping();
@@ -68,7 +86,13 @@ async function checkNode(
     usedMemoryBytes: Number(info.get('used_memory') ?? 0),
     maxmemoryBytes: Number(info.get('maxmemory') ?? 0),
     aofEnabled: info.get('aof_enabled') === '1',
+    connectedReplicas: onlineReplicas(info),
   };
+  if (health.connectedReplicas < minReplicas) {
+    problems.push(
+      `${health.connectedReplicas} replica(s) online at ${address}, ${minReplicas} required to confirm each enqueue: enqueues fail until enough replicas are back`,
+    );
+  }
   if (!isVersionAtLeast(health.version, MIN_REDIS_VERSION)) {
     problems.push(
       `Redis ${health.version} at ${address} is too old: Conveyor (BullMQ) needs ${MIN_REDIS_VERSION} or newer`,
@@ -109,14 +133,14 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
 /**
  * Checks that Redis is reachable and safe for a job queue: PING latency, version at least 6.2,
  * `maxmemory-policy noeviction` (read from `INFO`, not `CONFIG`), memory use against `maxmemory`,
- * and AOF. Under Cluster every master is checked. Never throws and never takes longer than
- * `timeoutMs`.
+ * AOF, and at least `minReplicas` replicas online. Under Cluster every master is checked. Never
+ * throws and never takes longer than `timeoutMs`.
  */
 export async function checkRedis(
   connection: RedisConnection,
   options: CheckRedisOptions = {},
 ): Promise<RedisHealthReport> {
-  const { timeoutMs = 1500, memoryWarningRatio = 0.9 } = options;
+  const { timeoutMs = 1500, memoryWarningRatio = 0.9, minReplicas = 0 } = options;
   const problems: string[] = [];
   const warnings: string[] = [];
   try {
@@ -124,7 +148,9 @@ export async function checkRedis(
     if (clients.length === 0) throw new Error('no Redis Cluster master is known yet');
     const nodes = await withTimeout(
       Promise.all(
-        clients.map((client) => checkNode(client, problems, warnings, memoryWarningRatio)),
+        clients.map((client) =>
+          checkNode(client, problems, warnings, { memoryWarningRatio, minReplicas }),
+        ),
       ),
       timeoutMs,
     );

@@ -10,6 +10,7 @@ const node = (overrides: Partial<RedisNodeHealth> = {}): RedisNodeHealth => ({
   usedMemoryBytes: 1,
   maxmemoryBytes: 0,
   aofEnabled: true,
+  connectedReplicas: 0,
   ...overrides,
 });
 
@@ -44,7 +45,15 @@ describe('probeProblems', () => {
         }),
         ['Redis is older than 6.2.0', 'Redis maxmemory-policy is not noeviction'],
       ],
-      [report({ problems: ['10.1.2.3:6380 has 0 of 1 replicas'] }), ['Redis is not safe for jobs']],
+      [
+        report({
+          problems: [
+            '0 replica(s) online at 10.1.2.3:6380, 1 required to confirm each enqueue: enqueues fail until enough replicas are back',
+          ],
+        }),
+        ['fewer Redis replicas online than REDIS_MIN_REPLICAS_ACK requires'],
+      ],
+      [report({ problems: ['10.1.2.3:6380 something new'] }), ['Redis is not safe for jobs']],
     ];
     for (const [given, expected] of cases) {
       const problems = probeProblems(given);

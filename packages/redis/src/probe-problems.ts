@@ -6,6 +6,8 @@ import {
 import { isVersionAtLeast } from './parse-info.js';
 
 const CREDENTIALS_REJECTED = /WRONGPASS|NOAUTH|invalid password|auth/i;
+/** `checkRedis`'s problem when `minReplicas` are not online. */
+const REPLICAS_MISSING = /replica\(s\) online at .*required/;
 
 /**
  * What an unauthenticated `/readyz` may say about Redis: what is wrong, never where it is (host,
@@ -24,6 +26,9 @@ export function probeProblems(report: RedisHealthReport): string[] {
   }
   if (report.nodes.some((node) => node.maxmemoryPolicy !== REQUIRED_MAXMEMORY_POLICY)) {
     problems.push(`Redis maxmemory-policy is not ${REQUIRED_MAXMEMORY_POLICY}`);
+  }
+  if (report.problems.some((problem) => REPLICAS_MISSING.test(problem))) {
+    problems.push('fewer Redis replicas online than REDIS_MIN_REPLICAS_ACK requires');
   }
   if (problems.length === 0) problems.push('Redis is not safe for jobs');
   return problems;

@@ -56,4 +56,10 @@ export interface RedisConfig {
    * @defaultValue 2000
    */
   connectTimeoutMs: number;
+  /**
+   * Replicas that must confirm an enqueue before the API acknowledges it (`WAIT`), and how long
+   * they may take (`REDIS_MIN_REPLICAS_ACK`, `REDIS_REPLICA_ACK_TIMEOUT_MS`). Not under Cluster.
+   * @defaultValue undefined (the master's acknowledgement suffices)
+   */
+  replicaAck?: { replicas: number; timeoutMs: number };
 }

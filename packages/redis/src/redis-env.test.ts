@@ -91,6 +91,44 @@ describe('redisEnvSchema', () => {
     ]);
   });
 
+  it('reads the replica acknowledgement, off by default', () => {
+    expect(parse({ REDIS_MIN_REPLICAS_ACK: '0' }).replicaAck).toBeUndefined();
+    expect(parse({ REDIS_MIN_REPLICAS_ACK: '1' }).replicaAck).toEqual({
+      replicas: 1,
+      timeoutMs: 500,
+    });
+    expect(
+      parse({
+        REDIS_SENTINELS: 's:26379',
+        REDIS_SENTINEL_MASTER: 'conveyor',
+        REDIS_MIN_REPLICAS_ACK: '2',
+        REDIS_REPLICA_ACK_TIMEOUT_MS: '250',
+      }).replicaAck,
+    ).toEqual({ replicas: 2, timeoutMs: 250 });
+  });
+
+  it('rejects replica acknowledgement under Cluster and a timeout the command timeout cannot hold', () => {
+    const cluster = configError({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_MIN_REPLICAS_ACK: '1' });
+    expect(cluster.issues).toEqual([
+      {
+        variable: 'REDIS_MIN_REPLICAS_ACK',
+        message: expect.stringContaining('is not supported with REDIS_CLUSTER_NODES'),
+      },
+    ]);
+    const timeout = configError({
+      REDIS_MIN_REPLICAS_ACK: '1',
+      REDIS_REPLICA_ACK_TIMEOUT_MS: '600',
+    });
+    expect(timeout.issues).toEqual([
+      {
+        variable: 'REDIS_REPLICA_ACK_TIMEOUT_MS',
+        message: expect.stringContaining('at most half of REDIS_COMMAND_TIMEOUT_MS (1000)'),
+      },
+    ]);
+    // Off, the timeout is not checked.
+    expect(parse({ REDIS_REPLICA_ACK_TIMEOUT_MS: '5000' }).replicaAck).toBeUndefined();
+  });
+
   it('loads TLS files and reports unreadable ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-tls-'));
     writeFileSync(join(dir, 'ca.pem'), 'CA PEM');

@@ -79,6 +79,8 @@ export const redisEnvSchema = z
     }),
     REDIS_COMMAND_TIMEOUT_MS: integer({ default: 1000, min: 50, max: 60_000 }),
     REDIS_CONNECT_TIMEOUT_MS: integer({ default: 2000, min: 100, max: 60_000 }),
+    REDIS_MIN_REPLICAS_ACK: integer({ default: 0, min: 0, max: 64 }),
+    REDIS_REPLICA_ACK_TIMEOUT_MS: integer({ default: 500, min: 1, max: 60_000 }),
   })
   .transform((env, ctx): RedisConfig => {
     const fail = (variable: string, message: string) => {
@@ -144,6 +146,22 @@ export const redisEnvSchema = z
 
     const prefix = resolveQueuePrefix(env.QUEUE_PREFIX ?? 'conveyor', target.mode === 'cluster');
 
+    if (env.REDIS_MIN_REPLICAS_ACK > 0) {
+      if (target.mode === 'cluster') {
+        fail(
+          'REDIS_MIN_REPLICAS_ACK',
+          'is not supported with REDIS_CLUSTER_NODES: WAIT must run on the node connection that carried the write, which the Cluster client routes internally; set it to 0 (min-replicas-to-write on the nodes is the alternative)',
+        );
+      }
+      // WAIT blocks its connection: it and the commands queued behind it must fit the timeout.
+      if (env.REDIS_REPLICA_ACK_TIMEOUT_MS * 2 > env.REDIS_COMMAND_TIMEOUT_MS) {
+        fail(
+          'REDIS_REPLICA_ACK_TIMEOUT_MS',
+          `must be at most half of REDIS_COMMAND_TIMEOUT_MS (${env.REDIS_COMMAND_TIMEOUT_MS}): a command can wait behind a WAIT that long and must still run within the command timeout`,
+        );
+      }
+    }
+
     const readPem = (variable: string, file: string | undefined): string | undefined => {
       if (!file) return undefined;
       try {
@@ -175,6 +193,14 @@ export const redisEnvSchema = z
       prefix,
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
+      ...(env.REDIS_MIN_REPLICAS_ACK > 0
+        ? {
+            replicaAck: {
+              replicas: env.REDIS_MIN_REPLICAS_ACK,
+              timeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS,
+            },
+          }
+        : {}),
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
       ...(tls ? { tls } : {}),

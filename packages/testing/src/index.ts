@@ -34,6 +34,12 @@ export {
   startRedisCluster,
 } from './start-redis-cluster.js';
 export {
+  type RedisReplicaOptions,
+  SYNC_NOW,
+  startRedisReplica,
+  waitForReplicaSync,
+} from './start-redis-replica.js';
+export {
   type RedisSentinelHandle,
   type RedisSentinelOptions,
   startRedisSentinel,

@@ -6,6 +6,7 @@ import { getFreePort } from './get-free-port.js';
 import { tailLines } from './output-buffer.js';
 import { RedisServer } from './redis-server.js';
 import { type ChildHandle, spawnProcess } from './spawn-process.js';
+import { SYNC_NOW, startRedisReplica } from './start-redis-replica.js';
 import { waitFor } from './wait-for.js';
 import { type RedisAddress, withRedisClient } from './with-redis-client.js';
 
@@ -54,8 +55,6 @@ export interface RedisSentinelHandle {
 
 const HOST = '127.0.0.1';
 const FAILOVER_TIMEOUT_MS = 30_000;
-/** Redis 7 waits 5 s for more replicas before a diskless full sync; there is only one. */
-const SYNC_NOW = ['--repl-diskless-sync-delay', '0'];
 
 /**
  * Starts a Sentinel deployment on 127.0.0.1: a master, one replica and `sentinels` sentinels,
@@ -81,23 +80,8 @@ export async function startRedisSentinel(
   try {
     const master = await RedisServer.start({ password, masterAuth: password, extraArgs: SYNC_NOW });
     servers.push(master);
-    const replica = await RedisServer.start({
-      password,
-      masterAuth: password,
-      replicaOf: { host: master.host, port: master.port },
-      extraArgs: SYNC_NOW,
-    });
+    const replica = await startRedisReplica(master, { password, readyTimeoutMs });
     servers.push(replica);
-    await waitFor(
-      () =>
-        withRedisClient(replica, async (client) =>
-          (await client.info('replication')).includes('master_link_status:up'),
-        ),
-      {
-        description: `replica ${replica.port} to sync with master ${master.port}`,
-        timeoutMs: readyTimeoutMs,
-      },
-    );
 
     const config = {
       masterName,

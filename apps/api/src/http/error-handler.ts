@@ -6,6 +6,7 @@ import {
   QUEUE_NAMES,
   QuotaExceededError,
   RedisUnavailableError,
+  ReplicaAckTimeoutError,
   toRedisFailure,
   UnknownQueueError,
 } from '@conveyor/queues';
@@ -40,6 +41,7 @@ export const STATUS_BY_CODE = {
   AUTH_THROTTLED: 429,
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
+  REPLICA_ACK_TIMEOUT: 503,
   SLACK_NOT_CONFIGURED: 503,
 } as const satisfies Record<string, number>;
 
@@ -97,6 +99,9 @@ function detailsOf(error: Error): unknown {
     return { quota: error.quota, limit: error.limit, current: error.current };
   }
   if (error instanceof AuthThrottledError) return { retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof ReplicaAckTimeoutError) {
+    return { requiredReplicas: error.required, acknowledgedReplicas: error.acknowledged };
+  }
   return undefined;
 }
 
@@ -110,6 +115,7 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
         'retry-after': String((error as RateLimitedError | AuthThrottledError).retryAfterSeconds),
       };
     case 'REDIS_UNAVAILABLE':
+    case 'REPLICA_ACK_TIMEOUT':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
     case 'QUOTA_EXCEEDED':
       return { 'retry-after': String(QUOTA_RETRY_AFTER_SECONDS) };

@@ -49,7 +49,9 @@ const ERRORS = {
   429: errorAnswer(
     'Rate limit or quota reached, or too many failed authentications from this address; see Retry-After',
   ),
-  503: errorAnswer('Redis unavailable; nothing was stored; see Retry-After'),
+  503: errorAnswer(
+    'See Retry-After. REDIS_UNAVAILABLE: nothing was stored. REPLICA_ACK_TIMEOUT: fewer replicas than REDIS_MIN_REPLICAS_ACK confirmed in time; the job may be stored, retry with the same Idempotency-Key',
+  ),
 };
 const pick = (...codes: (keyof typeof ERRORS)[]) =>
   Object.fromEntries(codes.map((code) => [String(code), ERRORS[code]]));

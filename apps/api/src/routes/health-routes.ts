@@ -8,9 +8,10 @@ const READY_CHECK_TIMEOUT_MS = 1500;
 
 /**
  * `GET /healthz`: the process runs (200 always). `GET /readyz`: Redis answers and is safe for
- * jobs (`checkRedis` on the fail-fast admin connection) and the producer connection is up; 503
- * with short reasons when not (the details are logged: the route is open), and 503 while
- * shutting down so load balancers stop sending traffic first.
+ * jobs (`checkRedis` on the fail-fast admin connection: with `REDIS_MIN_REPLICAS_ACK`, that many
+ * replicas online) and the producer connection is up; 503 with short reasons when not (the
+ * details are logged: the route is open), and 503 while shutting down so load balancers stop
+ * sending traffic first.
  */
 export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
   app.get('/healthz', (_req, res) => {
@@ -22,7 +23,10 @@ export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
       sendJson(res, 503, { status: 'shutting-down', problems: ['the API is shutting down'] });
       return;
     }
-    const redis = await checkRedis(ctx.adminConnection, { timeoutMs: READY_CHECK_TIMEOUT_MS });
+    const redis = await checkRedis(ctx.adminConnection, {
+      timeoutMs: READY_CHECK_TIMEOUT_MS,
+      minReplicas: ctx.config.redis.replicaAck?.replicas ?? 0,
+    });
     const problems = probeProblems(redis);
     const producerStatus = ctx.producerConnection.status;
     // Both connections reconnect on their own schedule; enqueues need this one.

@@ -11,6 +11,7 @@ import type { AppConfig } from '../../src/app-config.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/env.js';
 import type { SlackOptionsRegistry } from '../../src/slack/slack-options-registry.js';
+import { slackHeaders } from './slack-headers.js';
 
 export const TOKEN = 'ci-secret-0123456789abcdef';
 export const OTHER_TOKEN = 'other-secret-fedcba9876543210';
@@ -46,6 +47,8 @@ export interface TestApp {
   request(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<Response>;
   /** POSTs JSON with the bearer token. */
   postJson(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** POSTs an Events API envelope to `/slack/events`, signed with {@link SLACK_SECRET}. */
+  postSlackEvent(envelope: unknown): Promise<Response>;
   /** Jobs stored in every catalog queue and dead-letter queue of this app's prefix. */
   countJobs(): Promise<number>;
   close(): Promise<void>;
@@ -75,6 +78,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     prefix: config.redis.prefix,
     maxJobBytes: config.api.maxJobBytes,
     timeoutMs: config.redis.commandTimeoutMs + 500,
+    ...(config.redis.replicaAck ? { replicaAck: config.redis.replicaAck } : {}),
   });
   const app = createApp({
     config,
@@ -117,6 +121,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       }),
+    postSlackEvent(envelope) {
+      const body = JSON.stringify(envelope);
+      return request('/slack/events', {
+        method: 'POST',
+        auth: false,
+        headers: { 'content-type': 'application/json', ...slackHeaders(SLACK_SECRET, body) },
+        body,
+      });
+    },
     async countJobs() {
       const counts = await Promise.all(
         QUEUE_NAMES.flatMap((name) => [
