@@ -42,7 +42,10 @@ describe('pnpm bench, smoke mode', () => {
     expect(results.figures.map((figure) => figure.id)).toEqual([
       'http-enqueue',
       'bulk-enqueue',
-      'worker-throughput',
+      'worker-throughput-c10',
+      'worker-ingestion-c10',
+      'worker-throughput-c50',
+      'worker-ingestion-c50',
       'latency-p50',
       'latency-p99',
       'redis-used-memory',
@@ -52,6 +55,11 @@ describe('pnpm bench, smoke mode', () => {
       expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);
       if (figure.baseline !== null) expect(figure.baseline, figure.id).toBeGreaterThan(0);
     }
+    const latencyP99 = results.figures.find((figure) => figure.id === 'latency-p99');
+    expect(latencyP99?.target).toBe('<= 1.1x');
+    expect(output).toMatch(
+      /Worker throughput, ignored Slack event, concurrency 50 \(jobs\/s\).*x\s+>= 0\.9x/,
+    );
     expect(results.machine.cores).toBeGreaterThan(0);
     const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');
