@@ -59,7 +59,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     judge: false,
     http: { connections: 10, warmupSeconds: 0, seconds: 1 },
     bulk: { jobs: 2000, batch: 1000, inFlight: 2 },
-    worker: { jobs: 500, ingestionJobs: 100, concurrencies: [10, 50] },
+    worker: { jobs: 300, ingestionJobs: 50, concurrencies: [10, 50] },
     latency: { ratePerSecond: 200, warmupSeconds: 0, seconds: 1, concurrency: 10 },
     memory: { jobs: 4000, concurrency: 50, backlog: 2000, checkpoint: 1000 },
   },

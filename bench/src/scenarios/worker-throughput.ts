@@ -130,7 +130,10 @@ async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure
         }
         return sample;
       };
-    const warmUp = { slack: Math.min(jobs, 2000), ingestion: Math.min(ingestionJobs, 500) };
+    const warmUp = {
+      slack: Math.min(Math.ceil(jobs / 5), 2000),
+      ingestion: Math.min(Math.ceil(ingestionJobs / 5), 500),
+    };
     ctx.log(`  warm-up: ${warmUp.slack} Slack events and ${warmUp.ingestion} ingestions each`);
     for (const [side, queues, worker] of sides) await drainRound(queues, worker, side, warmUp)(0);
     const samples = await alternate(
