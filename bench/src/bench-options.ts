@@ -20,7 +20,14 @@ export interface BenchOptions {
   judge: boolean;
   http: { connections: number; warmupSeconds: number; seconds: number };
   bulk: { jobs: number; batch: number; inFlight: number };
-  worker: { jobs: number; concurrency: number };
+  worker: {
+    /** Slack events drained per round and side. */
+    jobs: number;
+    /** Inline ingestions drained per round and side. */
+    ingestionJobs: number;
+    /** Worker concurrencies measured, one pair of rows (Slack, ingestion) each. */
+    concurrencies: number[];
+  };
   latency: { ratePerSecond: number; warmupSeconds: number; seconds: number; concurrency: number };
   memory: { jobs: number; concurrency: number; backlog: number; checkpoint: number };
 }
@@ -32,7 +39,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     judge: true,
     http: { connections: 50, warmupSeconds: 3, seconds: 10 },
     bulk: { jobs: 100_000, batch: 1000, inFlight: 4 },
-    worker: { jobs: 20_000, concurrency: 10 },
+    worker: { jobs: 20_000, ingestionJobs: 4000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 2, seconds: 6, concurrency: 10 },
     memory: { jobs: 1_000_000, concurrency: 50, backlog: 20_000, checkpoint: 100_000 },
   },
@@ -42,7 +49,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     judge: true,
     http: { connections: 50, warmupSeconds: 1, seconds: 3 },
     bulk: { jobs: 20_000, batch: 1000, inFlight: 4 },
-    worker: { jobs: 5000, concurrency: 10 },
+    worker: { jobs: 10_000, ingestionJobs: 2000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 3, seconds: 3, concurrency: 10 },
     memory: { jobs: 100_000, concurrency: 50, backlog: 20_000, checkpoint: 20_000 },
   },
@@ -52,7 +59,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     judge: false,
     http: { connections: 10, warmupSeconds: 0, seconds: 1 },
     bulk: { jobs: 2000, batch: 1000, inFlight: 2 },
-    worker: { jobs: 500, concurrency: 10 },
+    worker: { jobs: 300, ingestionJobs: 50, concurrencies: [10, 50] },
     latency: { ratePerSecond: 200, warmupSeconds: 0, seconds: 1, concurrency: 10 },
     memory: { jobs: 4000, concurrency: 50, backlog: 2000, checkpoint: 1000 },
   },
@@ -60,9 +67,11 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
 
 export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only ${SCENARIOS.join(',')}]
                          [--rounds N] [--results-dir DIR | --no-write] [--cpu-prof DIR]
+                         [--worker-concurrency N,N,...]
   (no flag)  the full run: 5 rounds a side, 100,000-job bulk, 1,000,000 jobs for memory
   --quick    smaller sizes and 3-second rounds (BENCH_PROFILE=quick does the same)
-  --smoke    a tiny run that only proves the bench works; targets are not judged`;
+  --smoke    a tiny run that only proves the bench works; targets are not judged
+  --worker-concurrency  the worker concurrencies measured (default 10,50,100)`;
 
 /** Parses the command line (and `BENCH_PROFILE`); throws with a readable message on a bad flag. */
 export function parseBenchOptions(
@@ -76,6 +85,7 @@ export function parseBenchOptions(
   let rounds: number | undefined;
   let resultsDir: string | undefined = defaultResultsDir;
   let cpuProfDir: string | undefined;
+  let concurrencies: number[] | undefined;
   const args = [...argv];
   const value = (flag: string) => {
     const next = args.shift();
@@ -100,8 +110,20 @@ export function parseBenchOptions(
     } else if (arg === '--results-dir') resultsDir = value(arg);
     else if (arg === '--no-write') resultsDir = undefined;
     else if (arg === '--cpu-prof') cpuProfDir = value(arg);
-    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    else if (arg === '--worker-concurrency') {
+      concurrencies = value(arg).split(',').map(Number);
+      if (concurrencies.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) {
+        throw new Error(`--worker-concurrency takes whole numbers from 1 to 1000\n${USAGE}`);
+      }
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   const base = PROFILES[profile];
-  return { ...base, rounds: rounds ?? base.rounds, only, resultsDir, cpuProfDir };
+  return {
+    ...base,
+    rounds: rounds ?? base.rounds,
+    only,
+    resultsDir,
+    cpuProfDir,
+    worker: { ...base.worker, concurrencies: concurrencies ?? base.worker.concurrencies },
+  };
 }

@@ -24,6 +24,19 @@ describe('parseBenchOptions', () => {
     });
   });
 
+  it('measures the worker at concurrency 10, 50 and 100 unless --worker-concurrency says', () => {
+    expect(parseBenchOptions([], {}, '/r').worker.concurrencies).toEqual([10, 50, 100]);
+    expect(parseBenchOptions(['--quick'], {}, '/r').worker.concurrencies).toEqual([10, 50, 100]);
+    const chosen = parseBenchOptions(['--smoke', '--worker-concurrency', '5,200'], {}, '/r');
+    expect(chosen.worker).toMatchObject({ concurrencies: [5, 200], jobs: 300 });
+    expect(chosen.worker.ingestionJobs).toBeGreaterThan(0);
+    for (const bad of ['0', '10,x', '1.5', '', '2000']) {
+      expect(() => parseBenchOptions(['--worker-concurrency', bad], {}, '/r')).toThrow(
+        /--worker-concurrency takes whole numbers/,
+      );
+    }
+  });
+
   it('rejects unknown flags and scenarios', () => {
     expect(() => parseBenchOptions(['--only', 'disk'], {}, '/r')).toThrow(/unknown scenario disk/);
     expect(() => parseBenchOptions(['--rounds', '0'], {}, '/r')).toThrow(/--rounds/);

@@ -45,7 +45,10 @@ describe('pnpm bench, smoke mode', () => {
       'replica-ack-p50',
       'replica-ack-p99',
       'bulk-enqueue',
-      'worker-throughput',
+      'worker-throughput-c10',
+      'worker-ingestion-c10',
+      'worker-throughput-c50',
+      'worker-ingestion-c50',
       'latency-p50',
       'latency-p99',
       'redis-used-memory',
@@ -55,11 +58,17 @@ describe('pnpm bench, smoke mode', () => {
       expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);
       if (figure.baseline !== null) expect(figure.baseline, figure.id).toBeGreaterThan(0);
     }
+    const latencyP99 = results.figures.find((figure) => figure.id === 'latency-p99');
+    expect(latencyP99?.target).toBe('<= 1.1x');
+    expect(output).toMatch(
+      /Worker throughput, ignored Slack event, concurrency 50 \(jobs\/s\).*x\s+>= 0\.9x/,
+    );
     expect(results.machine.cores).toBeGreaterThan(0);
     const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');
     expect(markdown).toContain(`Redis ${results.machine.redis}`);
-  });
+    // Two worker processes a side per concurrency: about two minutes on a busy 2-core machine.
+  }, 300_000);
 
   it('rejects an unknown flag with the usage', async () => {
     const { code, output } = await run(['--fast']);

@@ -10,6 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
 import { type JobMetrics, JobProcessor } from './processor.js';
+import { QueuePause } from './queue-pause.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerConnections } from './worker-connections.js';
 
@@ -45,14 +46,9 @@ interface QueueRunner {
   sweep: DeadLetterSweep;
   /** For the queue-wide rate limit, on the worker connection. */
   control: Queue;
+  /** The queue-wide pause of a Slack 429. */
+  pause: QueuePause;
 }
-
-/**
- * BullMQ enforces a queue-wide manual rate limit (`queue.rateLimit`) only in workers that have
- * a limiter. A queue without a configured limiter gets this one, which no real load reaches, so
- * that a Slack 429 pauses the queue in every worker process, not only in the one that hit it.
- */
-const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
 
 /**
  * Starts and stops everything that runs in a worker process (Sidekiq's launcher).
@@ -110,6 +106,10 @@ export class Launcher {
       logger.info({ host: address.address, port: address.port }, 'health server listening');
     }
     for (const runner of this.#runners) {
+      // A process that died mid-pause may have left the pause's limit behind.
+      runner.pause.release().catch((error: unknown) => {
+        logger.warn({ err: error, queue: runner.queue }, 'could not check for a leftover pause');
+      });
       runner.worker.run().catch((error: unknown) => {
         logger.error({ err: error, queue: runner.queue }, 'worker stopped with an error');
       });
@@ -204,7 +204,10 @@ export class Launcher {
     await Promise.race([
       Promise.allSettled([
         this.#sweeping,
-        ...this.#runners.flatMap((runner) => [runner.deadLetters.close(), runner.control.close()]),
+        ...this.#runners.flatMap((runner) => {
+          runner.pause.close();
+          return [runner.deadLetters.close(), runner.control.close()];
+        }),
       ]),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
@@ -223,13 +226,14 @@ export class Launcher {
       // About one sweep per period across all worker processes.
       lockMs: Math.max(Math.floor(config.deadLetterSweepIntervalMs / 2), 50),
     });
+    const pause = new QueuePause({ queue: control, connection: connections.worker, logger });
     const processor = new JobProcessor({
       queue,
       registry,
       logger,
       metrics,
       deadLetters,
-      rateLimit: (ms) => control.rateLimit(ms),
+      rateLimit: (ms) => pause.pause(ms),
     });
     const worker = new Worker(
       queue,
@@ -240,7 +244,8 @@ export class Launcher {
         name: this.#options.name,
         autorun: false,
         concurrency: config.concurrency[queue],
-        limiter: config.limiters[queue] ?? UNREACHABLE_LIMITER,
+        // None unless configured: a Slack 429's pause sets a queue-wide limit while it runs.
+        ...(config.limiters[queue] ? { limiter: config.limiters[queue] } : {}),
         lockDuration: config.lockDurationMs,
         stalledInterval: config.stalledIntervalMs,
         maxStalledCount: config.maxStalledCount,
@@ -259,7 +264,7 @@ export class Launcher {
         logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
       });
     });
-    return { queue, worker, processor, deadLetters, sweep, control };
+    return { queue, worker, processor, deadLetters, sweep, control, pause };
   }
 
   /** Sweeps every consumed queue, unless the previous sweep is still running. Never throws. */

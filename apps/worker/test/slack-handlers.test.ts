@@ -291,15 +291,22 @@ describe('without SLACK_BOT_TOKEN', () => {
 
 describe('a 429 with two workers', () => {
   let shared: TestContext;
+  let workers: InProcessWorker[];
 
   beforeAll(async () => {
     shared = await TestContext.create({ SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN: 'xoxb-2' });
-    await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } });
-    await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } });
+    workers = [
+      await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } }),
+      await shared.startWorker({ env: { WORKER_QUEUES: 'slack-events' } }),
+    ];
   });
   afterAll(() => shared?.close());
 
   it('pauses the queue in every worker, not only in the one that was told', async () => {
+    // No limiter counts their jobs: the pause sets a queue-wide limit only while it runs.
+    for (const worker of workers) {
+      expect(worker.app.worker('slack-events')?.opts.limiter).toBeUndefined();
+    }
     slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 2 });
     const first = await shared.enqueue('slack-events', appMention({ channel: 'C-PAUSE' }));
     await waitFor(

@@ -43,11 +43,11 @@ export async function startBaselineHttp(redisUrl: string, dir: string): Promise<
   return { process: child, url };
 }
 
-/** Starts the raw BullMQ Worker with a no-op processor on `queue`. */
+/** Starts a raw BullMQ Worker with a no-op processor on each of `queues`. */
 export function startBaselineWorker(options: {
   redisUrl: string;
   dir: string;
-  queue: string;
+  queues: string[];
   concurrency: number;
   name: string;
 }): NodeProcess {
@@ -59,7 +59,7 @@ export function startBaselineWorker(options: {
       NODE_ENV: APP_SETTINGS.nodeEnv,
       REDIS_URL: options.redisUrl,
       QUEUE_PREFIX: BASELINE_PREFIX,
-      QUEUE: options.queue,
+      QUEUES: options.queues.join(','),
       CONCURRENCY: String(options.concurrency),
     },
   });

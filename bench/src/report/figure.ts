@@ -38,13 +38,16 @@ export function pairedRatio(samples: Figure['samples']): number {
   );
 }
 
-/** A figure judged by its ratio to the baseline, higher being better. */
+/**
+ * A figure judged by its ratio to the baseline, higher being better; without `minRatio` the
+ * ratio is reported and not judged.
+ */
 export function ratioFigure(init: {
   id: string;
   label: string;
   conveyor: number;
   baseline: number;
-  minRatio: number;
+  minRatio?: number;
   digits?: number;
   samples: Figure['samples'];
   notes: string;
@@ -56,8 +59,8 @@ export function ratioFigure(init: {
     conveyor: init.conveyor,
     baseline: init.baseline,
     ratio,
-    target: `>= ${init.minRatio}x`,
-    pass: Number.isFinite(ratio) && ratio >= init.minRatio,
+    target: init.minRatio === undefined ? 'report' : `>= ${init.minRatio}x`,
+    pass: init.minRatio === undefined ? null : Number.isFinite(ratio) && ratio >= init.minRatio,
     digits: init.digits ?? 0,
     samples: init.samples,
     notes: init.notes,

@@ -1,4 +1,4 @@
-import { QUEUE_CATALOG } from '@conveyor/queues';
+import { QUEUE_CATALOG, type QueueName } from '@conveyor/queues';
 import { Queue } from 'bullmq';
 import { type BenchContext, bullConnection } from '../bench-context.js';
 import { BASELINE_PREFIX, startBaselineWorker } from '../processes/baseline-processes.js';
@@ -6,108 +6,184 @@ import { startConveyorWorker } from '../processes/conveyor-worker.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
-import { BENCH_EVENT_TYPE, benchEventEnvelope } from '../support/payloads.js';
+import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
-const QUEUE = 'slack-events';
+/** The catalog queues the worker figures drain, and the job each carries. */
+const WORKLOADS = {
+  slack: {
+    queue: 'slack-events',
+    job: (id: string) => ({ name: 'reaction_added', data: reactionAddedEnvelope(`Ev${id}`) }),
+  },
+  ingestion: {
+    queue: 'ingestion',
+    job: (id: string) => ({ name: 'ingest', data: inlineIngestionPayload(`bench-${id}`) }),
+  },
+} as const satisfies Record<string, { queue: QueueName; job: (id: string) => unknown }>;
+type Workload = keyof typeof WORKLOADS;
+
+/** What one round of one side measured, in jobs per second. */
+type RoundSample = Record<Workload, number>;
+
+/** Catalog queue objects of one side (Conveyor's prefix or the baseline's). */
+type SideQueues = Record<Workload, Queue>;
 
 /**
- * Figure 3: worker throughput on a near no-op job. The real worker process runs `slack-events`
- * events of a type no handler claims (its fallback completes them as ignored); a raw BullMQ
- * Worker with a no-op processor runs the same jobs at the same concurrency. Each round fills the
- * paused queue, resumes it, and times until no job is left unfinished.
+ * Figure 3: worker throughput on real catalog jobs through their registered handlers, at each
+ * concurrency of `options.worker.concurrencies`. The real worker process consumes `slack-events`
+ * and `ingestion`; a raw BullMQ Worker per queue with a no-op processor runs the same jobs at the
+ * same concurrency on the same Redis. Each round fills a paused queue, resumes it and times until
+ * no job is left unfinished: `reaction_added` events (no handler claims them; the fallback
+ * completes them as ignored, the product's cheapest real path, judged at >= 0.9x), then small
+ * inline ingestions (lock, extract, chunk, a file and the document state per job: reported, since
+ * a no-op cannot write files).
  */
 export async function measureWorkerThroughput(ctx: BenchContext): Promise<Figure[]> {
-  const { jobs, concurrency } = ctx.options.worker;
-  await ctx.client.flushall();
+  const figures: Figure[] = [];
+  for (const concurrency of ctx.options.worker.concurrencies) {
+    ctx.log(`  concurrency ${concurrency}`);
+    figures.push(...(await measureAt(ctx, concurrency)));
+  }
+  return figures;
+}
+
+function openQueues(ctx: BenchContext, prefix: string): SideQueues {
   const connection = bullConnection(ctx);
-  const jobOptions = QUEUE_CATALOG[QUEUE].defaultJobOptions;
-  const conveyorQueue = new Queue(QUEUE, {
-    connection,
-    prefix: 'conveyor',
-    defaultJobOptions: jobOptions,
-  });
-  const baselineQueue = new Queue(QUEUE, {
-    connection,
-    prefix: BASELINE_PREFIX,
-    defaultJobOptions: jobOptions,
-  });
+  const open = (queue: QueueName) =>
+    new Queue(queue, {
+      connection,
+      prefix,
+      defaultJobOptions: QUEUE_CATALOG[queue].defaultJobOptions,
+    });
+  return { slack: open(WORKLOADS.slack.queue), ingestion: open(WORKLOADS.ingestion.queue) };
+}
+
+async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure[]> {
+  const { jobs, ingestionJobs } = ctx.options.worker;
+  const sizes: RoundSample = { slack: jobs, ingestion: ingestionJobs };
+  await ctx.client.flushall();
+  const queueNames = [WORKLOADS.slack.queue, WORKLOADS.ingestion.queue];
+  const conveyorQueues = openQueues(ctx, 'conveyor');
+  const baselineQueues = openQueues(ctx, BASELINE_PREFIX);
   const conveyorWorker = startConveyorWorker({
     script: ctx.scripts.worker,
     redisUrl: ctx.redis.url,
-    queues: [QUEUE],
+    queues: queueNames,
     concurrency,
     dir: ctx.dir,
-    name: 'worker-throughput',
+    name: `worker-throughput-c${concurrency}`,
     ...(ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {}),
   });
   const stopConveyor = ctx.cleanup.add('worker', () => conveyorWorker.stop());
   const baselineWorker = startBaselineWorker({
     redisUrl: ctx.redis.url,
     dir: ctx.dir,
-    queue: QUEUE,
+    queues: queueNames,
     concurrency,
-    name: 'baseline-worker-throughput',
+    name: `baseline-worker-throughput-c${concurrency}`,
   });
   const stopBaseline = ctx.cleanup.add('baseline-worker', () => baselineWorker.stop());
-  const runId = Date.now().toString(36);
-  const job = (index: number) => ({
-    name: BENCH_EVENT_TYPE,
-    data: benchEventEnvelope(`Ev${runId}T${index}`),
-  });
+  const runId = `${Date.now().toString(36)}c${concurrency}`;
+  const sides = [
+    ['conveyor', conveyorQueues, conveyorWorker],
+    ['baseline', baselineQueues, baselineWorker],
+  ] as const;
   try {
-    await waitForConsumer(conveyorQueue, job(-1), conveyorWorker);
-    await waitForConsumer(baselineQueue, job(-2), baselineWorker);
+    for (const [side, queues, worker] of sides) {
+      for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+        await waitForConsumer(
+          queues[workload],
+          WORKLOADS[workload].job(`${runId}P${side}`),
+          worker,
+        );
+      }
+    }
 
-    const drainRound = (queue: Queue, worker: NodeProcess) => async (round: number) => {
+    const drain = async (
+      queue: Queue,
+      worker: NodeProcess,
+      total: number,
+      job: (index: number) => { name: string; data: unknown },
+    ) => {
       await queue.pause();
-      await fill(queue, jobs, 1000, (index) => job(round * jobs + index));
+      await fill(queue, total, 1000, job);
       await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
       const started = performance.now();
       await queue.resume();
       const finished = await waitUntilDrained(queue, { timeoutMs: 300_000, worker });
       const failed = (await queue.getFailedCount()) - failedBefore;
-      if (failed > 0) throw new Error(`${worker.name} failed ${failed} jobs`);
-      return jobs / ((finished - started) / 1000);
+      if (failed > 0) throw new Error(`${worker.name} failed ${failed} ${queue.name} jobs`);
+      return total / ((finished - started) / 1000);
     };
-    ctx.log(`  warm-up: ${Math.min(jobs, 2000)} jobs each`);
-    for (const [queue, worker] of [
-      [conveyorQueue, conveyorWorker],
-      [baselineQueue, baselineWorker],
-    ] as const) {
-      await fill(queue, Math.min(jobs, 2000), 1000, (index) => job(-1000 - index));
-      await waitUntilDrained(queue, { timeoutMs: 60_000, worker });
-    }
+    const drainRound =
+      (queues: SideQueues, worker: NodeProcess, side: string, counts = sizes) =>
+      async (n: number): Promise<RoundSample> => {
+        const sample = { slack: 0, ingestion: 0 };
+        for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+          const make = WORKLOADS[workload].job;
+          sample[workload] = await drain(queues[workload], worker, counts[workload], (index) =>
+            make(`${runId}${side}R${n}N${index}`),
+          );
+        }
+        return sample;
+      };
+    const warmUp = {
+      slack: Math.min(Math.ceil(jobs / 5), 2000),
+      ingestion: Math.min(Math.ceil(ingestionJobs / 5), 500),
+    };
+    ctx.log(`  warm-up: ${warmUp.slack} Slack events and ${warmUp.ingestion} ingestions each`);
+    for (const [side, queues, worker] of sides) await drainRound(queues, worker, side, warmUp)(0);
     const samples = await alternate(
       ctx.options.rounds,
-      { label: 'conveyor', run: drainRound(conveyorQueue, conveyorWorker) },
-      { label: 'baseline', run: drainRound(baselineQueue, baselineWorker) },
+      { label: 'conveyor', run: drainRound(conveyorQueues, conveyorWorker, 'C') },
+      { label: 'baseline', run: drainRound(baselineQueues, baselineWorker, 'B') },
       ctx.log,
-      (jobsPerSecond) => `${round(jobsPerSecond)} jobs/s`,
+      (s) => `${round(s.slack)} Slack events/s, ${round(s.ingestion)} ingestions/s`,
     );
+    const figure = (workload: Workload) => {
+      const conveyor = samples.conveyor.map((s) => round(s[workload]));
+      const baseline = samples.baseline.map((s) => round(s[workload]));
+      return { conveyor, baseline, medians: [median(conveyor), median(baseline)] as const };
+    };
+    const slack = figure('slack');
+    const ingestion = figure('ingestion');
+    const setup =
+      `the real worker process (WORKER_QUEUES=${queueNames.join(',')}, WORKER_CONCURRENCY=${concurrency}) ` +
+      `against a raw BullMQ Worker per queue with a no-op processor at concurrency ${concurrency}; ` +
+      'jobs added with the catalog job options to the paused queue, then timed from resume until none ' +
+      'is waiting or active.';
     return [
       ratioFigure({
-        id: 'worker-throughput',
-        label: `Worker throughput, no-op job, concurrency ${concurrency} (jobs/s)`,
-        conveyor: median(samples.conveyor),
-        baseline: median(samples.baseline),
+        id: `worker-throughput-c${concurrency}`,
+        label: `Worker throughput, ignored Slack event, concurrency ${concurrency} (jobs/s)`,
+        conveyor: slack.medians[0],
+        baseline: slack.medians[1],
         minRatio: 0.9,
-        samples: {
-          conveyor: samples.conveyor.map((v) => round(v)),
-          baseline: samples.baseline.map((v) => round(v)),
-        },
+        samples: { conveyor: slack.conveyor, baseline: slack.baseline },
         notes:
-          `${jobs} "${BENCH_EVENT_TYPE}" slack-events jobs (catalog job options) added to the paused queue, ` +
-          'then timed from resume until none is waiting or active; the real worker process ' +
-          `(WORKER_QUEUES=${QUEUE}, WORKER_CONCURRENCY=${concurrency}) completes them through its ` +
-          'fallback handler, the raw BullMQ Worker with a no-op processor.',
+          `${jobs} slack-events "reaction_added" events per round, which the worker completes ` +
+          `through the registered fallback handler (ignored); ${setup}`,
+      }),
+      ratioFigure({
+        id: `worker-ingestion-c${concurrency}`,
+        label: `Worker throughput, inline ingestion, concurrency ${concurrency} (jobs/s)`,
+        conveyor: ingestion.medians[0],
+        baseline: ingestion.medians[1],
+        samples: { conveyor: ingestion.conveyor, baseline: ingestion.baseline },
+        notes:
+          `${ingestionJobs} "ingest" jobs per round, each a different document with ~400 bytes of ` +
+          'inline Markdown, through the registered ingest handler (document lock, extract, hash, ' +
+          'chunk, one JSON Lines file, document state: about ten Redis calls and a file write per ' +
+          `job, so reported against the no-op, not judged); ${setup}`,
       }),
     ];
   } finally {
-    await Promise.all([conveyorQueue.close(), baselineQueue.close()]);
+    await Promise.all(
+      [...Object.values(conveyorQueues), ...Object.values(baselineQueues)].map((q) => q.close()),
+    );
     await Promise.all([stopConveyor(), stopBaseline()]);
   }
 }

@@ -20,6 +20,44 @@ export function ingestionPayload(index: number) {
   };
 }
 
+/**
+ * `ingestion` job data with a small inline Markdown document (about 400 bytes, one chunk): the
+ * whole `ingest` handler runs (lock, extract, hash, chunk, sink, state) without a fetch.
+ */
+export function inlineIngestionPayload(documentId: string) {
+  return {
+    documentId,
+    source: {
+      kind: 'inline',
+      mediaType: 'text/markdown',
+      text:
+        '# Expense policy\n\nKeep every receipt above 25 EUR and submit it within 30 days of the ' +
+        'purchase. Travel is booked through the travel desk; hotels up to 150 EUR a night need no ' +
+        'approval.\n\n## Meals\n\nMeals with customers are reimbursed when the attendees are ' +
+        'listed on the claim. Alcohol is never reimbursed.',
+    },
+    orgId: 'org-1042',
+    metadata: { title: 'Expense policy', language: 'en' },
+  };
+}
+
+/** A Slack `reaction_added` event: no built-in handler claims it, so the fallback ignores it. */
+export function reactionAddedEnvelope(eventId: string) {
+  const envelope = benchEventEnvelope(eventId);
+  const { ts } = envelope.event;
+  return {
+    ...envelope,
+    event: {
+      type: 'reaction_added',
+      user: 'U0BENCH01',
+      reaction: 'thumbsup',
+      item: { type: 'message', channel: 'C0BENCH01', ts },
+      item_user: 'U0BENCH03',
+      event_ts: ts,
+    },
+  };
+}
+
 /** A Slack Events API `event_callback` of {@link BENCH_EVENT_TYPE}; `eventId` must be unique. */
 export function benchEventEnvelope(eventId: string) {
   const now = Date.now();

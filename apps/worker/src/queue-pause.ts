@@ -1,0 +1,118 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { Logger } from '@conveyor/telemetry';
+import type { Queue } from 'bullmq';
+
+/** The value BullMQ's `queue.rateLimit` stores in the limiter key: no job count reaches it. */
+const PAUSED = String(Number.MAX_SAFE_INTEGER);
+/** Our mark in the queue's meta hash: the global limit there is ours to remove. */
+const MARK = 'conveyor:pause';
+/** Margin after the pause's end before the limit is removed. */
+const RELEASE_MARGIN_MS = 50;
+
+/**
+ * Sets BullMQ's limiter key as `queue.rateLimit` does, and a queue-wide limit in the queue's
+ * meta hash (BullMQ's global rate limit) unless an operator set one: every worker of the queue,
+ * in every process, then checks the limiter key before taking a job.
+ */
+const PAUSE_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+if redis.call('HEXISTS', KEYS[2], 'max') == 0 then
+  redis.call('HSET', KEYS[2], 'max', ARGV[2], 'duration', 1000, ARGV[3], 1)
+end
+return 1`;
+
+/**
+ * Removes the meta limit this class set once no pause is running; returns the milliseconds left
+ * of a running pause (another process may have extended it), else 0.
+ */
+const RELEASE_SCRIPT = `
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 0 end
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl > 0 and tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then
+  return pttl
+end
+redis.call('HDEL', KEYS[2], 'max', 'duration', ARGV[2])
+return 0`;
+
+/** Options for {@link QueuePause}. */
+export interface QueuePauseOptions {
+  /** The queue to pause (its keys and name). */
+  queue: Queue;
+  /** Connection the scripts run on: the worker connection, which waits through outages. */
+  connection: RedisConnection;
+  logger: Logger;
+}
+
+/**
+ * The queue-wide pause a Slack 429 asks for, in every worker process, at no cost while no pause
+ * runs.
+ *
+ * BullMQ checks `queue.rateLimit`'s key only for a queue with a rate limit: a worker `limiter`,
+ * or the global one in the queue's meta hash. A limiter on every worker would count every job
+ * in Redis (three more calls in each job's fetch) only to honour a rare pause. So the global
+ * limit, set out of reach of any real load, exists only from a pause until its end: the process
+ * that paused removes it then, and any process removes a leftover one when it starts (a process
+ * that died mid-pause). While it is set, jobs cost what they cost with a limiter, nothing is
+ * lost. A global limit an operator set (`queue.setGlobalRateLimit`) is left alone and honoured.
+ */
+export class QueuePause {
+  readonly #options: QueuePauseOptions;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: QueuePauseOptions) {
+    this.#options = options;
+  }
+
+  /** Pauses the queue in every worker for `ms` milliseconds. */
+  async pause(ms: number): Promise<void> {
+    const { queue, connection } = this.#options;
+    await connection.eval(
+      PAUSE_SCRIPT,
+      2,
+      queue.toKey('limiter'),
+      queue.toKey('meta'),
+      Math.max(Math.ceil(ms), 1),
+      PAUSED,
+      MARK,
+    );
+    this.#releaseIn(ms);
+  }
+
+  /**
+   * Removes the pause's queue-wide limit if no pause is running, or looks again when the running
+   * one ends.
+   */
+  async release(): Promise<void> {
+    const { queue, connection } = this.#options;
+    const remainingMs = Number(
+      await connection.eval(
+        RELEASE_SCRIPT,
+        2,
+        queue.toKey('limiter'),
+        queue.toKey('meta'),
+        PAUSED,
+        MARK,
+      ),
+    );
+    if (remainingMs > 0) this.#releaseIn(remainingMs);
+  }
+
+  /** Stops the pending release (the next process to start or pause does it). */
+  close(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #releaseIn(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.release().catch((error: unknown) => {
+        this.#options.logger.warn(
+          { err: error, queue: this.#options.queue.name },
+          'could not lift the queue-wide pause limit; jobs keep being counted until it is',
+        );
+      });
+    }, ms + RELEASE_MARGIN_MS);
+    // A pending release must not keep a finished process alive.
+    this.#timer.unref();
+  }
+}
