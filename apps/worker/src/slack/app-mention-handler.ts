@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
 import { SlackTokenMissingError } from '../errors/slack-token-missing-error.js';
 import type { JobHandler } from '../handlers/job-handler.js';
-import { attemptTag } from './attempt-tag.js';
+import { attemptTag } from './delivery/attempt-tag.js';
+import type { ThreadReplier } from './delivery/thread-replier.js';
 import { type IgnoredResult, slackEventHandler } from './slack-event-handler.js';
-import type { ThreadReplier } from './thread-replier.js';
 
 /**
  * The fields of an `app_mention` envelope the handler reads. The catalog keeps Slack's envelope

@@ -1,11 +1,11 @@
 import { SLACK_SLASH_COMMAND_JOB } from '@conveyor/queues';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { type AppMentionHandlerOptions, appMentionHandler } from './app-mention-handler.js';
-import type { ReplyLedger } from './reply-ledger.js';
-import type { ResponseUrlClient } from './response-url-client.js';
+import type { ReplyLedger } from './delivery/reply-ledger.js';
+import type { ResponseUrlClient } from './delivery/response-url-client.js';
+import type { ThreadReplier } from './delivery/thread-replier.js';
 import { ignoredEventHandler } from './slack-event-handler.js';
 import { type SlashCommandResponder, slashCommandHandler } from './slash-command-handler.js';
-import type { ThreadReplier } from './thread-replier.js';
 
 /** What the built-in Slack handlers need. */
 export interface SlackHandlerServices {

@@ -3,9 +3,9 @@ import { SlackPermanentError } from '../errors/slack-permanent-error.js';
 import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
 import { SlackReplyInProgressError } from '../errors/slack-reply-in-progress-error.js';
 import { defineHandler, type JobHandler } from '../handlers/job-handler.js';
-import { attemptTag } from './attempt-tag.js';
-import type { ReplyLedger } from './reply-ledger.js';
-import type { ResponseUrlClient } from './response-url-client.js';
+import { attemptTag } from './delivery/attempt-tag.js';
+import type { ReplyLedger } from './delivery/reply-ledger.js';
+import type { ResponseUrlClient } from './delivery/response-url-client.js';
 
 /** A message for a `response_url`, as Slack accepts it. */
 export interface SlashCommandResponse extends Record<string, unknown> {

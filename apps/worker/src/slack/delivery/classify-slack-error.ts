@@ -4,9 +4,9 @@ import {
   WebAPIRateLimitedError,
   WebAPIRequestError,
 } from '@slack/web-api';
-import { SlackPermanentError } from '../errors/slack-permanent-error.js';
-import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
-import { SlackTransientError } from '../errors/slack-transient-error.js';
+import { SlackPermanentError } from '../../errors/slack-permanent-error.js';
+import { SlackRateLimitedError } from '../../errors/slack-rate-limited-error.js';
+import { SlackTransientError } from '../../errors/slack-transient-error.js';
 
 /**
  * Slack `error` codes that mean "Slack is having trouble": worth a retry. Every other platform

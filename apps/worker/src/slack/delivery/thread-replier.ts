@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { SlackReplyInProgressError } from '../errors/slack-reply-in-progress-error.js';
-import { SlackTransientError } from '../errors/slack-transient-error.js';
+import { SlackReplyInProgressError } from '../../errors/slack-reply-in-progress-error.js';
+import { SlackTransientError } from '../../errors/slack-transient-error.js';
 import { classifySlackError } from './classify-slack-error.js';
 import type { ReplyLedger } from './reply-ledger.js';
 

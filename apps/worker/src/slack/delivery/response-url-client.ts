@@ -1,7 +1,7 @@
-import { ResponseUrlRejectedError } from '../errors/response-url-rejected-error.js';
-import { SlackPermanentError } from '../errors/slack-permanent-error.js';
-import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
-import { SlackTransientError } from '../errors/slack-transient-error.js';
+import { ResponseUrlRejectedError } from '../../errors/response-url-rejected-error.js';
+import { SlackPermanentError } from '../../errors/slack-permanent-error.js';
+import { SlackRateLimitedError } from '../../errors/slack-rate-limited-error.js';
+import { SlackTransientError } from '../../errors/slack-transient-error.js';
 
 /** Slack's hosts for `response_url` (commercial and GovSlack). */
 const SLACK_RESPONSE_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
