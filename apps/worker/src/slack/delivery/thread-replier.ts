@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { SlackReplyInProgressError } from '../../errors/slack-reply-in-progress-error.js';
 import { SlackTransientError } from '../../errors/slack-transient-error.js';
-import { classifySlackError } from './classify-slack-error.js';
+import { classifySlackAnswer } from './classify-slack-answer.js';
 import type { ReplyLedger } from './reply-ledger.js';
+import { webApiAnswer } from './web-api-answer.js';
 
 /** `metadata.event_type` of every reply the worker posts; how it finds its own replies again. */
 export const REPLY_METADATA_EVENT_TYPE = 'conveyor_reply';
@@ -107,7 +108,7 @@ export class ThreadReplier {
       });
       ts = result.ts ?? '';
     } catch (error) {
-      const failure = classifySlackError('chat.postMessage', error);
+      const failure = classifySlackAnswer('chat.postMessage', webApiAnswer(error));
       // A definite "no" (4xx, 429) means nothing was posted; anything else may have been.
       if (!(failure instanceof SlackTransientError)) {
         await ledger.release(reply.replyKey, attempt);
@@ -133,7 +134,7 @@ export class ThreadReplier {
           ...(cursor ? { cursor } : {}),
         });
       } catch (error) {
-        throw classifySlackError('conversations.replies', error);
+        throw classifySlackAnswer('conversations.replies', webApiAnswer(error));
       }
       for (const message of result.messages ?? []) {
         const metadata = message.metadata;
