@@ -18,14 +18,14 @@ import { IngestStateStore } from './ingestion/ingest-state-store.js';
 import { JsonlFileSink } from './ingestion/jsonl-file-sink.js';
 import { TextPipelinePool } from './ingestion/text-pipeline-pool.js';
 import { Launcher, type StopResult } from './launcher.js';
+import { ReplyLedger } from './slack/delivery/reply-ledger.js';
+import { ResponseUrlClient } from './slack/delivery/response-url-client.js';
+import { createSlackWebClient } from './slack/delivery/slack-web-client.js';
+import { ThreadReplier } from './slack/delivery/thread-replier.js';
 import {
   registerSlackHandlers,
   type SlackHandlerServices,
 } from './slack/register-slack-handlers.js';
-import { ReplyLedger } from './slack/reply-ledger.js';
-import { ResponseUrlClient } from './slack/response-url-client.js';
-import { createSlackWebClient } from './slack/slack-web-client.js';
-import { ThreadReplier } from './slack/thread-replier.js';
 import { waitForConnection } from './wait-for-connection.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerConnections } from './worker-connections.js';

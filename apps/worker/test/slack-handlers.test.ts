@@ -199,6 +199,33 @@ describe('slash commands and other payloads', () => {
     ]);
   });
 
+  it('pauses the queue on a response_url 429, then answers once without spending an attempt', async () => {
+    slack.fail('response_url', { kind: 'rate-limit', retryAfterSec: 1 });
+    const command = slashCommand(slack.responseUrl('cmd-429'), '/conveyor', 'later');
+    const job = await context.waitForJob(
+      'slack-events',
+      await context.enqueue('slack-events', command, 'slash_command'),
+    );
+
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
+    const limitedAt = slack.callsOf('response_url').find((c) => c.status === 429)?.at ?? 0;
+    const answers = slack.responses.filter((r) => r.id === 'cmd-429');
+    expect(answers).toHaveLength(1);
+    expect(answers[0]?.receivedAt ?? 0).toBeGreaterThanOrEqual(limitedAt + 950);
+  });
+
+  it('sends a response_url that Slack refuses (404) to dead letters after one attempt', async () => {
+    slack.fail('response_url', { kind: 'http', status: 404 });
+    const command = slashCommand(slack.responseUrl('cmd-expired'), '/conveyor');
+    const id = await context.enqueue('slack-events', command, 'slash_command');
+    const job = await context.waitForJob('slack-events', id);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect((await deadLetterOf(id))?.failedReason).toContain('HTTP 404');
+  });
+
   it('refuses a response_url that is not Slack', async () => {
     const command = slashCommand('http://127.0.0.2:9/steal', '/conveyor');
     const id = await context.enqueue('slack-events', command, 'slash_command');

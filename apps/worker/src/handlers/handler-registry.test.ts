@@ -6,11 +6,13 @@ const handler = (value: string): JobHandler => ({ handle: async () => value });
 
 describe('HandlerRegistry', () => {
   it('resolves by queue and job name, then the queue fallback', () => {
+    const mention = handler('mention');
+    const fallback = handler('fallback');
     const registry = new HandlerRegistry()
-      .register('slack-events', 'app_mention', handler('mention'))
-      .registerFallback('slack-events', handler('fallback'));
-    expect(registry.resolve('slack-events', 'app_mention')).toBeDefined();
-    expect(registry.resolve('slack-events', 'anything')).toBeDefined();
+      .register('slack-events', 'app_mention', mention)
+      .registerFallback('slack-events', fallback);
+    expect(registry.resolve('slack-events', 'app_mention')).toBe(mention);
+    expect(registry.resolve('slack-events', 'anything')).toBe(fallback);
     expect(registry.resolve('ingestion', 'ingest')).toBeUndefined();
     expect(registry.serves('slack-events')).toBe(true);
     expect(registry.serves('ingestion')).toBe(false);

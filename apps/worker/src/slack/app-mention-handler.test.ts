@@ -8,7 +8,7 @@ import {
   appMentionHandler,
   defaultMentionReply,
 } from './app-mention-handler.js';
-import type { ThreadReplier } from './thread-replier.js';
+import type { ThreadReplier } from './delivery/thread-replier.js';
 
 const mention = (text: string): AppMentionEvent => ({
   type: 'app_mention',

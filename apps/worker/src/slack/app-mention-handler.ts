@@ -1,11 +1,10 @@
 import { slackEventCallbackSchema } from '@conveyor/queues';
 import { z } from 'zod';
-import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
 import { SlackTokenMissingError } from '../errors/slack-token-missing-error.js';
 import type { JobHandler } from '../handlers/job-handler.js';
-import { attemptTag } from './attempt-tag.js';
+import { attemptTag } from './delivery/attempt-tag.js';
+import type { ThreadReplier } from './delivery/thread-replier.js';
 import { type IgnoredResult, slackEventHandler } from './slack-event-handler.js';
-import type { ThreadReplier } from './thread-replier.js';
 
 /**
  * The fields of an `app_mention` envelope the handler reads. The catalog keeps Slack's envelope
@@ -88,7 +87,7 @@ function quotable(text: string): string {
 
 /**
  * `app_mention`: replies in the thread of the mention (`thread_ts` = `event.thread_ts ?? event.ts`),
- * once per `event_id`. A 429 pauses the queue for `Retry-After` without spending the attempt.
+ * once per `event_id`.
  */
 export function appMentionHandler(
   options: AppMentionHandlerOptions,
@@ -98,31 +97,26 @@ export function appMentionHandler(
     const { event } = envelope;
     if (!options.replier) throw new SlackTokenMissingError('reply to app_mention events');
     const threadTs = event.thread_ts ?? event.ts;
-    try {
-      const result = await options.replier.reply(
-        {
-          replyKey: envelope.event_id,
-          channel: event.channel,
-          threadTs,
-          afterTs: event.ts,
-          text: compose(event),
-        },
-        attemptTag(job),
-        { retry: job.attemptsStarted > 1 },
-      );
-      if (result.deduplicated) {
-        context.logger.info({ ts: result.ts }, 'reply was already posted; not posting again');
-      }
-      return {
-        replied: true,
+    const result = await options.replier.reply(
+      {
+        replyKey: envelope.event_id,
         channel: event.channel,
         threadTs,
-        ts: result.ts,
-        deduplicated: result.deduplicated,
-      };
-    } catch (error) {
-      if (error instanceof SlackRateLimitedError) return context.rateLimitQueue(error.retryAfterMs);
-      throw error;
+        afterTs: event.ts,
+        text: compose(event),
+      },
+      attemptTag(job),
+      { retry: job.attemptsStarted > 1 },
+    );
+    if (result.deduplicated) {
+      context.logger.info({ ts: result.ts }, 'reply was already posted; not posting again');
     }
+    return {
+      replied: true,
+      channel: event.channel,
+      threadTs,
+      ts: result.ts,
+      deduplicated: result.deduplicated,
+    };
   }, appMentionEnvelopeSchema);
 }

@@ -1,11 +1,12 @@
 import { SLACK_SLASH_COMMAND_JOB } from '@conveyor/queues';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { type AppMentionHandlerOptions, appMentionHandler } from './app-mention-handler.js';
-import type { ReplyLedger } from './reply-ledger.js';
-import type { ResponseUrlClient } from './response-url-client.js';
+import { pauseQueueOnRateLimit } from './delivery/pause-queue-on-rate-limit.js';
+import type { ReplyLedger } from './delivery/reply-ledger.js';
+import type { ResponseUrlClient } from './delivery/response-url-client.js';
+import type { ThreadReplier } from './delivery/thread-replier.js';
 import { ignoredEventHandler } from './slack-event-handler.js';
 import { type SlashCommandResponder, slashCommandHandler } from './slash-command-handler.js';
-import type { ThreadReplier } from './thread-replier.js';
 
 /** What the built-in Slack handlers need. */
 export interface SlackHandlerServices {
@@ -21,7 +22,8 @@ export interface SlackHandlerServices {
 
 /**
  * Registers the built-in `slack-events` handlers: `app_mention`, `slash_command`, and the
- * fallback that completes every other event type (and `interaction`) as ignored.
+ * fallback that completes every other event type (and `interaction`) as ignored. Those that
+ * call Slack pause the queue on a 429 ({@link pauseQueueOnRateLimit}).
  */
 export function registerSlackHandlers(
   registry: HandlerRegistry,
@@ -31,19 +33,23 @@ export function registerSlackHandlers(
     .register(
       'slack-events',
       'app_mention',
-      appMentionHandler({
-        replier: services.replier,
-        ...(services.composeMentionReply ? { compose: services.composeMentionReply } : {}),
-      }),
+      pauseQueueOnRateLimit(
+        appMentionHandler({
+          replier: services.replier,
+          ...(services.composeMentionReply ? { compose: services.composeMentionReply } : {}),
+        }),
+      ),
     )
     .register(
       'slack-events',
       SLACK_SLASH_COMMAND_JOB,
-      slashCommandHandler({
-        client: services.responseClient,
-        ledger: services.ledger,
-        ...(services.slashCommands ? { responders: services.slashCommands } : {}),
-      }),
+      pauseQueueOnRateLimit(
+        slashCommandHandler({
+          client: services.responseClient,
+          ledger: services.ledger,
+          ...(services.slashCommands ? { responders: services.slashCommands } : {}),
+        }),
+      ),
     )
     .registerFallback('slack-events', ignoredEventHandler);
 }

@@ -1,11 +1,9 @@
 import { type SlackSlashCommand, slackSlashCommandSchema } from '@conveyor/queues';
-import { SlackPermanentError } from '../errors/slack-permanent-error.js';
-import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
-import { SlackReplyInProgressError } from '../errors/slack-reply-in-progress-error.js';
 import { defineHandler, type JobHandler } from '../handlers/job-handler.js';
-import { attemptTag } from './attempt-tag.js';
-import type { ReplyLedger } from './reply-ledger.js';
-import type { ResponseUrlClient } from './response-url-client.js';
+import { attemptTag } from './delivery/attempt-tag.js';
+import type { ReplyLedger } from './delivery/reply-ledger.js';
+import type { ResponseUrlClient } from './delivery/response-url-client.js';
+import { sendOnce } from './delivery/send-once.js';
 
 /** A message for a `response_url`, as Slack accepts it. */
 export interface SlashCommandResponse extends Record<string, unknown> {
@@ -56,38 +54,21 @@ export function slashCommandHandler(
   const fallback = options.fallback ?? acknowledgeCommand;
   return defineHandler({
     schema: slackSlashCommandSchema,
-    async handle(command, job, context): Promise<SlashCommandResult> {
+    async handle(command, job): Promise<SlashCommandResult> {
       options.client.check(command.response_url);
-      const key = `slash:${command.trigger_id ?? `job-${job.id}`}`;
-      const attempt = attemptTag(job);
-      const seen = await options.ledger.claim(key, attempt);
-      if (seen.state === 'posted') {
-        return { responded: true, command: command.command, deduplicated: true };
-      }
-      if (
-        seen.state === 'uncertain' &&
-        !(await options.ledger.takeOver(key, seen.marker, attempt))
-      ) {
-        throw new SlackReplyInProgressError(key);
-      }
-      const responder = responders[command.command] ?? fallback;
-      const message = await responder(command);
-      try {
-        await options.client.post(command.response_url, {
-          response_type: 'ephemeral',
-          ...message,
-        });
-      } catch (error) {
-        // A definite "no" from Slack: nothing was delivered, so the claim can go.
-        if (error instanceof SlackRateLimitedError || error instanceof SlackPermanentError) {
-          await options.ledger.release(key, attempt);
-        }
-        if (error instanceof SlackRateLimitedError)
-          return context.rateLimitQueue(error.retryAfterMs);
-        throw error;
-      }
-      await options.ledger.markPosted(key, String(Date.now()));
-      return { responded: true, command: command.command, deduplicated: false };
+      const sent = await sendOnce(options.ledger, {
+        key: `slash:${command.trigger_id ?? `job-${job.id}`}`,
+        attempt: attemptTag(job),
+        async send() {
+          const message = await (responders[command.command] ?? fallback)(command);
+          await options.client.post(command.response_url, {
+            response_type: 'ephemeral',
+            ...message,
+          });
+          return String(Date.now());
+        },
+      });
+      return { responded: true, command: command.command, deduplicated: sent.deduplicated };
     },
   });
 }

@@ -1,7 +1,5 @@
-import { ResponseUrlRejectedError } from '../errors/response-url-rejected-error.js';
-import { SlackPermanentError } from '../errors/slack-permanent-error.js';
-import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
-import { SlackTransientError } from '../errors/slack-transient-error.js';
+import { ResponseUrlRejectedError } from '../../errors/response-url-rejected-error.js';
+import { classifySlackAnswer } from './classify-slack-answer.js';
 
 /** Slack's hosts for `response_url` (commercial and GovSlack). */
 const SLACK_RESPONSE_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
@@ -65,18 +63,15 @@ export class ResponseUrlClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw new SlackTransientError(METHOD, (error as Error).message, { cause: error });
+      throw classifySlackAnswer(METHOD, { detail: (error as Error).message, cause: error });
     }
     const body = (await response.text().catch(() => '')).slice(0, 200);
     if (response.ok) return;
-    if (response.status === 429) {
-      const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '1', 10);
-      throw new SlackRateLimitedError(METHOD, Math.max((retryAfter || 1) * 1000, 500));
-    }
-    const reason = `HTTP ${response.status}${body ? ` ${body}` : ''}`;
-    if (response.status >= 500 || response.status === 408) {
-      throw new SlackTransientError(METHOD, reason);
-    }
-    throw new SlackPermanentError(METHOD, reason);
+    const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+    throw classifySlackAnswer(METHOD, {
+      status: response.status,
+      ...(Number.isNaN(retryAfter) ? {} : { retryAfterSeconds: retryAfter }),
+      detail: body,
+    });
   }
 }

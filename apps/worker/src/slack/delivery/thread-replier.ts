@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import { SlackReplyInProgressError } from '../errors/slack-reply-in-progress-error.js';
-import { SlackTransientError } from '../errors/slack-transient-error.js';
-import { classifySlackError } from './classify-slack-error.js';
+import { classifySlackAnswer } from './classify-slack-answer.js';
 import type { ReplyLedger } from './reply-ledger.js';
+import { sendOnce } from './send-once.js';
+import { webApiAnswer } from './web-api-answer.js';
 
 /** `metadata.event_type` of every reply the worker posts; how it finds its own replies again. */
 export const REPLY_METADATA_EVENT_TYPE = 'conveyor_reply';
@@ -42,8 +42,8 @@ export interface ThreadReplierOptions {
  * Posts a reply in a Slack thread at most once per reply key, across retries, re-deliveries and
  * crashes.
  *
- * Design: the ledger marks the key `posting` before `chat.postMessage` and `posted` after it.
- * The reply carries message metadata naming its key. When an attempt finds a `posting` marker
+ * Design: {@link sendOnce} claims the key in the ledger before `chat.postMessage` and marks it
+ * posted after. The reply carries message metadata naming its key. When an attempt finds a claim
  * left by an earlier one (killed mid-call, or the call failed without a clear answer), it does
  * not guess: it reads the thread (`conversations.replies` with `include_all_metadata`) and
  * posts only if no reply with its key is there. So a worker killed at any point never causes a
@@ -75,26 +75,18 @@ export class ThreadReplier {
     attempt: string,
     options: { retry?: boolean } = {},
   ): Promise<ThreadReplyResult> {
-    const ledger = this.#ledger;
-    const seen = await ledger.claim(reply.replyKey, attempt);
-    if (seen.state === 'posted') return { ts: seen.ts, deduplicated: true };
-    // A retry checks Slack even when the ledger has no marker: the marker itself may be gone
-    // (written in Redis's last unsynced second before a crash, or expired).
-    if (seen.state === 'uncertain' || options.retry) {
-      const found = await this.findPosted(reply);
-      if (found !== undefined) {
-        await ledger.markPosted(reply.replyKey, found);
-        return { ts: found, deduplicated: true };
-      }
-      if (
-        seen.state === 'uncertain' &&
-        !(await ledger.takeOver(reply.replyKey, seen.marker, attempt))
-      ) {
-        throw new SlackReplyInProgressError(reply.replyKey);
-      }
-    }
+    const sent = await sendOnce(this.#ledger, {
+      key: reply.replyKey,
+      attempt,
+      retry: options.retry ?? false,
+      findSent: () => this.findPosted(reply),
+      send: () => this.#post(reply),
+    });
+    return { ts: sent.receipt, deduplicated: sent.deduplicated };
+  }
 
-    let ts: string;
+  /** Posts the reply, tagged with its key; resolves to its ts. */
+  async #post(reply: ThreadReply): Promise<string> {
     try {
       const result = await this.#client.chat.postMessage({
         channel: reply.channel,
@@ -105,17 +97,10 @@ export class ThreadReplier {
           event_payload: { reply_key: reply.replyKey },
         },
       });
-      ts = result.ts ?? '';
+      return result.ts ?? '';
     } catch (error) {
-      const failure = classifySlackError('chat.postMessage', error);
-      // A definite "no" (4xx, 429) means nothing was posted; anything else may have been.
-      if (!(failure instanceof SlackTransientError)) {
-        await ledger.release(reply.replyKey, attempt);
-      }
-      throw failure;
+      throw classifySlackAnswer('chat.postMessage', webApiAnswer(error));
     }
-    await ledger.markPosted(reply.replyKey, ts);
-    return { ts, deduplicated: false };
   }
 
   /** The ts of a reply with this key already in the thread, if Slack shows one. */
@@ -133,7 +118,7 @@ export class ThreadReplier {
           ...(cursor ? { cursor } : {}),
         });
       } catch (error) {
-        throw classifySlackError('conversations.replies', error);
+        throw classifySlackAnswer('conversations.replies', webApiAnswer(error));
       }
       for (const message of result.messages ?? []) {
         const metadata = message.metadata;
