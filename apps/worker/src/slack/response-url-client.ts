@@ -1,3 +1,4 @@
+import { messageWithCauses } from '@conveyor/telemetry';
 import { ResponseUrlRejectedError } from '../errors/response-url-rejected-error.js';
 import { SlackPermanentError } from '../errors/slack-permanent-error.js';
 import { SlackRateLimitedError } from '../errors/slack-rate-limited-error.js';
@@ -65,7 +66,7 @@ export class ResponseUrlClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw new SlackTransientError(METHOD, (error as Error).message, { cause: error });
+      throw new SlackTransientError(METHOD, messageWithCauses(error), { cause: error });
     }
     const body = (await response.text().catch(() => '')).slice(0, 200);
     if (response.ok) return;
