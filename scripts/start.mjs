@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serviceCommand } from './services.mjs';
@@ -44,36 +44,18 @@ function isPortFree(port) {
   });
 }
 
-async function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
+/**
+ * Port, binary and wait helpers from the workspace's `@conveyor/testing` (a development
+ * dependency, as is this launcher): imported once its `dist/` is built.
+ */
+let helpers;
 
 /** The preferred port, or a free one when it is taken (told to the user). */
 async function pickPort(preferred, what) {
   if (await isPortFree(preferred)) return preferred;
-  const port = await freePort();
+  const port = await helpers.getFreePort();
   say(`port ${preferred} is taken, ${what} uses ${port}`);
   return port;
-}
-
-function findExecutable(name) {
-  const dirs = [
-    ...(env.PATH ?? '').split(delimiter),
-    '/usr/bin',
-    '/usr/local/bin',
-    '/opt/homebrew/bin',
-  ];
-  return dirs
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find((file) => existsSync(file));
 }
 
 function redisPing(port, password, timeoutMs = 500) {
@@ -96,14 +78,8 @@ function redisPing(port, password, timeoutMs = 500) {
   });
 }
 
-async function waitUntil(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
-}
+const waitUntil = (check, timeoutMs, what) =>
+  helpers.waitFor(check, { timeoutMs, intervalMs: 100, description: what });
 
 const httpOk = (url) => () =>
   fetch(url, { signal: AbortSignal.timeout(1000) }).then(
@@ -255,13 +231,18 @@ async function main() {
   mkdirSync(dataDir, { recursive: true });
   refusePlaceholderSecrets();
   if (env.CONVEYOR_SKIP_BUILD !== '1') await build();
+  helpers = await import('@conveyor/testing').catch((error) =>
+    fail(`@conveyor/testing is not built (${error.message}): run pnpm build`),
+  );
 
   const childEnv = { ...env, NODE_ENV: env.NODE_ENV ?? 'production' };
   const external =
     env.REDIS_URL || env.REDIS_HOST || env.REDIS_SENTINELS || env.REDIS_CLUSTER_NODES;
   if (!external) {
-    const redisServer = findExecutable('redis-server');
-    if (!redisServer) {
+    let redisServer;
+    try {
+      redisServer = helpers.findRedisBinary('redis-server');
+    } catch {
       fail(
         'redis-server is not installed and REDIS_URL is not set.\n' +
           '  Install Redis 6.2+ (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)\n' +

@@ -1,8 +1,7 @@
-import { promtoolCheckMetrics, RedisServer, waitFor } from '@conveyor/testing';
+import { FakeSlack, promtoolCheckMetrics, RedisServer, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/support/api-client.js';
 import { type ApiHandle, Deployment, type WorkerHandle } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures } from '../src/support/figures.js';
 import { request } from '../src/support/http.js';
 import { findSecretLeaks } from '../src/support/log-scan.js';

@@ -1,9 +1,8 @@
-import { createTempDir, RedisServer, type TempDir, waitFor } from '@conveyor/testing';
+import { createTempDir, FakeSlack, RedisServer, type TempDir, waitFor } from '@conveyor/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, acceptedId } from '../src/support/api-client.js';
 import { Deployment } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures } from '../src/support/figures.js';
 import { countFiles } from '../src/support/files.js';
 import { countLines, findSecretLeaks } from '../src/support/log-scan.js';

@@ -1,5 +1,6 @@
 import {
   createTempDir,
+  FakeSlack,
   type RedisClusterHandle,
   startRedisCluster,
   type TempDir,
@@ -9,7 +10,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, acceptedIds } from '../src/support/api-client.js';
 import { Deployment } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures, secondsSince } from '../src/support/figures.js';
 import { countFiles } from '../src/support/files.js';
 import { mapConcurrent, request } from '../src/support/http.js';

@@ -1,8 +1,7 @@
-import { RedisServer, waitFor } from '@conveyor/testing';
+import { FakeSlack, RedisServer, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/support/api-client.js';
 import { Deployment } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures, secondsSince } from '../src/support/figures.js';
 import { mapConcurrent } from '../src/support/http.js';
 import { findSecretLeaks } from '../src/support/log-scan.js';

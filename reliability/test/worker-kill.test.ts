@@ -1,8 +1,7 @@
-import { createTempDir, RedisServer, type TempDir, waitFor } from '@conveyor/testing';
+import { createTempDir, FakeSlack, RedisServer, type TempDir, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, acceptedIds } from '../src/support/api-client.js';
 import { Deployment } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures, secondsSince } from '../src/support/figures.js';
 import { readDocuments } from '../src/support/files.js';
 import { findSecretLeaks } from '../src/support/log-scan.js';

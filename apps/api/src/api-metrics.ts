@@ -12,7 +12,7 @@ import { readFromRedis } from './redis/read-from-redis.js';
 import { readQueueCounts } from './redis/read-queue-counts.js';
 
 /**
- * Registers the API's metrics: the DESIGN series (`conveyor_jobs_enqueued_total{queue}`,
+ * Registers the API's metrics: the series every deployment reads (`conveyor_jobs_enqueued_total{queue}`,
  * `conveyor_http_request_duration_seconds{method,route,status}`),
  * `conveyor_api_client_requests_total{status}` (authenticated requests; no client label, as
  * `/metrics` is open: per-client counts are in the request log), and the fleet's queue gauges

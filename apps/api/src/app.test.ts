@@ -82,7 +82,7 @@ describe('app', () => {
     }
   });
 
-  it('GET /metrics serves the DESIGN metrics with route templates and queue labels, no client names', async () => {
+  it('GET /metrics serves the documented metrics with route templates and queue labels, no client names', async () => {
     await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('metered') });
     await app.request('/v1/queues/ingestion/jobs/abc', { auth: false });
     await app.request('/not/a/route');

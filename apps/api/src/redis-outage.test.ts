@@ -4,7 +4,10 @@ import { errorOf } from '../test/support/error-body.js';
 import { ingestData, slackEvent } from '../test/support/payloads.js';
 import { startTestApp, type TestApp } from '../test/support/test-app.js';
 
-/** DESIGN: with Redis unreachable an enqueue answers 503 within a second or two. */
+/**
+ * With Redis unreachable an enqueue answers 503 within a second or two
+ * (docs/architecture.md#redis-rules, rule 5).
+ */
 const BOUND_MS = 2000;
 
 describe('Redis outage', () => {

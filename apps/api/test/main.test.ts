@@ -152,7 +152,7 @@ describe('node dist/main.js', () => {
     }
   });
 
-  it('holds one connection set for the whole process, never one per request (Redis rule 6)', async () => {
+  it('holds one connection set for the whole process, never one per request (docs/architecture.md#redis-rules, rule 6)', async () => {
     api = await spawnApi(env());
     const { url } = api;
     await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });

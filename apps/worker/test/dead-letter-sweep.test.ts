@@ -1,9 +1,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deadLetterId } from '@conveyor/queues';
-import { waitFor } from '@conveyor/testing';
+import { FakeSlack, waitFor } from '@conveyor/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FakeSlack } from './support/fake-slack.js';
 import { appMention } from './support/slack-payloads.js';
 import { TestContext } from './support/test-context.js';
 

@@ -1,3 +1,5 @@
+import { messageWithCauses } from '@conveyor/telemetry';
+import { getFreePort } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockedAddressError } from '../src/errors/blocked-address-error.js';
 import { SourceRejectedError } from '../src/errors/source-rejected-error.js';
@@ -39,6 +41,16 @@ describe('DocumentFetcher', () => {
     const started = Date.now();
     await expect(fetcher.fetch(files.url('/slow'))).rejects.toThrow(SourceUnavailableError);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('names a network failure once, in its message and in the logged cause chain', async () => {
+    const port = await getFreePort();
+    const url = `http://127.0.0.1:${port}/doc.md`;
+    const error = await fetcher.fetch(url).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(SourceUnavailableError);
+    const expected = `Cannot fetch ${url} right now: connect ECONNREFUSED 127.0.0.1:${port}`;
+    expect((error as Error).message).toBe(expected);
+    expect(messageWithCauses(error)).toBe(expected);
   });
 
   it('checks every hop against the address policy when private URLs are not allowed', async () => {

@@ -1,6 +1,5 @@
-import { getFreePort, waitFor, waitForHttp } from '@conveyor/testing';
+import { FakeSlack, getFreePort, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from './support/fake-slack.js';
 import { FileServer } from './support/file-server.js';
 import { appMention } from './support/slack-payloads.js';
 import { TestContext } from './support/test-context.js';

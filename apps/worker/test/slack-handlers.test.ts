@@ -1,7 +1,6 @@
 import type { DeadLetter } from '@conveyor/queues';
-import { getFreePort, promtoolCheckMetrics, waitFor } from '@conveyor/testing';
+import { FakeSlack, getFreePort, promtoolCheckMetrics, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from './support/fake-slack.js';
 import { appMention, eventEnvelope, slackTs, slashCommand } from './support/slack-payloads.js';
 import { type InProcessWorker, logsWithMessage, TestContext } from './support/test-context.js';
 

@@ -17,8 +17,7 @@ export const APP_SETTINGS = {
   rateLimitPerMinute: 100_000_000,
   /**
    * Two HTTP processes on the two cores (`API_PROCESSES`, Node's cluster): one process spends a
-   * core on HTTP and JSON while Redis has spare time; two took HTTP enqueue from 1.25x to about
-   * 1.7x the baseline in `pnpm bench`.
+   * core on HTTP and JSON while Redis has spare time (the figures: `bench/results/latest.md`).
    */
   apiProcesses: 2,
 } as const;

@@ -17,7 +17,7 @@ export interface AlternatingSamples<T> {
  * Runs `rounds` rounds of each side, alternating so that whatever else the machine does at the
  * time weighs on both sides alike. The order flips every round (Conveyor, baseline, baseline,
  * Conveyor, ...): a side that always ran second would always inherit what the first left behind
- * (Redis freeing the last round's keys, an AOF rewrite), which measured as a 5-10% handicap.
+ * (Redis freeing the last round's keys, an AOF rewrite), a measurable handicap.
  * Reports progress through `log`.
  */
 export async function alternate<T>(

@@ -30,61 +30,64 @@ type StreamEntries = [id: string, fields: string[]][];
  * bench's own pauses into the figure. Polling late changes nothing: the time read is Redis's.
  */
 export class CompletionStream {
-  private lastId = '$';
-  private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> | undefined;
-  private failure: Error | undefined;
-  private onCompleted: OnCompleted = () => {};
+  #lastId = '$';
+  #timer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+  #failure: Error | undefined;
+  #onCompleted: OnCompleted = () => {};
 
-  constructor(private readonly options: CompletionStreamOptions) {}
+  readonly #options: CompletionStreamOptions;
+  constructor(options: CompletionStreamOptions) {
+    this.#options = options;
+  }
 
   /** Starts reading from the stream's current end, telling `onCompleted` until {@link stop}. */
   async start(onCompleted: OnCompleted): Promise<void> {
-    this.onCompleted = onCompleted;
-    this.failure = undefined;
+    this.#onCompleted = onCompleted;
+    this.#failure = undefined;
     const last = (
-      await this.options.client.xrevrange(this.options.eventsKey, '+', '-', 'COUNT', 1)
+      await this.#options.client.xrevrange(this.#options.eventsKey, '+', '-', 'COUNT', 1)
     )[0];
-    this.lastId = last?.[0] ?? '0-0';
-    this.timer = setInterval(() => {
-      this.reading ??= this.read().finally(() => {
-        this.reading = undefined;
+    this.#lastId = last?.[0] ?? '0-0';
+    this.#timer = setInterval(() => {
+      this.#reading ??= this.#read().finally(() => {
+        this.#reading = undefined;
       });
-    }, this.options.intervalMs ?? 50);
+    }, this.#options.intervalMs ?? 50);
   }
 
   /** Reads what is left and stops; throws the first read error, if any. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.reading;
-    await this.read();
-    this.onCompleted = () => {};
-    if (this.failure) throw this.failure;
+    clearInterval(this.#timer);
+    await this.#reading;
+    await this.#read();
+    this.#onCompleted = () => {};
+    if (this.#failure) throw this.#failure;
   }
 
   /** Reads everything appended since the last read; one read at a time (the timer's, or stop's). */
-  private async read(): Promise<void> {
+  async #read(): Promise<void> {
     try {
       for (;;) {
-        const reply = (await this.options.client.xread(
+        const reply = (await this.#options.client.xread(
           'COUNT',
           10_000,
           'STREAMS',
-          this.options.eventsKey,
-          this.lastId,
+          this.#options.eventsKey,
+          this.#lastId,
         )) as [string, StreamEntries][] | null;
         const entries = reply?.[0]?.[1] ?? [];
-        for (const [id, fields] of entries) this.take(id, fields);
+        for (const [id, fields] of entries) this.#take(id, fields);
         const last = entries.at(-1);
         if (last === undefined) return;
-        this.lastId = last[0];
+        this.#lastId = last[0];
       }
     } catch (error) {
-      this.failure ??= error as Error;
+      this.#failure ??= error as Error;
     }
   }
 
-  private take(id: string, fields: string[]): void {
+  #take(id: string, fields: string[]): void {
     let event: string | undefined;
     let jobId: string | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -92,7 +95,7 @@ export class CompletionStream {
       else if (fields[i] === 'jobId') jobId = fields[i + 1];
     }
     if (event === 'completed' && jobId !== undefined) {
-      this.onCompleted(jobId, Number(id.slice(0, id.indexOf('-'))));
+      this.#onCompleted(jobId, Number(id.slice(0, id.indexOf('-'))));
     }
   }
 }

@@ -9,8 +9,7 @@ const SETTLE_TIMEOUT_MS = 30_000;
  * Between rounds: rewrites the AOF now and waits until that and the freeing of deleted keys
  * (lazyfree) are done, so that neither lands inside the next measured round. With the production
  * redis.conf an AOF rewrite starts by itself once the file has doubled, which in a bulk round
- * took a core from whichever side happened to be running (one round in three measured 15-25 %
- * slow).
+ * took a core from whichever side happened to be running and made that round slow.
  */
 export async function settleRedis(client: Redis): Promise<void> {
   await client.bgrewriteaof().catch((error: Error) => {

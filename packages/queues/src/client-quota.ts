@@ -100,29 +100,32 @@ export interface QuotaReservation {
  * quota only.
  */
 export class ClientQuota {
-  constructor(
-    private readonly connection: RedisConnection,
-    private readonly prefix: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #connection: RedisConnection;
+  readonly #prefix: string;
+  readonly #now: () => number;
+  constructor(connection: RedisConnection, prefix: string, now: () => number = Date.now) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
 
   /**
    * Counts `items` for `charge.client`, all or none.
    * @throws QuotaExceededError when they do not fit.
    */
   async reserve(charge: QuotaCharge, items: readonly QuotaItem[]): Promise<QuotaReservation> {
-    const keys = this.keys(charge.client);
-    const now = this.now();
+    const keys = this.#keys(charge.client);
+    const now = this.#now();
     const entries = items.map((item) => ({
       id: item.id,
       member: `${item.queue}|${item.id}|${now}`,
       bytes: item.bytes,
     }));
-    const [verdict, current] = (await this.connection.eval(
+    const [verdict, current] = (await this.#connection.eval(
       RESERVE_SCRIPT,
       2,
       ...keys,
-      this.prefix,
+      this.#prefix,
       now,
       charge.maxJobs ?? -1,
       charge.maxBytes ?? -1,
@@ -138,7 +141,7 @@ export class ClientQuota {
         const released = entries.filter((entry) => ids.includes(entry.id));
         if (released.length === 0) return;
         // Not awaited: an entry left behind is forgotten once its job is found missing.
-        this.connection
+        this.#connection
           .eval(
             RELEASE_SCRIPT,
             2,
@@ -150,7 +153,7 @@ export class ClientQuota {
     };
   }
 
-  private keys(client: string): [string, string] {
-    return [`${this.prefix}:quota:${client}:jobs`, `${this.prefix}:quota:${client}:bytes`];
+  #keys(client: string): [string, string] {
+    return [`${this.#prefix}:quota:${client}:jobs`, `${this.#prefix}:quota:${client}:bytes`];
   }
 }

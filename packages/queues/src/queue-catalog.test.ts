@@ -4,7 +4,7 @@ import { deadLetterQueueName, isQueueName, QUEUE_CATALOG, QUEUE_NAMES } from './
 import { slackEnvelopeSchema } from './schemas/slack-envelope.js';
 
 describe('queue catalog', () => {
-  it('holds the DESIGN table: attempts, backoff with jitter, retention', () => {
+  it('holds the README queue table: attempts, backoff with jitter, retention', () => {
     expect(QUEUE_NAMES).toEqual(['slack-events', 'ingestion']);
     expect(QUEUE_CATALOG['slack-events'].defaultJobOptions).toEqual({
       attempts: 5,
@@ -100,7 +100,7 @@ describe('queue catalog', () => {
     });
   });
 
-  it('validates ingestion payloads per DESIGN', () => {
+  it('validates ingestion payloads as the README queue table states', () => {
     const { parseJob } = QUEUE_CATALOG.ingestion;
     const inline = parseJob(undefined, {
       documentId: 'doc-1.v2:a_b',

@@ -1,6 +1,6 @@
 /**
  * pino's ISO `time` field, formatted once per millisecond: a worker or API writing thousands of
- * lines a second otherwise formats the same instant again and again (2 µs a line in `pnpm bench`).
+ * lines a second otherwise formats the same instant again and again.
  * Same output as `pino.stdTimeFunctions.isoTime`.
  */
 export function cachedIsoTime(): () => string {

@@ -6,7 +6,7 @@ import {
 } from './conveyor-metrics.js';
 
 describe('metrics', () => {
-  it('exposes the DESIGN metric names with an app label', async () => {
+  it('exposes the metric names the README documents (Operations), with an app label', async () => {
     const registry = createMetricsRegistry('test');
     createEnqueueMetrics(registry).enqueued.inc({ queue: 'ingestion' });
     const jobs = createJobMetrics(registry);

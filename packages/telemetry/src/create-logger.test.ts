@@ -14,6 +14,19 @@ function capture() {
 }
 
 describe('createLogger', () => {
+  it("logs an error's causes once each, with the stack", () => {
+    const { lines, destination } = capture();
+    const lookup = new Error('getaddrinfo ENOTFOUND docs.invalid');
+    const fetchFailed = new Error('fetch failed', { cause: lookup });
+    const error = new Error('Cannot fetch it: fetch failed', { cause: fetchFailed });
+    createLogger({ name: 'worker', destination }).error({ err: error }, 'job failed for good');
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record.err.message).toBe(
+      'Cannot fetch it: fetch failed: getaddrinfo ENOTFOUND docs.invalid',
+    );
+    expect(record.err.stack).toContain('caused by');
+  });
+
   it('writes JSON lines with the process name, level label and ISO time', () => {
     const { lines, destination } = capture();
     createLogger({ name: 'api', destination }).info({ queue: 'ingestion' }, 'job stored');

@@ -1,6 +1,7 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { bufferedStdout } from './buffered-stdout.js';
 import { cachedIsoTime } from './cached-iso-time.js';
+import { messageWithCauses } from './message-with-causes.js';
 import { REDACT_PATHS } from './redact-paths.js';
 import { wildcardRedactor } from './wildcard-redactor.js';
 
@@ -28,6 +29,13 @@ const WILDCARD_PATHS = REDACT_PATHS.filter((path) => path.startsWith('*.'));
 /** Every other path: pino's redaction, which is cheap for them. */
 const EXACT_PATHS = REDACT_PATHS.filter((path) => !path.startsWith('*.'));
 
+/** pino's error serializer, with each cause's message written once (see {@link messageWithCauses}). */
+function serializeError(error: unknown) {
+  const serialized = pino.stdSerializers.err(error as Error);
+  if (error instanceof Error) serialized.message = messageWithCauses(error);
+  return serialized;
+}
+
 /** The one way Conveyor builds a logger: JSON lines, ISO time, secrets redacted. */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const redactWildcards = wildcardRedactor(WILDCARD_PATHS, CENSOR);
@@ -37,6 +45,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { pid: process.pid, ...options.base },
     timestamp: cachedIsoTime(),
     redact: { paths: EXACT_PATHS, censor: CENSOR },
+    serializers: { err: serializeError },
     formatters: {
       level: (label) => ({ level: label }),
       log: redactWildcards,

@@ -8,4 +8,5 @@ export {
 } from './conveyor-metrics.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './create-logger.js';
 export { createFleetQueueGauges, type QueueSnapshot } from './fleet-queue-gauges.js';
+export { messageWithCauses } from './message-with-causes.js';
 export { REDACT_PATHS } from './redact-paths.js';

@@ -61,7 +61,7 @@ function apply(value: object, node: PathNode, censor: string): object {
  * Compiles paths that start with a wildcard (`*.password`, `*.command.args`) into a function
  * that censors them under every top-level field of a log object. pino's own redaction handles a
  * leading wildcard by running its slow path over every line and every child logger's bindings
- * (13 µs instead of 4 µs per job in the worker, `pnpm bench`); this walks only the listed paths
+ * (several times the cost per job in the worker, `pnpm bench`); this walks only the listed paths
  * and copies only what it censors, so an object without secrets comes back as is and nothing the
  * caller logged is changed.
  */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -7,8 +7,11 @@ import { join } from 'node:path';
 export interface BuildIfStaleOptions {
   /** The package folder: `src/` is compiled with its `tsconfig.build.json`. */
   packageDir: string;
-  /** Built files the tests run or import, checked to exist after the build (absolute paths). */
-  requires: readonly string[];
+  /**
+   * Built files the tests run or import, checked to exist after the build (absolute paths).
+   * @defaultValue `dist/index.js` of each `@conveyor/*` package in the package's `dependencies`
+   */
+  requires?: readonly string[];
   /**
    * The built file compared against the sources.
    * @defaultValue `dist/main.js` of the package
@@ -28,6 +31,16 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
+/** `dist/index.js` of each workspace package `packageDir` depends on at run time. */
+function workspaceDependencyEntries(packageDir: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name.startsWith('@conveyor/'))
+    .map((name) => join(packageDir, 'node_modules', name, 'dist', 'index.js'));
+}
+
 /**
  * For the vitest global setup of a package whose tests run its built entry point in a child
  * process: rebuilds the package when a source file is newer than the entry (turbo builds before
@@ -45,7 +58,7 @@ export function buildIfStale(options: BuildIfStaleOptions): void {
       stdio: 'inherit',
     });
   }
-  for (const path of options.requires) {
+  for (const path of options.requires ?? workspaceDependencyEntries(packageDir)) {
     if (!existsSync(path)) {
       throw new Error(`${path} is missing: run \`pnpm build\` at the repository root first`);
     }

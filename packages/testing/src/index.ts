@@ -3,6 +3,14 @@ import './provided-context.js';
 export { type BuildIfStaleOptions, buildIfStale } from './build-if-stale.js';
 export { createTempDir, type TempDir } from './create-temp-dir.js';
 export {
+  FakeSlack,
+  type FakeSlackCall,
+  type FakeSlackFault,
+  type FakeSlackMessage,
+  type FakeSlackOptions,
+  type FakeSlackResponse,
+} from './fake-slack.js';
+export {
   defaultBinarySearchPath,
   findRedisBinary,
   type RedisBinaryName,

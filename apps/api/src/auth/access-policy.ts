@@ -10,11 +10,14 @@ import { clientOf } from './authenticated-client.js';
  * single-team set-up needs no scopes.
  */
 export class AccessPolicy {
-  constructor(private readonly scopes: ReadonlyMap<string, ClientScopes>) {}
+  readonly #scopes: ReadonlyMap<string, ClientScopes>;
+  constructor(scopes: ReadonlyMap<string, ClientScopes>) {
+    this.#scopes = scopes;
+  }
 
   /** True when `client` may do `action` on `queue`. */
   allows(client: string, action: ScopeAction, queue: QueueName): boolean {
-    const scopes = this.scopes.get(client) ?? this.scopes.get('*');
+    const scopes = this.#scopes.get(client) ?? this.#scopes.get('*');
     return scopes === undefined || scopes.queues[action].has(queue);
   }
 

@@ -25,9 +25,11 @@ const ALLOWED: ThrottleDecision = { allowed: true };
  * still turns a 16-character secret's search space into centuries.
  */
 export class AuthFailureThrottle {
-  private readonly failures = new Map<string, { window: number; count: number }>();
+  readonly #failures = new Map<string, { window: number; count: number }>();
 
-  constructor(private readonly options: AuthFailureThrottleOptions) {
+  readonly #options: AuthFailureThrottleOptions;
+  constructor(options: AuthFailureThrottleOptions) {
+    this.#options = options;
     if (!(options.failuresPerMinute >= 1)) {
       throw new RangeError('failuresPerMinute must be at least 1');
     }
@@ -35,11 +37,11 @@ export class AuthFailureThrottle {
 
   /** Whether `address` may attempt now. */
   check(address: string): ThrottleDecision {
-    const now = this.options.clock.now();
+    const now = this.#options.clock.now();
     const window = Math.floor(now / WINDOW_MS);
-    const entry = this.failures.get(address);
+    const entry = this.#failures.get(address);
     if (entry === undefined || entry.window !== window) return ALLOWED;
-    if (entry.count < this.options.failuresPerMinute) return ALLOWED;
+    if (entry.count < this.#options.failuresPerMinute) return ALLOWED;
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)),
@@ -48,22 +50,22 @@ export class AuthFailureThrottle {
 
   /** Counts one failed attempt of `address`. */
   fail(address: string): void {
-    const window = Math.floor(this.options.clock.now() / WINDOW_MS);
-    const entry = this.failures.get(address);
+    const window = Math.floor(this.#options.clock.now() / WINDOW_MS);
+    const entry = this.#failures.get(address);
     if (entry !== undefined && entry.window === window) {
       entry.count += 1;
       return;
     }
-    this.failures.delete(address);
-    if (this.failures.size >= MAX_ADDRESSES) this.forgetOldest(window);
+    this.#failures.delete(address);
+    if (this.#failures.size >= MAX_ADDRESSES) this.#forgetOldest(window);
     // Re-inserted, so the map stays in order of each address's latest window.
-    this.failures.set(address, { window, count: 1 });
+    this.#failures.set(address, { window, count: 1 });
   }
 
-  private forgetOldest(window: number): void {
-    for (const [address, entry] of this.failures) {
-      if (entry.window === window && this.failures.size < MAX_ADDRESSES) return;
-      this.failures.delete(address);
+  #forgetOldest(window: number): void {
+    for (const [address, entry] of this.#failures) {
+      if (entry.window === window && this.#failures.size < MAX_ADDRESSES) return;
+      this.#failures.delete(address);
     }
   }
 }

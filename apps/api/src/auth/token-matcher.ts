@@ -9,17 +9,17 @@ const digest = (secret: string) => createHash('sha256').update(secret).digest();
  * every configured secret, without stopping at a match.
  */
 export class TokenMatcher {
-  private readonly tokens: { name: string; digest: Buffer }[];
+  readonly #tokens: { name: string; digest: Buffer }[];
 
   constructor(tokens: readonly ApiToken[]) {
-    this.tokens = tokens.map((token) => ({ name: token.name, digest: digest(token.secret) }));
+    this.#tokens = tokens.map((token) => ({ name: token.name, digest: digest(token.secret) }));
   }
 
   /** The client name owning `secret`, or undefined. */
   match(secret: string): string | undefined {
     const presented = digest(secret);
     let found: string | undefined;
-    for (const token of this.tokens) {
+    for (const token of this.#tokens) {
       const equal = timingSafeEqual(presented, token.digest);
       found = equal ? token.name : found;
     }

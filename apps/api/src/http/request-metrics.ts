@@ -24,9 +24,12 @@ type DurationChild = ReturnType<RequestMetricSeries['duration']['labels']>;
 export class RequestMetrics {
   // prom-client hashes the labels on every observe; a child per label set skips that. The set is
   // bounded: known methods x registered routes x statuses the API answers.
-  private readonly durations = new Map<string, DurationChild>();
+  readonly #durations = new Map<string, DurationChild>();
 
-  constructor(private readonly series: RequestMetricSeries) {}
+  readonly #series: RequestMetricSeries;
+  constructor(series: RequestMetricSeries) {
+    this.#series = series;
+  }
 
   /** Starts timing; `route` is read when the answer is sent. */
   track(req: IncomingMessage, res: ServerResponse, route: () => string): void {
@@ -36,13 +39,13 @@ export class RequestMetrics {
       const template = route();
       const status = String(res.statusCode);
       const key = `${method} ${template} ${status}`;
-      let child = this.durations.get(key);
+      let child = this.#durations.get(key);
       if (child === undefined) {
-        child = this.series.duration.labels(method, template, status);
-        this.durations.set(key, child);
+        child = this.#series.duration.labels(method, template, status);
+        this.#durations.set(key, child);
       }
       child.observe((performance.now() - started) / 1000);
-      if (clientOf(res) !== undefined) this.series.clientRequests.inc({ status });
+      if (clientOf(res) !== undefined) this.#series.clientRequests.inc({ status });
     });
   }
 

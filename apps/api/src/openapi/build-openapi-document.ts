@@ -15,6 +15,36 @@ import {
 
 type JsonSchema = Record<string, unknown>;
 
+/** One documented answer of an operation. */
+interface OpenApiResponse {
+  description: string;
+  content?: Record<string, { schema: JsonSchema }>;
+}
+
+/**
+ * One documented operation. `operationId` is required: it names the operation in generated
+ * clients, and Redocly's recommended rules (checked in `build-openapi-document.test.ts`) refuse
+ * an operation without one, or two with the same.
+ */
+interface OpenApiOperation {
+  /** Unique over the document, camelCase (`enqueueIngestionJob`). */
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** `[]` for an open route; the document's bearer security otherwise. */
+  security?: never[];
+  parameters?: JsonSchema[];
+  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
+  /** At least one 2xx and one 4xx answer (Redocly's `operation-2xx-response`, `-4xx-`). */
+  responses: Record<string, OpenApiResponse>;
+}
+
+/** The operations of one path, by HTTP method. */
+type OpenApiPathItem = Partial<
+  Record<'get' | 'post' | 'put' | 'patch' | 'delete', OpenApiOperation>
+>;
+
 /** A zod schema as JSON Schema 2020-12 (the dialect of OpenAPI 3.1), without `$schema`. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
@@ -34,7 +64,13 @@ function payloadSchema(queue: QueueName): z.ZodType {
 
 const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorAnswer = (description: string) => ({ description, ...json(ref('Error')) });
+const errorAnswer = (description: string): OpenApiResponse => ({
+  description,
+  ...json(ref('Error')),
+});
+/** `camelCase` of a kebab-case name: `slack-events` -> `SlackEvents`. */
+const pascal = (name: string) =>
+  name.replace(/(^|-)([a-z0-9])/g, (_match, _dash, letter: string) => letter.toUpperCase());
 
 const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
@@ -52,9 +88,27 @@ const ERRORS = {
   503: errorAnswer(
     'See Retry-After. REDIS_UNAVAILABLE: nothing was stored. REPLICA_ACK_TIMEOUT: fewer replicas than REDIS_MIN_REPLICAS_ACK confirmed in time; the job may be stored, retry with the same Idempotency-Key',
   ),
-};
-const pick = (...codes: (keyof typeof ERRORS)[]) =>
+} satisfies Record<number, OpenApiResponse>;
+const pick = (...codes: (keyof typeof ERRORS)[]): Record<string, OpenApiResponse> =>
   Object.fromEntries(codes.map((code) => [String(code), ERRORS[code]]));
+
+/**
+ * The one 4xx an open operation without input can meet: Node's HTTP server refuses oversized
+ * request headers before any route runs, with an empty body.
+ */
+const HEADERS_TOO_LARGE: Record<string, OpenApiResponse> = {
+  431: { description: 'Request headers larger than the server accepts (empty body)' },
+};
+
+/** `{ status, problems }`, the readiness answer of every Conveyor process. */
+const READINESS_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['status', 'problems'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not-ready', 'shutting-down'] },
+    problems: { type: 'array', items: { type: 'string' }, description: 'Short reasons' },
+  },
+};
 
 const queueParameter = {
   name: 'queue',
@@ -78,12 +132,13 @@ const idempotencyParameter = {
   schema: jsonSchema(idempotencyKeySchema, 'input'),
 };
 
-function enqueuePaths(queue: QueueName) {
+function enqueuePaths(queue: QueueName): Record<string, OpenApiPathItem> {
   const request = enqueueRequestSchema.extend({ data: payloadSchema(queue) });
   const tag = [queue];
   return {
     [`/v1/queues/${queue}/jobs`]: {
       post: {
+        operationId: `enqueue${pascal(queue)}Job`,
         tags: tag,
         summary: `Enqueue one ${queue} job`,
         parameters: [idempotencyParameter],
@@ -99,6 +154,7 @@ function enqueuePaths(queue: QueueName) {
     },
     [`/v1/queues/${queue}/jobs/bulk`]: {
       post: {
+        operationId: `enqueue${pascal(queue)}Jobs`,
         tags: tag,
         summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs; none is stored if any is invalid`,
         parameters: [idempotencyParameter],
@@ -133,7 +189,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Enqueue background jobs, read their state, replay dead letters, and receive Slack deliveries.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    // Relative: the document describes the API that serves it, wherever it is deployed.
+    servers: [{ url: '/', description: 'The API serving this document' }],
     security: secured,
     components: {
       securitySchemes: {
@@ -150,9 +209,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
     },
     paths: {
-      ...Object.assign({}, ...QUEUE_NAMES.map(enqueuePaths)),
+      ...QUEUE_NAMES.reduce((paths, queue) => Object.assign(paths, enqueuePaths(queue)), {}),
       '/v1/queues': {
         get: {
+          operationId: 'listQueues',
           summary:
             'Every queue the client may read (all without scopes) with its job counts by state and its dead-letter count',
           responses: {
@@ -163,6 +223,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/v1/queues/{queue}/jobs/{id}': {
         get: {
+          operationId: 'getJob',
           summary: "A job's state, data, progress, attempts, result and timestamps",
           parameters: [queueParameter, idParameter('Job id')],
           responses: {
@@ -173,6 +234,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/v1/queues/{queue}/dead-letters': {
         get: {
+          operationId: 'listDeadLetters',
           summary: 'Dead letters, newest first, paged',
           parameters: [
             queueParameter,
@@ -191,6 +253,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/v1/queues/{queue}/dead-letters/{id}/replay': {
         post: {
+          operationId: 'replayDeadLetter',
           summary: 'Put a dead letter back on its queue as a new job',
           parameters: [queueParameter, idParameter('Dead letter id')],
           responses: {
@@ -199,46 +262,135 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/slack/events': slackPath('Slack Events API request URL (JSON, signed)'),
-      '/slack/commands': slackPath(
-        'Slack slash command request URL (form-encoded, signed)',
-        "Slack's unsigned certificate check (`ssl_check=1`) is answered 200 and stores nothing.",
-      ),
-      '/slack/interactions': slackPath(
-        'Slack interactivity request URL (form-encoded, signed)',
-        '`block_suggestion` and `dialog_suggestion` are answered at once with `{ options }` from the API options registry (empty when none is registered), and not stored.',
-      ),
+      '/slack/events': slackPath({
+        operationId: 'receiveSlackEvent',
+        summary: 'Slack Events API request URL (JSON, signed)',
+        answer: {
+          description:
+            'Stored (or a repeat of a stored event_id), a URL verification answered with its challenge, or a rate-limit notice acknowledged',
+          ...json({
+            oneOf: [
+              {
+                type: 'object',
+                required: ['ok', 'id', 'deduplicated'],
+                properties: {
+                  ok: { const: true },
+                  id: { type: 'string', description: 'The job id' },
+                  deduplicated: { type: 'boolean' },
+                },
+              },
+              {
+                type: 'object',
+                required: ['challenge'],
+                properties: { challenge: { type: 'string' } },
+              },
+              {
+                type: 'object',
+                required: ['ok'],
+                properties: { ok: { const: true } },
+                additionalProperties: false,
+              },
+            ],
+          }),
+        },
+      }),
+      '/slack/commands': slackPath({
+        operationId: 'receiveSlackCommand',
+        summary: 'Slack slash command request URL (form-encoded, signed)',
+        description:
+          "Slack's unsigned certificate check (`ssl_check=1`) is answered 200 and stores nothing.",
+        answer: {
+          description:
+            'Stored (or a repeat of a stored trigger_id), acknowledged with an empty body',
+        },
+      }),
+      '/slack/interactions': slackPath({
+        operationId: 'receiveSlackInteraction',
+        summary: 'Slack interactivity request URL (form-encoded, signed)',
+        description:
+          '`block_suggestion` and `dialog_suggestion` are answered at once with `{ options }` from the API options registry (empty when none is registered), and not stored.',
+        answer: {
+          description:
+            'Stored (or a repeat of a stored trigger_id), acknowledged with an empty body; options requests: `{ options }` or `{ option_groups }`',
+          ...json({
+            oneOf: [
+              {
+                type: 'object',
+                required: ['options'],
+                properties: { options: { type: 'array', items: { type: 'object' } } },
+              },
+              {
+                type: 'object',
+                required: ['option_groups'],
+                properties: { option_groups: { type: 'array', items: { type: 'object' } } },
+              },
+            ],
+          }),
+        },
+      }),
       '/healthz': {
-        get: { security: [], summary: 'Liveness', responses: { 200: { description: 'Running' } } },
+        get: {
+          operationId: 'getLiveness',
+          security: [],
+          summary: 'Liveness',
+          responses: {
+            200: {
+              description: 'Running',
+              ...json({
+                type: 'object',
+                required: ['status'],
+                properties: { status: { const: 'ok' } },
+              }),
+            },
+            ...HEADERS_TOO_LARGE,
+          },
+        },
       },
       '/readyz': {
         get: {
+          operationId: 'getReadiness',
           security: [],
           summary: 'Readiness: Redis reachable with maxmemory-policy noeviction',
           responses: {
-            200: { description: 'Ready' },
-            503: { description: 'Not ready, with the reasons' },
+            200: { description: 'Ready', ...json(READINESS_SCHEMA) },
+            ...HEADERS_TOO_LARGE,
+            503: { description: 'Not ready, with the reasons', ...json(READINESS_SCHEMA) },
           },
         },
       },
       '/metrics': {
         get: {
+          operationId: 'getMetrics',
           security: [],
           summary: 'Prometheus metrics',
-          responses: { 200: { description: 'Text format' } },
+          responses: {
+            200: {
+              description: 'Prometheus text format',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...HEADERS_TOO_LARGE,
+          },
         },
       },
-    },
+    } satisfies Record<string, OpenApiPathItem>,
   };
 }
 
-function slackPath(summary: string, description?: string) {
+/** What differs between the three Slack receivers. */
+interface SlackReceiver {
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** The 200 answer. */
+  answer: OpenApiResponse;
+}
+
+function slackPath({ answer, ...operation }: SlackReceiver): OpenApiPathItem {
   return {
     post: {
+      ...operation,
       security: [],
       tags: ['slack'],
-      summary,
-      ...(description ? { description } : {}),
       parameters: [
         {
           name: 'X-Slack-Request-Timestamp',
@@ -249,10 +401,7 @@ function slackPath(summary: string, description?: string) {
         { name: 'X-Slack-Signature', in: 'header', required: true, schema: { type: 'string' } },
       ],
       responses: {
-        200: {
-          description:
-            'Stored (or a repeat of a stored event_id or trigger_id), acknowledged; options requests: `{ options }`',
-        },
+        200: answer,
         400: ERRORS[400],
         401: errorAnswer(
           'Signature or timestamp did not verify (headers are checked before the body is read)',

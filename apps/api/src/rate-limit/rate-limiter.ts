@@ -53,10 +53,12 @@ const ALLOWED: RateLimitDecision = { allowed: true };
  * process, and enqueues answer 503 anyway.
  */
 export class RateLimiter {
-  private readonly windows = new Map<string, WindowState>();
-  private readonly writes = new Set<Promise<void>>();
+  readonly #windows = new Map<string, WindowState>();
+  readonly #writes = new Set<Promise<void>>();
 
-  constructor(private readonly options: RateLimiterOptions) {
+  readonly #options: RateLimiterOptions;
+  constructor(options: RateLimiterOptions) {
+    this.#options = options;
     if (!(options.limitPerMinute >= 1)) throw new RangeError('limitPerMinute must be at least 1');
   }
 
@@ -65,37 +67,37 @@ export class RateLimiter {
    * proceed: all of them fit in what is left of the minute, or none is counted.
    */
   take(client: string, count = 1): RateLimitDecision {
-    const now = this.options.clock.now();
+    const now = this.#options.clock.now();
     const window = Math.floor(now / WINDOW_MS);
-    let state = this.windows.get(client);
+    let state = this.#windows.get(client);
     if (state === undefined || state.window !== window) {
       state = { window, stored: 0, sending: 0, unsent: 0 };
-      this.windows.set(client, state);
+      this.#windows.set(client, state);
     }
-    if (state.stored + state.sending + state.unsent + count > this.options.limitPerMinute) {
+    if (state.stored + state.sending + state.unsent + count > this.#options.limitPerMinute) {
       const retryAfterMs = (window + 1) * WINDOW_MS - now;
       return {
         allowed: false,
         retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-        limitPerMinute: this.options.limitPerMinute,
+        limitPerMinute: this.#options.limitPerMinute,
       };
     }
     state.unsent += count;
-    if (state.sending === 0) this.send(client, state);
+    if (state.sending === 0) this.#send(client, state);
     return ALLOWED;
   }
 
   /** Resolves once every count written so far has been answered (tests and shutdown). */
   async settled(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all(this.writes);
+    while (this.#writes.size > 0) await Promise.all(this.#writes);
   }
 
-  private send(client: string, state: WindowState): void {
+  #send(client: string, state: WindowState): void {
     const count = state.unsent;
     state.unsent = 0;
     state.sending = count;
-    const key = `${this.options.prefix}:ratelimit:${client}:${state.window}`;
-    const write = this.options.connection
+    const key = `${this.#options.prefix}:ratelimit:${client}:${state.window}`;
+    const write = this.#options.connection
       .pipeline()
       .incrby(key, count)
       // Two windows: a late write into a window that just ended still expires.
@@ -106,16 +108,16 @@ export class RateLimiter {
         if (error) throw error;
         state.stored = Number(total);
         state.sending = 0;
-        if (state.unsent > 0) this.send(client, state);
+        if (state.unsent > 0) this.#send(client, state);
       })
       .catch((error: unknown) => {
         state.sending = 0;
         state.unsent += count;
-        this.options.onSyncError?.(error);
+        this.#options.onSyncError?.(error);
       })
       .finally(() => {
-        this.writes.delete(write);
+        this.#writes.delete(write);
       });
-    this.writes.add(write);
+    this.#writes.add(write);
   }
 }

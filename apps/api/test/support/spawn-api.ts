@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ChildHandle, getFreePort, spawnProcess } from '@conveyor/testing';
 
-/** The built entry point; turbo runs `build` before `test`. */
+/** The built entry point, rebuilt when stale by the vitest global setup (`build-once.ts`). */
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 /** A running `node dist/main.js`. */
@@ -17,9 +16,6 @@ export async function spawnApi(
   env: Record<string, string>,
   options: { waitUntilListening?: boolean } = {},
 ): Promise<SpawnedApi> {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: run \`pnpm build\` (turbo does before \`pnpm test\`)`);
-  }
   const port = await getFreePort();
   const child = spawnProcess('node', [MAIN], {
     name: 'api',

@@ -1,4 +1,7 @@
-/** Slack could not be reached or failed on its side (5xx, network, timeout): retry with backoff. */
+/**
+ * Slack could not be reached or failed on its side (5xx, network, timeout): retry with backoff.
+ * The message does not promise a retry: the last attempt fails with it too.
+ */
 export class SlackTransientError extends Error {
   readonly code = 'SLACK_TRANSIENT';
 
@@ -7,7 +10,7 @@ export class SlackTransientError extends Error {
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`Slack ${method} failed, will retry: ${reason}`, options);
+    super(`Slack ${method} failed: ${reason}`, options);
     this.name = 'SlackTransientError';
   }
 }

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { INGEST_MEDIA_TYPES, type IngestMediaType } from '@conveyor/queues';
+import { messageWithCauses } from '@conveyor/telemetry';
 import { BlockedAddressError } from '../errors/blocked-address-error.js';
 import { DocumentTooLargeError } from '../errors/document-too-large-error.js';
 import { SourceRejectedError } from '../errors/source-rejected-error.js';
@@ -160,12 +161,12 @@ export class DocumentFetcher {
   #networkError(url: URL, error: Error): Error {
     if (error instanceof BlockedAddressError) return error;
     const code = (error as NodeJS.ErrnoException).code;
+    const reason = messageWithCauses(error);
+    // Node's messages usually name their code already (`getaddrinfo ENOTFOUND host`).
     return new SourceUnavailableError(
       url.href,
-      code ? `${code}: ${error.message}` : error.message,
-      {
-        cause: error,
-      },
+      code === undefined || reason.includes(code) ? reason : `${code}: ${reason}`,
+      { cause: error },
     );
   }
 }

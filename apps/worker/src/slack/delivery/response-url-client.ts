@@ -1,3 +1,4 @@
+import { messageWithCauses } from '@conveyor/telemetry';
 import { ResponseUrlRejectedError } from '../../errors/response-url-rejected-error.js';
 import { classifySlackAnswer } from './classify-slack-answer.js';
 
@@ -63,7 +64,7 @@ export class ResponseUrlClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw classifySlackAnswer(METHOD, { detail: (error as Error).message, cause: error });
+      throw classifySlackAnswer(METHOD, { detail: messageWithCauses(error), cause: error });
     }
     const body = (await response.text().catch(() => '')).slice(0, 200);
     if (response.ok) return;

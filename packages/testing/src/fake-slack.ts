@@ -43,6 +43,16 @@ export type FakeSlackFault =
   /** Stores the message, then answers only after `ms` (or never, until the fake stops). */
   | { kind: 'accept-then-hold'; ms?: number };
 
+/** Options for {@link FakeSlack.start}. */
+export interface FakeSlackOptions {
+  /**
+   * How long `chat.postMessage` takes to answer after it has stored the message: the window in
+   * which a killed worker leaves a reply posted but unconfirmed.
+   * @defaultValue 0
+   */
+  postLatencyMs?: number;
+}
+
 interface FaultRule {
   method: string;
   fault: FakeSlackFault;
@@ -56,28 +66,37 @@ const TOKEN = /^Bearer xoxb-/;
  * `POST /api/chat.postMessage` and `POST /api/conversations.replies` (form-encoded or JSON,
  * `Authorization: Bearer xoxb-...`, answers `{ ok, ... }` / `{ ok: false, error }`, 429 with
  * `Retry-After`), and response URLs at `POST /respond/:id` (JSON body, answers `ok`).
- * Faults are scripted per method for the next N calls.
+ * Faults are scripted per method for the next N calls. It counts the posts of each reply key
+ * (`metadata.event_payload.reply_key`, the Slack `event_id`): a key posted twice is a duplicate
+ * side effect.
  */
 export class FakeSlack {
   readonly messages: FakeSlackMessage[] = [];
   readonly calls: FakeSlackCall[] = [];
   readonly responses: FakeSlackResponse[] = [];
+  /** Posts per reply key. */
+  readonly postsByKey = new Map<string, number>();
+  /** Every Authorization header seen, to check the bot token is used. */
+  readonly authorizations = new Set<string>();
   readonly #rules: FaultRule[] = [];
   readonly #rateLimitedUntil = new Map<string, number>();
   readonly #held = new Set<ServerResponse>();
   readonly #server: Server;
+  readonly #postLatencyMs: number;
   #counter = 0;
 
-  private constructor() {
+  private constructor(options: FakeSlackOptions) {
+    this.#postLatencyMs = options.postLatencyMs ?? 0;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
       });
     });
+    this.#server.keepAliveTimeout = 60_000;
   }
 
-  static async start(): Promise<FakeSlack> {
-    const fake = new FakeSlack();
+  static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(options);
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
@@ -109,6 +128,28 @@ export class FakeSlack {
 
   callsOf(method: string): FakeSlackCall[] {
     return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Every `chat.postMessage` accepted, duplicates included. */
+  get posts(): number {
+    return this.messages.length;
+  }
+
+  /** Distinct reply keys posted. */
+  get uniqueKeys(): number {
+    return this.postsByKey.size;
+  }
+
+  /** Posts of a reply key beyond its first. */
+  get duplicates(): number {
+    let duplicates = 0;
+    for (const count of this.postsByKey.values()) duplicates += count - 1;
+    return duplicates;
+  }
+
+  /** The reply keys of `expected` not posted yet. */
+  missing(expected: Iterable<string>): string[] {
+    return [...expected].filter((key) => !this.postsByKey.has(key));
   }
 
   async stop(): Promise<void> {
@@ -159,7 +200,12 @@ export class FakeSlack {
     const fault = this.#takeFault(method);
     const act = () => this.#api(method, params);
     if (fault) return this.#applyFault(fault, call, response, act);
-    json(response, 200, act());
+    const result = act();
+    if (method === 'chat.postMessage' && this.#postLatencyMs > 0) {
+      setTimeout(() => json(response, 200, result), this.#postLatencyMs);
+      return;
+    }
+    json(response, 200, result);
   }
 
   #applyFault(
@@ -227,6 +273,10 @@ export class FakeSlack {
           ...(metadata ? { metadata } : {}),
         };
         this.messages.push(message);
+        const replyKey = metadata?.event_payload?.reply_key;
+        if (typeof replyKey === 'string') {
+          this.postsByKey.set(replyKey, (this.postsByKey.get(replyKey) ?? 0) + 1);
+        }
         return { ok: true, channel: message.channel, ts, message: { ...message, type: 'message' } };
       }
       case 'conversations.replies': {
@@ -275,6 +325,7 @@ export class FakeSlack {
     request: IncomingMessage,
     status: number,
   ): FakeSlackCall {
+    if (request.headers.authorization) this.authorizations.add(request.headers.authorization);
     const call: FakeSlackCall = {
       method,
       params,
@@ -304,6 +355,7 @@ function json(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  if (response.destroyed) return;
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   response.end(JSON.stringify(body));
 }
