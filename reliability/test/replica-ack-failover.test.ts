@@ -1,4 +1,5 @@
 import {
+  FakeSlack,
   type RedisSentinelHandle,
   startRedisSentinel,
   waitFor,
@@ -8,7 +9,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/support/api-client.js';
 import { Deployment } from '../src/support/deployment.js';
-import { FakeSlack } from '../src/support/fake-slack.js';
 import { Figures } from '../src/support/figures.js';
 import { LoadGenerator } from '../src/support/load-generator.js';
 import { QueueProbe } from '../src/support/queue-probe.js';

@@ -1,5 +1,5 @@
+import { FakeSlack } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../../../test/support/fake-slack.js';
 import { ResponseUrlRejectedError } from '../../errors/response-url-rejected-error.js';
 import { SlackPermanentError } from '../../errors/slack-permanent-error.js';
 import { SlackRateLimitedError } from '../../errors/slack-rate-limited-error.js';

@@ -1,6 +1,6 @@
 import { createLogger } from '@conveyor/telemetry';
+import { FakeSlack } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../../../test/support/fake-slack.js';
 import { SlackPermanentError } from '../../errors/slack-permanent-error.js';
 import { SlackRateLimitedError } from '../../errors/slack-rate-limited-error.js';
 import { SlackTransientError } from '../../errors/slack-transient-error.js';
