@@ -136,7 +136,7 @@ describe('ProcessLifecycle', () => {
     const fatal: string[] = [];
     const { lifecycle, exits, lines, calls } = setUp(
       open(`redis://:wrong@127.0.0.1:${redis.port}`),
-      { waitForConnectionsMs: 5000, onFatal: async (reason) => void fatal.push(reason) },
+      { waitForConnectionsMs: 5000, onPermanentFailure: async (reason) => void fatal.push(reason) },
     );
     await lifecycle.run(recordingApp(calls, async () => undefined));
     await waitFor(() => exits.length > 0, { timeoutMs: 5000, description: 'exit' });

@@ -55,10 +55,11 @@ export interface ProcessLifecycleOptions {
    */
   secondSignalExits?: boolean;
   /**
-   * Runs before a fatal exit with its one-line reason, e.g. to tell a supervising parent.
+   * Runs before an exit for a reason a restart cannot fix (Redis refused the credentials, or is
+   * too old), with its one-line reason: e.g. to tell a supervising parent not to restart.
    * @defaultValue nothing
    */
-  onFatal?: (reason: string) => Promise<void>;
+  onPermanentFailure?: (reason: string) => Promise<void>;
   /** Ends the process. @defaultValue `process.exit` */
   exit?: (code: number) => void;
   /** Where signals and uncaught errors arrive. @defaultValue `process` */
@@ -101,6 +102,7 @@ export class ProcessLifecycle {
   #started = false;
   #stopping = false;
   #ended = false;
+  #failing = false;
 
   constructor(options: ProcessLifecycleOptions) {
     this.#options = options;
@@ -113,16 +115,19 @@ export class ProcessLifecycle {
     this.#checked = checked;
     for (const [role, connection] of entries) {
       logRedisErrors(connection, role, this.#logger);
-      onCredentialsRejected(connection, (error) => void this.#fatal(error.message, error.code));
+      onCredentialsRejected(
+        connection,
+        (error) => void this.#fatal(error.message, { code: error.code, permanent: true }),
+      );
     }
     const events = options.processEvents ?? process;
     events.on(
       'uncaughtException',
-      (error: unknown) => void this.#fatal('uncaught exception; exiting', undefined, error),
+      (error: unknown) => void this.#fatal('uncaught exception; exiting', { error }),
     );
     events.on(
       'unhandledRejection',
-      (reason: unknown) => void this.#fatal('unhandled rejection; exiting', undefined, reason),
+      (reason: unknown) => void this.#fatal('unhandled rejection; exiting', { error: reason }),
     );
   }
 
@@ -158,7 +163,7 @@ export class ProcessLifecycle {
       await app.start();
       this.#started = true;
     } catch (error) {
-      await this.#fatal(`failed to start: ${(error as Error).message}`, undefined, error);
+      await this.#fatal(`failed to start: ${(error as Error).message}`, { error });
     }
   }
 
@@ -220,15 +225,21 @@ export class ProcessLifecycle {
     const reason = `Redis ${tooOld.version} at ${tooOld.address} is too old: Conveyor needs Redis ${MIN_REDIS_VERSION} or newer`;
     if (this.#started) {
       this.#logger.fatal({ version: tooOld.version, address: tooOld.address }, reason);
+      await this.#options.onPermanentFailure?.(reason).catch(() => undefined);
       await this.stop('redis too old', 1);
-    } else await this.#fatal(reason);
+    } else await this.#fatal(reason, { permanent: true });
   }
 
-  /** Logs `reason` as the one fatal line, tells `onFatal`, exits 1. */
-  async #fatal(reason: string, code?: string, error?: unknown): Promise<void> {
-    if (this.#ended) return;
+  /** Logs `reason` as the one fatal line, tells `onPermanentFailure` if permanent, exits 1. */
+  async #fatal(
+    reason: string,
+    details: { code?: string; error?: unknown; permanent?: boolean } = {},
+  ): Promise<void> {
+    if (this.#ended || this.#failing) return;
+    this.#failing = true;
+    const { code, error, permanent = false } = details;
     this.#logger.fatal({ ...(code ? { code } : {}), ...(error ? { err: error } : {}) }, reason);
-    await this.#options.onFatal?.(reason).catch(() => undefined);
+    if (permanent) await this.#options.onPermanentFailure?.(reason).catch(() => undefined);
     this.#end(1);
   }
 
