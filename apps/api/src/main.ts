@@ -13,7 +13,7 @@ import { listenToPrimary } from './cluster/listen-to-primary.js';
 import { tellPrimary } from './cluster/tell-primary.js';
 import { loadConfig } from './env.js';
 import { createApiServer } from './http/create-api-server.js';
-import { HttpDrain } from './http/drain-http-server.js';
+import { HttpDrain } from './http/http-drain.js';
 
 /** Longest wait for the queues to close once HTTP has drained. */
 const CLOSE_TIMEOUT_MS = 3000;
