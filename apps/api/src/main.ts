@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
 import { Producer } from '@conveyor/queues';
 import { ConfigError, createRedisConnection, describeRedisTarget } from '@conveyor/redis';
-import { ProcessLifecycle } from '@conveyor/runtime';
+import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
 import type { AppConfig } from './app-config.js';
@@ -43,19 +42,6 @@ function readConfig(): AppConfig {
     process.stderr.write(`conveyor api: ${error.message}\n`);
     process.exit(1);
   }
-}
-
-/** Listens on `port` and `host`; rejects with a readable reason when it cannot. */
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 /**
@@ -137,7 +123,7 @@ async function main(): Promise<void> {
 
   await lifecycle.run({
     start: async () => {
-      await listen(server, config.api.port, config.api.host);
+      await listenHttpServer(server, config.api.port, config.api.host);
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
       logger.info({ url: `http://${config.api.host}:${port}`, port }, 'api listening');

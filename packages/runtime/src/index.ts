@@ -1,4 +1,5 @@
 export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
+export { listenHttpServer } from './listen-http-server.js';
 export { logRedisErrors } from './log-redis-errors.js';
 export {
   type LifecycleApp,
