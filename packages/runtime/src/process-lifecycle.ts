@@ -155,9 +155,9 @@ export class ProcessLifecycle {
       if (!ready) this.#logger.warn('Redis is not reachable yet; starting anyway');
     }
     if (this.#ended) return;
-    const checked = this.#checkWhenReady();
+    const check = this.#checkWhenReady();
     // A Redis that already answers is checked before the app starts: never serve on one too old.
-    if (this.#checked.status === 'ready') await checked;
+    if (this.#checked.status === 'ready') await check;
     if (this.#ended || this.#stopping) return;
     try {
       await app.start();
