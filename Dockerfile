@@ -11,6 +11,7 @@ FROM base AS deps
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/tsconfig/package.json packages/tsconfig/
 COPY packages/redis/package.json packages/redis/
+COPY packages/runtime/package.json packages/runtime/
 COPY packages/queues/package.json packages/queues/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/testing/package.json packages/testing/

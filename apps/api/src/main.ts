@@ -1,26 +1,20 @@
 import cluster from 'node:cluster';
 import { Producer } from '@conveyor/queues';
-import {
-  ConfigError,
-  closeRedisConnection,
-  createRedisConnection,
-  describeRedisTarget,
-  onCredentialsRejected,
-  waitUntilReady,
-} from '@conveyor/redis';
+import { ConfigError, createRedisConnection, describeRedisTarget } from '@conveyor/redis';
+import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
 import type { AppConfig } from './app-config.js';
-import { checkRedisAtStart } from './check-redis-at-start.js';
 import { systemClock } from './clock.js';
 import { ApiSupervisor } from './cluster/api-supervisor.js';
 import { clusterMetrics } from './cluster/cluster-metrics.js';
+import { listenToPrimary } from './cluster/listen-to-primary.js';
+import { tellPrimary } from './cluster/tell-primary.js';
 import { loadConfig } from './env.js';
-import { GracefulShutdown } from './graceful-shutdown.js';
 import { createApiServer } from './http/create-api-server.js';
-import { watchConnection } from './watch-connection.js';
+import { HttpDrain } from './http/http-drain.js';
 
-/** Longest wait for the queues, then the connections, to close once HTTP has drained. */
+/** Longest wait for the queues to close once HTTP has drained. */
 const CLOSE_TIMEOUT_MS = 3000;
 /** Longest a process of a multi-process API waits for Redis before it takes connections anyway. */
 const LISTEN_WAIT_MS = 10_000;
@@ -52,9 +46,9 @@ function readConfig(): AppConfig {
 
 /**
  * The API process: reads the environment, connects to Redis (a fail-fast producer connection and
- * a fail-fast admin one), serves HTTP, and on SIGTERM/SIGINT shuts down gracefully. With
- * `API_PROCESSES` above 1 this process becomes the primary that runs and supervises that many
- * such processes on the same port.
+ * a fail-fast admin one), serves HTTP, and stops as every Conveyor process does (see
+ * `ProcessLifecycle`). With `API_PROCESSES` above 1 this process becomes the primary that runs
+ * and supervises that many such processes on the same port.
  */
 async function main(): Promise<void> {
   const config = readConfig();
@@ -67,14 +61,6 @@ async function main(): Promise<void> {
     }).start();
     return;
   }
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled rejection; exiting');
-    process.exit(1);
-  });
 
   logger.info(
     { redis: describeRedisTarget(config.redis), prefix: config.redis.prefix },
@@ -86,16 +72,19 @@ async function main(): Promise<void> {
   const adminConnection = createRedisConnection(config.redis, 'admin', {
     connectionName: 'conveyor:api:admin',
   });
-  watchConnection(producerConnection, 'producer', logger);
-  watchConnection(adminConnection, 'admin', logger);
-  // Wrong credentials never fix themselves: stop with the reason rather than retry forever.
-  onCredentialsRejected(adminConnection, (error) => {
-    logger.fatal({ code: error.code }, error.message);
-    const exit = () => process.exit(1);
-    // Under a primary, say so first: it would otherwise replace this process, again and again.
-    if (cluster.isWorker && process.send) {
-      process.send({ type: 'conveyor:fatal', reason: error.message }, undefined, undefined, exit);
-    } else exit();
+  const lifecycle = new ProcessLifecycle({
+    logger,
+    connections: { producer: producerConnection, admin: adminConnection },
+    // Under a primary, siblings serve meanwhile, so a new or replacing process takes connections
+    // only once it can store jobs; alone, a process listens at once to answer 503 with a reason.
+    ...(cluster.isWorker
+      ? {
+          waitForConnectionsMs: LISTEN_WAIT_MS,
+          // The primary owns the signals and would otherwise replace this process again and again.
+          secondSignalExits: false,
+          onPermanentFailure: tellPrimary,
+        }
+      : {}),
   });
 
   const producer = new Producer({
@@ -112,21 +101,7 @@ async function main(): Promise<void> {
     maxConnections: config.api.maxConnections,
     keepAliveTimeoutMs: config.api.keepAliveTimeoutMs,
   });
-  const shutdown = new GracefulShutdown({
-    server,
-    logger,
-    timeoutMs: config.api.shutdownTimeoutMs,
-    closeResources: async () => {
-      await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
-      await settleWithin(
-        Promise.all([
-          closeRedisConnection(producerConnection),
-          closeRedisConnection(adminConnection),
-        ]),
-        CLOSE_TIMEOUT_MS,
-      );
-    },
-  });
+  const drain = new HttpDrain({ server, logger, timeoutMs: config.api.shutdownTimeoutMs });
   const metrics = createMetricsRegistry('api');
   server.on(
     'request',
@@ -139,47 +114,27 @@ async function main(): Promise<void> {
       metrics,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
-      isShuttingDown: () => shutdown.isStopping,
+      isShuttingDown: () => lifecycle.isStopping,
     }),
   );
-  if (cluster.isWorker) shutdown.listenToPrimary();
-  else shutdown.listen();
-  checkRedisAtStart(adminConnection, logger, () => void shutdown.stop('redis too old', 1));
+  if (cluster.isWorker) listenToPrimary(lifecycle);
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
   }
 
-  if (cluster.isWorker) {
-    // Its sibling processes serve meanwhile, so a new or replacing process takes connections
-    // only once it can store jobs; alone, a process listens at once to answer 503 with a reason.
-    const ready = await Promise.all([
-      waitUntilReady(producerConnection, LISTEN_WAIT_MS),
-      waitUntilReady(adminConnection, LISTEN_WAIT_MS),
-    ]).then(
-      (states) => states.every(Boolean),
-      () => false,
-    );
-    if (!ready) logger.warn('Redis is not ready yet; listening anyway (answers 503 until it is)');
-  }
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.api.port, config.api.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    process.stderr.write(
-      `conveyor api: cannot listen on ${config.api.host}:${config.api.port}: ${reason}\n`,
-    );
-    process.exit(1);
-  }
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
-  logger.info({ url: `http://${config.api.host}:${port}`, port }, 'api listening');
+  await lifecycle.run({
+    start: async () => {
+      await listenHttpServer(server, config.api.port, config.api.host);
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
+      logger.info({ url: `http://${config.api.host}:${port}`, port }, 'api listening');
+    },
+    stop: async () => {
+      await drain.drain();
+      await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
+      return 0;
+    },
+  });
 }
 
 await main();

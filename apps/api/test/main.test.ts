@@ -181,7 +181,7 @@ describe('node dist/main.js', () => {
     }
   });
 
-  it('exits at once on a second signal', async () => {
+  it('exits at once on a second signal, with 128 + its number', async () => {
     api = await spawnApi(env());
     const { child, url } = api;
     const inFlight = halfSentRequest(url, JSON.stringify({ data: ingestData('never-finished') }));
@@ -192,7 +192,7 @@ describe('node dist/main.js', () => {
     const started = Date.now();
     child.kill('SIGTERM');
     const exit = await child.exited;
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(143);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(child.output()).toContain('second signal');
   });

@@ -1,23 +1,17 @@
 /**
  * The dashboard process: validates the environment, connects to Redis, serves Bull Board, and
  * on SIGTERM/SIGINT stops accepting, closes queues and connections and exits 0 (a second signal
- * exits at once). A configuration error prints one readable message and exits 1.
+ * exits at once with 128 + its number; see `ProcessLifecycle`). A configuration error prints one
+ * readable message and exits 1.
  */
 import type { AddressInfo } from 'node:net';
-import {
-  ConfigError,
-  checkRedis,
-  closeRedisConnection,
-  createRedisConnection,
-  describeRedisTarget,
-  onCredentialsRejected,
-} from '@conveyor/redis';
+import { ConfigError, createRedisConnection, describeRedisTarget } from '@conveyor/redis';
+import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import { createApp } from './app.js';
 import { closeBoardQueues, createBoardQueues } from './create-board-queues.js';
 import { createDashboardServer } from './create-dashboard-server.js';
 import { type DashboardEnvironment, loadEnvironment } from './env.js';
-import { logRedisErrors } from './log-redis-errors.js';
 
 /** Longest a clean shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -46,65 +40,37 @@ logger.info({ redis: describeRedisTarget(redisConfig), prefix: redisConfig.prefi
 const connection = createRedisConnection(redisConfig, 'admin', {
   connectionName: 'conveyor:dashboard',
 });
-logRedisErrors(connection, logger);
-// Wrong credentials never fix themselves: stop with the reason rather than retry forever.
-onCredentialsRejected(connection, (error) => {
-  logger.fatal({ code: error.code }, error.message);
-  process.exit(1);
-});
-// Version and eviction policy are told once at start; /readyz keeps reporting them after.
-connection.once('ready', () => {
-  void checkRedis(connection, { timeoutMs: 5000 }).then((report) => {
-    for (const warning of report.warnings) logger.warn(warning);
-    if (report.ready) logger.info({ latencyMs: report.latencyMs }, 'Redis ready');
-    else logger.warn({ problems: report.problems }, 'Redis not safe for jobs: /readyz answers 503');
-  });
+const lifecycle = new ProcessLifecycle({
+  logger,
+  connections: { admin: connection },
+  // The board stays useful to look at a Redis too old for jobs; /readyz says why it is not ready.
+  onRedisTooOld: 'report',
+  stopTimeoutMs: SHUTDOWN_TIMEOUT_MS,
 });
 
 const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
 const app = createApp({ config, queues, redis: connection, logger });
 const server = createDashboardServer(app);
-server.listen(config.port, config.host);
 
-server.on('error', (error) => {
-  logger.fatal({ err: error }, 'cannot listen');
-  process.exit(1);
+await lifecycle.run({
+  start: async () => {
+    await listenHttpServer(server, config.port, config.host);
+    const { port } = server.address() as AddressInfo;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const path = config.basePath === '/' ? '/' : `${config.basePath}/`;
+    logger.info(
+      { url: `http://${shownHost}:${port}${path}`, readOnly: config.readOnly },
+      'dashboard listening',
+    );
+  },
+  stop: async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Bull Board's UI holds keep-alive connections and polls; do not wait for it to let go.
+    const drain = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    await closed;
+    clearTimeout(drain);
+    await closeBoardQueues(queues);
+    return 0;
+  },
 });
-server.on('listening', () => {
-  const { port } = server.address() as AddressInfo;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const path = config.basePath === '/' ? '/' : `${config.basePath}/`;
-  logger.info(
-    { url: `http://${shownHost}:${port}${path}`, readOnly: config.readOnly },
-    'dashboard listening',
-  );
-});
-
-let stopping = false;
-
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting now');
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => {
-    logger.error('shutdown took too long: exiting');
-    process.exit(1);
-  }, SHUTDOWN_TIMEOUT_MS).unref();
-
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  // Bull Board's UI holds keep-alive connections and polls; do not wait for it to let go.
-  const drain = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-  await closed;
-  clearTimeout(drain);
-  await closeBoardQueues(queues);
-  await closeRedisConnection(connection);
-  logger.info('stopped');
-  process.exit(0);
-}
-
-process.on('SIGTERM', (signal) => void shutdown(signal));
-process.on('SIGINT', (signal) => void shutdown(signal));

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { checkRedis, isVersionAtLeast, MIN_REDIS_VERSION } from '@conveyor/redis';
 import {
   createJobMetrics,
   createMetricsRegistry,
@@ -7,7 +6,6 @@ import {
   type Registry,
 } from '@conveyor/telemetry';
 import type { Worker } from 'bullmq';
-import { RedisTooOldError } from './errors/redis-too-old-error.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import type { Readiness } from './http/health-server.js';
 import type { ChunkSink } from './ingestion/chunk-sink.js';
@@ -26,7 +24,6 @@ import {
   registerSlackHandlers,
   type SlackHandlerServices,
 } from './slack/register-slack-handlers.js';
-import { waitForConnection } from './wait-for-connection.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerConnections } from './worker-connections.js';
 
@@ -60,7 +57,10 @@ export interface WorkerAppDependencies {
 export interface WorkerApp {
   readonly registry: HandlerRegistry;
   readonly metricsRegistry: Registry;
-  /** Checks Redis, prepares the sink, starts the workers and the HTTP server. */
+  /**
+   * Prepares the sink, starts the workers and the HTTP server. Checking Redis and waiting for
+   * the connections is the process's job (`ProcessLifecycle`).
+   */
   start(): Promise<void>;
   /** Graceful stop; see {@link Launcher.stop}. @defaultValue config.shutdownTimeoutMs */
   stop(timeoutMs?: number): Promise<StopResult>;
@@ -154,31 +154,6 @@ export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
     registry,
     metricsRegistry,
     async start() {
-      await waitForConnection(deps.connections.admin, 3000);
-      const health = await checkRedis(deps.connections.admin, { timeoutMs: 3000 });
-      const tooOld = health.nodes.filter(
-        (node) => !isVersionAtLeast(node.version, MIN_REDIS_VERSION),
-      );
-      if (tooOld.length > 0) {
-        throw new RedisTooOldError(
-          tooOld.map(
-            (node) =>
-              `Redis ${node.version} at ${node.address} is too old: Conveyor (BullMQ) needs ${MIN_REDIS_VERSION} or newer`,
-          ),
-        );
-      }
-      if (!health.reachable) {
-        logger.warn(
-          { problems: health.problems },
-          'Redis is not reachable yet; workers will wait for it',
-        );
-      } else if (!health.ready) {
-        logger.error(
-          { problems: health.problems },
-          'Redis is not safe for jobs; /readyz reports not ready',
-        );
-      }
-      for (const warning of health.warnings) logger.warn({ warning }, 'Redis configuration');
       await sink.prepare();
       await launcher.start();
     },

@@ -4,7 +4,6 @@ export { BlockedAddressError } from './errors/blocked-address-error.js';
 export { DocumentTooLargeError } from './errors/document-too-large-error.js';
 export { InvalidJobDataError } from './errors/invalid-job-data-error.js';
 export { LockLostError } from './errors/lock-lost-error.js';
-export { RedisTooOldError } from './errors/redis-too-old-error.js';
 export { ResponseUrlRejectedError } from './errors/response-url-rejected-error.js';
 export { SlackPermanentError } from './errors/slack-permanent-error.js';
 export { SlackRateLimitedError } from './errors/slack-rate-limited-error.js';

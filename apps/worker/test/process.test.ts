@@ -163,7 +163,8 @@ describe('worker process', () => {
       const job = await context.waitForJob('slack-events', id, { timeoutMs: 1000 });
       expect(await job.getState()).toBe('completed');
       expect(job.finishedOn).toBeLessThanOrEqual(exitedAt);
-      expect(child.output()).toMatch(/"drained":true.*"msg":"shutdown complete"/);
+      expect(child.output()).toMatch(/"drained":true.*"msg":"jobs stopped"/);
+      expect(child.output()).toMatch(/"exitCode":0,"msg":"stopped"/);
     } finally {
       await context.close();
     }

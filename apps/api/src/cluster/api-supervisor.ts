@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { signalExitCode } from '@conveyor/runtime';
 import type { Logger } from '@conveyor/telemetry';
 import { AggregatorRegistry } from 'prom-client';
 import { type ClusterMessage, isClusterMessage } from './cluster-message.js';
@@ -43,7 +44,7 @@ interface Slot {
  *   would only repeat the error;
  * - on SIGTERM/SIGINT tell every process to drain (over IPC: a terminal's Ctrl-C also reaches
  *   them directly, and would count as their second signal), kill what outlives the timeout, exit
- *   0; a second signal kills them at once;
+ *   0; a second signal kills them at once and exits 128 + its number;
  * - answer `/metrics` with the sum over every process (prom-client's cluster aggregation), so a
  *   scrape does not depend on which process the connection landed on.
  */
@@ -84,7 +85,7 @@ export class ApiSupervisor {
     if (this.#stopping) {
       logger.warn({ reason }, 'second signal: killing the API processes');
       for (const { worker } of this.#slots.values()) worker.process.kill('SIGKILL');
-      this.#exit(1);
+      this.#exit(signalExitCode(reason));
       return;
     }
     this.#stopping = true;

@@ -6,6 +6,7 @@ import {
   type RedisConfig,
   type RedisConnection,
 } from '@conveyor/redis';
+import { logRedisErrors } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import type { Queue } from 'bullmq';
 import { inject } from 'vitest';
@@ -18,7 +19,6 @@ import {
 } from '../../src/create-dashboard-server.js';
 import type { DashboardConfig } from '../../src/dashboard-config.js';
 import { loadEnvironment } from '../../src/env.js';
-import { logRedisErrors } from '../../src/log-redis-errors.js';
 
 /** Credentials every test dashboard is started with, unless the test overrides them. */
 export const TEST_CREDENTIALS = { username: 'operator', password: 'correct-horse-battery' };
@@ -70,7 +70,7 @@ export async function startTestDashboard(
   const connection: RedisConnection = createRedisConnection(redisConfig, 'admin', {
     connectionName: 'conveyor:dashboard:test',
   });
-  logRedisErrors(connection, logger);
+  logRedisErrors(connection, 'admin', logger);
   const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
   const app = createApp({ config, queues, redis: connection, logger, ...appOptions });
   const server = createDashboardServer(app, serverLimits);

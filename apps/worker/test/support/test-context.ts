@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Producer, type QueueName } from '@conveyor/queues';
 import { closeRedisConnection, createRedisConnection, type RedisConnection } from '@conveyor/redis';
+import { waitForConnections } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import { type ChildHandle, spawnProcess, waitFor } from '@conveyor/testing';
 import type { Job } from 'bullmq';
@@ -104,6 +105,8 @@ export class TestContext {
       ...(options.configureHandlers ? { configureHandlers: options.configureHandlers } : {}),
       ...(options.sink ? { sink: options.sink } : {}),
     });
+    // What the process lifecycle does in main.ts before it starts the app.
+    await waitForConnections(Object.values(connections), 5000);
     await app.start();
     let stopped: Promise<void> | undefined;
     const handle: InProcessWorker = {

@@ -5,11 +5,11 @@ import type { Logger } from '@conveyor/telemetry';
  * Logs a connection's outages once each (lost, then ready again) instead of one line per
  * reconnect attempt, and gives ioredis the `error` listener without which it prints to stderr.
  */
-export function watchConnection(connection: RedisConnection, role: string, logger: Logger): void {
+export function logRedisErrors(connection: RedisConnection, role: string, logger: Logger): void {
   let everReady = false;
   let outageReported = false;
   connection.on('ready', () => {
-    if (everReady || outageReported) logger.info({ role }, 'Redis connection ready');
+    if (outageReported) logger.info({ role }, 'Redis connection ready');
     everReady = true;
     outageReported = false;
   });

@@ -1,0 +1,10 @@
+export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
+export { listenHttpServer } from './listen-http-server.js';
+export { logRedisErrors } from './log-redis-errors.js';
+export {
+  type LifecycleApp,
+  ProcessLifecycle,
+  type ProcessLifecycleOptions,
+} from './process-lifecycle.js';
+export { signalExitCode } from './signal-exit-code.js';
+export { waitForConnections } from './wait-for-connections.js';
