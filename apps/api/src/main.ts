@@ -18,6 +18,7 @@ import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { loadConfig } from './env.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { createApiServer } from './http/create-api-server.js';
+import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 import { watchConnection } from './watch-connection.js';
 
 /** Longest wait for the queues, then the connections, to close once HTTP has drained. */
@@ -107,6 +108,12 @@ async function main(): Promise<void> {
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });
 
+  const exporterLease = new MetricsExporterLease({
+    connection: adminConnection,
+    prefix: config.redis.prefix,
+    ttlMs: config.api.metricsExporterLeaseMs,
+  });
+
   const server = createApiServer({
     maxConnections: config.api.maxConnections,
     keepAliveTimeoutMs: config.api.keepAliveTimeoutMs,
@@ -116,6 +123,8 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.api.shutdownTimeoutMs,
     closeResources: async () => {
+      // Another API exports the Redis-wide gauges from its next scrape, not after the lease's ttl.
+      await settleWithin(exporterLease.release(), CLOSE_TIMEOUT_MS);
       await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
       await settleWithin(
         Promise.all([
@@ -136,6 +145,7 @@ async function main(): Promise<void> {
       adminConnection,
       logger,
       metrics,
+      exporterLease,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
       isShuttingDown: () => shutdown.isStopping,
