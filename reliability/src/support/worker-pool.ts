@@ -1,3 +1,4 @@
+import type { ProcessExit } from '@conveyor/testing';
 import type { Deployment, WorkerHandle } from './deployment.js';
 
 /**
@@ -33,6 +34,11 @@ export class WorkerPool {
     return this.#workers.filter((worker) => worker.process.running);
   }
 
+  /** Workers the pool keeps (started, and not stopped or killed by the suite). */
+  get size(): number {
+    return this.#workers.length;
+  }
+
   /** Starts `count` more workers and resolves once all run. */
   async grow(count: number): Promise<void> {
     await Promise.all(Array.from({ length: count }, () => this.#startOne()));
@@ -63,6 +69,15 @@ export class WorkerPool {
     void worker.process.exited.then(() => {
       if (!this.#killed.has(worker) && this.#workers.includes(worker)) this.#unexpectedExits += 1;
     });
+  }
+
+  /**
+   * Scales in as a Deployment does: SIGTERMs the `count` newest workers at once (each stops
+   * taking jobs and finishes its running ones) and returns their exits, one promise each.
+   */
+  shrinkEach(count: number): Promise<ProcessExit>[] {
+    const leaving = this.#workers.splice(Math.max(0, this.#workers.length - count), count);
+    return leaving.map((worker) => worker.process.stop(8000));
   }
 
   /** Stops every worker gracefully (SIGTERM); a stop is not an unexpected exit. */
