@@ -45,7 +45,7 @@ export interface ScalingStep {
  */
 export class BacklogAutoscaler {
   readonly steps: ScalingStep[] = [];
-  /** Polls that did not answer 200 with a number: findings. */
+  /** Polls that did not answer 200 with a number, workers that did not start: findings. */
   readonly errors: string[] = [];
   /** The exits of every worker scaled down. */
   readonly exits: Promise<ProcessExit>[] = [];
@@ -91,8 +91,11 @@ export class BacklogAutoscaler {
           .filter((step) => at - step.at < scaleDownWindowMs)
           .map((step) => step.desired);
         const floor = Math.max(desired, ...recent);
-        if (desired > pool.size) await pool.grow(desired - pool.size);
-        else if (floor < pool.size) this.exits.push(...pool.shrinkEach(pool.size - floor));
+        if (desired > pool.size) {
+          await pool.grow(desired - pool.size).catch((error: Error) => {
+            this.errors.push(`scaling up: ${error.message.split('\n')[0]}`);
+          });
+        } else if (floor < pool.size) this.exits.push(...pool.shrinkEach(pool.size - floor));
         this.steps.push({ at, values, desired, replicas: pool.size });
       }
       await delay(pollIntervalMs);

@@ -14,6 +14,8 @@ export class WorkerPool {
   readonly #starting = new Set<Promise<void>>();
   #kills = 0;
   #unexpectedExits = 0;
+  /** Workers spawned that have not said they run yet. */
+  #booting = 0;
 
   constructor(deployment: Deployment, env: Record<string, string> = {}) {
     this.#deployment = deployment;
@@ -34,9 +36,12 @@ export class WorkerPool {
     return this.#workers.filter((worker) => worker.process.running);
   }
 
-  /** Workers the pool keeps (started, and not stopped or killed by the suite). */
+  /**
+   * Workers the pool keeps, as a Deployment counts its replicas: running or still starting, not
+   * stopped or killed by the suite.
+   */
   get size(): number {
-    return this.#workers.length;
+    return this.#workers.length + this.#booting;
   }
 
   /** Starts `count` more workers and resolves once all run. */
@@ -64,7 +69,13 @@ export class WorkerPool {
   }
 
   async #startOne(): Promise<void> {
-    const worker = await this.#deployment.startWorker(this.#env);
+    this.#booting += 1;
+    let worker: WorkerHandle;
+    try {
+      worker = await this.#deployment.startWorker(this.#env);
+    } finally {
+      this.#booting -= 1;
+    }
     this.#workers.push(worker);
     void worker.process.exited.then(() => {
       if (!this.#killed.has(worker) && this.#workers.includes(worker)) this.#unexpectedExits += 1;
