@@ -15,10 +15,12 @@ const QUEUES = ['ingestion', 'slack-events'] as const;
 
 /** Replies the fake Slack holds this long: their jobs stay active while the suite scrapes. */
 const HELD_REPLY_MS = 110_000;
+/** The exporter lease of the APIs: short, so that the handover is seen within the test. */
+const LEASE_MS = 3000;
 
 /** What one scrape of every target read, beside what Redis held before and after it. */
 interface Reading {
-  /** `/metrics` of the API and each worker, in that order. */
+  /** `/metrics` of each API and each worker, in that order. */
   texts: string[];
   samples: Sample[];
   /** Redis's `getJobCounts()` per `queue/state`, and dead letters per queue, read by the suite. */
@@ -28,14 +30,14 @@ interface Reading {
   stable: boolean;
 }
 
-describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it', () => {
+describe('metrics of a fleet (2 APIs + 2 workers) scraped as Prometheus scrapes it', () => {
   const secrets = createSecrets();
   const figures = new Figures('fleet-metrics');
   let redis: RedisServer;
   let slack: FakeSlack;
   let deployment: Deployment;
   let probe: QueueProbe;
-  let api: ApiHandle;
+  let apis: ApiHandle[];
   let workers: WorkerHandle[];
 
   beforeAll(async () => {
@@ -46,6 +48,7 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
       scenario: 'fleet-metrics',
       topology,
       secrets,
+      apiEnv: { METRICS_EXPORTER_LEASE_MS: String(LEASE_MS) },
       workerEnv: {
         SLACK_API_URL: slack.apiUrl,
         SLACK_TIMEOUT_MS: '120000',
@@ -54,11 +57,14 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
       },
     });
     probe = new QueueProbe(topology);
-    [api, ...workers] = await Promise.all([
+    const started = await Promise.all([
+      deployment.startApi(),
       deployment.startApi(),
       deployment.startWorker(),
       deployment.startWorker(),
     ]);
+    apis = started.slice(0, 2) as ApiHandle[];
+    workers = started.slice(2) as WorkerHandle[];
   });
 
   afterAll(async () => {
@@ -80,10 +86,10 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
     return { redis: counted, deadLetters };
   }
 
-  async function scrape(): Promise<Reading> {
+  async function scrape(targets = apis): Promise<Reading> {
     const before = await redisCounts();
     const answers = await Promise.all(
-      [api.url, ...workers.map((worker) => worker.healthUrl)].map((base) =>
+      [...targets.map((api) => api.url), ...workers.map((worker) => worker.healthUrl)].map((base) =>
         request(`${base}/metrics`, { timeoutMs: 10_000 }),
       ),
     );
@@ -99,7 +105,7 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
   }
 
   it('sum by (queue, state) over every target equals what Redis holds, dead letters included', async () => {
-    const client = new ApiClient(api.url, secrets.apiToken, secrets.slackSigningSecret);
+    const client = new ApiClient(apis[0]!.url, secrets.apiToken, secrets.slackSigningSecret);
     const accepted = (status: number) => expect(status).toBe(202);
     for (let index = 0; index < 3; index++) {
       accepted((await client.enqueue('ingestion', inlineDocument(`waiting-${index}`))).status);
@@ -173,9 +179,11 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
       ingestion: 5,
       'slack-events': 0,
     });
-    // Exported by exactly one target: the API.
+    // Exported by exactly one target: one of the APIs, the holder of the exporter lease.
     const exporting = texts.map((text) => /^conveyor_queue_jobs\{/m.test(text));
-    expect(exporting).toEqual([true, false, false]);
+    expect(exporting.slice(2)).toEqual([false, false]);
+    expect(exporting.filter(Boolean)).toHaveLength(1);
+    const holder = exporting.indexOf(true);
 
     // Per-process counters stay per worker, and their sum is the fleet's.
     expect(sumBy(samples, 'conveyor_jobs_completed_total', ['queue'])).toEqual({
@@ -197,6 +205,27 @@ describe('metrics of a fleet (API + 2 workers) scraped as Prometheus scrapes it'
     for (const text of texts) {
       expect(await promtoolCheckMetrics(text)).toEqual({ code: 0, output: '' });
     }
+
+    // The holder dies (no release): the other API exports once the lease has expired.
+    const [dead, survivor] = holder === 0 ? [apis[0]!, apis[1]!] : [apis[1]!, apis[0]!];
+    await dead.process.crash();
+    const died = performance.now();
+    let after: Reading | undefined;
+    await waitFor(
+      async () => {
+        after = await scrape([survivor]);
+        return after.stable && /^conveyor_queue_jobs\{/m.test(after.texts[0] ?? '');
+      },
+      { timeoutMs: 5 * LEASE_MS, intervalMs: 250, description: 'the other API to export' },
+    );
+    const handover = performance.now() - died;
+    figures.set('handover seconds after the holder died', Math.round(handover / 100) / 10);
+    const taken = after as Reading;
+    expect(sumBy(taken.samples, 'conveyor_queue_jobs', ['queue', 'state'])).toEqual(taken.redis);
+    expect(sumBy(taken.samples, 'conveyor_queue_backlog', ['queue'])).toEqual({
+      ingestion: 5,
+      'slack-events': 0,
+    });
     expect(findSecretLeaks(deployment.processes, secrets)).toEqual([]);
     figures.passed();
   });

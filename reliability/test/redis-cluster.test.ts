@@ -63,11 +63,39 @@ describe('the unchanged apps on a 3-master Redis Cluster', () => {
     );
     const ids = acceptedIds(await client.enqueueBulk('ingestion', documents));
     expect(ids).toHaveLength(DOCUMENTS);
+    // A prioritized job, and a delayed one that is due at once (no worker promotes it yet).
+    for (const [name, job] of [
+      ['prioritized', { priority: 2 }],
+      ['due', { delay: 1 }],
+    ] as const) {
+      const answer = await client.enqueue('ingestion', inlineDocument(`relcluster-${name}`), {
+        job,
+      });
+      expect(answer.status).toBe(202);
+    }
+    const backlog = DOCUMENTS + 2;
+    expect(await probe.counts('ingestion')).toMatchObject({
+      waiting: DOCUMENTS,
+      prioritized: 1,
+      delayed: 1,
+    });
     // Before any worker runs, the API's backlog script reads the queue's keys (and its oldest
-    // job's hash) in the `{conveyor}` slot.
+    // jobs' hashes) in the `{conveyor}` slot: through the endpoint KEDA polls, and the gauges.
+    const polled = await client.get('/v1/queues/ingestion/backlog');
+    expect(polled.status).toBe(200);
+    expect(polled.json).toMatchObject({ queue: 'ingestion', backlog, paused: false });
+    expect((polled.json as { oldestAgeSeconds: number }).oldestAgeSeconds).toBeGreaterThan(0);
+    await probe.queue('ingestion').pause();
+    expect((await client.get('/v1/queues/ingestion/backlog')).json).toEqual({
+      queue: 'ingestion',
+      backlog: 0,
+      oldestAgeSeconds: 0,
+      paused: true,
+    });
+    await probe.queue('ingestion').resume();
     const samples = parseMetrics((await request(`${api.url}/metrics`)).text);
     expect(sumBy(samples, 'conveyor_queue_backlog', ['queue'])).toEqual({
-      ingestion: DOCUMENTS,
+      ingestion: backlog,
       'slack-events': 0,
     });
     expect(sumBy(samples, 'conveyor_queue_jobs', ['queue', 'state'])['ingestion/waiting']).toBe(
@@ -90,17 +118,17 @@ describe('the unchanged apps on a 3-master Redis Cluster', () => {
     // A Slack retry of a stored event is acknowledged without a second job.
     const retry = await client.slackEvent(appMention('EvCLUSTER0', 0));
     expect(retry.json).toMatchObject({ deduplicated: true });
-    figures.set('jobs acknowledged', EVENTS + DOCUMENTS);
+    figures.set('jobs acknowledged', EVENTS + backlog);
 
     await waitFor(
       async () =>
         slack.missing(eventIds).length === 0 &&
-        (await countFiles(output.path, '.jsonl', 'relcluster-')) === DOCUMENTS &&
+        (await countFiles(output.path, '.jsonl', 'relcluster-')) === backlog &&
         (await probe.pending('slack-events')) + (await probe.pending('ingestion')) === 0,
       { description: 'every job to complete on the cluster', timeoutMs: 60_000, intervalMs: 250 },
     );
     figures.set('seconds to complete all', secondsSince(started));
-    figures.set('jobs completed', slack.uniqueKeys + DOCUMENTS);
+    figures.set('jobs completed', slack.uniqueKeys + backlog);
     figures.set('duplicate side effects', slack.duplicates);
     expect(slack.duplicates).toBe(0);
     expect((await probe.counts('slack-events')).failed ?? 0).toBe(0);

@@ -52,6 +52,7 @@ export const apiEnvSchema = z
     API_MAX_CONNECTIONS: integer({ default: 1024, min: 1, max: 1_000_000 }),
     API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
+    METRICS_EXPORTER_LEASE_MS: integer({ default: 60_000, min: 1000, max: 3_600_000 }),
   })
   .superRefine((env, ctx) => {
     const clients = clientNames(env.API_TOKENS);
@@ -90,5 +91,6 @@ export const apiEnvSchema = z
       maxConnections: env.API_MAX_CONNECTIONS,
       keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
+      metricsExporterLeaseMs: env.METRICS_EXPORTER_LEASE_MS,
     }),
   );

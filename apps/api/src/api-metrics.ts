@@ -8,8 +8,21 @@ import {
 } from '@conveyor/telemetry';
 import { Counter } from 'prom-client';
 import { RequestMetrics } from './http/request-metrics.js';
+import type { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 import { readFromRedis } from './redis/read-from-redis.js';
 import { readQueueCounts } from './redis/read-queue-counts.js';
+
+/** What {@link createApiMetrics} registers its metrics from. */
+export interface ApiMetricsOptions {
+  registry: Registry;
+  producer: Producer;
+  /** Connection the backlog script runs on (the Producer's). */
+  connection: RedisConnection;
+  /** Says, at each scrape, whether this process exports the Redis-wide gauges. */
+  exporterLease: MetricsExporterLease;
+  /** Upper bound for the scrape's Redis reads. */
+  redisTimeoutMs: number;
+}
 
 /**
  * Registers the API's metrics: the series every deployment reads (`conveyor_jobs_enqueued_total{queue}`,
@@ -17,14 +30,12 @@ import { readQueueCounts } from './redis/read-queue-counts.js';
  * `conveyor_api_client_requests_total{status}` (authenticated requests; no client label, as
  * `/metrics` is open: per-client counts are in the request log), and the fleet's queue gauges
  * (`createFleetQueueGauges`), which only the API exports: it is the one process every
- * deployment runs, where workers scale to many and the dashboard is optional.
+ * deployment runs, where workers scale to many and the dashboard is optional. Of several API
+ * processes (replicas, or `API_PROCESSES`), only the holder of the exporter lease fills them,
+ * so that `sum` over every target counts Redis once.
  */
-export function createApiMetrics(
-  registry: Registry,
-  producer: Producer,
-  connection: RedisConnection,
-  redisTimeoutMs: number,
-) {
+export function createApiMetrics(options: ApiMetricsOptions) {
+  const { registry, producer, connection, exporterLease, redisTimeoutMs } = options;
   const { enqueued } = createEnqueueMetrics(registry);
   const clientRequests = new Counter({
     name: 'conveyor_api_client_requests_total',
@@ -33,6 +44,7 @@ export function createApiMetrics(
     registers: [registry],
   });
   createFleetQueueGauges(registry, async () => {
+    if (!(await exporterLease.hold())) return [];
     const [summaries, backlogs] = await Promise.all([
       readQueueCounts(producer, redisTimeoutMs),
       readFromRedis(redisTimeoutMs, () =>

@@ -119,6 +119,13 @@ export interface ApiSettings {
    * @defaultValue 1
    */
   processes: number;
+  /**
+   * How long the lease that elects the one API process exporting the Redis-wide gauges lasts
+   * without a scrape renewing it (`METRICS_EXPORTER_LEASE_MS`): keep it a few scrape intervals.
+   * When its holder dies, another API exports from its first scrape after that.
+   * @defaultValue 60000
+   */
+  metricsExporterLeaseMs: number;
 }
 
 /** Everything the API process is configured with. */

@@ -172,6 +172,7 @@ describe('app', () => {
       '/v1/queues/ingestion/jobs/bulk',
       '/v1/queues/slack-events/jobs',
       '/v1/queues/slack-events/jobs/bulk',
+      '/v1/queues/{queue}/backlog',
       '/v1/queues/{queue}/dead-letters',
       '/v1/queues/{queue}/dead-letters/{id}/replay',
       '/v1/queues/{queue}/jobs/{id}',

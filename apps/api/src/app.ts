@@ -18,6 +18,7 @@ import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
 import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
@@ -46,6 +47,12 @@ export interface AppDependencies {
    * @defaultValue `metrics.metrics()`
    */
   metricsText?: () => Promise<string>;
+  /**
+   * Elects the one API process of the fleet that exports the Redis-wide gauges; `main.ts`
+   * releases it on shutdown.
+   * @defaultValue a lease on `adminConnection` for `config.api.metricsExporterLeaseMs`
+   */
+  exporterLease?: MetricsExporterLease;
   /**
    * Time source for rate-limit windows and Slack timestamps.
    * @defaultValue the system clock
@@ -89,12 +96,20 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const { enqueued, requests: metrics } = createApiMetrics(
-    deps.metrics,
+  const exporterLease =
+    deps.exporterLease ??
+    new MetricsExporterLease({
+      connection: deps.adminConnection,
+      prefix: config.redis.prefix,
+      ttlMs: config.api.metricsExporterLeaseMs,
+    });
+  const { enqueued, requests: metrics } = createApiMetrics({
+    registry: deps.metrics,
     producer,
-    deps.producerConnection,
+    connection: deps.producerConnection,
+    exporterLease,
     redisTimeoutMs,
-  );
+  });
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const requestLogger = createRequestLogger(logger);
   app.use(metrics.middleware());

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       maxConnections: 1024,
       keepAliveTimeoutMs: 5000,
       processes: 1,
+      metricsExporterLeaseMs: 60_000,
     });
     expect(redis.prefix).toBe('conveyor');
   });
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       SLACK_MAX_BODY_BYTES: '65536',
       SHUTDOWN_TIMEOUT_MS: '500',
       API_PROCESSES: '2',
+      METRICS_EXPORTER_LEASE_MS: '90000',
     });
     expect(api).toMatchObject({
       port: 8080,
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
       slackMaxBodyBytes: 65536,
       shutdownTimeoutMs: 500,
       processes: 2,
+      metricsExporterLeaseMs: 90_000,
     });
   });
 

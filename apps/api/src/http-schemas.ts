@@ -96,6 +96,23 @@ export const queuesResponseSchema = z.object({
   ),
 });
 
+/** `GET /v1/queues/:queue/backlog`: what KEDA's `metrics-api` scaler reads (`valueLocation: backlog`). */
+export const queueBacklogResponseSchema = z.object({
+  queue: z.string(),
+  backlog: z
+    .number()
+    .int()
+    .describe(
+      'Jobs a worker could start now: waiting + prioritized + delayed that are due; 0 while paused',
+    ),
+  oldestAgeSeconds: z
+    .number()
+    .describe(
+      'Seconds since the oldest of those became ready (enqueued, or due for a delayed job); 0 when there is none',
+    ),
+  paused: z.boolean(),
+});
+
 /** A query parameter holding a plain decimal number (no `0x10`, `1e3` or `1.0`), or absent. */
 const pageNumber = (range: { min: number; max: number; fallback: number }) =>
   z

@@ -13,6 +13,7 @@ import { tellPrimary } from './cluster/tell-primary.js';
 import { loadConfig } from './env.js';
 import { createApiServer } from './http/create-api-server.js';
 import { HttpDrain } from './http/http-drain.js';
+import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 
 /** Longest wait for the queues to close once HTTP has drained. */
 const CLOSE_TIMEOUT_MS = 3000;
@@ -97,6 +98,12 @@ async function main(): Promise<void> {
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });
 
+  const exporterLease = new MetricsExporterLease({
+    connection: adminConnection,
+    prefix: config.redis.prefix,
+    ttlMs: config.api.metricsExporterLeaseMs,
+  });
+
   const server = createApiServer({
     maxConnections: config.api.maxConnections,
     keepAliveTimeoutMs: config.api.keepAliveTimeoutMs,
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
       adminConnection,
       logger,
       metrics,
+      exporterLease,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
       isShuttingDown: () => lifecycle.isStopping,
@@ -131,6 +139,8 @@ async function main(): Promise<void> {
     },
     stop: async () => {
       await drain.drain();
+      // Another API exports the Redis-wide gauges from its next scrape, not after the lease's ttl.
+      await settleWithin(exporterLease.release(), CLOSE_TIMEOUT_MS);
       await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
       return 0;
     },

@@ -121,6 +121,11 @@ describe('node dist/main.js', () => {
     });
     expect(created.status).toBe(202);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // Scraped, it holds the exporter lease of the Redis-wide gauges; it gives it up on SIGTERM.
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    const leaseKey = `${prefix}:metrics:exporter`;
+    const assertions = redis.client();
+    expect(await assertions.get(leaseKey)).toMatch(new RegExp(`:${child.pid}:[0-9a-f]{8}$`));
 
     const inFlight = halfSentRequest(url, JSON.stringify({ data: ingestData('in-flight') }));
     // Another request answered proves the server has read the first one's headers.
@@ -136,6 +141,8 @@ describe('node dist/main.js', () => {
     const exit = await child.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(child.output()).toContain('"msg":"stopped"');
+    expect(await assertions.exists(leaseKey)).toBe(0);
+    assertions.disconnect();
 
     const queue = new Queue('ingestion', { connection: redis.client(), prefix });
     try {

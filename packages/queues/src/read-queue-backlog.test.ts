@@ -78,6 +78,23 @@ describe('readQueueBacklog', () => {
     expect(read.oldestAgeSeconds).toBeLessThan(330);
   });
 
+  it('dates the oldest prioritized job behind the head of its set, at any priority', async () => {
+    const target = queue();
+    const now = Date.now();
+    // The head of the set (priority 1) is the newest; older ones wait behind it at lower
+    // priorities, down to the lowest BullMQ allows (scores near 2^53).
+    await target.add('urgent', {}, { priority: 1, timestamp: now - 5_000 });
+    await target.add('urgent', {}, { priority: 1, timestamp: now - 1_000 });
+    await target.add('normal', {}, { priority: 7, timestamp: now - 200_000 });
+    await target.add('lowest', {}, { priority: 2_097_151, timestamp: now - 250_000 });
+    await target.add('lowest', {}, { priority: 2_097_151, timestamp: now - 100_000 });
+
+    const read = await readQueueBacklog(connection, target);
+    expect(read.backlog).toBe(5);
+    expect(read.oldestAgeSeconds).toBeGreaterThanOrEqual(250);
+    expect(read.oldestAgeSeconds).toBeLessThan(280);
+  });
+
   it('reads 0 while the queue is paused, and the backlog again once resumed', async () => {
     const target = queue();
     await target.add('waiting', {}, { timestamp: Date.now() - 30_000 });

@@ -17,8 +17,8 @@ export interface QueueSnapshot {
 
 /**
  * The queue gauges that describe Redis, not the process that reads them, so exactly one process
- * of the fleet may export them (the API; see the README's Observability section), else
- * Prometheus adds up copies:
+ * of the fleet may export them (one API process, elected by a lease in Redis; see the README's
+ * Operations section), else Prometheus adds up copies; `read` resolves to `[]` in the others:
  * - `conveyor_queue_jobs{queue,state}`: BullMQ's job counts by state;
  * - `conveyor_dead_letter_jobs{queue}`: a queue's dead letters (a separate series, so that
  *   `sum by (queue) (conveyor_queue_jobs)` does not count a failed job twice);
@@ -27,8 +27,8 @@ export interface QueueSnapshot {
  *
  * `read` runs once per scrape for all of them (its promise is shared while it runs), at scrape
  * time only. A failed read leaves the gauges empty for that scrape instead of failing `/metrics`.
- * In a multi-process API every process reads the same Redis, so the primary keeps the largest
- * value (`aggregator: 'max'`), never the sum.
+ * In a multi-process API the primary aggregates its processes' registries: the one that holds
+ * the lease has values, so it keeps the largest value (`aggregator: 'max'`), never a sum.
  */
 export function createFleetQueueGauges(
   registry: Registry,

@@ -1,3 +1,4 @@
+import type { ProcessExit } from '@conveyor/testing';
 import type { Deployment, WorkerHandle } from './deployment.js';
 
 /**
@@ -13,6 +14,8 @@ export class WorkerPool {
   readonly #starting = new Set<Promise<void>>();
   #kills = 0;
   #unexpectedExits = 0;
+  /** Workers spawned that have not said they run yet. */
+  #booting = 0;
 
   constructor(deployment: Deployment, env: Record<string, string> = {}) {
     this.#deployment = deployment;
@@ -31,6 +34,14 @@ export class WorkerPool {
   /** Workers running now. */
   get live(): WorkerHandle[] {
     return this.#workers.filter((worker) => worker.process.running);
+  }
+
+  /**
+   * Workers the pool keeps, as a Deployment counts its replicas: running or still starting, not
+   * stopped or killed by the suite.
+   */
+  get size(): number {
+    return this.#workers.length + this.#booting;
   }
 
   /** Starts `count` more workers and resolves once all run. */
@@ -58,11 +69,26 @@ export class WorkerPool {
   }
 
   async #startOne(): Promise<void> {
-    const worker = await this.#deployment.startWorker(this.#env);
+    this.#booting += 1;
+    let worker: WorkerHandle;
+    try {
+      worker = await this.#deployment.startWorker(this.#env);
+    } finally {
+      this.#booting -= 1;
+    }
     this.#workers.push(worker);
     void worker.process.exited.then(() => {
       if (!this.#killed.has(worker) && this.#workers.includes(worker)) this.#unexpectedExits += 1;
     });
+  }
+
+  /**
+   * Scales in as a Deployment does: SIGTERMs the `count` newest workers at once (each stops
+   * taking jobs and finishes its running ones) and returns their exits, one promise each.
+   */
+  shrinkEach(count: number): Promise<ProcessExit>[] {
+    const leaving = this.#workers.splice(Math.max(0, this.#workers.length - count), count);
+    return leaving.map((worker) => worker.process.stop(8000));
   }
 
   /** Stops every worker gracefully (SIGTERM); a stop is not an unexpected exit. */

@@ -9,6 +9,7 @@ import {
   idempotencyKeySchema,
   jobResponseSchema,
   MAX_BULK_JOBS,
+  queueBacklogResponseSchema,
   queuesResponseSchema,
   replayResponseSchema,
 } from '../http-schemas.js';
@@ -204,6 +205,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         BulkEnqueueResult: jsonSchema(bulkEnqueueResponseSchema, 'output'),
         Job: jsonSchema(jobResponseSchema, 'output'),
         Queues: jsonSchema(queuesResponseSchema, 'output'),
+        QueueBacklog: jsonSchema(queueBacklogResponseSchema, 'output'),
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
       },
@@ -228,6 +230,18 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: [queueParameter, idParameter('Job id')],
           responses: {
             200: { description: 'The job', ...json(ref('Job')) },
+            ...pick(401, 403, 404, 429, 503),
+          },
+        },
+      },
+      '/v1/queues/{queue}/backlog': {
+        get: {
+          operationId: 'getQueueBacklog',
+          summary:
+            "The jobs a worker could start now and the oldest one's age, for autoscalers (KEDA metrics-api: valueLocation backlog); needs the read scope",
+          parameters: [queueParameter],
+          responses: {
+            200: { description: 'The backlog', ...json(ref('QueueBacklog')) },
             ...pick(401, 403, 404, 429, 503),
           },
         },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, issuePaths } from '../../test/support/error-body.js';
 import { ingestData } from '../../test/support/payloads.js';
-import { startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { OTHER_TOKEN, startTestApp, type TestApp } from '../../test/support/test-app.js';
 
 interface DeadLetterPage {
   queue: string;
@@ -128,5 +128,87 @@ describe('queue routes', () => {
       ).status,
     ).toBe(401);
     expect(await app.countJobs()).toBe(before);
+  });
+});
+
+describe('GET /v1/queues/:queue/backlog', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // `other` may read slack-events only.
+    app = await startTestApp({ env: { API_CLIENT_SCOPES: 'other=read:slack-events' } });
+  });
+  afterAll(() => app.close());
+
+  const backlog = async (queue = 'ingestion') => {
+    const response = await app.request(`/v1/queues/${queue}/backlog`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as {
+      queue: string;
+      backlog: number;
+      oldestAgeSeconds: number;
+      paused: boolean;
+    };
+  };
+
+  it('counts what a worker could start now in each state, and reads 0 while paused', async () => {
+    const queue = app.producer.queue('ingestion');
+    expect(await backlog()).toEqual({
+      queue: 'ingestion',
+      backlog: 0,
+      oldestAgeSeconds: 0,
+      paused: false,
+    });
+
+    const now = Date.now();
+    await queue.add('ingest', ingestData('waiting'), { timestamp: now - 30_000 });
+    let read = await backlog();
+    expect(read.backlog).toBe(1);
+    expect(read.oldestAgeSeconds).toBeGreaterThanOrEqual(30);
+    expect(read.oldestAgeSeconds).toBeLessThan(60);
+
+    await queue.add('ingest', ingestData('prioritized'), { priority: 3, timestamp: now - 90_000 });
+    read = await backlog();
+    expect(read.backlog).toBe(2);
+    expect(read.oldestAgeSeconds).toBeGreaterThanOrEqual(90);
+
+    // Not due for an hour: not backlog.
+    await queue.add('ingest', ingestData('not-due'), { delay: 3_600_000 });
+    expect((await backlog()).backlog).toBe(2);
+
+    // Due 200 s ago: backlog, dated from when it became due.
+    await queue.add('ingest', ingestData('due'), { delay: 100_000, timestamp: now - 300_000 });
+    read = await backlog();
+    expect(read.backlog).toBe(3);
+    expect(read.oldestAgeSeconds).toBeGreaterThanOrEqual(200);
+    expect(read.oldestAgeSeconds).toBeLessThan(230);
+    expect(await queue.getJobCounts('wait', 'prioritized', 'delayed')).toEqual({
+      wait: 1,
+      prioritized: 1,
+      delayed: 2,
+    });
+
+    await queue.pause();
+    expect(await backlog()).toEqual({
+      queue: 'ingestion',
+      backlog: 0,
+      oldestAgeSeconds: 0,
+      paused: true,
+    });
+    await queue.resume();
+    expect(await backlog()).toMatchObject({ backlog: 3, paused: false });
+    expect(await backlog('slack-events')).toMatchObject({ queue: 'slack-events', backlog: 0 });
+  });
+
+  it('needs a bearer token and the read scope, and answers 404 for unknown queues', async () => {
+    expect((await app.request('/v1/queues/ingestion/backlog', { auth: false })).status).toBe(401);
+    const forbidden = await app.request('/v1/queues/ingestion/backlog', { auth: OTHER_TOKEN });
+    expect(forbidden.status).toBe(403);
+    expect((await errorOf(forbidden)).error.code).toBe('FORBIDDEN');
+    const allowed = await app.request('/v1/queues/slack-events/backlog', { auth: OTHER_TOKEN });
+    expect(allowed.status).toBe(200);
+    const unknown = await app.request('/v1/queues/nope/backlog');
+    expect(unknown.status).toBe(404);
+    expect((await errorOf(unknown)).error.code).toBe('UNKNOWN_QUEUE');
   });
 });

@@ -1,4 +1,4 @@
-import { JobNotFoundError, QUEUE_CATALOG } from '@conveyor/queues';
+import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog } from '@conveyor/queues';
 import type { Express, Request } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
@@ -21,9 +21,11 @@ function pageOf(req: Request) {
   );
 }
 
-/** `GET /v1/queues`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`. */
+/**
+ * `GET /v1/queues`, `GET .../backlog`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`.
+ */
 export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
-  const { producer, guard, redisTimeoutMs, access } = ctx;
+  const { producer, producerConnection, guard, redisTimeoutMs, access } = ctx;
 
   app.get('/v1/queues', guard, async (_req, res) => {
     const client = clientOf(res) ?? '';
@@ -38,6 +40,16 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
         deadLetters: summary.deadLetters,
       })),
     });
+  });
+
+  // What an autoscaler polls (KEDA's metrics-api scaler): one script, one round trip.
+  app.get('/v1/queues/:queue/backlog', guard, async (req, res) => {
+    const queue = queueNameOf(req);
+    access.assert(res, 'read', queue);
+    const backlog = await readFromRedis(redisTimeoutMs, () =>
+      readQueueBacklog(producerConnection, producer.queue(queue)),
+    );
+    sendJson(res, 200, { queue, ...backlog });
   });
 
   app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {
