@@ -39,6 +39,10 @@ export const apiEnvSchema = z
     SLACK_MAX_BODY_BYTES: integer({ default: 128 * 1024, min: 1024, max: 4 * 1024 * 1024 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
+    MAX_WAITERS: integer({ default: 20_000, min: 0, max: 1_000_000 }),
+    MAX_EVENT_STREAMS: integer({ default: 2000, min: 0, max: 100_000 }),
+    EVENTS_HEARTBEAT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
+    EVENTS_MAX_BUFFERED_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
   })
   .transform(
     (env): ApiSettings => ({
@@ -52,5 +56,9 @@ export const apiEnvSchema = z
       slackMaxBodyBytes: env.SLACK_MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       processes: env.API_PROCESSES,
+      maxWaiters: env.MAX_WAITERS,
+      maxEventStreams: env.MAX_EVENT_STREAMS,
+      eventsHeartbeatMs: env.EVENTS_HEARTBEAT_MS,
+      eventsMaxBufferedBytes: env.EVENTS_MAX_BUFFERED_BYTES,
     }),
   );

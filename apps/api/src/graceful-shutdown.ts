@@ -11,6 +11,11 @@ export interface GracefulShutdownOptions {
   logger: Logger;
   /** How long in-flight requests may take before their connections are cut. */
   timeoutMs: number;
+  /**
+   * Runs as the shutdown begins, before HTTP drains: ends long answers (waits, event streams).
+   * @defaultValue nothing
+   */
+  beforeDrain?: () => void;
   /** Closes what the process opened (queues, connections) once HTTP has drained. */
   closeResources: () => Promise<void>;
   /**
@@ -89,6 +94,7 @@ export class GracefulShutdown {
       'shutting down: no new connections, finishing in-flight requests',
     );
     for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    this.options.beforeDrain?.();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // A keep-alive connection becomes idle once its last answer is written; close it then.

@@ -18,6 +18,7 @@ import { ApiSupervisor } from './cluster/api-supervisor.js';
 import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { loadConfig } from './env.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
+import { createJobEventHub } from './lifecycle/create-job-event-hub.js';
 import { watchConnection } from './watch-connection.js';
 
 /** Longest wait for the queues, then the connections, to close once HTTP has drained. */
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });
 
+  const events = createJobEventHub(config, producer, (error, queue) =>
+    logger.warn({ err: error, queue }, 'job events: read failed; QueueEvents retries'),
+  );
+
   const server = createServer();
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -114,8 +119,10 @@ async function main(): Promise<void> {
     server,
     logger,
     timeoutMs: config.api.shutdownTimeoutMs,
+    // Waits and event streams answer now rather than hold the drain to its timeout.
+    beforeDrain: () => events.closeSubscribers(),
     closeResources: async () => {
-      await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
+      await settleWithin(Promise.all([producer.close(), events.close()]), CLOSE_TIMEOUT_MS);
       await settleWithin(
         Promise.all([
           closeRedisConnection(producerConnection),
@@ -137,6 +144,7 @@ async function main(): Promise<void> {
       metrics,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
+      events,
       isShuttingDown: () => shutdown.isStopping,
     }),
   );
