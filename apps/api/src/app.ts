@@ -14,15 +14,18 @@ import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
+import type { JobEventHub } from './lifecycle/job-event-hub.js';
 import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
+import { registerEventStreamRoutes } from './routes/event-stream-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
+import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackRoutes } from './slack/slack-routes.js';
 
@@ -61,6 +64,8 @@ export interface AppDependencies {
    * @defaultValue none registered: every options request gets an empty list
    */
   slackOptions?: SlackOptionsRegistry;
+  /** The process's one job-event subscription (`waitMs`, event streams); started by its creator. */
+  events: JobEventHub;
 }
 
 /** Room for the request envelope (`name`, `options`) around a job's data. */
@@ -127,6 +132,11 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
       slackBodyBytes: config.api.slackMaxBodyBytes,
     },
     isShuttingDown,
+    events: deps.events,
+    streams: {
+      heartbeatMs: config.api.eventsHeartbeatMs,
+      maxBufferedBytes: config.api.eventsMaxBufferedBytes,
+    },
   };
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, deps.metrics, deps.metricsText);
@@ -134,6 +144,8 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);
   registerQueueRoutes(app, ctx);
+  registerEventStreamRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

@@ -12,7 +12,9 @@ import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
+import { ScheduleNotFoundError } from '../errors/schedule-not-found-error.js';
 import { SlackSignatureInvalidError } from '../errors/slack-signature-invalid-error.js';
+import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
 import { sendJson } from './send-json.js';
 
 /** HTTP status of every error code the API answers with. */
@@ -26,6 +28,7 @@ export const STATUS_BY_CODE = {
   SLACK_SIGNATURE_INVALID: 401,
   UNKNOWN_QUEUE: 404,
   JOB_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
@@ -34,6 +37,7 @@ export const STATUS_BY_CODE = {
   INTERNAL: 500,
   REDIS_UNAVAILABLE: 503,
   SLACK_NOT_CONFIGURED: 503,
+  SUBSCRIBER_LIMIT: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
@@ -82,6 +86,8 @@ function detailsOf(error: Error): unknown {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof SlackSignatureInvalidError) return { reason: error.reason };
+  if (error instanceof ScheduleNotFoundError) return { id: error.id };
+  if (error instanceof SubscriberLimitError) return { kind: error.kind, limit: error.limit };
   return undefined;
 }
 
@@ -92,6 +98,7 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
     case 'RATE_LIMITED':
       return { 'retry-after': String((error as RateLimitedError).retryAfterSeconds) };
     case 'REDIS_UNAVAILABLE':
+    case 'SUBSCRIBER_LIMIT':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
       // The unread rest of the body would otherwise have to be drained to reuse the connection.
