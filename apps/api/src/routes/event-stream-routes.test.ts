@@ -26,7 +26,7 @@ function openEventSource(app: TestApp, path: string, types: string[]) {
   });
   for (const type of types) {
     source.addEventListener(type, (event) => {
-      seen.push({ type, data: JSON.parse((event as MessageEvent<string>).data) });
+      seen.push({ type, data: JSON.parse((event as { data: string }).data) });
     });
   }
   const opened = new Promise<void>((resolve) => source.addEventListener('open', () => resolve()));
@@ -38,13 +38,19 @@ function rawStream(app: TestApp, path: string, read = true) {
   let text = '';
   let closed = false;
   const req = httpRequest(`${app.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const markClosed = () => {
+    closed = true;
+  };
   req.on('response', (res) => {
-    if (read) res.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-    else res.pause();
-    res.on('close', () => void (closed = true));
+    if (read) {
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+    } else res.pause();
+    res.on('close', markClosed);
   });
-  req.on('error', () => void (closed = true));
-  req.on('close', () => void (closed = true));
+  req.on('error', markClosed);
+  req.on('close', markClosed);
   req.end();
   return { text: () => text, closed: () => closed, destroy: () => req.destroy() };
 }
