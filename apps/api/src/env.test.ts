@@ -27,6 +27,10 @@ describe('loadConfig', () => {
       slackMaxBodyBytes: 131072,
       shutdownTimeoutMs: 10000,
       processes: 1,
+      maxWaiters: 20000,
+      maxEventStreams: 2000,
+      eventsHeartbeatMs: 15000,
+      eventsMaxBufferedBytes: 262144,
     });
     expect(redis.prefix).toBe('conveyor');
   });

@@ -12,6 +12,7 @@ import {
   queuesResponseSchema,
   replayResponseSchema,
 } from '../http-schemas.js';
+import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -39,11 +40,13 @@ const errorAnswer = (description: string) => ({ description, ...json(ref('Error'
 const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
-  404: errorAnswer('Unknown queue or job'),
+  404: errorAnswer('Unknown queue, job or schedule'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
   429: errorAnswer('Rate limit reached; see Retry-After'),
-  503: errorAnswer('Redis unavailable; nothing was stored; see Retry-After'),
+  503: errorAnswer(
+    'Redis unavailable (nothing was stored), or too many waits or streams; see Retry-After',
+  ),
 };
 const pick = (...codes: (keyof typeof ERRORS)[]) =>
   Object.fromEntries(codes.map((code) => [String(code), ERRORS[code]]));
@@ -117,13 +120,14 @@ function enqueuePaths(queue: QueueName) {
  */
 export function buildOpenApiDocument(): Record<string, unknown> {
   const secured = [{ bearer: [] }];
+  const parts = { jsonSchema, json, ref, errors: ERRORS, queueParameter, idParameter };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Conveyor producer API',
       version: '1.0.0',
       description:
-        'Enqueue background jobs, read their state, replay dead letters, and receive Slack deliveries.',
+        'Enqueue background jobs, wait for or stream their results, schedule them, replay dead letters, and receive Slack deliveries.',
     },
     security: secured,
     components: {
@@ -138,6 +142,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Queues: jsonSchema(queuesResponseSchema, 'output'),
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
+        ...lifecycleSchemas(parts),
       },
     },
     paths: {
@@ -151,16 +156,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/queues/{queue}/jobs/{id}': {
-        get: {
-          summary: "A job's state, data, progress, attempts, result and timestamps",
-          parameters: [queueParameter, idParameter('Job id')],
-          responses: {
-            200: { description: 'The job', ...json(ref('Job')) },
-            ...pick(401, 404, 429, 503),
-          },
-        },
-      },
+      ...lifecyclePaths(parts),
       '/v1/queues/{queue}/dead-letters': {
         get: {
           summary: 'Dead letters, newest first, paged',
