@@ -1,6 +1,7 @@
 import { QUEUE_NAMES } from '@conveyor/queues';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { enqueueRequestSchema, jobOptionsSchema } from '../http-schemas.js';
 
 /** Longest interval of an `everyMs` schedule: a year. */
 const MAX_EVERY_MS = 365 * 24 * 60 * 60 * 1000;
@@ -36,26 +37,9 @@ function cronProblem(cron: string, tz: string | undefined): string | undefined {
 export const scheduleRequestSchema = z
   .strictObject({
     queue: z.enum(QUEUE_NAMES, { error: `must be one of ${QUEUE_NAMES.join(', ')}` }),
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Job name; derived from the queue and payload when omitted'),
-    data: z
-      .custom<unknown>((value) => value !== undefined, { error: 'is required: the job payload' })
-      .describe("Each job's payload, validated against the queue's schema"),
-    options: z
-      .strictObject({
-        priority: z
-          .number()
-          .int()
-          .min(1)
-          .max(2_097_152)
-          .optional()
-          .describe('1 is the highest; omitted means first in, first out (fastest)'),
-      })
-      .optional(),
+    name: enqueueRequestSchema.shape.name,
+    data: enqueueRequestSchema.shape.data,
+    options: z.strictObject({ priority: jobOptionsSchema.shape.priority }).optional(),
     cron: z
       .string()
       .min(1)
