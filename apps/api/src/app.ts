@@ -14,6 +14,7 @@ import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
+import { createEventSubscribersGauge } from './lifecycle/event-subscribers-gauge.js';
 import type { JobEventHub } from './lifecycle/job-event-hub.js';
 import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   app.set('etag', false);
 
   const { enqueued, requests: metrics } = createApiMetrics(deps.metrics, producer, redisTimeoutMs);
+  createEventSubscribersGauge(deps.metrics, deps.events);
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const requestLogger = createRequestLogger(logger);
   app.use(metrics.middleware());

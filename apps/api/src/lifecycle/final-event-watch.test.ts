@@ -138,6 +138,8 @@ describe('GET /v1/queues/:queue/jobs/:id?waitMs=', () => {
     const first = readJob(id, 30_000, { signal: left.signal }).catch(() => undefined);
     const second = readJob(id, 30_000);
     await expect.poll(() => app.events.size.wait, { timeout: 5000 }).toBe(2);
+    const metrics = await (await app.request('/metrics', { auth: false })).text();
+    expect(metrics).toMatch(/^conveyor_api_event_subscribers\{kind="wait"[^}]*\} 2$/m);
     const refused = await app.request(`${JOBS}/${id}?waitMs=30000`);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
