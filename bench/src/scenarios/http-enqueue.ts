@@ -10,16 +10,20 @@ import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 const QUEUE = 'ingestion';
-const PATH = `/v1/queues/${QUEUE}/jobs`;
+/** The route every HTTP enqueue figure loads. */
+export const ENQUEUE_PATH = `/v1/queues/${QUEUE}/jobs`;
+const PATH = ENQUEUE_PATH;
 
-interface CannonSample {
+/** One autocannon run against the enqueue route. */
+export interface CannonSample {
   /** 2xx answers per second. */
   rps: number;
   p99Ms: number;
   failures: number;
 }
 
-async function cannon(
+/** POSTs `body` to the enqueue route on `connections` connections for `seconds`. */
+export async function cannon(
   url: string,
   headers: Record<string, string>,
   body: string,
@@ -43,7 +47,7 @@ async function cannon(
 }
 
 /** Fails loudly when a server does not take the job: measuring 4xx answers would be worthless. */
-async function expectAccepted(url: string, headers: Record<string, string>, body: string) {
+export async function expectAccepted(url: string, headers: Record<string, string>, body: string) {
   const response = await fetch(`${url}${PATH}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
