@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { type BenchContext, bullConnection } from '../bench-context.js';
 import { startConveyorApi } from '../processes/conveyor-api.js';
@@ -12,7 +13,7 @@ import { type CannonSample, cannon, ENQUEUE_PATH, expectAccepted } from './http-
 
 /** Queue the waited-on jobs live in: not the one loaded, so emptying that one spares them. */
 const WAITED_QUEUE = 'slack-events';
-/** Requests opened at once while setting up (the API's listen backlog is 511). */
+/** Requests opened every 100 ms while setting up (the API's listen backlog is 511). */
 const OPEN_BATCH = 250;
 
 interface Sample extends CannonSample {
@@ -27,10 +28,6 @@ interface Sample extends CannonSample {
 /** An HTTP GET whose answer is read whole; resolves with its status and body, or undefined. */
 function longRequest(url: string, authorization: string) {
   let body = '';
-  let socketConnected: () => void = () => {};
-  const connected = new Promise<void>((resolve) => {
-    socketConnected = resolve;
-  });
   const req = request(url, { agent: false, headers: { authorization } });
   const done = new Promise<{ status: number; body: string } | undefined>((resolve) => {
     req.on('response', (res) => {
@@ -43,14 +40,40 @@ function longRequest(url: string, authorization: string) {
     });
     req.on('error', () => resolve(undefined));
   });
-  req.on('socket', (socket) => socket.once('connect', socketConnected));
   req.end();
-  return { connected, done, destroy: () => req.destroy() };
+  return { done, destroy: () => req.destroy() };
+}
+
+/**
+ * A client that holds a long request until `isFinal` says its answer is the one it waited for,
+ * asking again (as a real long-poll or EventSource client does) when the answer is not: a wait
+ * that ended (`waitMs`), or a 503 (after its `Retry-After`). Resolves true once the answer came,
+ * false when stopped first.
+ */
+function heldRequest(url: string, authorization: string, isFinal: (body: string) => boolean) {
+  let stopped = false;
+  let current: ReturnType<typeof longRequest> | undefined;
+  const done = (async () => {
+    while (!stopped) {
+      current = longRequest(url, authorization);
+      const answer = await current.done;
+      if (answer?.status === 200 && isFinal(answer.body)) return true;
+      if (answer?.status !== 200) await sleep(1000);
+    }
+    return false;
+  })();
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      current?.destroy();
+    },
+  };
 }
 
 /** Polls `/metrics` until the API holds `wait` waits and `stream` streams. */
 async function untilHeld(url: string, wait: number, stream: number): Promise<void> {
-  const deadline = performance.now() + 60_000;
+  const deadline = performance.now() + 300_000;
   for (;;) {
     const text = await (await fetch(`${url}/metrics`)).text();
     const held = (kind: string) =>
@@ -63,7 +86,7 @@ async function untilHeld(url: string, wait: number, stream: number): Promise<voi
     if (performance.now() > deadline) {
       throw new Error(`the API holds ${held('wait')} waits and ${held('stream')} streams`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
@@ -129,23 +152,21 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
             })),
           );
           const url = (id: string | undefined) => `${api.url}/v1/queues/${WAITED_QUEUE}/jobs/${id}`;
-          const held: ReturnType<typeof longRequest>[] = [];
-          const waits: ReturnType<typeof longRequest>[] = [];
-          const opened: ReturnType<typeof longRequest>[] = [];
+          const isCompleted = (text: string) => text.includes('"state":"completed"');
+          const hasCompleted = (text: string) => text.includes('event: completed');
+          const waits: ReturnType<typeof heldRequest>[] = [];
+          const held: ReturnType<typeof heldRequest>[] = [];
           for (let i = 0; i < jobs.length; i += OPEN_BATCH) {
-            const batch = jobs.slice(i, i + OPEN_BATCH).flatMap((job, j) => {
-              const wait = longRequest(`${url(job.id)}?waitMs=60000`, api.authorization);
-              waits.push(wait);
-              const requests = [wait];
+            jobs.slice(i, i + OPEN_BATCH).forEach((job, j) => {
+              waits.push(
+                heldRequest(`${url(job.id)}?waitMs=60000`, api.authorization, isCompleted),
+              );
               if (i + j < streams) {
-                const stream = longRequest(`${url(job.id)}/events`, api.authorization);
-                held.push(stream);
-                requests.push(stream);
+                held.push(heldRequest(`${url(job.id)}/events`, api.authorization, hasCompleted));
               }
-              return requests;
             });
-            opened.push(...batch);
-            await Promise.all(batch.map((r) => r.connected));
+            // Paced so that the API's listen backlog never overflows.
+            await sleep(100);
           }
           await untilHeld(api.url, waiters, streams);
           const sample = await measure(() => cannon(api.url, auth, body, connections, seconds));
@@ -155,18 +176,19 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
             prefix: 'conveyor',
             concurrency: 100,
           });
+          // Unanswered after two minutes counts as unanswered, not as a hung bench.
+          const giveUp = setTimeout(() => {
+            for (const r of [...waits, ...held]) r.stop();
+          }, 120_000);
           try {
             const answers = await Promise.all(waits.map((wait) => wait.done));
             const streamed = await Promise.all(held.map((stream) => stream.done));
-            sample.answered = answers.filter(
-              (answer) => answer?.status === 200 && answer.body.includes('"state":"completed"'),
-            ).length;
-            sample.streamsEnded = streamed.filter((answer) =>
-              answer?.body.includes('event: completed'),
-            ).length;
+            sample.answered = answers.filter(Boolean).length;
+            sample.streamsEnded = streamed.filter(Boolean).length;
           } finally {
+            clearTimeout(giveUp);
             await worker.close();
-            for (const r of opened) r.destroy();
+            for (const r of [...waits, ...held]) r.stop();
           }
           return sample;
         },
