@@ -26,6 +26,8 @@ interface Sample extends CannonSample {
   answered?: number;
   /** Streams that got their job's `completed` event and ended. */
   streamsEnded?: number;
+  /** Waits and streams asked again during the measured round (a wait ended, or a 503). */
+  reasked?: number;
 }
 
 /** An HTTP GET whose answer is read whole; resolves with its status and body, or undefined. */
@@ -55,9 +57,11 @@ function longRequest(url: string, authorization: string) {
  */
 function heldRequest(url: string, authorization: string, isFinal: (body: string) => boolean) {
   let stopped = false;
+  let asks = 0;
   let current: ReturnType<typeof longRequest> | undefined;
   const done = (async () => {
     while (!stopped) {
+      asks += 1;
       current = longRequest(url, authorization);
       const answer = await current.done;
       if (answer?.status === 200 && isFinal(answer.body)) return true;
@@ -68,6 +72,8 @@ function heldRequest(url: string, authorization: string, isFinal: (body: string)
   })();
   return {
     done,
+    /** Requests sent so far (the first and every re-ask). */
+    asks: () => asks,
     stop: () => {
       stopped = true;
       current?.destroy();
@@ -144,6 +150,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
       `${round(s.rps)} req/s, RSS ${round(s.rssMiB)} MiB` +
       (s.answered === undefined ? '' : `, ${s.answered}/${waiters} waits answered`) +
       (s.streamsEnded === undefined ? '' : `, ${s.streamsEnded}/${streams} streams ended`) +
+      (s.reasked === undefined ? '' : `, ${s.reasked} re-asked in the round`) +
       (s.failures ? `, ${s.failures} FAILED` : '');
     const samples = await alternate<Sample>(
       ctx.options.rounds,
@@ -174,7 +181,10 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
             await sleep(100);
           }
           await untilHeld(api.url, waiters, streams);
+          const asks = () => [...waits, ...held].reduce((sum, r) => sum + r.asks(), 0);
+          const asksBefore = asks();
           const sample = await measure(() => cannon(api.url, auth, body, connections, seconds));
+          sample.reasked = asks() - asksBefore;
           // Every wait and stream must now be answered by its job's completion.
           const worker = new Worker(WAITED_QUEUE, async () => 'done', {
             connection,
@@ -227,7 +237,8 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
       `POST ${ENQUEUE_PATH}. Loaded side: ${waiters} GET .../jobs/:id?waitMs=60000 and ${streams} ` +
       `GET .../jobs/:id/events held open on ${WAITED_QUEUE} jobs during the round; afterwards a ` +
       `worker runs those jobs and every wait must answer "completed", every stream end with its ` +
-      `"completed" event. API RSS at start ${round(idleRssMiB)} MiB; in mid-round: loaded ${samples.conveyor.map((s) => round(s.rssMiB)).join('/')}, ` +
+      `"completed" event. Requests re-asked during the loaded rounds (a wait that ended, or a 503): ` +
+      `${samples.conveyor.map((s) => s.reasked ?? 0).join('/')}. API RSS at start ${round(idleRssMiB)} MiB; in mid-round: loaded ${samples.conveyor.map((s) => round(s.rssMiB)).join('/')}, ` +
       `unloaded ${samples.baseline.map((s) => round(s.rssMiB)).join('/')} (the same process: an ` +
       `unloaded round after a loaded one keeps the heap the loaded one grew until V8 gives it back).`;
     const throughput = ratioFigure({
