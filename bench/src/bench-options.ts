@@ -2,7 +2,15 @@
 export type Profile = 'full' | 'quick' | 'smoke';
 
 /** The figures the bench can measure, by the name `--only` takes. */
-export const SCENARIOS = ['http', 'replica', 'bulk', 'worker', 'latency', 'memory'] as const;
+export const SCENARIOS = [
+  'http',
+  'replica',
+  'bulk',
+  'worker',
+  'latency',
+  'memory',
+  'subscribers',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything a run is sized and steered by. */
@@ -30,6 +38,7 @@ export interface BenchOptions {
   };
   latency: { ratePerSecond: number; warmupSeconds: number; seconds: number; concurrency: number };
   memory: { jobs: number; concurrency: number; backlog: number; checkpoint: number };
+  subscribers: { waiters: number; streams: number; connections: number; seconds: number };
 }
 
 const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir'>> = {
@@ -42,6 +51,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     worker: { jobs: 20_000, ingestionJobs: 4000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 2, seconds: 6, concurrency: 10 },
     memory: { jobs: 1_000_000, concurrency: 50, backlog: 20_000, checkpoint: 100_000 },
+    subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 10 },
   },
   quick: {
     profile: 'quick',
@@ -52,6 +62,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     worker: { jobs: 10_000, ingestionJobs: 2000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 3, seconds: 3, concurrency: 10 },
     memory: { jobs: 100_000, concurrency: 50, backlog: 20_000, checkpoint: 20_000 },
+    subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 5 },
   },
   smoke: {
     profile: 'smoke',
@@ -62,6 +73,7 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     worker: { jobs: 300, ingestionJobs: 50, concurrencies: [10, 50] },
     latency: { ratePerSecond: 200, warmupSeconds: 0, seconds: 1, concurrency: 10 },
     memory: { jobs: 4000, concurrency: 50, backlog: 2000, checkpoint: 1000 },
+    subscribers: { waiters: 200, streams: 20, connections: 10, seconds: 1 },
   },
 };
 

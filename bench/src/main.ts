@@ -13,6 +13,7 @@ import { measureHttpEnqueue } from './scenarios/http-enqueue.js';
 import { measureLatency } from './scenarios/latency.js';
 import { measureReplicaAckCost } from './scenarios/replica-ack.js';
 import { measureRetentionMemory } from './scenarios/retention-memory.js';
+import { measureSubscribers } from './scenarios/subscribers.js';
 import { measureWorkerThroughput } from './scenarios/worker-throughput.js';
 import { CleanupStack } from './support/cleanup-stack.js';
 import { describeMachine, machineInfo } from './support/machine-info.js';
@@ -27,6 +28,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Figu
   worker: measureWorkerThroughput,
   latency: measureLatency,
   memory: measureRetentionMemory,
+  subscribers: measureSubscribers,
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);

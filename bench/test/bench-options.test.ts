@@ -5,7 +5,15 @@ describe('parseBenchOptions', () => {
   it('runs everything at full size by default', () => {
     const options = parseBenchOptions([], {}, '/results');
     expect(options.profile).toBe('full');
-    expect(options.only).toEqual(['http', 'replica', 'bulk', 'worker', 'latency', 'memory']);
+    expect(options.only).toEqual([
+      'http',
+      'replica',
+      'bulk',
+      'worker',
+      'latency',
+      'memory',
+      'subscribers',
+    ]);
     expect(options.rounds).toBeGreaterThanOrEqual(3);
     expect(options.bulk.jobs).toBe(100_000);
     expect(options.memory.jobs).toBe(1_000_000);

@@ -53,6 +53,8 @@ describe('pnpm bench, smoke mode', () => {
       'latency-p99',
       'redis-used-memory',
       'worker-rss',
+      'subscribers-enqueue',
+      'subscribers-rss',
     ]);
     for (const figure of results.figures) {
       expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);

@@ -52,6 +52,10 @@ export const apiEnvSchema = z
     API_MAX_CONNECTIONS: integer({ default: 1024, min: 1, max: 1_000_000 }),
     API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
+    MAX_WAITERS: integer({ default: 20_000, min: 0, max: 1_000_000 }),
+    MAX_EVENT_STREAMS: integer({ default: 2000, min: 0, max: 100_000 }),
+    EVENTS_HEARTBEAT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
+    EVENTS_MAX_BUFFERED_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     METRICS_EXPORTER_LEASE_MS: integer({ default: 60_000, min: 1000, max: 3_600_000 }),
   })
   .superRefine((env, ctx) => {
@@ -91,6 +95,10 @@ export const apiEnvSchema = z
       maxConnections: env.API_MAX_CONNECTIONS,
       keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
+      maxWaiters: env.MAX_WAITERS,
+      maxEventStreams: env.MAX_EVENT_STREAMS,
+      eventsHeartbeatMs: env.EVENTS_HEARTBEAT_MS,
+      eventsMaxBufferedBytes: env.EVENTS_MAX_BUFFERED_BYTES,
       metricsExporterLeaseMs: env.METRICS_EXPORTER_LEASE_MS,
     }),
   );

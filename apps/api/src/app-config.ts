@@ -126,6 +126,27 @@ export interface ApiSettings {
    * @defaultValue 60000
    */
   metricsExporterLeaseMs: number;
+  /**
+   * Most requests waiting with `waitMs` at once in one process (`MAX_WAITERS`); more answer 503.
+   * @defaultValue 20000
+   */
+  maxWaiters: number;
+  /**
+   * Most open event streams at once in one process (`MAX_EVENT_STREAMS`); more answer 503.
+   * @defaultValue 2000
+   */
+  maxEventStreams: number;
+  /**
+   * Milliseconds between heartbeat comments on an idle event stream (`EVENTS_HEARTBEAT_MS`).
+   * @defaultValue 15000
+   */
+  eventsHeartbeatMs: number;
+  /**
+   * Unsent bytes an event stream may hold for a slow client before it is dropped
+   * (`EVENTS_MAX_BUFFERED_BYTES`).
+   * @defaultValue 262144 (256 KiB)
+   */
+  eventsMaxBufferedBytes: number;
 }
 
 /** Everything the API process is configured with. */

@@ -175,7 +175,11 @@ describe('app', () => {
       '/v1/queues/{queue}/backlog',
       '/v1/queues/{queue}/dead-letters',
       '/v1/queues/{queue}/dead-letters/{id}/replay',
+      '/v1/queues/{queue}/events',
       '/v1/queues/{queue}/jobs/{id}',
+      '/v1/queues/{queue}/jobs/{id}/events',
+      '/v1/schedules',
+      '/v1/schedules/{id}',
     ]);
     const ingest = document.paths['/v1/queues/ingestion/jobs']?.post;
     const body = ingest?.requestBody?.content['application/json']?.schema;
@@ -193,6 +197,24 @@ describe('app', () => {
     const slack = document.paths['/v1/queues/slack-events/jobs']?.post;
     const slackBody = slack?.requestBody?.content['application/json']?.schema;
     expect(slackBody?.properties?.data?.anyOf).toHaveLength(3);
+    const wait = document.paths['/v1/queues/{queue}/jobs/{id}']?.get as unknown as {
+      parameters: { name: string; schema: { maximum?: number } }[];
+    };
+    expect(wait.parameters.find((p) => p.name === 'waitMs')?.schema.maximum).toBe(60_000);
+    const schedule = document.paths['/v1/schedules/{id}']?.put;
+    const scheduleBody = schedule?.requestBody?.content['application/json']?.schema;
+    expect(Object.keys(scheduleBody?.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'queue',
+        'data',
+        'cron',
+        'everyMs',
+        'tz',
+        'startAt',
+        'endAt',
+        'limit',
+      ]),
+    );
     const refs = JSON.stringify(document).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of new Set(refs)) {
       expect(document.components.schemas).toHaveProperty(ref.split('/').pop() as string);

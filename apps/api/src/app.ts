@@ -16,16 +16,20 @@ import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
+import { createEventSubscribersGauge } from './lifecycle/event-subscribers-gauge.js';
+import type { JobEventHub } from './lifecycle/job-event-hub.js';
 import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
+import { registerEventStreamRoutes } from './routes/event-stream-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
+import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackRoutes } from './slack/slack-routes.js';
 
@@ -70,6 +74,8 @@ export interface AppDependencies {
    * @defaultValue none registered: every options request gets an empty list
    */
   slackOptions?: SlackOptionsRegistry;
+  /** The process's one job-event subscription (`waitMs`, event streams); started by its creator. */
+  events: JobEventHub;
 }
 
 /** Room for the request envelope (`name`, `options`) around a job's data. */
@@ -110,6 +116,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
     exporterLease,
     redisTimeoutMs,
   });
+  createEventSubscribersGauge(deps.metrics, deps.events);
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   const requestLogger = createRequestLogger(logger);
   app.use(metrics.middleware());
@@ -159,6 +166,11 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
       slackBodyBytes: config.api.slackMaxBodyBytes,
     },
     isShuttingDown,
+    events: deps.events,
+    streams: {
+      heartbeatMs: config.api.eventsHeartbeatMs,
+      maxBufferedBytes: config.api.eventsMaxBufferedBytes,
+    },
   };
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, deps.metrics, deps.metricsText);
@@ -166,6 +178,8 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);
   registerQueueRoutes(app, ctx);
+  registerEventStreamRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

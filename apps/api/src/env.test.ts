@@ -34,6 +34,10 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 5000,
       processes: 1,
       metricsExporterLeaseMs: 60_000,
+      maxWaiters: 20000,
+      maxEventStreams: 2000,
+      eventsHeartbeatMs: 15000,
+      eventsMaxBufferedBytes: 262144,
     });
     expect(redis.prefix).toBe('conveyor');
   });

@@ -128,6 +128,16 @@ export const deadLetterPageSchema = z.object({
   limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
 });
 
+/** Longest `waitMs` of `GET /v1/queues/:queue/jobs/:id`. */
+export const MAX_WAIT_MS = 60_000;
+
+/** Query of `GET /v1/queues/:queue/jobs/:id`. */
+export const jobStatusQuerySchema = z.object({
+  waitMs: pageNumber({ min: 0, max: MAX_WAIT_MS, fallback: 0 }).describe(
+    'Milliseconds to wait for the job to complete or fail for good before answering',
+  ),
+});
+
 export const deadLetterSchema = z.object({
   id: z.string().describe('The dead letter id, to replay it'),
   queue: z.string(),

@@ -13,6 +13,7 @@ import { tellPrimary } from './cluster/tell-primary.js';
 import { loadConfig } from './env.js';
 import { createApiServer } from './http/create-api-server.js';
 import { HttpDrain } from './http/http-drain.js';
+import { createJobEventHub } from './lifecycle/create-job-event-hub.js';
 import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 
 /** Longest wait for the queues to close once HTTP has drained. */
@@ -98,6 +99,10 @@ async function main(): Promise<void> {
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
   });
 
+  const events = createJobEventHub(config, producer, (error, queue) =>
+    logger.warn({ err: error, queue }, 'job events: read failed; QueueEvents retries'),
+  );
+
   const exporterLease = new MetricsExporterLease({
     connection: adminConnection,
     prefix: config.redis.prefix,
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
       exporterLease,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics) } : {}),
       clock: systemClock,
+      events,
       isShuttingDown: () => lifecycle.isStopping,
     }),
   );
@@ -138,10 +144,12 @@ async function main(): Promise<void> {
       logger.info({ url: `http://${config.api.host}:${port}`, port }, 'api listening');
     },
     stop: async () => {
+      // Waits and event streams answer now rather than hold the drain to its timeout.
+      events.closeSubscribers();
       await drain.drain();
       // Another API exports the Redis-wide gauges from its next scrape, not after the lease's ttl.
       await settleWithin(exporterLease.release(), CLOSE_TIMEOUT_MS);
-      await settleWithin(producer.close(), CLOSE_TIMEOUT_MS);
+      await settleWithin(Promise.all([producer.close(), events.close()]), CLOSE_TIMEOUT_MS);
       return 0;
     },
   });

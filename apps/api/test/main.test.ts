@@ -188,6 +188,32 @@ describe('node dist/main.js', () => {
     }
   });
 
+  it('on SIGTERM ends waiting requests and event streams instead of holding the drain', async () => {
+    api = await spawnApi(env());
+    const { child, url } = api;
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    const created = await fetch(`${url}/v1/queues/ingestion/jobs`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: ingestData('waited-on') }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const stream = await fetch(`${url}/v1/queues/ingestion/events`, { headers });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const streamText = stream.text();
+    const waiting = fetch(`${url}/v1/queues/ingestion/jobs/${id}?waitMs=60000`, { headers });
+    // A request answered after the wait began proves the server holds it.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ id, state: 'waiting' });
+    await streamText;
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.output()).not.toContain('outlived SHUTDOWN_TIMEOUT_MS');
+  });
+
   it('exits at once on a second signal, with 128 + its number', async () => {
     api = await spawnApi(env());
     const { child, url } = api;

@@ -10,7 +10,9 @@ import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 export const QUEUE = 'ingestion';
-const PATH = `/v1/queues/${QUEUE}/jobs`;
+/** The route every HTTP enqueue figure loads. */
+export const ENQUEUE_PATH = `/v1/queues/${QUEUE}/jobs`;
+const PATH = ENQUEUE_PATH;
 
 export interface CannonSample {
   /** 2xx answers per second. */
@@ -20,7 +22,7 @@ export interface CannonSample {
   failures: number;
 }
 
-/** Runs autocannon against the enqueue route of `url`. */
+/** POSTs `body` to the enqueue route on `connections` connections for `seconds`. */
 export async function cannon(
   url: string,
   headers: Record<string, string>,

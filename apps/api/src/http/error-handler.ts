@@ -16,7 +16,9 @@ import { AuthThrottledError } from '../errors/auth-throttled-error.js';
 import { ForbiddenError } from '../errors/forbidden-error.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
+import { ScheduleNotFoundError } from '../errors/schedule-not-found-error.js';
 import { SlackSignatureInvalidError } from '../errors/slack-signature-invalid-error.js';
+import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
 import { sendJson } from './send-json.js';
 
 /** HTTP status of every error code the API answers with. */
@@ -31,6 +33,7 @@ export const STATUS_BY_CODE = {
   FORBIDDEN: 403,
   UNKNOWN_QUEUE: 404,
   JOB_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -43,6 +46,7 @@ export const STATUS_BY_CODE = {
   REDIS_UNAVAILABLE: 503,
   REPLICA_ACK_TIMEOUT: 503,
   SLACK_NOT_CONFIGURED: 503,
+  SUBSCRIBER_LIMIT: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
@@ -102,6 +106,8 @@ function detailsOf(error: Error): unknown {
   if (error instanceof ReplicaAckTimeoutError) {
     return { requiredReplicas: error.required, acknowledgedReplicas: error.acknowledged };
   }
+  if (error instanceof ScheduleNotFoundError) return { id: error.id };
+  if (error instanceof SubscriberLimitError) return { kind: error.kind, limit: error.limit };
   return undefined;
 }
 
@@ -116,6 +122,7 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
       };
     case 'REDIS_UNAVAILABLE':
     case 'REPLICA_ACK_TIMEOUT':
+    case 'SUBSCRIBER_LIMIT':
       return { 'retry-after': String(REDIS_RETRY_AFTER_SECONDS) };
     case 'QUOTA_EXCEEDED':
       return { 'retry-after': String(QUOTA_RETRY_AFTER_SECONDS) };

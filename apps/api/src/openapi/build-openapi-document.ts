@@ -13,6 +13,7 @@ import {
   queuesResponseSchema,
   replayResponseSchema,
 } from '../http-schemas.js';
+import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -79,7 +80,7 @@ const ERRORS = {
   403: errorAnswer(
     "The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue",
   ),
-  404: errorAnswer('Unknown queue or job'),
+  404: errorAnswer('Unknown queue, job or schedule'),
   409: errorAnswer('Idempotency-Key already used by this client for a different request'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
@@ -87,7 +88,7 @@ const ERRORS = {
     'Rate limit or quota reached, or too many failed authentications from this address; see Retry-After',
   ),
   503: errorAnswer(
-    'See Retry-After. REDIS_UNAVAILABLE: nothing was stored. REPLICA_ACK_TIMEOUT: fewer replicas than REDIS_MIN_REPLICAS_ACK confirmed in time; the job may be stored, retry with the same Idempotency-Key',
+    'See Retry-After. REDIS_UNAVAILABLE: nothing was stored. SUBSCRIBER_LIMIT: too many waits or event streams open. REPLICA_ACK_TIMEOUT: fewer replicas than REDIS_MIN_REPLICAS_ACK confirmed in time; the job may be stored, retry with the same Idempotency-Key',
   ),
 } satisfies Record<number, OpenApiResponse>;
 const pick = (...codes: (keyof typeof ERRORS)[]): Record<string, OpenApiResponse> =>
@@ -183,13 +184,14 @@ function enqueuePaths(queue: QueueName): Record<string, OpenApiPathItem> {
  */
 export function buildOpenApiDocument(): Record<string, unknown> {
   const secured = [{ bearer: [] }];
+  const parts = { jsonSchema, json, ref, errors: ERRORS, queueParameter, idParameter };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Conveyor producer API',
       version: '1.0.0',
       description:
-        'Enqueue background jobs, read their state, replay dead letters, and receive Slack deliveries.',
+        'Enqueue background jobs, wait for or stream their results, schedule them, replay dead letters, and receive Slack deliveries.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     // Relative: the document describes the API that serves it, wherever it is deployed.
@@ -208,6 +210,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         QueueBacklog: jsonSchema(queueBacklogResponseSchema, 'output'),
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
+        ...lifecycleSchemas(parts),
       },
     },
     paths: {
@@ -223,17 +226,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/queues/{queue}/jobs/{id}': {
-        get: {
-          operationId: 'getJob',
-          summary: "A job's state, data, progress, attempts, result and timestamps",
-          parameters: [queueParameter, idParameter('Job id')],
-          responses: {
-            200: { description: 'The job', ...json(ref('Job')) },
-            ...pick(401, 403, 404, 429, 503),
-          },
-        },
-      },
+      ...lifecyclePaths(parts),
       '/v1/queues/{queue}/backlog': {
         get: {
           operationId: 'getQueueBacklog',

@@ -1,5 +1,4 @@
 import {
-  JobNotFoundError,
   type JobRequest,
   type PayloadIssue,
   PayloadValidationError,
@@ -10,18 +9,18 @@ import {
 } from '@conveyor/queues';
 import type { Express } from 'express';
 import { sendJson } from '../http/send-json.js';
-import { bulkEnvelopeSchema, enqueueRequestSchema } from '../http-schemas.js';
-import { findJob } from '../redis/find-job.js';
-import { readFromRedis } from '../redis/read-from-redis.js';
+import { bulkEnvelopeSchema, enqueueRequestSchema, jobStatusQuerySchema } from '../http-schemas.js';
+import { FinalEventWatch } from '../lifecycle/final-event-watch.js';
+import { isFinalState } from '../lifecycle/job-event.js';
+import { readJobStatus } from '../redis/read-job-status.js';
 import { assertDelayCap } from './assert-delay-cap.js';
 import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
 import { enqueueOptionsOf } from './enqueue-options.js';
+import { parseQuery } from './parse-query.js';
 import { queueNameOf } from './queue-name-of.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
 import { validate } from './validate.js';
-
-const iso = (epochMs: number | undefined) => (epochMs ? new Date(epochMs).toISOString() : null);
 
 /**
  * Checks every job of a bulk request, envelope and payload, so the answer names every invalid
@@ -58,7 +57,7 @@ function validateBulk(queue: QueueName, body: unknown): JobRequest[] {
 
 const jobIndex = (path: string) => Number(/^jobs\.(\d+)/.exec(path)?.[1] ?? -1);
 
-/** `POST /v1/queues/:queue/jobs`, `POST .../jobs/bulk`, `GET .../jobs/:id`. */
+/** `POST /v1/queues/:queue/jobs`, `POST .../jobs/bulk`, `GET .../jobs/:id[?waitMs=]`. */
 export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: EnqueueHandler): void {
   const { producer, guard, enqueued, limits, access } = ctx;
   const enqueuedBy = new Map(QUEUE_NAMES.map((name) => [name, enqueued.labels(name)]));
@@ -82,31 +81,24 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
   });
 
   app.get('/v1/queues/:queue/jobs/:id', guard, async (req, res) => {
-    const queueName = queueNameOf(req);
-    access.assert(res, 'read', queueName);
+    const queue = queueNameOf(req);
+    access.assert(res, 'read', queue);
     const id = String(req.params.id);
-    const queue = producer.queue(queueName);
-    let job = await findJob(queue, id, ctx.redisTimeoutMs);
-    if (job === undefined) throw new JobNotFoundError(queueName, id);
-    const read = job;
-    const state = await readFromRedis(ctx.redisTimeoutMs, () => read.getState());
-    // A job that finished between the two reads would show "completed" without its result.
-    if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
-      job = (await findJob(queue, id, ctx.redisTimeoutMs)) ?? job;
+    const { waitMs } = parseQuery(jobStatusQuerySchema, req);
+    // Subscribed before the read: a job finishing in between is seen, not missed.
+    const watch = waitMs > 0 ? new FinalEventWatch(ctx.events, queue, id) : undefined;
+    try {
+      let status = await readJobStatus(producer, queue, id, ctx.redisTimeoutMs);
+      if (watch !== undefined && !isFinalState(status.state)) {
+        const left = new AbortController();
+        res.once('close', () => left.abort());
+        await watch.until(waitMs, left.signal);
+        if (left.signal.aborted) return;
+        status = await readJobStatus(producer, queue, id, ctx.redisTimeoutMs);
+      }
+      sendJson(res, 200, status);
+    } finally {
+      watch?.stop();
     }
-    sendJson(res, 200, {
-      id: String(job.id),
-      queue: queueName,
-      name: job.name,
-      state,
-      data: job.data,
-      progress: job.progress,
-      attemptsMade: job.attemptsMade,
-      returnValue: job.returnvalue ?? null,
-      failedReason: job.failedReason || null,
-      createdAt: iso(job.timestamp),
-      processedAt: iso(job.processedOn),
-      finishedAt: iso(job.finishedOn),
-    });
   });
 }

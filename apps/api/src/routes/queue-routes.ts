@@ -1,25 +1,14 @@
 import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog } from '@conveyor/queues';
-import type { Express, Request } from 'express';
+import type { Express } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
-import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { sendJson } from '../http/send-json.js';
 import { deadLetterPageSchema } from '../http-schemas.js';
 import { findJob } from '../redis/find-job.js';
 import { readFromRedis } from '../redis/read-from-redis.js';
 import { readQueueCounts } from '../redis/read-queue-counts.js';
+import { parseQuery } from './parse-query.js';
 import { queueNameOf } from './queue-name-of.js';
 import type { RouteContext } from './route-context.js';
-
-function pageOf(req: Request) {
-  const parsed = deadLetterPageSchema.safeParse(req.query);
-  if (parsed.success) return parsed.data;
-  throw new InvalidRequestError(
-    parsed.error.issues.map((issue) => ({
-      path: ['query', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    })),
-  );
-}
 
 /**
  * `GET /v1/queues`, `GET .../backlog`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`.
@@ -55,7 +44,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
   app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
-    const page = pageOf(req);
+    const page = parseQuery(deadLetterPageSchema, req);
     const { total, items } = await readFromRedis(redisTimeoutMs, () =>
       producer.deadLetters(queue).list(page),
     );

@@ -6,6 +6,8 @@ import type { Counter } from 'prom-client';
 import type { AppConfig } from '../app-config.js';
 import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Clock } from '../clock.js';
+import type { SseStreamOptions } from '../http/sse-stream.js';
+import type { JobEventHub } from '../lifecycle/job-event-hub.js';
 
 /** What the route modules share; built once by `createApp`. */
 export interface RouteContext {
@@ -33,6 +35,10 @@ export interface RouteContext {
   redisTimeoutMs: number;
   /** Body limits, from `MAX_JOB_BYTES`. */
   limits: { singleBodyBytes: number; bulkBodyBytes: number; slackBodyBytes: number };
+  /** The process's one job-event subscription: `waitMs` waits and event streams. */
+  events: JobEventHub;
+  /** Heartbeat interval and slow-client bound of event streams. */
+  streams: SseStreamOptions;
   /** True once a shutdown began: `/readyz` answers 503. */
   isShuttingDown: () => boolean;
 }

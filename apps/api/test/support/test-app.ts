@@ -10,6 +10,8 @@ import { createApp } from '../../src/app.js';
 import type { AppConfig } from '../../src/app-config.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/env.js';
+import { createJobEventHub } from '../../src/lifecycle/create-job-event-hub.js';
+import type { JobEventHub } from '../../src/lifecycle/job-event-hub.js';
 import type { SlackOptionsRegistry } from '../../src/slack/slack-options-registry.js';
 import { slackHeaders } from './slack-headers.js';
 
@@ -39,6 +41,8 @@ export interface TestApp {
   url: string;
   config: AppConfig;
   producer: Producer;
+  /** The app's job-event subscription. */
+  events: JobEventHub;
   /** The producer's connection, for assertions on Redis. */
   redis: RedisConnection;
   /** Every log line written so far. */
@@ -80,7 +84,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     timeoutMs: config.redis.commandTimeoutMs + 500,
     ...(config.redis.replicaAck ? { replicaAck: config.redis.replicaAck } : {}),
   });
+  const events = createJobEventHub(config, producer, () => {});
   const app = createApp({
+    events,
     config,
     producer,
     producerConnection: redis,
@@ -95,6 +101,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await waitFor(() => redis.status === 'ready' && adminConnection.status === 'ready', {
     description: 'the test app connections',
   });
+  await events.ready();
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -112,6 +119,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     url,
     config,
     producer,
+    events,
     redis,
     logs: () => lines.join(''),
     request,
@@ -142,6 +150,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.close();
       await producer.close();
       redis.disconnect();
       adminConnection.disconnect();

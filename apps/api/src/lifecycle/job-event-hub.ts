@@ -1,0 +1,215 @@
+import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
+import { type Job, QueueEvents } from 'bullmq';
+import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
+import type { JobEvent } from './job-event.js';
+import { toJobEvent } from './to-job-event.js';
+
+/** Told of the events it subscribed to, and when the hub stops serving (shutdown). */
+export interface JobEventListener {
+  event(event: JobEvent): void;
+  /** The hub is shutting down: answer with what is known and let go. */
+  close(): void;
+}
+
+/** What a subscription holds: a request waiting for a final state, or an event stream. */
+export type SubscriberKind = 'wait' | 'stream';
+
+/** Options for {@link JobEventHub}. */
+export interface JobEventHubOptions {
+  /**
+   * A `queue-events` role connection (retries forever, no command timeout), best created with
+   * `lazyConnect`: each queue's QueueEvents duplicates it for its blocking read, and it is never
+   * used itself.
+   */
+  connection: RedisConnection;
+  /** BullMQ key prefix. */
+  prefix: string;
+  /** Reads a job (bounded in time); used to tell a failed attempt that will be retried. */
+  readJob: (queue: QueueName, id: string) => Promise<Job | undefined>;
+  /** Most requests waiting with `waitMs` at once. */
+  maxWaiters: number;
+  /** Most open event streams at once. */
+  maxStreams: number;
+  /**
+   * Queues to follow.
+   * @defaultValue every catalog queue
+   */
+  queues?: readonly QueueName[];
+  /**
+   * Connection or read errors, which the hub survives (QueueEvents reconnects by itself).
+   * @defaultValue ignore
+   */
+  onError?: (error: Error, queue: QueueName) => void;
+}
+
+/** Jobs whose last reported failed attempt is remembered, so a postponed job is not "failed" again. */
+const MAX_REMEMBERED_ATTEMPTS = 10_000;
+
+/** BullMQ events that can become a {@link JobEvent}; the others are not listened to. */
+const LISTENED_EVENTS = ['progress', 'completed', 'failed', 'delayed', 'waiting'] as const;
+
+/**
+ * The API process's one subscription to job events, fanned out in memory.
+ *
+ * Responsibilities:
+ * - read each followed queue's events stream with one BullMQ QueueEvents (a blocking XREAD on a
+ *   connection of its own), started once per process, never per request;
+ * - hand each event to the listeners of its job and of its queue, translated by `toJobEvent`;
+ * - tell a failed attempt that will be retried from a job postponed by its handler (both leave
+ *   `active` for `delayed` or `waiting`) by its stored attempt count, read only when someone
+ *   listens;
+ * - bound the number of waiting requests and of streams ({@link SubscriberLimitError}).
+ */
+export class JobEventHub {
+  private readonly byJob = new Map<string, Set<JobEventListener>>();
+  private readonly byQueue = new Map<QueueName, Set<JobEventListener>>();
+  private readonly counts: Record<SubscriberKind, number> = { wait: 0, stream: 0 };
+  private readonly reportedAttempts = new Map<string, number>();
+  private readonly queueEvents: QueueEvents[] = [];
+  private closing = false;
+
+  constructor(private readonly options: JobEventHubOptions) {}
+
+  /** Starts reading every followed queue's events. */
+  start(): void {
+    for (const queue of this.options.queues ?? QUEUE_NAMES) {
+      const events = new QueueEvents(queue, {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+      });
+      events.on('error', (error) => this.options.onError?.(error, queue));
+      for (const name of LISTENED_EVENTS) {
+        events.on(name, (args: unknown) =>
+          this.dispatch(queue, name, args as Record<string, unknown>),
+        );
+      }
+      this.queueEvents.push(events);
+    }
+  }
+
+  /** Resolves once every queue's connection is ready (tests: no event is missed after it). */
+  async ready(): Promise<void> {
+    await Promise.all(this.queueEvents.map((events) => events.waitUntilReady()));
+  }
+
+  /** Subscribers held now, by kind. */
+  get size(): Readonly<Record<SubscriberKind, number>> {
+    return { ...this.counts };
+  }
+
+  /**
+   * Tells `listener` of one job's events until the returned function is called.
+   * @throws SubscriberLimitError when the limit of this kind is reached
+   */
+  subscribeJob(
+    queue: QueueName,
+    jobId: string,
+    kind: SubscriberKind,
+    listener: JobEventListener,
+  ): () => void {
+    return this.add(this.byJob, jobKey(queue, jobId), kind, listener);
+  }
+
+  /**
+   * Tells `listener` of every event of a queue until the returned function is called.
+   * @throws SubscriberLimitError when the limit of streams is reached
+   */
+  subscribeQueue(queue: QueueName, listener: JobEventListener): () => void {
+    return this.add(this.byQueue, queue, 'stream', listener);
+  }
+
+  /** Closes every subscription (at shutdown, so that waits and streams end before HTTP drains). */
+  closeSubscribers(): void {
+    this.closing = true;
+    const listeners = [...this.byJob.values(), ...this.byQueue.values()].flatMap((set) => [...set]);
+    for (const listener of listeners) listener.close();
+  }
+
+  /** Closes the subscribers and the QueueEvents, then the template connection. */
+  async close(): Promise<void> {
+    this.closeSubscribers();
+    await Promise.all(this.queueEvents.map((events) => events.close()));
+    this.options.connection.disconnect();
+  }
+
+  private add<K>(
+    map: Map<K, Set<JobEventListener>>,
+    key: K,
+    kind: SubscriberKind,
+    listener: JobEventListener,
+  ): () => void {
+    const limit = kind === 'wait' ? this.options.maxWaiters : this.options.maxStreams;
+    if (this.counts[kind] >= limit) throw new SubscriberLimitError(kind, limit);
+    let listeners = map.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      map.set(key, listeners);
+    }
+    listeners.add(listener);
+    this.counts[kind] += 1;
+    if (this.closing) queueMicrotask(() => listener.close());
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.counts[kind] -= 1;
+      const current = map.get(key);
+      current?.delete(listener);
+      if (current?.size === 0) map.delete(key);
+    };
+  }
+
+  private dispatch(queue: QueueName, name: string, args: Record<string, unknown>): void {
+    const jobId = args.jobId;
+    if (typeof jobId !== 'string') return;
+    const forJob = this.byJob.get(jobKey(queue, jobId));
+    const forQueue = this.byQueue.get(queue);
+    if (forJob === undefined && forQueue === undefined) return;
+    const event = toJobEvent(queue, { event: name, args });
+    if (event === undefined) return;
+    if (event === 'maybe-retry') {
+      void this.reportRetry(queue, jobId);
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: JobEvent): void {
+    const listeners = [
+      ...(this.byJob.get(jobKey(event.queue, event.jobId)) ?? []),
+      ...(this.byQueue.get(event.queue) ?? []),
+    ];
+    for (const listener of listeners) listener.event(event);
+  }
+
+  /** Reports a failed attempt that will be retried, once per attempt. */
+  private async reportRetry(queue: QueueName, jobId: string): Promise<void> {
+    let job: Job | undefined;
+    try {
+      job = await this.options.readJob(queue, jobId);
+    } catch (error) {
+      this.options.onError?.(error as Error, queue);
+      return;
+    }
+    if (job === undefined || !job.failedReason) return;
+    const key = jobKey(queue, jobId);
+    if (job.attemptsMade <= (this.reportedAttempts.get(key) ?? 0)) return;
+    this.reportedAttempts.delete(key);
+    this.reportedAttempts.set(key, job.attemptsMade);
+    if (this.reportedAttempts.size > MAX_REMEMBERED_ATTEMPTS) {
+      const oldest = this.reportedAttempts.keys().next().value;
+      if (oldest !== undefined) this.reportedAttempts.delete(oldest);
+    }
+    this.deliver({
+      type: 'failed',
+      queue,
+      jobId,
+      reason: job.failedReason,
+      willRetry: true,
+      attemptsMade: job.attemptsMade,
+    });
+  }
+}
+
+const jobKey = (queue: QueueName, jobId: string) => `${queue}\u0000${jobId}`;

@@ -1,0 +1,88 @@
+import type { Express } from 'express';
+import { SseStream } from '../http/sse-stream.js';
+import { isFinalEvent, type JobEvent } from '../lifecycle/job-event.js';
+import { finalEventOf } from '../lifecycle/to-job-event.js';
+import { readJobStatus } from '../redis/read-job-status.js';
+import { queueNameOf } from './queue-name-of.js';
+import type { RouteContext } from './route-context.js';
+
+/**
+ * The `id` of a job stream's final event. An EventSource reconnects after the stream ends,
+ * sending it as `Last-Event-ID`; that reconnection is answered 204, which stops the EventSource.
+ */
+export const FINAL_EVENT_ID = 'final';
+
+/** Events of a job that arrive while its state is read; more are dropped (progress is lossy). */
+const MAX_PENDING_EVENTS = 100;
+
+function send(stream: SseStream, event: JobEvent, id?: string): boolean {
+  const { type, ...data } = event;
+  return stream.send(type, data, id);
+}
+
+/** `GET /v1/queues/:queue/jobs/:id/events`, `GET /v1/queues/:queue/events` (server-sent events). */
+export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void {
+  const { guard, events, producer, redisTimeoutMs } = ctx;
+
+  app.get('/v1/queues/:queue/jobs/:id/events', guard, async (req, res) => {
+    const queue = queueNameOf(req);
+    ctx.access.assert(res, 'read', queue);
+    const id = String(req.params.id);
+    let stream: SseStream | undefined;
+    const pending: JobEvent[] = [];
+    let hubClosed = false;
+    const forward = (event: JobEvent) => {
+      if (stream === undefined) {
+        if (pending.length < MAX_PENDING_EVENTS || isFinalEvent(event)) pending.push(event);
+        return;
+      }
+      const final = isFinalEvent(event);
+      send(stream, event, final ? FINAL_EVENT_ID : undefined);
+      if (final) stream.end();
+    };
+    // Subscribed before the read: an event in between is held, not missed.
+    const unsubscribe = events.subscribeJob(queue, id, 'stream', {
+      event: forward,
+      close: () => {
+        hubClosed = true;
+        stream?.end();
+      },
+    });
+    let final: JobEvent | undefined;
+    try {
+      final = finalEventOf(await readJobStatus(producer, queue, id, redisTimeoutMs));
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    if (final !== undefined && req.get('last-event-id') === FINAL_EVENT_ID) {
+      unsubscribe();
+      res.status(204).end();
+      return;
+    }
+    const opened = new SseStream(res, ctx.streams);
+    opened.open(unsubscribe);
+    stream = opened;
+    if (final !== undefined) {
+      send(opened, final, FINAL_EVENT_ID);
+      opened.end();
+      return;
+    }
+    for (const event of pending.splice(0)) forward(event);
+    if (hubClosed) opened.end();
+  });
+
+  app.get('/v1/queues/:queue/events', guard, (req, res) => {
+    const queue = queueNameOf(req);
+    ctx.access.assert(res, 'read', queue);
+    let stream: SseStream | undefined;
+    const unsubscribe = events.subscribeQueue(queue, {
+      event: (event) => {
+        if (stream !== undefined) send(stream, event);
+      },
+      close: () => stream?.end(),
+    });
+    stream = new SseStream(res, ctx.streams);
+    stream.open(unsubscribe);
+  });
+}

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, issuePaths } from '../../test/support/error-body.js';
+import { ingestData } from '../../test/support/payloads.js';
+import { startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { startTestWorker } from '../../test/support/test-worker.js';
+
+const put = (app: TestApp, id: string, body: unknown) =>
+  app.request(`/v1/schedules/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('schedules', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('creates (201), replaces (200), reads, lists and deletes (204) a schedule', async () => {
+    const created = await put(app, 'nightly', {
+      queue: 'ingestion',
+      data: ingestData('nightly'),
+      cron: '0 3 * * *',
+      tz: 'Europe/Paris',
+      options: { priority: 5 },
+    });
+    expect(created.status).toBe(201);
+    const schedule = (await created.json()) as Record<string, unknown>;
+    expect(schedule).toMatchObject({
+      id: 'nightly',
+      queue: 'ingestion',
+      name: 'ingest',
+      cron: '0 3 * * *',
+      everyMs: null,
+      tz: 'Europe/Paris',
+      options: { priority: 5 },
+      iterations: 1,
+    });
+    // 03:00 in Paris is 01:00 or 02:00 UTC, in the next 24 hours.
+    const next = Date.parse(String(schedule.nextRunAt));
+    expect(next).toBeGreaterThan(Date.now());
+    expect(next - Date.now()).toBeLessThanOrEqual(24 * 60 * 60 * 1000);
+    expect([1, 2]).toContain(new Date(next).getUTCHours());
+
+    const replaced = await put(app, 'nightly', {
+      queue: 'ingestion',
+      data: ingestData('nightly-2'),
+      everyMs: 60_000,
+      limit: 3,
+    });
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toMatchObject({ cron: null, everyMs: 60_000, limit: 3 });
+
+    const read = await app.request('/v1/schedules/nightly');
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: 'nightly', data: ingestData('nightly-2') });
+    const list = (await (await app.request('/v1/schedules')).json()) as {
+      schedules: { id: string }[];
+    };
+    expect(list.schedules.map((entry) => entry.id)).toEqual(['nightly']);
+
+    expect((await app.request('/v1/schedules/nightly', { method: 'DELETE' })).status).toBe(204);
+
+    const gone = await app.request('/v1/schedules/nightly');
+    expect(gone.status).toBe(404);
+    expect((await errorOf(gone)).error.code).toBe('SCHEDULE_NOT_FOUND');
+    expect((await app.request('/v1/schedules/nightly', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('refuses an invalid schedule with 400 naming the field', async () => {
+    const data = ingestData('bad');
+    const cases: [unknown, string[]][] = [
+      [{ queue: 'ingestion', data, cron: 'not a cron' }, ['cron']],
+      [{ queue: 'ingestion', data, cron: '61 * * * *' }, ['cron']],
+      [{ queue: 'ingestion', data, cron: '0 3 * * *', tz: 'Mars/Olympus' }, ['tz']],
+      [{ queue: 'ingestion', data, everyMs: 1000, tz: 'UTC' }, ['tz']],
+      [{ queue: 'ingestion', data, cron: '* * * * *', everyMs: 1000 }, ['everyMs']],
+      [{ queue: 'ingestion', data }, ['cron']],
+      [{ queue: 'ingestion', data, everyMs: 10 }, ['everyMs']],
+      [{ queue: 'nope', data, everyMs: 1000 }, ['queue']],
+      [
+        { queue: 'ingestion', data: { documentId: 7 }, everyMs: 1000 },
+        ['data.documentId', 'data.source'],
+      ],
+      [
+        {
+          queue: 'ingestion',
+          data,
+          everyMs: 1000,
+          startAt: '2030-01-02T00:00:00Z',
+          endAt: '2030-01-01T00:00:00Z',
+        },
+        ['endAt'],
+      ],
+    ];
+    for (const [body, paths] of cases) {
+      const response = await put(app, 'invalid', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(issuePaths(await errorOf(response)), JSON.stringify(body)).toEqual(paths);
+    }
+    const badId = await put(app, 'has:colon', { queue: 'ingestion', data, everyMs: 1000 });
+    expect(badId.status).toBe(400);
+    expect((await app.request('/v1/schedules/invalid')).status).toBe(404);
+  });
+
+  it('survives a restart of the API', async () => {
+    const first = await startTestApp();
+    const created = await put(first, 'survivor', {
+      queue: 'ingestion',
+      data: ingestData('survivor'),
+      everyMs: 3_600_000,
+    });
+    expect(created.status).toBe(201);
+    await first.close();
+    const second = await startTestApp({ env: { QUEUE_PREFIX: first.config.redis.prefix } });
+    try {
+      const read = await second.request('/v1/schedules/survivor');
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ id: 'survivor', everyMs: 3_600_000 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('makes one job per tick with 3 workers running, and no more once deleted', async () => {
+    // An API of its own: no job of the other tests in its queue.
+    const app = await startTestApp();
+    const ran: string[] = [];
+    const workers = await Promise.all(
+      [1, 2, 3].map(() =>
+        startTestWorker(app, 'ingestion', async (job) => {
+          ran.push(String(job.id));
+        }),
+      ),
+    );
+    try {
+      const created = await put(app, 'every-second', {
+        queue: 'ingestion',
+        data: ingestData('tick'),
+        everyMs: 1000,
+      });
+      expect(created.status).toBe(201);
+      await expect
+        .poll(() => ran.length, { timeout: 20_000, interval: 50 })
+        .toBeGreaterThanOrEqual(4);
+      expect((await app.request('/v1/schedules/every-second', { method: 'DELETE' })).status).toBe(
+        204,
+      );
+      const queue = app.producer.queue('ingestion');
+      await expect
+        .poll(async () => await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized'), {
+          timeout: 10_000,
+        })
+        .toEqual({ active: 0, waiting: 0, delayed: 0, prioritized: 0 });
+      const afterDelete = ran.length;
+
+      // One job per tick: each tick's time appears once, ticks are 1 s apart.
+      const ticks = ran.map((id) => Number(/^repeat:every-second:(\d+)$/.exec(id)?.[1]));
+      expect(ticks.every(Number.isFinite)).toBe(true);
+      expect(new Set(ticks).size).toBe(ran.length);
+      const sorted = [...ticks].sort((a, b) => a - b);
+      expect(sorted.slice(1).map((tick, index) => tick - (sorted[index] ?? 0))).toEqual(
+        Array(sorted.length - 1).fill(1000),
+      );
+
+      // Two more ticks' worth of time: nothing new once deleted.
+      await sleep(2500);
+      expect(ran.length).toBe(afterDelete);
+    } finally {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import type { QueueName } from '@conveyor/queues';
+import type { Express, Request } from 'express';
+import { clientOf } from '../auth/authenticated-client.js';
+import { InvalidRequestError } from '../errors/invalid-request-error.js';
+import { ScheduleNotFoundError } from '../errors/schedule-not-found-error.js';
+import { sendJson } from '../http/send-json.js';
+import { scheduleIdSchema, scheduleRequestSchema } from '../schedules/schedule-schemas.js';
+import { Schedules } from '../schedules/schedules.js';
+import { readJsonBody } from './read-json-body.js';
+import type { RouteContext } from './route-context.js';
+import { validate } from './validate.js';
+
+/** The `:id` path parameter as a schedule id. */
+function scheduleIdOf(req: Request): string {
+  const parsed = scheduleIdSchema.safeParse(String(req.params.id));
+  if (parsed.success) return parsed.data;
+  throw new InvalidRequestError([{ path: 'id', message: parsed.error.issues[0]?.message ?? '' }]);
+}
+
+/**
+ * `PUT|GET|DELETE /v1/schedules/:id`, `GET /v1/schedules`. Creating, replacing and deleting a
+ * schedule needs the enqueue scope on its queue; reading it, the read scope.
+ */
+export function registerScheduleRoutes(app: Express, ctx: RouteContext): void {
+  const { guard, limits, access } = ctx;
+  const schedules = new Schedules(ctx.producer, ctx.config.api.maxJobBytes, ctx.redisTimeoutMs);
+
+  app.put('/v1/schedules/:id', guard, async (req, res) => {
+    const id = scheduleIdOf(req);
+    const request = validate(
+      scheduleRequestSchema,
+      await readJsonBody(req, limits.singleBodyBytes),
+    );
+    access.assert(res, 'enqueue', request.queue);
+    // Moving a schedule to another queue takes it off the first one too.
+    const existing = await schedules.get(id);
+    if (existing !== undefined) access.assert(res, 'enqueue', existing.queue as QueueName);
+    const { created, schedule } = await schedules.upsert(id, request);
+    sendJson(res, created ? 201 : 200, schedule);
+  });
+
+  app.get('/v1/schedules', guard, async (_req, res) => {
+    const client = clientOf(res) as string;
+    const readable = (await schedules.list()).filter((schedule) =>
+      access.allows(client, 'read', schedule.queue as QueueName),
+    );
+    sendJson(res, 200, { schedules: readable });
+  });
+
+  app.get('/v1/schedules/:id', guard, async (req, res) => {
+    const id = scheduleIdOf(req);
+    const schedule = await schedules.get(id);
+    if (schedule === undefined) throw new ScheduleNotFoundError(id);
+    access.assert(res, 'read', schedule.queue as QueueName);
+    sendJson(res, 200, schedule);
+  });
+
+  app.delete('/v1/schedules/:id', guard, async (req, res) => {
+    const id = scheduleIdOf(req);
+    const schedule = await schedules.get(id);
+    if (schedule === undefined) throw new ScheduleNotFoundError(id);
+    access.assert(res, 'enqueue', schedule.queue as QueueName);
+    if (!(await schedules.remove(id))) throw new ScheduleNotFoundError(id);
+    res.status(204).end();
+  });
+}
