@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, Queue } from 'bullmq';
+import { addBulkAtomically } from './add-bulk-atomically.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
@@ -175,9 +176,8 @@ export class Producer {
   }
 
   /**
-   * Validates every job, then stores them with one `addBulk`: nothing is stored when any job is
-   * invalid or too large. BullMQ 6 sends the adds as one pipeline, not a transaction, so a Redis
-   * that fails partway (maxmemory reached) can keep the first jobs behind the error. An
+   * Validates every job, then stores them in one transaction ({@link addBulkAtomically}): nothing
+   * is stored when any job is invalid or too large, or when Redis refuses any of them. An
    * `idempotencyKey` covers the whole request: a repeat returns the first request's ids.
    */
   async enqueueBulk(
@@ -296,14 +296,14 @@ export class Producer {
   }
 
   /**
-   * `queue.addBulk`, with the size of every job checked by BullMQ (`sizeLimit`) on the JSON it
+   * {@link addBulkAtomically}, with the size of every job checked by BullMQ (`sizeLimit`) on the JSON it
    * builds anyway, before it sends any command: checking here first serialised each job twice, a
    * tenth of the API's CPU for a bulk in `pnpm bench`. Only a refused bulk pays for finding which
    * job was too large.
    */
   private async addBulkWithinLimit(queue: Queue, jobs: PreparedJob[], toAdd: PreparedJob[]) {
     try {
-      return await queue.addBulk(toAdd);
+      return await addBulkAtomically(queue, toAdd);
     } catch (error) {
       if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
       const index = jobs.findIndex(
