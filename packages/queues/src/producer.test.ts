@@ -6,12 +6,14 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer } from '@conveyor/testing';
+import { RedisServer, slackSamples } from '@conveyor/testing';
+import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { PayloadValidationError } from './errors/payload-validation-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { expiresAtOf } from './job-expiry.js';
 import { Producer } from './producer.js';
 
 const configFor = (url: string, prefix: string) =>
@@ -68,6 +70,29 @@ describe('Producer', () => {
     const job = await producer.queue('ingestion').getJob(result.id);
     expect(await job?.getState()).toBe('delayed');
     expect(job?.opts.priority).toBe(3);
+  });
+
+  it('sets the deadline of expiresInMs, and the catalog default of slash commands', async () => {
+    const before = Date.now();
+    const result = await producer.enqueue('ingestion', {
+      data: ingest('doc-expiring'),
+      options: { expiresInMs: 5000 },
+    });
+    const job = await producer.queue('ingestion').getJob(result.id);
+    expect(expiresAtOf(job as Job)).toBeGreaterThanOrEqual(before + 5000);
+    expect(expiresAtOf(job as Job)).toBeLessThanOrEqual(Date.now() + 5000);
+    const plain = await producer.enqueue('ingestion', { data: ingest('doc-forever') });
+    expect(expiresAtOf((await producer.queue('ingestion').getJob(plain.id)) as Job)).toBe(
+      undefined,
+    );
+
+    const command = { ...slackSamples.slashCommand, trigger_id: `trig-${randomUUID()}` };
+    const slash = await producer.enqueue('slack-events', { name: 'slash_command', data: command });
+    const slashJob = await producer.queue('slack-events').getJob(slash.id);
+    const left = (expiresAtOf(slashJob as Job) ?? 0) - Date.now();
+    expect(left).toBeGreaterThan(29 * 60_000);
+    expect(left).toBeLessThanOrEqual(30 * 60_000);
+    await Promise.all([result, plain].map((r) => producer.queue('ingestion').remove(r.id)));
   });
 
   it('returns the first job for a repeated Idempotency-Key, also after the job was removed', async () => {

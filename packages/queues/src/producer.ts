@@ -7,8 +7,10 @@ import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { setExpiry } from './job-expiry.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
+import type { QueueDefinition } from './queue-definition.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
 
@@ -22,6 +24,8 @@ export interface JobRequest {
     delay?: number;
     /** 1 (highest) to 2,097,152; omitted means no priority (FIFO, fastest). */
     priority?: number;
+    /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
+    expiresInMs?: number;
   };
 }
 
@@ -76,6 +80,9 @@ interface PreparedJob {
   /** Marker key that remembers the job for the dedupe window, when it has a dedupe key. */
   markerKey?: string;
 }
+
+const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
+  (QUEUE_CATALOG[queue] as QueueDefinition).expiresInMs?.[name];
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
 
@@ -281,6 +288,8 @@ export class Producer {
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
     if (request.options?.delay) opts.delay = request.options.delay;
     if (request.options?.priority) opts.priority = request.options.priority;
+    const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
+    if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const dedupeKey =
       idempotencyKey !== undefined ? `idempotency:${idempotencyKey}` : parsed.dedupeKey;
     if (dedupeKey === undefined)
