@@ -9,6 +9,8 @@ import { createQueueJobsGauge, type Logger, type Registry } from '@conveyor/tele
 import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
+import { CancelListener } from './lifecycle/cancel-listener.js';
+import { JobLifecycle } from './lifecycle/job-lifecycle.js';
 import { type JobMetrics, JobProcessor } from './processor.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerConnections } from './worker-connections.js';
@@ -45,6 +47,8 @@ interface QueueRunner {
   sweep: DeadLetterSweep;
   /** For the queue-wide rate limit, on the worker connection. */
   control: Queue;
+  /** Cancellation and expiry of the queue's jobs. */
+  lifecycle: JobLifecycle;
 }
 
 /**
@@ -64,6 +68,7 @@ const UNREACHABLE_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
  * - the dead-letter sweep, at start and every `deadLetterSweepIntervalMs`: a job failed for good
  *   whose worker died before copying it to dead letters is copied by the next sweep;
+ * - cancellations announced by the API, heard on one subscriber connection for all queues;
  * - graceful stop: take no new jobs, let running ones finish up to a timeout, close.
  */
 export class Launcher {
@@ -71,6 +76,7 @@ export class Launcher {
   readonly #runners: QueueRunner[] = [];
   readonly #gaugeQueues: Queue[] = [];
   #server: HealthServer | undefined;
+  #cancelListener: CancelListener | undefined;
   #stopping: Promise<StopResult> | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** The sweep under way, if any. */
@@ -94,6 +100,7 @@ export class Launcher {
     const { config, logger } = this.#options;
     for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
     this.#createGauge();
+    this.#listenForCancels();
     if (config.http.port > 0) {
       this.#server = new HealthServer({
         host: config.http.host,
@@ -164,6 +171,7 @@ export class Launcher {
   async #stop(timeoutMs: number): Promise<StopResult> {
     const { logger } = this.#options;
     clearInterval(this.#sweepTimer);
+    await this.#cancelListener?.stop();
     const running = this.#runners.flatMap((runner) =>
       runner.processor.inFlight().map((id) => `${runner.queue}/${id}`),
     );
@@ -212,6 +220,11 @@ export class Launcher {
       // About one sweep per period across all worker processes.
       lockMs: Math.max(Math.floor(config.deadLetterSweepIntervalMs / 2), 50),
     });
+    const lifecycle = new JobLifecycle({
+      queue: control,
+      connection: connections.worker,
+      abort: (id) => worker.cancelJob(id, 'cancelled'),
+    });
     const processor = new JobProcessor({
       queue,
       registry,
@@ -219,6 +232,7 @@ export class Launcher {
       metrics,
       deadLetters,
       rateLimit: (ms) => control.rateLimit(ms),
+      lifecycle,
     });
     const worker = new Worker(
       queue,
@@ -248,7 +262,22 @@ export class Launcher {
         logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
       });
     });
-    return { queue, worker, processor, deadLetters, sweep, control };
+    return { queue, worker, processor, deadLetters, sweep, control, lifecycle };
+  }
+
+  /** Subscribes to the cancel channels of every consumed queue; never throws. */
+  #listenForCancels(): void {
+    const { connections, logger } = this.#options;
+    const listener = new CancelListener({
+      connection: connections.worker,
+      queues: this.#runners.map(({ control, lifecycle }) => ({ queue: control, lifecycle })),
+      logger,
+    });
+    this.#cancelListener = listener;
+    // Not awaited: like the workers, it waits for Redis through an outage.
+    listener.start().catch((error: unknown) => {
+      logger.error({ err: error }, 'could not subscribe to cancellations');
+    });
   }
 
   /** Sweeps every consumed queue, unless the previous sweep is still running. Never throws. */

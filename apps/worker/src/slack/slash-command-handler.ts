@@ -56,6 +56,7 @@ export function slashCommandHandler(
   const fallback = options.fallback ?? acknowledgeCommand;
   return defineHandler({
     schema: slackSlashCommandSchema,
+    cancellable: true,
     async handle(command, job, context): Promise<SlashCommandResult> {
       options.client.check(command.response_url);
       const key = `slash:${command.trigger_id ?? `job-${job.id}`}`;
@@ -73,10 +74,11 @@ export function slashCommandHandler(
       const responder = responders[command.command] ?? fallback;
       const message = await responder(command);
       try {
-        await options.client.post(command.response_url, {
-          response_type: 'ephemeral',
-          ...message,
-        });
+        await options.client.post(
+          command.response_url,
+          { response_type: 'ephemeral', ...message },
+          context.signal,
+        );
       } catch (error) {
         // A definite "no" from Slack: nothing was delivered, so the claim can go.
         if (error instanceof SlackRateLimitedError || error instanceof SlackPermanentError) {
