@@ -16,6 +16,7 @@ import { createRequestLogger } from './http/request-logger.js';
 import { MAX_BULK_JOBS } from './http-schemas.js';
 import { rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { registerCancelRoute } from './routes/cancel-route.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
@@ -133,6 +134,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerOpenApiRoute(app);
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);
+  registerCancelRoute(app, ctx);
   registerQueueRoutes(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   app.use(notFoundHandler);

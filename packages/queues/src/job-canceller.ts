@@ -58,7 +58,12 @@ export class JobCanceller {
       const ending = (await readJobEndings(this.redis, queue, [id])).get(id);
       throw new JobFinishedError(queue.name, id, ending?.state ?? state);
     }
-    const record = { state: 'cancelled', name: job.name, at: Date.now() } as const;
+    const record = {
+      state: 'cancelled',
+      name: job.name,
+      at: Date.now(),
+      createdAt: job.timestamp,
+    } as const;
     if (state !== 'active') {
       // Recorded first: a job that is removed always reads `cancelled`.
       await this.redis.set(...jobEndingSetArgs(queue, id, record));

@@ -52,6 +52,8 @@ export interface JobEndingRecord {
   name: string;
   /** Epoch ms of the ending. */
   at: number;
+  /** Epoch ms the job was enqueued. */
+  createdAt?: number;
 }
 
 /** Key of the ending record of job `id` of `queue`. */

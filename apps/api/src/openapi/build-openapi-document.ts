@@ -2,6 +2,7 @@ import { QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from '@conveyor/queues';
 import { z } from 'zod';
 import {
   bulkEnqueueResponseSchema,
+  cancelResponseSchema,
   deadLetterListResponseSchema,
   enqueueRequestSchema,
   enqueueResponseSchema,
@@ -40,6 +41,7 @@ const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
   404: errorAnswer('Unknown queue or job'),
+  409: errorAnswer('The job already ended (JOB_FINISHED); details.state says how'),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
   429: errorAnswer('Rate limit reached; see Retry-After'),
@@ -91,7 +93,9 @@ function enqueuePaths(queue: QueueName) {
     [`/v1/queues/${queue}/jobs/bulk`]: {
       post: {
         tags: tag,
-        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs; none is stored if any is invalid`,
+        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs, all or none`,
+        description:
+          'Every job is stored, or none: nothing is stored when any job is invalid or too large, or when Redis refuses any of them (maxmemory reached, connection lost); the jobs are written in one transaction.',
         parameters: [idempotencyParameter],
         requestBody: {
           required: true,
@@ -138,6 +142,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Queues: jsonSchema(queuesResponseSchema, 'output'),
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
+        Cancelled: jsonSchema(cancelResponseSchema, 'output'),
       },
     },
     paths: {
@@ -158,6 +163,18 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             200: { description: 'The job', ...json(ref('Job')) },
             ...pick(401, 404, 429, 503),
+          },
+        },
+      },
+      '/v1/queues/{queue}/jobs/{id}/cancel': {
+        post: {
+          summary: 'Cancel a job: removed if it has not started, its handler signalled if it runs',
+          description:
+            "A waiting, delayed or prioritized job is removed and never runs; it reads `cancelled` for the failed-job retention (24 h). A running job has its handler's AbortSignal fired in whichever worker process runs it and ends `cancelled`: not retried, not a dead letter, its result discarded even if the handler ignores the signal.",
+          parameters: [queueParameter, idParameter('Job id')],
+          responses: {
+            202: { description: 'Cancelled, or being cancelled', ...json(ref('Cancelled')) },
+            ...pick(401, 404, 409, 429, 503),
           },
         },
       },

@@ -1,4 +1,5 @@
 import {
+  isFinalJobState,
   JobNotFoundError,
   type JobRequest,
   type PayloadIssue,
@@ -6,6 +7,7 @@ import {
   QUEUE_CATALOG,
   QUEUE_NAMES,
   type QueueName,
+  readJobEndings,
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
@@ -85,12 +87,39 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     const queueName = queueNameOf(req);
     const id = String(req.params.id);
     const queue = producer.queue(queueName);
+    const endingOf = async () =>
+      (
+        await readFromRedis(ctx.redisTimeoutMs, () =>
+          readJobEndings(ctx.producerConnection, queue, [id]),
+        )
+      ).get(id);
     let job = await findJob(queue, id, ctx.redisTimeoutMs);
-    if (job === undefined) throw new JobNotFoundError(queueName, id);
+    if (job === undefined) {
+      // Cancelled before it ran: only its ending record is left.
+      const ending = await endingOf();
+      if (ending === undefined) throw new JobNotFoundError(queueName, id);
+      sendJson(res, 200, {
+        id,
+        queue: queueName,
+        name: ending.name,
+        state: ending.state,
+        data: null,
+        progress: 0,
+        attemptsMade: 0,
+        returnValue: null,
+        failedReason: ending.state,
+        createdAt: iso(ending.createdAt ?? ending.at),
+        processedAt: null,
+        finishedAt: iso(ending.at),
+      });
+      return;
+    }
     const read = job;
-    const state = await readFromRedis(ctx.redisTimeoutMs, () => read.getState());
+    let state: string = await readFromRedis(ctx.redisTimeoutMs, () => read.getState());
+    // A cancelled or expired job ends in BullMQ's failed set; its ending record tells them apart.
+    if (state === 'failed') state = (await endingOf())?.state ?? state;
     // A job that finished between the two reads would show "completed" without its result.
-    if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
+    if (isFinalJobState(state) && !job.finishedOn) {
       job = (await findJob(queue, id, ctx.redisTimeoutMs)) ?? job;
     }
     sendJson(res, 200, {
