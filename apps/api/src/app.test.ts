@@ -153,6 +153,7 @@ describe('app', () => {
       '/v1/queues/{queue}/dead-letters',
       '/v1/queues/{queue}/dead-letters/{id}/replay',
       '/v1/queues/{queue}/jobs/{id}',
+      '/v1/queues/{queue}/jobs/{id}/cancel',
     ]);
     const ingest = document.paths['/v1/queues/ingestion/jobs']?.post;
     const body = ingest?.requestBody?.content['application/json']?.schema;
