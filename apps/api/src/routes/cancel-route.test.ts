@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JobCancelledError } from '@conveyor/queues';
+import { expiresAtOf, JobCancelledError } from '@conveyor/queues';
 import { createRedisConnection } from '@conveyor/redis';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ describe('POST /v1/queues/:queue/jobs/:id/cancel', () => {
   it('takes expiresInMs on enqueue and refuses a bad one', async () => {
     const id = await enqueue({ expiresInMs: 60_000 });
     const job = await app.producer.queue('ingestion').getJob(id);
-    expect((job?.opts as { expiresAt?: number }).expiresAt).toBeGreaterThan(Date.now());
+    expect(job && expiresAtOf(job)).toBeGreaterThan(Date.now());
     const invalid = await app.postJson(JOBS, {
       data: ingestData('bad-expiry'),
       options: { expiresInMs: 0 },
