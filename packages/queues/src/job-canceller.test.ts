@@ -80,6 +80,20 @@ describe('JobCanceller', () => {
     await expect(cancel(id)).rejects.toMatchObject({ code: 'JOB_FINISHED', state: 'cancelled' });
   });
 
+  it('cancels where it runs a job a worker took between the state read and the removal', async () => {
+    await queue().drain(true);
+    const { id } = await producer.enqueue('ingestion', ingest());
+    const { token } = await take();
+    const job = await queue().getJob(id);
+    if (!job) throw new Error('job gone');
+    // As read just before the worker took it.
+    job.getState = async () => 'waiting';
+    await expect(canceller.cancel(queue(), id, job)).resolves.toEqual({ id, state: 'active' });
+    expect(await queue().getJobState(id)).toBe('active');
+    expect(await connection.zscore(recentCancelsKey(queue()), id)).not.toBeNull();
+    await job.moveToFailed(new JobCancelledError(), token);
+  });
+
   it('refuses a completed or failed job with its state, and an unknown id', async () => {
     await queue().drain(true);
     const { id } = await producer.enqueue('ingestion', ingest());
