@@ -177,6 +177,7 @@ describe('app', () => {
       '/v1/queues/{queue}/dead-letters/{id}/replay',
       '/v1/queues/{queue}/events',
       '/v1/queues/{queue}/jobs/{id}',
+      '/v1/queues/{queue}/jobs/{id}/cancel',
       '/v1/queues/{queue}/jobs/{id}/events',
       '/v1/schedules',
       '/v1/schedules/{id}',

@@ -21,6 +21,7 @@ import type { JobEventHub } from './lifecycle/job-event-hub.js';
 import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
+import { registerCancelRoute } from './routes/cancel-route.js';
 import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerEventStreamRoutes } from './routes/event-stream-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -177,6 +178,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerOpenApiRoute(app);
   const enqueue = createEnqueueHandler(ctx);
   registerJobRoutes(app, ctx, enqueue);
+  registerCancelRoute(app, ctx);
   registerQueueRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);

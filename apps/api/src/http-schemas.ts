@@ -26,6 +26,15 @@ export const jobOptionsSchema = z.strictObject({
     .max(2_097_152)
     .optional()
     .describe('1 is the highest; omitted means first in, first out (fastest)'),
+  expiresInMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DELAY_MS)
+    .optional()
+    .describe(
+      'The job must start within this many milliseconds of being enqueued, or it never runs: it ends `expired` and is listed with the dead letters. Slack slash commands and interactions default to 30 minutes',
+    ),
 });
 
 /** `POST /v1/queues/:queue/jobs`, and each entry of a bulk request. */
@@ -73,9 +82,9 @@ export const jobResponseSchema = z.object({
   state: z
     .string()
     .describe(
-      'waiting, active, delayed, prioritized, completed, failed, waiting-children or unknown',
+      'waiting, active, delayed, prioritized, completed, failed, cancelled, expired, waiting-children or unknown',
     ),
-  data: z.unknown(),
+  data: z.unknown().describe('The payload; null for a job cancelled before it ran'),
   progress: z.unknown(),
   attemptsMade: z.number().int(),
   returnValue: z.unknown().describe('What the worker returned, null until completed'),
@@ -148,6 +157,10 @@ export const deadLetterSchema = z.object({
   stacktrace: z.array(z.string()),
   attemptsMade: z.number().int(),
   unrecoverable: z.boolean(),
+  reason: z
+    .enum(['failed', 'expired'])
+    .optional()
+    .describe('failed: its handler failed for good; expired: not started by its deadline'),
   failedAt: z.iso.datetime(),
 });
 
@@ -157,6 +170,15 @@ export const deadLetterListResponseSchema = z.object({
   offset: z.number().int(),
   limit: z.number().int(),
   items: z.array(deadLetterSchema).describe('Newest first'),
+});
+
+export const cancelResponseSchema = z.object({
+  id: z.string(),
+  state: z
+    .enum(['cancelled', 'active'])
+    .describe(
+      'cancelled: removed before it ran; active: running, its handler signalled, it ends cancelled',
+    ),
 });
 
 export const replayResponseSchema = z.object({

@@ -9,6 +9,8 @@ import type { Logger, Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
+import { CancelListener } from './lifecycle/cancel-listener.js';
+import { JobLifecycle } from './lifecycle/job-lifecycle.js';
 import { type JobMetrics, JobProcessor } from './processor.js';
 import { QueuePause } from './queue-pause.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -48,6 +50,8 @@ interface QueueRunner {
   control: Queue;
   /** The queue-wide pause of a Slack 429. */
   pause: QueuePause;
+  /** Cancellation and expiry of the queue's jobs. */
+  lifecycle: JobLifecycle;
 }
 
 /**
@@ -62,12 +66,14 @@ interface QueueRunner {
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
  * - the dead-letter sweep, at start and every `deadLetterSweepIntervalMs`: a job failed for good
  *   whose worker died before copying it to dead letters is copied by the next sweep;
+ * - cancellations announced by the API, heard on one subscriber connection for all queues;
  * - graceful stop: take no new jobs, let running ones finish up to a timeout, close.
  */
 export class Launcher {
   readonly #options: LauncherOptions;
   readonly #runners: QueueRunner[] = [];
   #server: HealthServer | undefined;
+  #cancelListener: CancelListener | undefined;
   #stopping: Promise<StopResult> | undefined;
   #lastReadinessLogged: string | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -91,6 +97,7 @@ export class Launcher {
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
+    this.#listenForCancels();
     if (config.http.port > 0) {
       this.#server = new HealthServer({
         host: config.http.host,
@@ -176,6 +183,7 @@ export class Launcher {
   async #stop(timeoutMs: number): Promise<StopResult> {
     const { logger } = this.#options;
     clearInterval(this.#sweepTimer);
+    await this.#cancelListener?.stop();
     const running = this.#runners.flatMap((runner) =>
       runner.processor.inFlight().map((id) => `${runner.queue}/${id}`),
     );
@@ -227,6 +235,11 @@ export class Launcher {
       lockMs: Math.max(Math.floor(config.deadLetterSweepIntervalMs / 2), 50),
     });
     const pause = new QueuePause({ queue: control, connection: connections.worker, logger });
+    const lifecycle = new JobLifecycle({
+      queue: control,
+      connection: connections.worker,
+      abort: (id) => worker.cancelJob(id, 'cancelled'),
+    });
     const processor = new JobProcessor({
       queue,
       registry,
@@ -234,6 +247,7 @@ export class Launcher {
       metrics,
       deadLetters,
       rateLimit: (ms) => pause.pause(ms),
+      lifecycle,
     });
     const worker = new Worker(
       queue,
@@ -264,7 +278,22 @@ export class Launcher {
         logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
       });
     });
-    return { queue, worker, processor, deadLetters, sweep, control, pause };
+    return { queue, worker, processor, deadLetters, sweep, control, pause, lifecycle };
+  }
+
+  /** Subscribes to the cancel channels of every consumed queue; never throws. */
+  #listenForCancels(): void {
+    const { connections, logger } = this.#options;
+    const listener = new CancelListener({
+      connection: connections.worker,
+      queues: this.#runners.map(({ control, lifecycle }) => ({ queue: control, lifecycle })),
+      logger,
+    });
+    this.#cancelListener = listener;
+    // Not awaited: like the workers, it waits for Redis through an outage.
+    listener.start().catch((error: unknown) => {
+      logger.error({ err: error }, 'could not subscribe to cancellations');
+    });
   }
 
   /** Sweeps every consumed queue, unless the previous sweep is still running. Never throws. */

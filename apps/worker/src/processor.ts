@@ -1,4 +1,10 @@
-import { type DeadLetterQueue, isFinalFailure, type QueueName } from '@conveyor/queues';
+import {
+  type DeadLetterQueue,
+  isFinalFailure,
+  JobCancelledError,
+  type JobExpiredError,
+  type QueueName,
+} from '@conveyor/queues';
 import type { createJobMetrics, Logger } from '@conveyor/telemetry';
 import {
   DelayedError,
@@ -12,6 +18,7 @@ import {
 import { UnknownJobError } from './errors/unknown-job-error.js';
 import type { HandlerContext } from './handlers/handler-context.js';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
+import type { JobLifecycle } from './lifecycle/job-lifecycle.js';
 
 /** The job metrics of `@conveyor/telemetry`. */
 export type JobMetrics = ReturnType<typeof createJobMetrics>;
@@ -30,6 +37,11 @@ export interface JobProcessorOptions {
   deadLetters: DeadLetterQueue;
   /** Sets the queue-wide rate limit for `ms` (BullMQ's `queue.rateLimit`). */
   rateLimit: (ms: number) => Promise<void>;
+  /**
+   * Cancellation and expiry checks around each job.
+   * @defaultValue none: jobs are neither cancelled nor expired
+   */
+  lifecycle?: JobLifecycle;
 }
 
 /** What a job's child logger carries. */
@@ -64,7 +76,9 @@ function toError(error: unknown): Error {
  *   rethrowing: a recorded dead letter of a job that then runs again is deduplicated by its id.
  *   A failure with no dead letter (its record failed, or BullMQ failed the job without this
  *   processor) is found by the launcher's dead-letter sweep;
- * - let BullMQ's control-flow errors (delayed, rate limited) through untouched.
+ * - let BullMQ's control-flow errors (delayed, rate limited) through untouched;
+ * - end a cancelled job `cancelled` (counted apart, never a dead letter, its result dropped) and
+ *   an expired one `expired` without running it (counted, a dead letter with reason `expired`).
  */
 export class JobProcessor {
   readonly #options: JobProcessorOptions;
@@ -93,6 +107,7 @@ export class JobProcessor {
       return await this.#process(job, token, signal);
     } finally {
       this.#running.delete(id);
+      this.#options.lifecycle?.end(id);
     }
   };
 
@@ -125,10 +140,14 @@ export class JobProcessor {
       },
     };
 
+    const { lifecycle } = this.#options;
     try {
+      const check = lifecycle?.beforeRun(job);
+      if (check) await check;
       const handler = registry.resolve(queue, job.name);
       if (!handler) throw new UnknownJobError(queue, job.name);
       const result = await handler.handle(job, context);
+      lifecycle?.afterRun(job);
       const seconds = (performance.now() - started) / 1000;
       metrics.completed.inc({ queue });
       metrics.duration.observe({ queue }, seconds);
@@ -136,6 +155,8 @@ export class JobProcessor {
       return result;
     } catch (caught) {
       if (isControlFlow(caught)) throw caught;
+      const ending = lifecycle?.endingOf(job, caught);
+      if (ending) return this.#end(job, ending, logger);
       const error = toError(caught);
       const seconds = (performance.now() - started) / 1000;
       metrics.duration.observe({ queue }, seconds);
@@ -177,6 +198,25 @@ export class JobProcessor {
       logger.error({ err: recordError }, 'could not record the dead letter; the sweep will');
     }
     logger.error({ err: error }, 'job failed by the stalled-job check; moved to dead letters');
+  }
+
+  /** Ends a cancelled or expired job: counted, logged, a dead letter when expired; rethrown. */
+  async #end(job: Job, ending: JobCancelledError | JobExpiredError, logger: Logger) {
+    const { queue, metrics, deadLetters } = this.#options;
+    if (ending instanceof JobCancelledError) {
+      metrics.cancelled.inc({ queue });
+      logger.info('job cancelled; its result, if any, is discarded');
+      throw ending;
+    }
+    metrics.expired.inc({ queue });
+    try {
+      const id = await deadLetters.record(job, ending, { unrecoverable: true, reason: 'expired' });
+      metrics.deadLetters.inc({ queue });
+      logger.warn({ deadLetterId: id }, 'job expired before it started; not run');
+    } catch (recordError) {
+      logger.error({ err: recordError }, 'could not record the expired job; the sweep will');
+    }
+    throw ending;
   }
 
   async #recordDeadLetter(

@@ -20,9 +20,17 @@ export interface DeadLetterData {
   attemptsMade: number;
   /** True when the failure was marked unrecoverable (no retries were spent). */
   unrecoverable: boolean;
+  /**
+   * Why the job is here: `failed` (its handler failed for good, or BullMQ failed it) or
+   * `expired` (not started by its deadline, never run). Absent on letters recorded before.
+   */
+  reason?: DeadLetterReason;
   /** ISO time of the final failure. */
   failedAt: string;
 }
+
+/** Why a job became a dead letter. */
+export type DeadLetterReason = 'failed' | 'expired';
 
 /** A dead letter as listed and returned by the API. */
 export interface DeadLetter extends DeadLetterData {
@@ -90,7 +98,11 @@ export class DeadLetterQueue {
    * Copies a job that is failing for good, while it still runs (its last attempt not yet
    * counted). Returns the dead letter's id.
    */
-  async record(job: Job, error: Error, options: { unrecoverable: boolean }): Promise<string> {
+  async record(
+    job: Job,
+    error: Error,
+    options: { unrecoverable: boolean; reason?: DeadLetterReason },
+  ): Promise<string> {
     const result = await this.#store(job, {
       queue: this.origin,
       jobId: String(job.id),
@@ -100,6 +112,7 @@ export class DeadLetterQueue {
       stacktrace: stackLines(error.stack),
       attemptsMade: job.attemptsMade + 1,
       unrecoverable: options.unrecoverable,
+      reason: options.reason ?? 'failed',
       failedAt: new Date().toISOString(),
     });
     return result.id;
@@ -110,7 +123,10 @@ export class DeadLetterQueue {
    * attempts (the last one counted) and its finish time. Unless told, a job that failed before
    * spending all its attempts counts as unrecoverable.
    */
-  async recordFailed(job: Job, options: { unrecoverable?: boolean } = {}): Promise<RecordResult> {
+  async recordFailed(
+    job: Job,
+    options: { unrecoverable?: boolean; reason?: DeadLetterReason } = {},
+  ): Promise<RecordResult> {
     const attempts = job.opts.attempts ?? 1;
     return this.#store(job, {
       queue: this.origin,
@@ -121,6 +137,7 @@ export class DeadLetterQueue {
       stacktrace: stackLines(job.stacktrace?.at(-1)),
       attemptsMade: job.attemptsMade,
       unrecoverable: options.unrecoverable ?? job.attemptsMade < attempts,
+      reason: options.reason ?? 'failed',
       failedAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
     });
   }

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestQueues, type TestQueues } from '../test/support/test-queues.js';
 import { deadLetterId } from './dead-letter-queue.js';
 import { DeadLetterSweep, type DeadLetterSweepOptions } from './dead-letter-sweep.js';
+import { JobCancelledError } from './errors/job-cancelled-error.js';
+import { JobExpiredError } from './errors/job-expired-error.js';
+import { recordJobEnding } from './job-state.js';
 import type { Producer } from './producer.js';
 
 describe('dead-letter sweep', () => {
@@ -143,5 +146,26 @@ describe('dead-letter sweep', () => {
     expect(early.recorded).not.toContain(id);
     const later = await sweepOf().sweep();
     expect(later.recorded).toEqual([id]);
+  });
+
+  it('never records a cancelled job, and records an expired one with reason expired', async () => {
+    const queue = producer.queue('ingestion');
+    const [cancelled = ''] = await failForGood(1, () => new JobCancelledError());
+    await recordJobEnding(connection, queue, cancelled, {
+      state: 'cancelled',
+      name: 'ingest',
+      at: 1,
+    });
+    const [expired = ''] = await failForGood(1, () => new JobExpiredError(Date.now()));
+    await recordJobEnding(connection, queue, expired, { state: 'expired', name: 'ingest', at: 1 });
+
+    const result = await sweepOf().sweep();
+    expect(result.recorded).toEqual([expired]);
+    const deadLetters = producer.deadLetters('ingestion');
+    expect(await deadLetters.get(deadLetterId('ingestion', cancelled))).toBeUndefined();
+    expect(await deadLetters.get(deadLetterId('ingestion', expired))).toMatchObject({
+      reason: 'expired',
+      unrecoverable: true,
+    });
   });
 });

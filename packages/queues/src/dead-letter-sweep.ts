@@ -3,6 +3,7 @@ import type { RedisConnection } from '@conveyor/redis';
 import { Job, type Queue } from 'bullmq';
 import type { DeadLetterQueue, RecordResult } from './dead-letter-queue.js';
 import { FAILED_RETENTION_MS } from './job-policies.js';
+import { readJobEndings } from './job-state.js';
 
 /** Options for {@link DeadLetterSweep}. */
 export interface DeadLetterSweepOptions {
@@ -60,7 +61,8 @@ export interface SweepResult {
  * queue and sweep. Recording is idempotent by origin job id, so sweeps that overlap (several
  * worker processes, or a sweep racing a `failed` event) are harmless; a short shared lock keeps
  * them from doing the same work. An origin job whose dead letter was replayed stays recorded and
- * is not copied again.
+ * is not copied again. A cancelled job (its ending record says so) is never recorded; an expired
+ * one is recorded with reason `expired`.
  */
 export class DeadLetterSweep {
   readonly #origin: Queue;
@@ -121,11 +123,19 @@ export class DeadLetterSweep {
       }
       result.examined += ids.length;
       const recorded = await this.#deadLetters.recorded(ids);
-      for (const id of ids.filter((candidate) => !recorded.has(candidate))) {
+      const missing = ids.filter((candidate) => !recorded.has(candidate));
+      const endings = await readJobEndings(this.#redis, this.#origin, missing);
+      for (const id of missing) {
+        const ending = endings.get(id)?.state;
+        // A cancelled job is not a dead letter.
+        if (ending === 'cancelled') continue;
         const job = await Job.fromId(this.#origin, id);
         // Gone, or taken out of the failed set (retried) since the read.
         if (!job?.finishedOn) continue;
-        const outcome = await this.#deadLetters.recordFailed(job);
+        const outcome = await this.#deadLetters.recordFailed(
+          job,
+          ending === 'expired' ? { unrecoverable: true, reason: 'expired' } : {},
+        );
         if (!outcome.created) continue;
         result.recorded.push(id);
         onRecorded?.(job, outcome);

@@ -1,9 +1,11 @@
+export { addBulkAtomically, type BulkJob } from './add-bulk-atomically.js';
 export type { QuotaCharge } from './client-quota.js';
 export {
   type DeadLetter,
   type DeadLetterData,
   DeadLetterQueue,
   type DeadLetterQueueOptions,
+  type DeadLetterReason,
   deadLetterId,
   type RecordResult,
 } from './dead-letter-queue.js';
@@ -13,6 +15,9 @@ export {
   type SweepResult,
 } from './dead-letter-sweep.js';
 export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
+export { JobCancelledError } from './errors/job-cancelled-error.js';
+export { JobExpiredError } from './errors/job-expired-error.js';
+export { JobFinishedError } from './errors/job-finished-error.js';
 export { JobNotFoundError } from './errors/job-not-found-error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 export { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
@@ -22,6 +27,13 @@ export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
 export {
+  type CancelResult,
+  cancelChannel,
+  JobCanceller,
+  recentCancelsKey,
+} from './job-canceller.js';
+export { expiresAtOf, setExpiry } from './job-expiry.js';
+export {
   BACKOFF_JITTER,
   DEAD_LETTER_RETENTION_MS,
   DEDUPE_WINDOW_MS,
@@ -29,6 +41,18 @@ export {
   KEEP_COMPLETED,
   KEEP_FAILED,
 } from './job-policies.js';
+export {
+  BULLMQ_JOB_STATES,
+  FINAL_JOB_STATES,
+  isFinalJobState,
+  JOB_ENDINGS,
+  type JobEnding,
+  type JobEndingRecord,
+  type JobState,
+  jobEndingKey,
+  readJobEndings,
+  recordJobEnding,
+} from './job-state.js';
 export {
   type EnqueueOptions,
   type EnqueueResult,

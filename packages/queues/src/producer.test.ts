@@ -6,8 +6,8 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer, waitFor } from '@conveyor/testing';
-import { Worker } from 'bullmq';
+import { RedisServer, slackSamples, waitFor } from '@conveyor/testing';
+import { type Job, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
@@ -15,6 +15,7 @@ import { PayloadValidationError } from './errors/payload-validation-error.js';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { expiresAtOf } from './job-expiry.js';
 import { Producer } from './producer.js';
 
 const configFor = (url: string, prefix: string) =>
@@ -71,6 +72,29 @@ describe('Producer', () => {
     const job = await producer.queue('ingestion').getJob(result.id);
     expect(await job?.getState()).toBe('delayed');
     expect(job?.opts.priority).toBe(3);
+  });
+
+  it('sets the deadline of expiresInMs, and the catalog default of slash commands', async () => {
+    const before = Date.now();
+    const result = await producer.enqueue('ingestion', {
+      data: ingest('doc-expiring'),
+      options: { expiresInMs: 5000 },
+    });
+    const job = await producer.queue('ingestion').getJob(result.id);
+    expect(expiresAtOf(job as Job)).toBeGreaterThanOrEqual(before + 5000);
+    expect(expiresAtOf(job as Job)).toBeLessThanOrEqual(Date.now() + 5000);
+    const plain = await producer.enqueue('ingestion', { data: ingest('doc-forever') });
+    expect(expiresAtOf((await producer.queue('ingestion').getJob(plain.id)) as Job)).toBe(
+      undefined,
+    );
+
+    const command = { ...slackSamples.slashCommand, trigger_id: `trig-${randomUUID()}` };
+    const slash = await producer.enqueue('slack-events', { name: 'slash_command', data: command });
+    const slashJob = await producer.queue('slack-events').getJob(slash.id);
+    const left = (expiresAtOf(slashJob as Job) ?? 0) - Date.now();
+    expect(left).toBeGreaterThan(29 * 60_000);
+    expect(left).toBeLessThanOrEqual(30 * 60_000);
+    await Promise.all([result, plain].map((r) => producer.queue('ingestion').remove(r.id)));
   });
 
   it('returns the first job for a repeated Idempotency-Key, also after the job was removed', async () => {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, Queue } from 'bullmq';
+import { addBulkAtomically } from './add-bulk-atomically.js';
 import { ClientQuota, type QuotaCharge, type QuotaItem } from './client-quota.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
@@ -9,9 +10,11 @@ import { type PayloadIssue, PayloadValidationError } from './errors/payload-vali
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
+import { setExpiry } from './job-expiry.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
 import { payloadFingerprint } from './payload-fingerprint.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
+import type { QueueDefinition } from './queue-definition.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
 import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
@@ -26,6 +29,8 @@ export interface JobRequest {
     delay?: number;
     /** 1 (highest) to 2,097,152; omitted means no priority (FIFO, fastest). */
     priority?: number;
+    /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
+    expiresInMs?: number;
   };
 }
 
@@ -112,6 +117,9 @@ interface PreparedJob {
   /** Where the request's fingerprint is kept, when it carries an idempotency key. */
   fingerprintKey?: string;
 }
+
+const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
+  (QUEUE_CATALOG[queue] as QueueDefinition).expiresInMs?.[name];
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 40);
 
@@ -250,9 +258,8 @@ export class Producer {
   }
 
   /**
-   * Validates every job, then stores them with one `addBulk`: nothing is stored when any job is
-   * invalid or too large. BullMQ 6 sends the adds as one pipeline, not a transaction, so a Redis
-   * that fails partway (maxmemory reached) can keep the first jobs behind the error. An
+   * Validates every job, then stores them in one transaction ({@link addBulkAtomically}): nothing
+   * is stored when any job is invalid or too large, or when Redis refuses any of them. An
    * `idempotencyKey` covers the whole request: a repeat returns the first request's ids, the same
    * key with different jobs throws {@link IdempotencyKeyReusedError}.
    */
@@ -364,6 +371,8 @@ export class Producer {
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
     if (request.options?.delay) opts.delay = request.options.delay;
     if (request.options?.priority) opts.priority = request.options.priority;
+    const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
+    if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const keyed = options.idempotencyKey !== undefined;
     const dedupeKey = keyed ? scopedIdempotencyKey(options) : parsed.dedupeKey;
     if (dedupeKey === undefined) {
@@ -388,14 +397,14 @@ export class Producer {
   }
 
   /**
-   * `queue.addBulk`, with the size of every job checked by BullMQ (`sizeLimit`) on the JSON it
+   * {@link addBulkAtomically}, with the size of every job checked by BullMQ (`sizeLimit`) on the JSON it
    * builds anyway, before it sends any command: checking here first serialised each job twice, a
    * tenth of the API's CPU for a bulk in `pnpm bench`. Only a refused bulk pays for finding which
    * job was too large.
    */
   private async addBulkWithinLimit(queue: Queue, jobs: PreparedJob[], toAdd: PreparedJob[]) {
     try {
-      return await queue.addBulk(toAdd);
+      return await addBulkAtomically(queue, toAdd);
     } catch (error) {
       if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
       const index = jobs.findIndex(

@@ -10,6 +10,9 @@ export const SLACK_SLASH_COMMAND_JOB = 'slash_command';
 export const SLACK_INTERACTION_JOB = 'interaction';
 export const INGEST_JOB = 'ingest';
 
+/** Slack's `response_url` of a slash command or interaction works for 30 minutes. */
+const SLACK_RESPONSE_URL_LIFE_MS = 30 * 60 * 1000;
+
 const JOB_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /**
@@ -98,6 +101,10 @@ export const QUEUE_CATALOG = {
       backoff: { type: 'exponential', delay: 1000, jitter: BACKOFF_JITTER },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
+    },
+    expiresInMs: {
+      [SLACK_SLASH_COMMAND_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
+      [SLACK_INTERACTION_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
     },
     parseJob: parseSlackJob,
   },

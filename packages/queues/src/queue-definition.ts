@@ -17,6 +17,12 @@ export interface QueueDefinition {
   jobs: Record<string, { description: string; schema: z.ZodType }>;
   /** Attempts, backoff and retention applied to every job of the queue. */
   defaultJobOptions: DefaultJobOptions;
+  /**
+   * How long a job may wait before it starts, per job name, when the request sets no
+   * `expiresInMs`; a job not started by then is never run.
+   * @defaultValue none: jobs wait as long as it takes
+   */
+  expiresInMs?: Readonly<Record<string, number>>;
   /** Picks the job name (when omitted) and validates the data. */
   parseJob(name: string | undefined, data: unknown): ParsedJob;
 }

@@ -67,6 +67,18 @@ export function createJobMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
       registers: [registry],
     }),
+    cancelled: new Counter({
+      name: 'conveyor_jobs_cancelled_total',
+      help: 'Running jobs this worker ended cancelled (cancelled over the API)',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+    }),
+    expired: new Counter({
+      name: 'conveyor_jobs_expired_total',
+      help: 'Jobs not run because they were not started by their deadline (expiresInMs)',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+    }),
     deadLetters: new Counter({
       name: 'conveyor_dead_letters_total',
       help: 'Jobs moved to a dead-letter queue',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  JobFinishedError,
   JobNotFoundError,
   PayloadTooLargeError,
   PayloadValidationError,
@@ -36,6 +37,7 @@ export const STATUS_BY_CODE = {
   SCHEDULE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 409,
+  JOB_FINISHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -95,6 +97,9 @@ function detailsOf(error: Error): unknown {
   if (error instanceof UnknownQueueError) return { queue: error.queue, knownQueues: QUEUE_NAMES };
   if (error instanceof JobNotFoundError) return { queue: error.queue, id: error.id };
   if (error instanceof ForbiddenError) return { action: error.action, queue: error.queue };
+  if (error instanceof JobFinishedError) {
+    return { queue: error.queue, id: error.id, state: error.state };
+  }
   if (error instanceof RateLimitedError) {
     return { limitPerMinute: error.limitPerMinute, retryAfterSeconds: error.retryAfterSeconds };
   }

@@ -1,4 +1,5 @@
 import type { QueueName } from '@conveyor/queues';
+import { FINAL_JOB_STATES as QUEUE_FINAL_JOB_STATES } from '@conveyor/queues';
 
 /**
  * What a job went through, as the API tells its clients (`waitMs`, server-sent events). Cancel
@@ -22,7 +23,7 @@ export type JobEvent =
 export type JobEventType = JobEvent['type'];
 
 /** Job states (as `GET .../jobs/:id` reports them) after which nothing more happens to a job. */
-export const FINAL_JOB_STATES: ReadonlySet<string> = new Set(['completed', 'failed']);
+export const FINAL_JOB_STATES: ReadonlySet<string> = new Set(QUEUE_FINAL_JOB_STATES);
 
 /** True when `state` is final: a waiter answers, a stream sends its last event. */
 export function isFinalState(state: string): boolean {

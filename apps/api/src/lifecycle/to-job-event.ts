@@ -52,11 +52,14 @@ export function finalEventOf(status: JobStatus): JobEvent | undefined {
     case 'completed':
       return { type: 'completed', queue, jobId, returnValue: status.returnValue };
     case 'failed':
+    case 'cancelled':
+    case 'expired':
+      // Cancelled and expired jobs end without running (again): a final failure, by its reason.
       return {
         type: 'failed',
         queue,
         jobId,
-        reason: status.failedReason ?? '',
+        reason: status.state === 'failed' ? (status.failedReason ?? '') : status.state,
         willRetry: false,
         attemptsMade: status.attemptsMade,
       };

@@ -2,6 +2,7 @@ import { QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from '@conveyor/queues';
 import { z } from 'zod';
 import {
   bulkEnqueueResponseSchema,
+  cancelResponseSchema,
   deadLetterListResponseSchema,
   enqueueRequestSchema,
   enqueueResponseSchema,
@@ -81,7 +82,9 @@ const ERRORS = {
     "The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue",
   ),
   404: errorAnswer('Unknown queue, job or schedule'),
-  409: errorAnswer('Idempotency-Key already used by this client for a different request'),
+  409: errorAnswer(
+    'IDEMPOTENCY_KEY_REUSED: the key was used by this client for a different request. JOB_FINISHED: the job already ended; details.state says how',
+  ),
   413: errorAnswer('Job data larger than MAX_JOB_BYTES, or body too large'),
   415: errorAnswer('Body is not application/json'),
   429: errorAnswer(
@@ -158,7 +161,9 @@ function enqueuePaths(queue: QueueName): Record<string, OpenApiPathItem> {
       post: {
         operationId: `enqueue${pascal(queue)}Jobs`,
         tags: tag,
-        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs; none is stored if any is invalid`,
+        summary: `Enqueue up to ${MAX_BULK_JOBS} ${queue} jobs, all or none`,
+        description:
+          'Every job is stored, or none: nothing is stored when any job is invalid or too large, or when Redis refuses any of them (maxmemory reached, connection lost); the jobs are written in one transaction.',
         parameters: [idempotencyParameter],
         requestBody: {
           required: true,
@@ -211,6 +216,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
         ...lifecycleSchemas(parts),
+        Cancelled: jsonSchema(cancelResponseSchema, 'output'),
       },
     },
     paths: {
@@ -236,6 +242,19 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             200: { description: 'The backlog', ...json(ref('QueueBacklog')) },
             ...pick(401, 403, 404, 429, 503),
+          },
+        },
+      },
+      '/v1/queues/{queue}/jobs/{id}/cancel': {
+        post: {
+          operationId: 'cancelJob',
+          summary: 'Cancel a job: removed if it has not started, its handler signalled if it runs',
+          description:
+            "A waiting, delayed or prioritized job is removed and never runs; it reads `cancelled` for the failed-job retention (24 h). A running job has its handler's AbortSignal fired in whichever worker process runs it and ends `cancelled`: not retried, not a dead letter, its result discarded even if the handler ignores the signal.",
+          parameters: [queueParameter, idParameter('Job id')],
+          responses: {
+            202: { description: 'Cancelled, or being cancelled', ...json(ref('Cancelled')) },
+            ...pick(401, 403, 404, 409, 429, 503),
           },
         },
       },

@@ -1,4 +1,11 @@
-import { JobNotFoundError, type Producer, type QueueName } from '@conveyor/queues';
+import {
+  isFinalJobState,
+  JobNotFoundError,
+  type Producer,
+  type QueueName,
+  readJobEndings,
+} from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
 import { findJob } from './find-job.js';
 import { readFromRedis } from './read-from-redis.js';
 
@@ -26,17 +33,40 @@ const iso = (epochMs: number | undefined) => (epochMs ? new Date(epochMs).toISOS
  */
 export async function readJobStatus(
   producer: Producer,
+  connection: RedisConnection,
   queueName: QueueName,
   id: string,
   timeoutMs: number,
 ): Promise<JobStatus> {
   const queue = producer.queue(queueName);
+  const endingOf = async () =>
+    (await readFromRedis(timeoutMs, () => readJobEndings(connection, queue, [id]))).get(id);
   let job = await findJob(queue, id, timeoutMs);
-  if (job === undefined) throw new JobNotFoundError(queueName, id);
+  if (job === undefined) {
+    // Cancelled before it ran: only its ending record is left.
+    const ending = await endingOf();
+    if (ending === undefined) throw new JobNotFoundError(queueName, id);
+    return {
+      id,
+      queue: queueName,
+      name: ending.name,
+      state: ending.state,
+      data: null,
+      progress: 0,
+      attemptsMade: 0,
+      returnValue: null,
+      failedReason: ending.state,
+      createdAt: iso(ending.createdAt ?? ending.at),
+      processedAt: null,
+      finishedAt: iso(ending.at),
+    };
+  }
   const read = job;
-  const state = await readFromRedis(timeoutMs, () => read.getState());
+  let state: string = await readFromRedis(timeoutMs, () => read.getState());
+  // A cancelled or expired job ends in BullMQ's failed set; its ending record tells them apart.
+  if (state === 'failed') state = (await endingOf())?.state ?? state;
   // A job that finished between the two reads would show "completed" without its result.
-  if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
+  if (isFinalJobState(state) && !job.finishedOn) {
     job = (await findJob(queue, id, timeoutMs)) ?? job;
   }
   return {

@@ -50,7 +50,9 @@ export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void
     });
     let final: JobEvent | undefined;
     try {
-      final = finalEventOf(await readJobStatus(producer, queue, id, redisTimeoutMs));
+      final = finalEventOf(
+        await readJobStatus(producer, ctx.producerConnection, queue, id, redisTimeoutMs),
+      );
     } catch (error) {
       unsubscribe();
       throw error;

@@ -5,6 +5,7 @@ import {
   QUEUE_CATALOG,
   QUEUE_NAMES,
   type QueueName,
+  readJobEndings,
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
@@ -88,13 +89,25 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     // Subscribed before the read: a job finishing in between is seen, not missed.
     const watch = waitMs > 0 ? new FinalEventWatch(ctx.events, queue, id) : undefined;
     try {
-      let status = await readJobStatus(producer, queue, id, ctx.redisTimeoutMs);
+      let status = await readJobStatus(
+        producer,
+        ctx.producerConnection,
+        queue,
+        id,
+        ctx.redisTimeoutMs,
+      );
       if (watch !== undefined && !isFinalState(status.state)) {
         const left = new AbortController();
         res.once('close', () => left.abort());
         await watch.until(waitMs, left.signal);
         if (left.signal.aborted) return;
-        status = await readJobStatus(producer, queue, id, ctx.redisTimeoutMs);
+        status = await readJobStatus(
+          producer,
+          ctx.producerConnection,
+          queue,
+          id,
+          ctx.redisTimeoutMs,
+        );
       }
       sendJson(res, 200, status);
     } finally {

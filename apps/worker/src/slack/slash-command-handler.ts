@@ -54,17 +54,19 @@ export function slashCommandHandler(
   const fallback = options.fallback ?? acknowledgeCommand;
   return defineHandler({
     schema: slackSlashCommandSchema,
-    async handle(command, job): Promise<SlashCommandResult> {
+    cancellable: true,
+    async handle(command, job, context): Promise<SlashCommandResult> {
       options.client.check(command.response_url);
       const sent = await sendOnce(options.ledger, {
         key: `slash:${command.trigger_id ?? `job-${job.id}`}`,
         attempt: attemptTag(job),
         async send() {
           const message = await (responders[command.command] ?? fallback)(command);
-          await options.client.post(command.response_url, {
-            response_type: 'ephemeral',
-            ...message,
-          });
+          await options.client.post(
+            command.response_url,
+            { response_type: 'ephemeral', ...message },
+            context.signal,
+          );
           return String(Date.now());
         },
       });

@@ -55,6 +55,11 @@ export class TestContext {
     this.producer = new Producer({ connection: this.#producerConnection, prefix: this.prefix });
   }
 
+  /** The producer's connection (fail-fast role), for what the API does beside the producer. */
+  get producerConnection(): RedisConnection {
+    return this.#producerConnection;
+  }
+
   static async create(env: Record<string, string> = {}): Promise<TestContext> {
     const outputDir = await mkdtemp(join(tmpdir(), 'conveyor-worker-'));
     const context = new TestContext(outputDir, env);

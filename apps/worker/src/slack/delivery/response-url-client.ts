@@ -48,11 +48,11 @@ export class ResponseUrlClient {
   }
 
   /**
-   * Sends `message`.
+   * Sends `message`; `signal` (the job's cancellation) aborts the request.
    * @throws SlackPermanentError (4xx), SlackRateLimitedError (429), SlackTransientError (5xx,
    *   408, network, timeout), ResponseUrlRejectedError
    */
-  async post(url: string, message: Record<string, unknown>): Promise<void> {
+  async post(url: string, message: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
     const target = this.check(url);
     let response: Response;
     try {
@@ -61,7 +61,9 @@ export class ResponseUrlClient {
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body: JSON.stringify(message),
         redirect: 'error',
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: signal
+          ? AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), signal])
+          : AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
       throw classifySlackAnswer(METHOD, { detail: messageWithCauses(error), cause: error });

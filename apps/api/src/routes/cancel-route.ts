@@ -1,0 +1,29 @@
+import { JobCanceller } from '@conveyor/queues';
+import type { Express } from 'express';
+import { sendJson } from '../http/send-json.js';
+import { findJob } from '../redis/find-job.js';
+import { readFromRedis } from '../redis/read-from-redis.js';
+import { queueNameOf } from './queue-name-of.js';
+import type { RouteContext } from './route-context.js';
+
+/** The cancel route, for the console and for clients' own routes. */
+export const CANCEL_ROUTE = '/v1/queues/:queue/jobs/:id/cancel';
+
+/**
+ * `POST /v1/queues/:queue/jobs/:id/cancel`: 202 `{ id, state }` (`cancelled` when removed before
+ * it ran, `active` when its worker was told), 409 `JOB_FINISHED` with the state of a job that
+ * already ended, 404 for none.
+ */
+export function registerCancelRoute(app: Express, ctx: RouteContext): void {
+  const { producer, guard } = ctx;
+  const canceller = new JobCanceller(ctx.producerConnection);
+  app.post(CANCEL_ROUTE, guard, async (req, res) => {
+    const queueName = queueNameOf(req);
+    ctx.access.assert(res, 'cancel', queueName);
+    const id = String(req.params.id);
+    const queue = producer.queue(queueName);
+    const job = await findJob(queue, id, ctx.redisTimeoutMs);
+    const result = await readFromRedis(ctx.redisTimeoutMs, () => canceller.cancel(queue, id, job));
+    sendJson(res, 202, result);
+  });
+}

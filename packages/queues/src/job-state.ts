@@ -1,0 +1,97 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { Queue } from 'bullmq';
+import { FAILED_RETENTION_MS } from './job-policies.js';
+
+/**
+ * The one place for the states a job can be in, as the API reports them: BullMQ's own states,
+ * plus the two endings Conveyor adds on top of BullMQ's failed set.
+ *
+ * - `cancelled`: cancelled over the API. Not started: removed from the queue. Running: its
+ *   handler's signal fired and it ended in BullMQ's failed set, not retried, never a dead letter.
+ * - `expired`: not started by its deadline (`expiresInMs`); never ran, ended in the failed set
+ *   and recorded with the dead letters (reason `expired`).
+ *
+ * Both are remembered by a small ending record per job (`<queue>:ended:<id>`), kept for the
+ * failed retention: it is what tells a cancelled or expired job from a failed one in the failed
+ * set, and what answers for a cancelled job that was removed before it ran.
+ */
+export const BULLMQ_JOB_STATES = [
+  'waiting',
+  'waiting-children',
+  'delayed',
+  'prioritized',
+  'active',
+  'completed',
+  'failed',
+] as const;
+
+/** A job's end beyond BullMQ's states. */
+export type JobEnding = 'cancelled' | 'expired';
+export const JOB_ENDINGS = ['cancelled', 'expired'] as const satisfies readonly JobEnding[];
+
+/** Every state `GET /v1/queues/:queue/jobs/:id` answers. */
+export type JobState = (typeof BULLMQ_JOB_STATES)[number] | JobEnding | 'unknown';
+
+/** States a job never leaves: it will not run (again). */
+export const FINAL_JOB_STATES = [
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+] as const satisfies readonly JobState[];
+
+/** True when a job in `state` will not run (again). */
+export function isFinalJobState(state: string): boolean {
+  return (FINAL_JOB_STATES as readonly string[]).includes(state);
+}
+
+/** What the ending record of a job keeps. */
+export interface JobEndingRecord {
+  state: JobEnding;
+  /** The job's name. */
+  name: string;
+  /** Epoch ms of the ending. */
+  at: number;
+  /** Epoch ms the job was enqueued. */
+  createdAt?: number;
+}
+
+/** Key of the ending record of job `id` of `queue`. */
+export function jobEndingKey(queue: Queue, id: string): string {
+  return queue.toKey(`ended:${id}`);
+}
+
+/** Arguments of the `SET` that writes an ending record (for a MULTI or a plain call). */
+export function jobEndingSetArgs(
+  queue: Queue,
+  id: string,
+  record: JobEndingRecord,
+): [string, string, 'PX', number] {
+  return [jobEndingKey(queue, id), JSON.stringify(record), 'PX', FAILED_RETENTION_MS];
+}
+
+/** Writes the ending record of job `id`, kept for the failed retention. */
+export async function recordJobEnding(
+  redis: RedisConnection,
+  queue: Queue,
+  id: string,
+  record: JobEndingRecord,
+): Promise<void> {
+  await redis.set(...jobEndingSetArgs(queue, id, record));
+}
+
+/** The ending records of these jobs, by id (only those that have one). */
+export async function readJobEndings(
+  redis: RedisConnection,
+  queue: Queue,
+  ids: string[],
+): Promise<Map<string, JobEndingRecord>> {
+  const endings = new Map<string, JobEndingRecord>();
+  if (ids.length === 0) return endings;
+  const values = await redis.mget(...ids.map((id) => jobEndingKey(queue, id)));
+  values.forEach((value, index) => {
+    const id = ids[index];
+    if (value !== null && id !== undefined) endings.set(id, JSON.parse(value) as JobEndingRecord);
+  });
+  return endings;
+}
