@@ -197,6 +197,30 @@ describe('Producer', () => {
     expect(await queue.getWaitingCount()).toBe(beforeBulk);
   });
 
+  it('keeps the first request of a key when two race through two processes', async () => {
+    const key = `race-fp-${randomUUID()}`;
+    const options = { idempotencyKey: key, client: 'a' };
+    const queue = producer.queue('ingestion');
+    const first = await producer.enqueue('ingestion', { data: ingest('race-a') }, options);
+    // Rewind to the moment between request A's check and its add: only A's fingerprint is in
+    // Redis, no job, no marker, no BullMQ dedupe key. Request B, with another body, arrives now.
+    const admin = connection;
+    {
+      const fingerprints = await admin.keys(`${prefix}:ingestion:idemfp:*`);
+      await queue.remove(first.id);
+      const keep = new Set(fingerprints);
+      for (const stale of [
+        ...(await admin.keys(`${prefix}:ingestion:idem:*`)),
+        ...(await admin.keys(`${prefix}:ingestion:de:*`)),
+      ]) {
+        if (!keep.has(stale)) await admin.del(stale);
+      }
+      await expect(
+        producer.enqueue('ingestion', { data: ingest('race-b') }, options),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    }
+  });
+
   it("holds a client to its quota of jobs waiting, counting a worker's take and not another client", async () => {
     const client = `q-${randomUUID().slice(0, 8)}`;
     const quota = { client, maxJobs: 2, ttlMs: 60_000 };

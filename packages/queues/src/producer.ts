@@ -459,7 +459,16 @@ export class Producer {
     const status = this.options.connection.status;
     if (status !== 'ready') throw new RedisUnavailableError(`not connected (connection ${status})`);
     try {
-      const stored = this.replicaAck ? this.replicaAck.after(operation) : operation();
+      const stored = this.replicaAck
+        ? this.replicaAck.after(operation, (result) =>
+            // A deduplicated answer names a job that may have been written by another process.
+            [result]
+              .flat()
+              .some((each) => (each as { deduplicated?: boolean } | undefined)?.deduplicated)
+              ? `${this.options.prefix}:replica-ack:fence`
+              : undefined,
+          )
+        : operation();
       return await withDeadline(stored, this.timeoutMs);
     } catch (error) {
       if (

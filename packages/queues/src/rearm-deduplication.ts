@@ -29,17 +29,16 @@ return remembered
 /**
  * The same, plus KEYS[3] the fingerprint of the request that first used the key, ARGV[1] this
  * request's fingerprint and ARGV[2] the window in ms. When the `add` will deduplicate (a job
- * exists or is remembered for the key), a different stored fingerprint is a conflict; otherwise
- * this request is the first (or the first one's `add` stored nothing) and its fingerprint is
- * kept. Returns { remembered id or '', 1 on conflict else 0 }.
+ * exists or is remembered for the key), a different stored fingerprint is a conflict. Otherwise
+ * the first fingerprint to arrive is kept (SET NX): two different requests racing with one key
+ * through two processes cannot both be stored and answered, whichever `add` runs first; the
+ * cost is that a request whose `add` failed holds the key for its own body for the window. Returns { remembered id or '', 1 on conflict else 0 }.
  */
 const REARM_CHECKED_SCRIPT = `${REARM}
 local conflict = 0
-if live then
+if live or not redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then
   local fingerprint = redis.call('GET', KEYS[3])
   if fingerprint and fingerprint ~= ARGV[1] then conflict = 1 end
-else
-  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
 end
 return { remembered or '', conflict }
 `;

@@ -128,6 +128,43 @@ describe('Producer with replica acknowledgement', () => {
     expect(await onReplica.exists(`${prefix}:ingestion:${retried.id}`)).toBe(1);
   });
 
+  it('does not vouch for a job another connection stored when a retry is deduplicated to it', async () => {
+    const config = parseEnvironment(
+      { redis: redisEnvSchema },
+      { REDIS_URL: master.url, QUEUE_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '1000' },
+    ).redis;
+    // A second API process: its own connection, which never wrote the job.
+    const otherConnection = createRedisConnection(config, 'producer');
+    const other = new Producer({
+      connection: otherConnection,
+      prefix,
+      replicaAck: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS },
+    });
+    await waitUntilReady(otherConnection, 5000);
+    replica.pause();
+    try {
+      const first = await producer
+        .enqueue('ingestion', { data: ingest('doc-elsewhere') }, { idempotencyKey: 'elsewhere-1' })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(first).toBeInstanceOf(ReplicaAckTimeoutError);
+      // The retry reaches the other process while the replica still lacks the job.
+      const retried = await other
+        .enqueue('ingestion', { data: ingest('doc-elsewhere') }, { idempotencyKey: 'elsewhere-1' })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(retried).toBeInstanceOf(ReplicaAckTimeoutError);
+    } finally {
+      replica.resume();
+      await other.close();
+      otherConnection.disconnect();
+    }
+  });
+
   it('vouches for nothing when the connection was replaced between the write and the WAIT', async () => {
     const ack = new ReplicaAck(connection, { replicas: 1, timeoutMs: ACK_TIMEOUT_MS });
     replica.pause();

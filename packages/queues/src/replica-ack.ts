@@ -50,14 +50,23 @@ export class ReplicaAck {
 
   /**
    * Runs `write` (commands on the connection), then resolves with its result once the replicas
-   * have everything it wrote.
+   * have everything it wrote. `WAIT` vouches only for this connection's own writes: when
+   * `fenceKey` is given, a throwaway write to it goes first, so the replicas are also confirmed
+   * to have everything written to the master before it, on any connection. Pass it when `write`
+   * may have written nothing (a deduplicated enqueue answers with a job another process stored).
    * @throws ReplicaAckTimeoutError when fewer replicas confirm in time, or when the connection
    *   was replaced meanwhile (a WAIT on a new connection would vouch for nothing).
    */
-  async after<T>(write: () => Promise<T>): Promise<T> {
+  async after<T>(
+    write: () => Promise<T>,
+    fenceKey?: (result: T) => string | undefined,
+  ): Promise<T> {
     const { replicas, timeoutMs } = this.options;
     const stream = this.connection.stream;
     const result = await write();
+    const fence = fenceKey?.(result);
+    // A plain SET is always replicated (a SET NX that finds the key is not).
+    if (fence !== undefined) await this.connection.set(fence, '1', 'PX', 60_000);
     const acknowledged = await this.wait(stream);
     if (this.connection.stream !== stream) {
       throw new ReplicaAckTimeoutError(
