@@ -66,6 +66,8 @@ export class JobEventHub {
   private readonly byQueue = new Map<QueueName, Set<JobEventListener>>();
   private readonly counts: Record<SubscriberKind, number> = { wait: 0, stream: 0 };
   private readonly reportedAttempts = new Map<string, number>();
+  /** Per job, the delivery still waiting on a retry read: later events queue behind it. */
+  private readonly inOrder = new Map<string, Promise<void>>();
   private readonly queueEvents: QueueEvents[] = [];
   private closing = false;
 
@@ -168,11 +170,23 @@ export class JobEventHub {
     if (forJob === undefined && forQueue === undefined) return;
     const event = toJobEvent(queue, { event: name, args });
     if (event === undefined) return;
-    if (event === 'maybe-retry') {
-      void this.reportRetry(queue, jobId);
+    // A retry is told after a read of the job; the job's later events wait for it, so a client
+    // never sees `progress` of the next attempt before the `failed` of the last one.
+    const key = jobKey(queue, jobId);
+    const before = this.inOrder.get(key);
+    if (before === undefined && event !== 'maybe-retry') {
+      this.deliver(event);
       return;
     }
-    this.deliver(event);
+    const run = () =>
+      event === 'maybe-retry'
+        ? this.reportRetry(queue, jobId)
+        : Promise.resolve(this.deliver(event));
+    const next = (before ?? Promise.resolve()).then(run, run);
+    this.inOrder.set(key, next);
+    void next.finally(() => {
+      if (this.inOrder.get(key) === next) this.inOrder.delete(key);
+    });
   }
 
   private deliver(event: JobEvent): void {
