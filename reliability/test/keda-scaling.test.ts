@@ -187,7 +187,7 @@ describe("workers scaled by the ScaledObject's formula on the API's backlog", ()
         .map((line) => JSON.parse(line) as { msg?: string; running?: string[] });
       runningAtSigterm +=
         lines.find((line) => line.msg?.startsWith('stopping:'))?.running?.length ?? 0;
-      expect(lines.find((line) => line.msg === 'shutdown complete')).toMatchObject({
+      expect(lines.find((line) => line.msg === 'jobs stopped')).toMatchObject({
         drained: true,
         abandoned: [],
       });

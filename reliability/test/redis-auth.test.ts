@@ -19,7 +19,7 @@ const ACL_USER = 'conveyor-app';
  * dangerous commands except INFO, which BullMQ and the readiness checks read.
  */
 const aclRule = (password: string) =>
-  `user ${ACL_USER} on >${password} ~conveyor:* resetchannels +@all -@admin -@dangerous +info`;
+  `user ${ACL_USER} on >${password} ~conveyor:* resetchannels &conveyor:* +@all -@admin -@dangerous +info`;
 
 describe('Redis with requirepass and an ACL user restricted to the queue prefix', () => {
   const secrets = createSecrets();

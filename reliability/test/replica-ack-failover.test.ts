@@ -150,7 +150,7 @@ describe('REDIS_MIN_REPLICAS_ACK through a Sentinel failover', () => {
       },
       { description: '/readyz of the N=1 API to report the missing replica', timeoutMs: 15_000 },
     );
-    expect(notReady.text).toContain('1 required to confirm each enqueue');
+    expect(notReady.text).toContain('REDIS_MIN_REPLICAS_ACK requires');
 
     // The operator brings the old master back, as a replica of the new one.
     await oldMaster.restart();
