@@ -191,7 +191,7 @@ describe('app', () => {
       minLength: 1,
       maxLength: 200,
     });
-    expect(body?.properties?.options?.properties?.priority).toMatchObject({ maximum: 2_097_152 });
+    expect(body?.properties?.options?.properties?.priority).toMatchObject({ maximum: 2_097_151 });
     expect(Object.keys(ingest?.responses ?? {}).sort()).toEqual(
       ['202', '400', '401', '403', '409', '413', '415', '429', '503'].sort(),
     );

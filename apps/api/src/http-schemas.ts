@@ -23,7 +23,8 @@ export const jobOptionsSchema = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(2_097_152)
+    // BullMQ's own bound (2^21 - 1): a larger priority would be refused by Redis as a 500.
+    .max(2_097_151)
     .optional()
     .describe('1 is the highest; omitted means first in, first out (fastest)'),
   expiresInMs: z

@@ -57,6 +57,21 @@ describe('job routes', () => {
       expect(job?.opts.priority).toBe(5);
     });
 
+    it("stores BullMQ's highest priority number and refuses one past it with 400", async () => {
+      const highest = await app.postJson(JOBS, {
+        data: ingestData('doc-lowest-priority'),
+        options: { priority: 2_097_151 },
+      });
+      expect(highest.status).toBe(202);
+      const { id } = (await highest.json()) as { id: string };
+      expect((await app.producer.queue('ingestion').getJob(id))?.opts.priority).toBe(2_097_151);
+      const past = await app.postJson(JOBS, {
+        data: ingestData('doc-past-priority'),
+        options: { priority: 2_097_152 },
+      });
+      expect(past.status).toBe(400);
+    });
+
     it('refuses a delay beyond MAX_DELAY_MS (7 days by default) with 400, single or in a bulk', async () => {
       const week = 7 * 24 * 60 * 60 * 1000;
       const before = await app.countJobs();
