@@ -320,8 +320,10 @@ describe('readiness', () => {
         problems: ['Redis maxmemory-policy is not noeviction'],
       });
       expect(text).not.toContain(String(server.port));
-      // The operator finds the details in the log.
+      // The operator finds the details in the log, once, not at every probe.
       expect(app.logs()).toContain('maxmemory-policy is allkeys-lru');
+      expect((await app.request('/readyz', { auth: false })).status).toBe(503);
+      expect(app.logs().match(/"msg":"not ready"/g)).toHaveLength(1);
     } finally {
       await app.close();
       await server.stop();

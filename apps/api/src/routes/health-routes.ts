@@ -14,6 +14,8 @@ const READY_CHECK_TIMEOUT_MS = 1500;
  * sending traffic first.
  */
 export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
+  // Probes poll every few seconds: the details are logged when readiness changes, not each time.
+  let lastLogged = '';
   app.get('/healthz', (_req, res) => {
     sendJson(res, 200, { status: 'ok' });
   });
@@ -34,8 +36,11 @@ export function registerHealthRoutes(app: Express, ctx: RouteContext): void {
       problems.push('the producer connection to Redis is not ready');
     }
     const ready = problems.length === 0;
-    if (!ready) {
-      req.log.warn({ problems: redis.problems, producerStatus }, 'not ready');
+    const logged = [...redis.problems, producerStatus].join('\n');
+    if (logged !== lastLogged) {
+      lastLogged = logged;
+      if (ready) req.log.info('ready: Redis is reachable and safe for jobs');
+      else req.log.warn({ problems: redis.problems, producerStatus }, 'not ready');
     }
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', problems });
   });
