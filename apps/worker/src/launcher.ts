@@ -1,9 +1,4 @@
-import {
-  DeadLetterQueue,
-  DeadLetterSweep,
-  deadLetterQueueName,
-  type QueueName,
-} from '@conveyor/queues';
+import { DeadLetterQueue, DeadLetterSweep, type QueueName } from '@conveyor/queues';
 import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import { Queue, Worker } from 'bullmq';

@@ -5,7 +5,6 @@ import {
   QUEUE_CATALOG,
   QUEUE_NAMES,
   type QueueName,
-  readJobEndings,
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
