@@ -3,6 +3,12 @@ import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS, FAILED_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
+import {
+  type DeadLetterSearchContext,
+  indexDeadLetter,
+  indexReplay,
+} from './search/dead-letter-search.js';
+import { SearchIndex } from './search/search-index.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -83,6 +89,7 @@ export class DeadLetterQueue {
   readonly #redis: RedisConnection;
   /** Sorted set of the origin job ids recorded here, scored by when. */
   readonly #originsKey: string;
+  readonly #search: DeadLetterSearchContext;
 
   constructor(
     readonly origin: QueueName,
@@ -92,6 +99,12 @@ export class DeadLetterQueue {
     this.queue = new Queue(this.name, { connection: options.connection, prefix: options.prefix });
     this.#redis = options.connection;
     this.#originsKey = this.queue.toKey('origins');
+    this.#search = {
+      redis: options.connection,
+      index: new SearchIndex(),
+      prefix: options.prefix,
+      origin,
+    };
   }
 
   /**
@@ -156,6 +169,8 @@ export class DeadLetterQueue {
     const id = deadLetterId(this.origin, data.jobId);
     // A fixed id makes recording idempotent: a second copy of the same job adds nothing new.
     await this.queue.add(job.name, data, { jobId: id });
+    // Searchable like its origin job; written again by a second copy, which changes nothing.
+    await indexDeadLetter(this.#search, data.jobId, id, data.data);
     // Remembered after the copy: a crash in between leaves a copy that is made again (a no-op),
     // never a remembered job without its copy.
     const now = Date.now();
@@ -213,6 +228,7 @@ export class DeadLetterQueue {
     const replayed = await originQueue.add(letter.name, letter.data, {
       jobId: `${letter.jobId}-replay-${job.timestamp}`,
     });
+    await indexReplay(this.#search, id, String(replayed.id), letter.data);
     // Remembered before the letter goes, so no sweep copies the origin job here again.
     await this.#remember(letter.jobId, Date.now());
     await job.remove();

@@ -15,6 +15,7 @@ export {
   type SweepResult,
 } from './dead-letter-sweep.js';
 export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
+export { InvalidSearchCursorError } from './errors/invalid-search-cursor-error.js';
 export { JobCancelledError } from './errors/job-cancelled-error.js';
 export { JobExpiredError } from './errors/job-expired-error.js';
 export { JobFinishedError } from './errors/job-finished-error.js';
@@ -25,6 +26,7 @@ export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
+export { UnknownSearchKeyError } from './errors/unknown-search-key-error.js';
 export { isFinalFailure } from './final-failure.js';
 export {
   type CancelResult,
@@ -78,3 +80,21 @@ export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';
 export * from './schemas/slack-slash-command.js';
+export {
+  DEFAULT_SEARCH_LIMIT,
+  type FoundJob,
+  MAX_SEARCH_LIMIT,
+  SEARCH_STATES,
+  type SearchPage,
+  type SearchQuery,
+  type SearchState,
+  searchJobs,
+} from './search/search-jobs.js';
+export {
+  COMMON_SEARCH_KEYS,
+  extractSearchKeys,
+  isSearchKeyOf,
+  MAX_SEARCH_VALUE_LENGTH,
+  type SearchKeys,
+  validSearchKeys,
+} from './search/search-keys.js';

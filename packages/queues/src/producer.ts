@@ -18,6 +18,9 @@ import type { QueueDefinition } from './queue-definition.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
 import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
+import { SearchIndex } from './search/search-index.js';
+import { extractSearchKeys, requestedTenant, type SearchKeys } from './search/search-keys.js';
+import { searchTtlMs } from './search/search-ttl.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
 export interface JobRequest {
@@ -116,6 +119,8 @@ interface PreparedJob {
   markerKey?: string;
   /** Where the request's fingerprint is kept, when it carries an idempotency key. */
   fingerprintKey?: string;
+  /** What the job is indexed under for search. */
+  searchKeys: SearchKeys;
 }
 
 const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
@@ -165,6 +170,7 @@ export class Producer {
   private readonly timeoutMs: number;
   private readonly quotas: ClientQuota;
   private readonly replicaAck: ReplicaAck | undefined;
+  private readonly search: SearchIndex;
 
   constructor(private readonly options: ProducerOptions) {
     this.quotas = new ClientQuota(options.connection, options.prefix);
@@ -175,6 +181,7 @@ export class Producer {
     // A write can queue behind another request's WAIT, then wait for its own.
     this.timeoutMs = (options.timeoutMs ?? 2000) + 2 * (replicaAck?.timeoutMs ?? 0);
     const onError = options.onError ?? (() => {});
+    this.search = new SearchIndex({ onError: (error) => options.onMarkerError?.(error, 'search') });
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, {
         connection: options.connection,
@@ -225,8 +232,8 @@ export class Producer {
         const { markerKey } = job;
         const deduplicationId = job.opts.deduplication?.id;
         if (markerKey === undefined || deduplicationId === undefined) {
-          const added = await queue.add(job.name, job.data, job.opts);
-          return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+          const [added] = await this.add(queue, name, [job]);
+          return { id: String(added?.id), queue: name, name: job.name, deduplicated: false };
         }
         const rearmed = rearmDeduplication(
           this.options.connection,
@@ -240,11 +247,11 @@ export class Producer {
                 windowMs: this.dedupeWindowMs,
               },
         );
-        const [added, { remembered, conflict }] = await Promise.all([
-          queue.add(job.name, job.data, job.opts),
+        const [[added], { remembered, conflict }] = await Promise.all([
+          this.add(queue, name, [job]),
           rearmed,
         ]);
-        const id = String(added.id);
+        const id = String(added?.id);
         const deduplicated = id !== job.opts.jobId;
         // BullMQ's key covers the window while the job exists; the marker carries it past retention.
         // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
@@ -279,6 +286,7 @@ export class Producer {
         request,
         `jobs.${index}.`,
         options.quota ? { quota: options.quota } : {},
+        options,
       );
       if (prepared.ok) jobs.push(prepared.job);
       else issues.push(...prepared.issues);
@@ -360,6 +368,7 @@ export class Producer {
     request: JobRequest,
     issuePrefix: string,
     options: EnqueueOptions,
+    searchOptions: EnqueueOptions = options,
   ): { ok: true; job: PreparedJob } | { ok: false; issues: PayloadIssue[] } {
     const parsed = QUEUE_CATALOG[queueName].parseJob(request.name, request.data);
     if (!parsed.ok) {
@@ -373,12 +382,18 @@ export class Producer {
     if (request.options?.priority) opts.priority = request.options.priority;
     const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
     if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
+    const { idempotencyKey, client } = searchOptions;
+    const searchKeys = extractSearchKeys(queueName, parsed.data, {
+      tenant: requestedTenant(request.options),
+      idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, client },
+    });
     const keyed = options.idempotencyKey !== undefined;
     const dedupeKey = keyed ? scopedIdempotencyKey(options) : parsed.dedupeKey;
     if (dedupeKey === undefined) {
-      // A quota counts the job under the id it will have, known before it is stored.
-      if (options.quota) opts.jobId = `j-${randomUUID()}`;
-      return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+      // Known before it is stored: a quota counts the job under it, the search index writes it
+      // in the same transaction.
+      opts.jobId = `j-${randomUUID()}`;
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts, searchKeys } };
     }
     const hash = hashKey(dedupeKey);
     // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
@@ -390,6 +405,7 @@ export class Producer {
         name: parsed.name,
         data: parsed.data,
         opts,
+        searchKeys,
         markerKey: queue.toKey(`idem:${hash}`),
         ...(keyed ? { fingerprintKey: queue.toKey(`idemfp:${hash}`) } : {}),
       },
@@ -404,7 +420,7 @@ export class Producer {
    */
   private async addBulkWithinLimit(queue: Queue, jobs: PreparedJob[], toAdd: PreparedJob[]) {
     try {
-      return await addBulkAtomically(queue, toAdd);
+      return await this.add(queue, queue.name as QueueName, toAdd);
     } catch (error) {
       if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
       const index = jobs.findIndex(
@@ -412,6 +428,23 @@ export class Producer {
       );
       throw new PayloadTooLargeError(this.maxJobBytes, index < 0 ? undefined : index);
     }
+  }
+
+  /**
+   * Stores jobs in one transaction ({@link addBulkAtomically}) with their search index entries,
+   * in the same round trip.
+   */
+  private async add(queue: Queue, name: QueueName, jobs: PreparedJob[]) {
+    const indexed = jobs.map((job) => ({ id: String(job.opts.jobId), keys: job.searchKeys }));
+    const delay = Math.max(0, ...jobs.map((job) => job.opts.delay ?? 0));
+    const ttlMs = searchTtlMs(name, delay);
+    const index = this.search.alongside(
+      this.options.connection,
+      queue.qualifiedName,
+      indexed,
+      ttlMs,
+    );
+    return addBulkAtomically(queue, jobs, index);
   }
 
   /**

@@ -23,6 +23,12 @@ export interface QueueDefinition {
    * @defaultValue none: jobs wait as long as it takes
    */
   expiresInMs?: Readonly<Record<string, number>>;
+  /**
+   * Business keys a job can be found by (`searchJobs`, `GET /v1/search`), each read from the
+   * job's validated data; undefined when the job does not carry it. Every queue is also
+   * searchable by {@link COMMON_SEARCH_KEYS}, which are not listed here.
+   */
+  searchKeys: Readonly<Record<string, (data: unknown) => string | undefined>>;
   /** Picks the job name (when omitted) and validates the data. */
   parseJob(name: string | undefined, data: unknown): ParsedJob;
 }

@@ -1,0 +1,282 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { ChainableCommander } from 'ioredis';
+import type { AlongsideAdds } from '../add-bulk-atomically.js';
+import { isNoScript, LuaScript } from './lua-script.js';
+import {
+  jobKeyOf,
+  searchCursorKey,
+  searchEntriesKey,
+  searchLogKey,
+  searchValueKey,
+} from './search-index-keys.js';
+import type { SearchKeys } from './search-keys.js';
+
+/**
+ * KEYS: log, entries, cursor, then per job: its BullMQ hash and its value keys.
+ * ARGV: ttl ms, sweep window, job count, then per job: id, score, keys JSON, value key count.
+ * Indexes each job that exists (an `add` that deduplicated to an earlier job stored nothing under
+ * its own id), extends the keys' life to the retention, and returns the next `window` entries of
+ * the log from the sweep's cursor as id, keys JSON pairs (the cursor wraps at the end).
+ */
+const INDEX_SCRIPT = `
+local ttl = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local function extend(key)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+local k, a, indexed = 4, 4, 0
+for j = 1, count do
+  local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    redis.call('ZADD', KEYS[1], score, id)
+    redis.call('HSET', KEYS[2], id, ARGV[a + 2])
+    for i = k + 1, k + n do
+      redis.call('ZADD', KEYS[i], score, id)
+      extend(KEYS[i])
+    end
+    indexed = indexed + 1
+  end
+  a = a + 4
+  k = k + 1 + n
+end
+if indexed > 0 then
+  extend(KEYS[1])
+  extend(KEYS[2])
+end
+if window <= 0 then return {} end
+local from = tonumber(redis.call('GET', KEYS[3]) or '0')
+local ids = redis.call('ZRANGE', KEYS[1], from, from + window - 1)
+if #ids < window then from = 0 else from = from + #ids end
+redis.call('SET', KEYS[3], from, 'PX', ttl)
+if #ids == 0 then return {} end
+local keys = redis.call('HMGET', KEYS[2], unpack(ids))
+local out = {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = keys[i] or ''
+end
+return out
+`;
+
+/**
+ * KEYS: log, entries, cursor, then per candidate: its BullMQ hash and its value keys.
+ * ARGV: candidate count, then per candidate: id, value key count.
+ * Drops every candidate whose job is gone (retention removed it) from its value keys, the log and
+ * the entries, and moves the cursor back by as many (they sat before it). Returns how many.
+ */
+const PRUNE_SCRIPT = `
+local count = tonumber(ARGV[1])
+local k, a, removed = 4, 2, 0
+for j = 1, count do
+  local id, n = ARGV[a], tonumber(ARGV[a + 1])
+  if redis.call('EXISTS', KEYS[k]) == 0 then
+    for i = k + 1, k + n do redis.call('ZREM', KEYS[i], id) end
+    removed = removed + redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+  end
+  a = a + 2
+  k = k + 1 + n
+end
+if removed > 0 then
+  local from = tonumber(redis.call('GET', KEYS[3]) or '0')
+  local ttl = redis.call('PTTL', KEYS[3])
+  if from > 0 and ttl > 0 then
+    redis.call('SET', KEYS[3], math.max(0, from - removed), 'PX', ttl)
+  end
+end
+return removed
+`;
+
+const INDEX = new LuaScript(INDEX_SCRIPT);
+const PRUNE = new LuaScript(PRUNE_SCRIPT);
+
+/** One job to index. */
+export interface IndexedJob {
+  id: string;
+  keys: SearchKeys;
+}
+
+/** Options for {@link SearchIndex}. */
+export interface SearchIndexOptions {
+  /**
+   * The sweep runs once per this many jobs indexed into a queue by this process, over twice as
+   * many log entries: about two entries checked per job enqueued.
+   * @defaultValue 32
+   */
+  sweepEvery?: number;
+  /**
+   * Called when a sweep behind an answer failed (the next one picks up where it could not);
+   * typically a logger's warn.
+   * @defaultValue ignore
+   */
+  onError?: (error: Error, queueKey: string) => void;
+}
+
+/** Largest sweep window (entries checked by one prune call). */
+const MAX_WINDOW = 1000;
+
+/**
+ * Conveyor's search index of job business keys, written at enqueue and following retention.
+ *
+ * Per queue (all keys under the queue's key, in its slot):
+ * - one sorted set per key and value (`search:v:<key>:<value>`): the job ids, scored by enqueue
+ *   order, read newest first by `searchJobs`;
+ * - a log of every indexed job in enqueue order (`search:log`) and what each was indexed under
+ *   (`search:keys`), so an entry can be removed once its job is gone;
+ * - a sweep cursor (`search:cursor`).
+ *
+ * Responsibilities:
+ * - index jobs in the same transaction or pipeline as their `add`, only those the `add` stored;
+ * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
+ *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
+ *   also hands back the next entries of the log (same round trip), and a prune call behind the
+ *   answer drops those whose job is gone. The log is walked round and round, about two entries
+ *   per enqueue, so it holds at most about twice the jobs the queue retains; readers drop
+ *   entries of removed jobs they meet too;
+ * - keys not written for the queue's longest retention expire.
+ */
+export class SearchIndex {
+  readonly #sweepEvery: number;
+  readonly #onError: (error: Error, queueKey: string) => void;
+  /** Jobs indexed per queue since its last sweep, by this process. */
+  readonly #sinceSweep = new Map<string, number>();
+  #sequence = 0;
+
+  constructor(options: SearchIndexOptions = {}) {
+    this.#sweepEvery = options.sweepEvery ?? 32;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /**
+   * Queues the index write of `jobs` on `transaction` (a MULTI or pipeline of `client`), after
+   * their adds. Call the returned function with the command's reply once it has run: it starts
+   * the sweep the reply asks for, behind the answer. The jobs are stored whatever it answers: an
+   * index write that failed is reported to `onError`, not thrown.
+   */
+  queue(
+    client: RedisConnection,
+    transaction: ChainableCommander,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+  ): (error: Error | null, reply: unknown) => void {
+    const window = this.#windowFor(queueKey, jobs.length);
+    const args = this.#indexArgs(queueKey, jobs, ttlMs, window);
+    transaction.evalsha(INDEX.sha, ...args);
+    return (error, reply) => {
+      // Redis lost its script cache: index on its own (the index script checks the jobs exist).
+      if (isNoScript(error)) {
+        INDEX.run(client, args).then(
+          (written) => this.#sweep(client, queueKey, written),
+          (failed: Error) => this.#onError(failed, queueKey),
+        );
+      } else if (error) this.#onError(error, queueKey);
+      else this.#sweep(client, queueKey, reply);
+    };
+  }
+
+  /** {@link queue} as the extra commands of an `addBulkAtomically` of these jobs. */
+  alongside(
+    client: RedisConnection,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+  ): AlongsideAdds {
+    return (transaction) => {
+      const done = this.queue(client, transaction, queueKey, jobs, ttlMs);
+      return ([reply]) => done(reply?.[0] ?? null, reply?.[1]);
+    };
+  }
+
+  /** Indexes `jobs` (already stored) on their own. */
+  async write(
+    client: RedisConnection,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+  ): Promise<void> {
+    const window = this.#windowFor(queueKey, jobs.length);
+    const reply = await INDEX.run(client, this.#indexArgs(queueKey, jobs, ttlMs, window));
+    this.#sweep(client, queueKey, reply);
+  }
+
+  /**
+   * Removes the entries of these jobs whose job hash is gone; returns how many. What readers
+   * call for the removed jobs they meet.
+   */
+  async prune(
+    client: RedisConnection,
+    queueKey: string,
+    candidates: readonly IndexedJob[],
+  ): Promise<number> {
+    if (candidates.length === 0) return 0;
+    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const args: (string | number)[] = [candidates.length];
+    for (const { id, keys: values } of candidates) {
+      const valueKeys = Object.entries(values).map(([key, value]) =>
+        searchValueKey(queueKey, key, value),
+      );
+      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
+      args.push(id, valueKeys.length);
+    }
+    return Number(await PRUNE.run(client, [keys.length, ...keys, ...args]));
+  }
+
+  /** The next score: enqueue time in ms, times 1,000, plus a sequence, so scores rarely tie. */
+  nextScore(now = Date.now()): number {
+    this.#sequence = (this.#sequence + 1) % 1000;
+    return now * 1000 + this.#sequence;
+  }
+
+  #windowFor(queueKey: string, jobs: number): number {
+    const since = (this.#sinceSweep.get(queueKey) ?? 0) + jobs;
+    if (since < this.#sweepEvery) {
+      this.#sinceSweep.set(queueKey, since);
+      return 0;
+    }
+    this.#sinceSweep.set(queueKey, 0);
+    return Math.min(2 * since, MAX_WINDOW);
+  }
+
+  #indexArgs(
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+    window: number,
+  ): [number, ...(string | number)[]] {
+    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length];
+    const now = Date.now();
+    for (const { id, keys: values } of jobs) {
+      const valueKeys = Object.entries(values).map(([key, value]) =>
+        searchValueKey(queueKey, key, value),
+      );
+      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
+      args.push(id, this.nextScore(now), JSON.stringify(values), valueKeys.length);
+    }
+    return [keys.length, ...keys, ...args];
+  }
+
+  #sweep(client: RedisConnection, queueKey: string, reply: unknown): void {
+    if (!Array.isArray(reply) || reply.length === 0) return;
+    const candidates: IndexedJob[] = [];
+    for (let index = 0; index + 1 < reply.length; index += 2) {
+      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 1]) });
+    }
+    this.prune(client, queueKey, candidates).catch((error: Error) =>
+      this.#onError(error, queueKey),
+    );
+  }
+}
+
+/** The keys JSON of an entry ({} when absent or unreadable). */
+export function parseKeys(value: unknown): SearchKeys {
+  if (typeof value !== 'string' || value === '') return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as SearchKeys) : {};
+  } catch {
+    return {};
+  }
+}
