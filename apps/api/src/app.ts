@@ -31,6 +31,7 @@ import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
+import { registerSearchRoute } from './routes/search-route.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackRoutes } from './slack/slack-routes.js';
 
@@ -182,6 +183,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerQueueRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
+  registerSearchRoute(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

@@ -15,6 +15,7 @@ import {
   replayResponseSchema,
 } from '../http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
+import { searchPaths, searchSchemas } from './search-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -216,6 +217,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
         ...lifecycleSchemas(parts),
+        ...searchSchemas(parts),
         Cancelled: jsonSchema(cancelResponseSchema, 'output'),
       },
     },
@@ -233,6 +235,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       ...lifecyclePaths(parts),
+      ...searchPaths(parts),
       '/v1/queues/{queue}/backlog': {
         get: {
           operationId: 'getQueueBacklog',
