@@ -27,11 +27,11 @@ export interface BulkJob {
  */
 /**
  * Queues more commands on the transaction after the adds (the search index); returns what to
- * call with their replies once EXEC has run. Their replies are not the adds'.
+ * call with their replies once EXEC has run, awaited before the adds' jobs are returned.
  */
 export type AlongsideAdds = (
   transaction: ChainableCommander,
-) => (replies: [Error | null, unknown][]) => void;
+) => (replies: [Error | null, unknown][]) => Promise<void> | void;
 
 export async function addBulkAtomically(
   queue: Queue,
@@ -69,6 +69,6 @@ export async function addBulkAtomically(
     const job = instances[index];
     if (job) job.id = String(id);
   });
-  after?.(results.slice(instances.length));
+  await after?.(results.slice(instances.length));
   return instances;
 }

@@ -41,7 +41,10 @@ export async function indexDeadLetter(
   const { redis, index, prefix, origin } = context;
   const keys = await keysOf(redis, queueKeyOf(prefix, origin), origin, jobId, data);
   const deadLetters = queueKeyOf(prefix, deadLetterQueueName(origin));
-  await index.write(redis, deadLetters, [{ id: deadLetterId, keys }], DEAD_LETTER_SEARCH_TTL_MS);
+  await index.write(redis, deadLetters, [{ id: deadLetterId, keys }], {
+    ttlMs: DEAD_LETTER_SEARCH_TTL_MS,
+    stored: true,
+  });
 }
 
 /** Indexes job `jobId`, replayed from dead letter `deadLetterId`, under the letter's keys. */
@@ -54,5 +57,8 @@ export async function indexReplay(
   const { redis, index, prefix, origin } = context;
   const deadLetters = queueKeyOf(prefix, deadLetterQueueName(origin));
   const keys = await keysOf(redis, deadLetters, origin, deadLetterId, data);
-  await index.write(redis, queueKeyOf(prefix, origin), [{ id: jobId, keys }], searchTtlMs(origin));
+  await index.write(redis, queueKeyOf(prefix, origin), [{ id: jobId, keys }], {
+    ttlMs: searchTtlMs(origin),
+    stored: true,
+  });
 }

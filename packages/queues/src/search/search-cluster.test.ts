@@ -31,7 +31,8 @@ describe('search on Redis Cluster', () => {
     ).redis;
     prefix = config.prefix;
     connection = createRedisConnection(config, 'producer');
-    producer = new Producer({ connection, prefix });
+    // No grace: one enqueue at a time, so no entry is ever ahead of its job when a sweep runs.
+    producer = new Producer({ connection, prefix, search: { graceMs: 0 } });
     await producer.queue('ingestion').waitUntilReady();
   }, 60_000);
   afterAll(async () => {

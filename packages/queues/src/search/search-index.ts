@@ -13,47 +13,49 @@ import type { SearchKeys } from './search-keys.js';
 
 /**
  * KEYS: log, entries, cursor, then per job: its BullMQ hash and its value keys.
- * ARGV: ttl ms, sweep window, job count, then per job: id, score, keys JSON, value key count.
- * Indexes each job that exists (an `add` that deduplicated to an earlier job stored nothing under
- * its own id), extends the keys' life to the retention, and returns the next `window` entries of
- * the log from the sweep's cursor as id, keys JSON pairs (the cursor wraps at the end).
+ * ARGV: ttl ms, sweep window, job count, 1 to index only jobs that exist (after their `add`, in
+ * its transaction: an `add` that deduplicated stored nothing under its own id) or 0 (sent just
+ * before the `add`), then per job: id, score, keys JSON, value key count.
+ * Value keys live `ttl` after their last write; the log, entries and cursor are given the same
+ * life on each sweep window (the first index call of every process asks for one). Returns the
+ * next `window` entries of the log from the sweep's cursor as id, score, keys JSON triples (the
+ * cursor wraps at the end).
  */
 const INDEX_SCRIPT = `
 local ttl = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local function extend(key)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
-end
-local k, a, indexed = 4, 4, 0
+local checked = ARGV[4] == '1'
+local k, a = 4, 5
 for j = 1, count do
   local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
-  if redis.call('EXISTS', KEYS[k]) == 1 then
+  if not checked or redis.call('EXISTS', KEYS[k]) == 1 then
     redis.call('ZADD', KEYS[1], score, id)
     redis.call('HSET', KEYS[2], id, ARGV[a + 2])
     for i = k + 1, k + n do
       redis.call('ZADD', KEYS[i], score, id)
-      extend(KEYS[i])
+      redis.call('PEXPIRE', KEYS[i], ttl)
     end
-    indexed = indexed + 1
   end
   a = a + 4
   k = k + 1 + n
 end
-if indexed > 0 then
-  extend(KEYS[1])
-  extend(KEYS[2])
-end
 if window <= 0 then return {} end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
 local from = tonumber(redis.call('GET', KEYS[3]) or '0')
-local ids = redis.call('ZRANGE', KEYS[1], from, from + window - 1)
-if #ids < window then from = 0 else from = from + #ids end
+local entries = redis.call('ZRANGE', KEYS[1], from, from + window - 1, 'WITHSCORES')
+local found = #entries / 2
+if found < window then from = 0 else from = from + found end
 redis.call('SET', KEYS[3], from, 'PX', ttl)
-if #ids == 0 then return {} end
+if found == 0 then return {} end
+local ids = {}
+for i = 1, found do ids[i] = entries[2 * i - 1] end
 local keys = redis.call('HMGET', KEYS[2], unpack(ids))
 local out = {}
-for i = 1, #ids do
+for i = 1, found do
   out[#out + 1] = ids[i]
+  out[#out + 1] = entries[2 * i]
   out[#out + 1] = keys[i] or ''
 end
 return out
@@ -106,6 +108,13 @@ export interface SearchIndexOptions {
    */
   sweepEvery?: number;
   /**
+   * Entries younger than this are never dropped: a single enqueue writes its entry just before
+   * its `add`, on the same connection, so an entry can briefly precede its job (by the time Redis
+   * takes between two commands of one connection; the margin covers clocks of other processes).
+   * @defaultValue 5000
+   */
+  graceMs?: number;
+  /**
    * Called when a sweep behind an answer failed (the next one picks up where it could not);
    * typically a logger's warn.
    * @defaultValue ignore
@@ -127,7 +136,8 @@ const MAX_WINDOW = 1000;
  * - a sweep cursor (`search:cursor`).
  *
  * Responsibilities:
- * - index jobs in the same transaction or pipeline as their `add`, only those the `add` stored;
+ * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
+ *   it stored), a single job just before it on the same connection;
  * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
  *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
  *   also hands back the next entries of the log (same round trip), and a prune call behind the
@@ -138,6 +148,7 @@ const MAX_WINDOW = 1000;
  */
 export class SearchIndex {
   readonly #sweepEvery: number;
+  readonly #graceMs: number;
   readonly #onError: (error: Error, queueKey: string) => void;
   /** Jobs indexed per queue since its last sweep, by this process. */
   readonly #sinceSweep = new Map<string, number>();
@@ -145,14 +156,16 @@ export class SearchIndex {
 
   constructor(options: SearchIndexOptions = {}) {
     this.#sweepEvery = options.sweepEvery ?? 32;
+    this.#graceMs = options.graceMs ?? 5000;
     this.#onError = options.onError ?? (() => {});
   }
 
   /**
    * Queues the index write of `jobs` on `transaction` (a MULTI or pipeline of `client`), after
-   * their adds. Call the returned function with the command's reply once it has run: it starts
-   * the sweep the reply asks for, behind the answer. The jobs are stored whatever it answers: an
-   * index write that failed is reported to `onError`, not thrown.
+   * their adds. Call the returned function with the command's reply once it has run: it loads
+   * the script and writes again when Redis did not hold it, and starts the sweep the reply asks
+   * for, behind the answer. The jobs are stored whatever it answers: an index write that failed
+   * is reported to `onError`, not thrown.
    */
   queue(
     client: RedisConnection,
@@ -160,19 +173,22 @@ export class SearchIndex {
     queueKey: string,
     jobs: readonly IndexedJob[],
     ttlMs: number,
-  ): (error: Error | null, reply: unknown) => void {
+  ): (error: Error | null, reply: unknown) => Promise<void> {
     const window = this.#windowFor(queueKey, jobs.length);
-    const args = this.#indexArgs(queueKey, jobs, ttlMs, window);
+    const args = this.#indexArgs(queueKey, jobs, ttlMs, window, true);
     transaction.evalsha(INDEX.sha, ...args);
-    return (error, reply) => {
-      // Redis lost its script cache: index on its own (the index script checks the jobs exist).
-      if (isNoScript(error)) {
-        INDEX.run(client, args).then(
-          (written) => this.#sweep(client, queueKey, written),
-          (failed: Error) => this.#onError(failed, queueKey),
-        );
-      } else if (error) this.#onError(error, queueKey);
-      else this.#sweep(client, queueKey, reply);
+    return async (error, reply) => {
+      let written = reply;
+      try {
+        // Redis does not hold the script yet (first use on this node, or after a restart): index
+        // on its own, before the answer (the index script checks the jobs exist).
+        if (isNoScript(error)) written = await INDEX.run(client, args);
+        else if (error) throw error;
+      } catch (failed) {
+        this.#onError(failed as Error, queueKey);
+        return;
+      }
+      this.#sweep(client, queueKey, written);
     };
   }
 
@@ -189,16 +205,27 @@ export class SearchIndex {
     };
   }
 
-  /** Indexes `jobs` (already stored) on their own. */
+  /**
+   * Indexes `jobs` on their own: those already stored (`stored: true`), or, with `stored: false`,
+   * jobs whose `add` is sent on the same connection right after this call (so both share one
+   * round trip, and Redis runs the index first). An entry of an `add` that then stored nothing
+   * is skipped by readers and dropped by the sweep.
+   */
   async write(
     client: RedisConnection,
     queueKey: string,
     jobs: readonly IndexedJob[],
-    ttlMs: number,
+    options: { ttlMs: number; stored: boolean },
   ): Promise<void> {
     const window = this.#windowFor(queueKey, jobs.length);
-    const reply = await INDEX.run(client, this.#indexArgs(queueKey, jobs, ttlMs, window));
+    const args = this.#indexArgs(queueKey, jobs, options.ttlMs, window, options.stored);
+    const reply = await INDEX.run(client, args);
     this.#sweep(client, queueKey, reply);
+  }
+
+  /** True when an entry of this score is old enough to be dropped once its job is gone. */
+  droppable(score: number, now = Date.now()): boolean {
+    return score < (now - this.#graceMs) * 1000;
   }
 
   /**
@@ -230,7 +257,8 @@ export class SearchIndex {
   }
 
   #windowFor(queueKey: string, jobs: number): number {
-    const since = (this.#sinceSweep.get(queueKey) ?? 0) + jobs;
+    // A process's first write asks for a window: it gives the log its time to live.
+    const since = (this.#sinceSweep.get(queueKey) ?? this.#sweepEvery) + jobs;
     if (since < this.#sweepEvery) {
       this.#sinceSweep.set(queueKey, since);
       return 0;
@@ -244,9 +272,10 @@ export class SearchIndex {
     jobs: readonly IndexedJob[],
     ttlMs: number,
     window: number,
+    stored: boolean,
   ): [number, ...(string | number)[]] {
     const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
-    const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length];
+    const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length, stored ? 1 : 0];
     const now = Date.now();
     for (const { id, keys: values } of jobs) {
       const valueKeys = Object.entries(values).map(([key, value]) =>
@@ -261,8 +290,10 @@ export class SearchIndex {
   #sweep(client: RedisConnection, queueKey: string, reply: unknown): void {
     if (!Array.isArray(reply) || reply.length === 0) return;
     const candidates: IndexedJob[] = [];
-    for (let index = 0; index + 1 < reply.length; index += 2) {
-      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 1]) });
+    const now = Date.now();
+    for (let index = 0; index + 2 < reply.length; index += 3) {
+      if (!this.droppable(Number(reply[index + 1]), now)) continue;
+      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 2]) });
     }
     this.prune(client, queueKey, candidates).catch((error: Error) =>
       this.#onError(error, queueKey),

@@ -461,7 +461,10 @@ function dropGone(
   keysOf: ReadonlyMap<Candidate, SearchKeys>,
 ): void {
   const bySource = new Map<string, { id: string; keys: SearchKeys }[]>();
+  const now = Date.now();
   for (const candidate of gone) {
+    // A single enqueue writes its entry just before its job: a young entry may be on its way.
+    if (candidate.score > 0 && !readerIndex.droppable(candidate.score, now)) continue;
     const list = bySource.get(candidate.source.queueKey) ?? [];
     list.push({ id: candidate.id, keys: keysOf.get(candidate) ?? {} });
     bySource.set(candidate.source.queueKey, list);
