@@ -27,11 +27,14 @@ local window = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
 local checked = ARGV[4] == '1'
 local k, a = 4, 5
+local logged, described = {}, {}
 for j = 1, count do
   local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
   if not checked or redis.call('EXISTS', KEYS[k]) == 1 then
-    redis.call('ZADD', KEYS[1], score, id)
-    redis.call('HSET', KEYS[2], id, ARGV[a + 2])
+    logged[#logged + 1] = score
+    logged[#logged + 1] = id
+    described[#described + 1] = id
+    described[#described + 1] = ARGV[a + 2]
     for i = k + 1, k + n do
       redis.call('ZADD', KEYS[i], score, id)
       redis.call('PEXPIRE', KEYS[i], ttl)
@@ -39,6 +42,10 @@ for j = 1, count do
   end
   a = a + 4
   k = k + 1 + n
+end
+if #logged > 0 then
+  redis.call('ZADD', KEYS[1], unpack(logged))
+  redis.call('HSET', KEYS[2], unpack(described))
 end
 if window <= 0 then return {} end
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -108,9 +115,9 @@ export interface SearchIndexOptions {
    */
   sweepEvery?: number;
   /**
-   * Entries younger than this are never dropped: a single enqueue writes its entry just before
-   * its `add`, on the same connection, so an entry can briefly precede its job (by the time Redis
-   * takes between two commands of one connection; the margin covers clocks of other processes).
+   * Entries younger than this are never dropped: a single enqueue writes its entry alongside its
+   * `add`, on the same connection, so an entry can briefly precede its job (by about one turn of
+   * the event loop; the margin covers the clocks of other processes).
    * @defaultValue 5000
    */
   graceMs?: number;
@@ -120,6 +127,14 @@ export interface SearchIndexOptions {
    * @defaultValue ignore
    */
   onError?: (error: Error, queueKey: string) => void;
+}
+
+/** Jobs indexed together by {@link SearchIndex.writeSoon}. */
+interface PendingBatch {
+  client: RedisConnection;
+  jobs: IndexedJob[];
+  ttlMs: number;
+  done: Promise<void>;
 }
 
 /** Largest sweep window (entries checked by one prune call). */
@@ -137,7 +152,7 @@ const MAX_WINDOW = 1000;
  *
  * Responsibilities:
  * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
- *   it stored), a single job just before it on the same connection;
+ *   it stored), single jobs with one script call per turn of the event loop;
  * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
  *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
  *   also hands back the next entries of the log (same round trip), and a prune call behind the
@@ -152,6 +167,8 @@ export class SearchIndex {
   readonly #onError: (error: Error, queueKey: string) => void;
   /** Jobs indexed per queue since its last sweep, by this process. */
   readonly #sinceSweep = new Map<string, number>();
+  /** Single jobs waiting for the end of this turn of the event loop, per queue. */
+  readonly #batches = new Map<string, PendingBatch>();
   #sequence = 0;
 
   constructor(options: SearchIndexOptions = {}) {
@@ -207,9 +224,9 @@ export class SearchIndex {
 
   /**
    * Indexes `jobs` on their own: those already stored (`stored: true`), or, with `stored: false`,
-   * jobs whose `add` is sent on the same connection right after this call (so both share one
-   * round trip, and Redis runs the index first). An entry of an `add` that then stored nothing
-   * is skipped by readers and dropped by the sweep.
+   * jobs whose `add` is in flight on the same connection (both share one round trip; an entry
+   * may be written just before its job). An entry of an `add` that then stored nothing is skipped
+   * by readers and dropped by the sweep.
    */
   async write(
     client: RedisConnection,
@@ -221,6 +238,37 @@ export class SearchIndex {
     const args = this.#indexArgs(queueKey, jobs, options.ttlMs, window, options.stored);
     const reply = await INDEX.run(client, args);
     this.#sweep(client, queueKey, reply);
+  }
+
+  /**
+   * Indexes a job whose `add` is being sent, together with the other jobs of the queue indexed
+   * in the same turn of the event loop: one script call for every enqueue that arrived together
+   * (under load, several HTTP requests are read in one turn). Resolves once written; never
+   * rejects (a failed write is reported to `onError`: the job is stored regardless).
+   */
+  writeSoon(
+    client: RedisConnection,
+    queueKey: string,
+    job: IndexedJob,
+    ttlMs: number,
+  ): Promise<void> {
+    let batch = this.#batches.get(queueKey);
+    if (batch === undefined || batch.client !== client) {
+      const created: PendingBatch = { client, jobs: [], ttlMs: 0, done: Promise.resolve() };
+      created.done = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          if (this.#batches.get(queueKey) === created) this.#batches.delete(queueKey);
+          this.write(client, queueKey, created.jobs, { ttlMs: created.ttlMs, stored: false })
+            .catch((error: Error) => this.#onError(error, queueKey))
+            .finally(resolve);
+        });
+      });
+      this.#batches.set(queueKey, created);
+      batch = created;
+    }
+    batch.jobs.push(job);
+    batch.ttlMs = Math.max(batch.ttlMs, ttlMs);
+    return batch.done;
   }
 
   /** True when an entry of this score is old enough to be dropped once its job is gone. */

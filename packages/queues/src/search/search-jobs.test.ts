@@ -136,6 +136,17 @@ describe('searchJobs', () => {
     expect(await ids({ key: 'event_id', value: eventId })).toEqual([first.id]);
   });
 
+  it('indexes concurrent single enqueues together, each found once its enqueue answered', async () => {
+    const org = `org-${randomUUID()}`;
+    const stored = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        queues.producer.enqueue('ingestion', { data: ingest(`together-${index}`, org) }),
+      ),
+    );
+    const found = await search({ key: 'orgId', value: org, limit: 100 });
+    expect(found.jobs.map((job) => job.id).sort()).toEqual(stored.map((job) => job.id).sort());
+  });
+
   it('pages with a cursor that stays stable while jobs are added', async () => {
     const org = `org-${randomUUID()}`;
     const stored: string[] = [];
