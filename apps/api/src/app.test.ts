@@ -181,6 +181,7 @@ describe('app', () => {
       '/v1/queues/{queue}/jobs/{id}/events',
       '/v1/schedules',
       '/v1/schedules/{id}',
+      '/v1/search',
     ]);
     const ingest = document.paths['/v1/queues/ingestion/jobs']?.post;
     const body = ingest?.requestBody?.content['application/json']?.schema;
