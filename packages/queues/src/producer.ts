@@ -87,8 +87,9 @@ export interface ProducerOptions {
    */
   replicaAck?: ReplicaAckOptions;
   /**
-   * How the search index sweeps entries of removed jobs.
-   * @defaultValue {@link SearchIndexOptions} defaults; errors go to `onMarkerError`
+   * How the search index sweeps entries of removed jobs, and where its errors go (an index write
+   * that failed behind a stored job; typically a logger's warn).
+   * @defaultValue {@link SearchIndexOptions} defaults, errors ignored
    */
   search?: SearchIndexOptions;
 }
@@ -186,10 +187,7 @@ export class Producer {
     // A write can queue behind another request's WAIT, then wait for its own.
     this.timeoutMs = (options.timeoutMs ?? 2000) + 2 * (replicaAck?.timeoutMs ?? 0);
     const onError = options.onError ?? (() => {});
-    this.search = new SearchIndex({
-      onError: (error, queueKey) => options.onMarkerError?.(error, queueKey),
-      ...options.search,
-    });
+    this.search = new SearchIndex(options.search);
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, {
         connection: options.connection,
