@@ -32,6 +32,7 @@ export {
   JobCanceller,
   recentCancelsKey,
 } from './job-canceller.js';
+export type { EnqueueOptions, EnqueueResult, JobRequest } from './job-enqueuer.js';
 export { expiresAtOf, setExpiry } from './job-expiry.js';
 export {
   BACKOFF_JITTER,
@@ -53,13 +54,7 @@ export {
   readJobEndings,
   recordJobEnding,
 } from './job-state.js';
-export {
-  type EnqueueOptions,
-  type EnqueueResult,
-  type JobRequest,
-  Producer,
-  type ProducerOptions,
-} from './producer.js';
+export { Producer, type ProducerOptions } from './producer.js';
 export {
   deadLetterQueueName,
   INGEST_JOB,
