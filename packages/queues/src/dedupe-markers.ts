@@ -3,7 +3,13 @@ import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import type { QueueName } from './queue-catalog.js';
-import { deduplicationKey, type RearmResult, rearmDeduplication } from './rearm-deduplication.js';
+import { type RearmResult, rearmDeduplication } from './rearm-deduplication.js';
+import {
+  bulkRequestMarkerKey,
+  bullDeduplicationKey,
+  dedupeMarkerKey,
+  idempotencyFingerprintKey,
+} from './redis-keys.js';
 
 /** Options for {@link DedupeMarkers}. */
 export interface DedupeMarkersOptions {
@@ -97,8 +103,8 @@ export class DedupeMarkers {
     const hash = hashKey(dedupeKey);
     return {
       deduplicationId: hash,
-      markerKey: queue.toKey(`idem:${hash}`),
-      ...(keyed ? { fingerprintKey: queue.toKey(`idemfp:${hash}`) } : {}),
+      markerKey: dedupeMarkerKey(queue, hash),
+      ...(keyed ? { fingerprintKey: idempotencyFingerprintKey(queue, hash) } : {}),
     };
   }
 
@@ -110,7 +116,7 @@ export class DedupeMarkers {
     return rearmDeduplication(
       this.#connection,
       dedupe.markerKey,
-      deduplicationKey(queue, dedupe.deduplicationId),
+      bullDeduplicationKey(queue, dedupe.deduplicationId),
       dedupe.fingerprintKey === undefined
         ? undefined
         : { key: dedupe.fingerprintKey, value: fingerprint, windowMs: this.#windowMs },
@@ -133,7 +139,7 @@ export class DedupeMarkers {
   /** The marker of a whole bulk request, when it carries an idempotency key. */
   bulkKey(queue: Queue, scope: IdempotencyScope): string | undefined {
     return scope.idempotencyKey
-      ? queue.toKey(`idem:bulk:${hashKey(scopedIdempotencyKey(scope))}`)
+      ? bulkRequestMarkerKey(queue, hashKey(scopedIdempotencyKey(scope)))
       : undefined;
   }
 

@@ -11,8 +11,8 @@ import {
   JobEnqueuer,
   type JobRequest,
 } from './job-enqueuer.js';
-import { DEDUPE_WINDOW_MS } from './job-policies.js';
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
+import { DEDUPE_WINDOW_MS } from './redis-keys.js';
 import type { ReplicaAckOptions } from './replica-ack.js';
 import { WriteGuard } from './write-guard.js';
 

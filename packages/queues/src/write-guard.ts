@@ -4,6 +4,7 @@ import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
+import { replicaAckFenceKey } from './redis-keys.js';
 import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 
 /** Options for {@link WriteGuard}. */
@@ -43,7 +44,7 @@ export class WriteGuard {
   constructor(options: WriteGuardOptions) {
     const { connection, replicaAck } = options;
     this.#connection = connection;
-    this.#fenceKey = `${options.prefix}:replica-ack:fence`;
+    this.#fenceKey = replicaAckFenceKey(options.prefix);
     this.#maxJobBytes = options.maxJobBytes;
     this.#replicaAck = replicaAck ? new ReplicaAck(connection, replicaAck) : undefined;
     // A write can queue behind another request's WAIT, then wait for its own.
