@@ -1,6 +1,6 @@
 import { rateLimitKey } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../config/clock.js';
 
 /** Length of one rate-limit window. */
 export const WINDOW_MS = 60_000;

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type EnqueueOptions, QUOTA_TTL_MARGIN_MS } from '@conveyor/queues';
 import { clientOf } from '../auth/authenticated-client.js';
+import type { RouteContext } from '../routes/route-context.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
-import type { RouteContext } from './route-context.js';
 
 /**
  * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, and the
