@@ -1,9 +1,9 @@
 import { QUEUE_NAMES, searchJobs } from '@conveyor/queues';
 import type { Express } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
+import { parseQuery } from '../http/parse-query.js';
 import { sendJson } from '../http/send-json.js';
-import { readFromRedis } from '../redis/read-from-redis.js';
-import { parseQuery } from './parse-query.js';
+import { readFromRedis } from '../jobs/read-from-redis.js';
 import type { RouteContext } from './route-context.js';
 import { searchQuerySchema } from './search-schemas.js';
 

@@ -5,7 +5,7 @@ import {
   SEARCH_STATES,
 } from '@conveyor/queues';
 import { z } from 'zod';
-import { pageNumber } from '../http-schemas.js';
+import { pageNumber } from '../http/http-schemas.js';
 
 /** Longest cursor accepted: a cursor the API answered is far shorter. */
 const MAX_CURSOR_LENGTH = 512;

@@ -1,7 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { deadLetterQueueName, type QueueName } from '../queue-catalog.js';
+import { queueKeyOf, searchEntriesKey } from '../redis-keys.js';
 import { parseKeys, type SearchIndex } from './search-index.js';
-import { queueKeyOf, searchEntriesKey } from './search-index-keys.js';
 import { extractSearchKeys, type SearchKeys } from './search-keys.js';
 import { DEAD_LETTER_SEARCH_TTL_MS, searchTtlMs } from './search-ttl.js';
 

@@ -9,7 +9,7 @@ import { type RedisClusterHandle, startRedisCluster } from '@conveyor/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../producer.js';
-import { searchLogKey } from './search-index-keys.js';
+import { searchLogKey } from '../redis-keys.js';
 import { searchJobs } from './search-jobs.js';
 
 const ingest = (documentId: string, orgId: string) => ({

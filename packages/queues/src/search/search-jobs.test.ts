@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestQueues, type TestQueues } from '../../test/support/test-queues.js';
 import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
 import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
-import type { JobRequest } from '../producer.js';
+import type { JobRequest } from '../job-enqueuer.js';
 import { type SearchQuery, searchJobs } from './search-jobs.js';
 
 const ingest = (documentId: string, orgId?: string): JobRequest['data'] => ({

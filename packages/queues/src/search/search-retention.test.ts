@@ -9,7 +9,7 @@ import { RedisServer } from '@conveyor/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../producer.js';
-import { searchEntriesKey, searchLogKey } from './search-index-keys.js';
+import { searchEntriesKey, searchLogKey } from '../redis-keys.js';
 import { searchJobs } from './search-jobs.js';
 
 const PREFIX = 'retention';
