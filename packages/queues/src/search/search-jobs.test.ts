@@ -236,6 +236,27 @@ describe('searchJobs', () => {
     expect(after.jobs.some((each) => each.id === letterId)).toBe(false);
   });
 
+  it("keeps to a caller's tenants", async () => {
+    const org = `org-${randomUUID()}`;
+    const ofAcme = await queues.producer.enqueue('ingestion', {
+      data: ingest('t-acme', org),
+      options: { tenant: 'acme' },
+    } as JobRequest);
+    const ofGlobex = await queues.producer.enqueue('ingestion', {
+      data: ingest('t-globex', org),
+      options: { tenant: 'globex' },
+    } as JobRequest);
+    await queues.producer.enqueue('ingestion', { data: ingest('t-none', org) });
+    expect(await ids({ key: 'orgId', value: org, tenants: new Set(['acme']) })).toEqual([
+      ofAcme.id,
+    ]);
+    expect(await ids({ key: 'orgId', value: org, tenants: new Set(['acme', 'globex']) })).toEqual([
+      ofGlobex.id,
+      ofAcme.id,
+    ]);
+    expect(await ids({ key: 'id', value: ofGlobex.id, tenants: new Set(['acme']) })).toEqual([]);
+  });
+
   it('refuses an unknown key, listing the valid ones, and a forged cursor', async () => {
     await expect(search({ key: 'nope', value: 'x' })).rejects.toThrow(UnknownSearchKeyError);
     await expect(search({ key: 'nope', value: 'x' })).rejects.toMatchObject({

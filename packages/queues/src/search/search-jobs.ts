@@ -25,7 +25,7 @@ export const MAX_SEARCH_LIMIT = 100;
 /** Jobs one page answers when the query names no limit. */
 export const DEFAULT_SEARCH_LIMIT = 20;
 /**
- * Most index entries one call looks at: with a state filter that few matches pass, a page stops
+ * Most index entries one call looks at: with a filter that few matches pass, a page stops
  * there and answers what it found with a `next` cursor, so a call costs a bounded amount.
  */
 const MAX_EXAMINED = 1000;
@@ -39,6 +39,11 @@ export interface SearchQuery {
   queue?: QueueName | undefined;
   /** Only jobs in this state now (a dead letter is `failed` or `expired`). @defaultValue any */
   state?: SearchState | undefined;
+  /**
+   * Only jobs of these tenants (a client's tenant scopes); a job without a tenant is left out.
+   * @defaultValue every tenant
+   */
+  tenants?: ReadonlySet<string> | undefined;
   /** Jobs per page, 1 to {@link MAX_SEARCH_LIMIT}. @defaultValue {@link DEFAULT_SEARCH_LIMIT} */
   limit?: number | undefined;
   /** The `next` of the previous page. @defaultValue the newest jobs */
@@ -149,10 +154,10 @@ const readerIndex = new SearchIndex();
  *
  * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
  * queue, then one small script per match (its state from the sorted sets and its lock). Entries
- * whose job retention removed are skipped and dropped from the index. A `state` that few matches
- * are in stops a page after {@link MAX_EXAMINED} entries, answering what it found and a `next`.
- * The cursor is a position in the order of results, so jobs added meanwhile (newer) do not shift
- * later pages.
+ * whose job retention removed are skipped and dropped from the index. A `state` or `tenants`
+ * filter that few matches pass stops a page after {@link MAX_EXAMINED} entries, answering what
+ * it found and a `next`. The cursor is a position in the order of results, so jobs added
+ * meanwhile (newer) do not shift later pages.
  * @throws UnknownSearchKeyError for a key the searched queues are not indexed by
  * @throws InvalidSearchCursorError for a cursor no search answered
  */
@@ -192,7 +197,8 @@ export async function searchJobs(
   const echoed: Record<string, string> =
     query.key === 'idempotencyKey' ? { idempotencyKey: query.value } : {};
   if (query.key === 'id') {
-    return { jobs: await findById(connection, sources, query.value, query.state, limit) };
+    const wanted = (job: FoundJob) => matches(job, query.state, query.tenants);
+    return { jobs: await findById(connection, sources, query.value, wanted, limit) };
   }
   const indexed =
     query.key === 'idempotencyKey'
@@ -202,7 +208,12 @@ export async function searchJobs(
     (source) =>
       new SourceReader(source, searchValueKey(source.queueKey, query.key, indexed), after),
   );
-  return page(connection, readers, { limit, state: query.state, echoed });
+  return page(connection, readers, {
+    limit,
+    filtered: query.state !== undefined || query.tenants !== undefined,
+    wanted: (job) => matches(job, query.state, query.tenants),
+    echoed,
+  });
 }
 
 /** Reads one source's matches in result order, a batch at a time, from a position. */
@@ -257,23 +268,32 @@ class SourceReader {
 async function page(
   connection: RedisConnection,
   readers: SourceReader[],
-  options: { limit: number; state: SearchState | undefined; echoed: Record<string, string> },
+  options: {
+    limit: number;
+    /** True when `wanted` may refuse jobs: pages then read ahead in larger steps. */
+    filtered: boolean;
+    wanted: (job: FoundJob) => boolean;
+    echoed: Record<string, string>;
+  },
 ): Promise<SearchPage> {
-  const { limit, state } = options;
+  const { limit, filtered, wanted: isWanted } = options;
   const jobs: FoundJob[] = [];
   let examined = 0;
   let last: Position | undefined;
   let leftOver = false;
   while (jobs.length < limit && examined < MAX_EXAMINED) {
-    const wanted = Math.min(Math.max(limit - jobs.length, state ? 20 : 1), MAX_EXAMINED - examined);
-    const picked = await pick(connection, readers, wanted, limit + 1);
+    const step = Math.min(
+      Math.max(limit - jobs.length, filtered ? 20 : 1),
+      MAX_EXAMINED - examined,
+    );
+    const picked = await pick(connection, readers, step, limit + 1);
     if (picked.length === 0) break;
     examined += picked.length;
     const found = await resolve(connection, picked, options.echoed);
     for (const [index, candidate] of picked.entries()) {
       last = positionOf(candidate);
       const job = found[index];
-      if (job && (state === undefined || job.state === state)) jobs.push(job);
+      if (job && isWanted(job)) jobs.push(job);
       if (jobs.length === limit) {
         leftOver = index < picked.length - 1;
         break;
@@ -452,12 +472,22 @@ function dropGone(
   }
 }
 
+/** True when `job` is in `state` and of one of `tenants` (each when given). */
+function matches(
+  job: FoundJob,
+  state: SearchState | undefined,
+  tenants: ReadonlySet<string> | undefined,
+): boolean {
+  if (state !== undefined && job.state !== state) return false;
+  return tenants === undefined || (job.tenant !== null && tenants.has(job.tenant));
+}
+
 /** A search by job id: the job in each queue searched, and its dead letter. */
 async function findById(
   connection: RedisConnection,
   sources: readonly Source[],
   id: string,
-  state: SearchState | undefined,
+  wanted: (job: FoundJob) => boolean,
   limit: number,
 ): Promise<FoundJob[]> {
   const candidates = sources.flatMap((source): Candidate[] => {
@@ -466,9 +496,7 @@ async function findById(
   });
   const found = await resolve(connection, candidates, {});
   return found
-    .filter(
-      (job): job is FoundJob => job !== undefined && (state === undefined || job.state === state),
-    )
+    .filter((job): job is FoundJob => job !== undefined && wanted(job))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, limit);
 }
