@@ -305,6 +305,40 @@ describe('a heavy document', () => {
   });
 });
 
+describe("a document past the text threads' heap limit", () => {
+  let context: TestContext;
+
+  beforeAll(async () => {
+    context = await TestContext.create({ INGEST_THREAD_MAX_HEAP_MB: '32', INGEST_THREADS: '1' });
+    await context.startWorker({ env: { WORKER_QUEUES: 'ingestion' } });
+  });
+  afterAll(() => context?.close());
+
+  it('fails for good with the reason, and the next document is ingested', async () => {
+    files.set('/too-big-for-32mb.html', {
+      contentType: 'text/html',
+      body: '<p>Unclosed paragraph '.repeat(110_000),
+    });
+    const heavy = await context.enqueue('ingestion', {
+      documentId: 'oom',
+      source: { kind: 'url', url: files.url('/too-big-for-32mb.html') },
+    });
+    const next = await context.enqueue('ingestion', {
+      documentId: 'after-oom',
+      source: { kind: 'inline', text: 'Still here.' },
+    });
+    const failed = await context.waitForJob('ingestion', heavy);
+    expect(await failed.getState()).toBe('failed');
+    expect(failed.attemptsMade).toBe(1);
+    const letter = await context.producer.deadLetters('ingestion').get(`ingestion-${heavy}`);
+    expect(letter).toMatchObject({ attemptsMade: 1, unrecoverable: true });
+    expect(letter?.failedReason).toContain("text thread's 32 MB heap (INGEST_THREAD_MAX_HEAP_MB)");
+    const done = await context.waitForJob('ingestion', next);
+    expect(await done.getState()).toBe('completed');
+    expect(done.returnvalue).toMatchObject({ chunks: 1, skipped: false });
+  });
+});
+
 /** A sink that is slow and records how many writes of one document overlap. */
 class OverlapSink implements ChunkSink {
   active = 0;

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DocumentOutOfMemoryError } from '../errors/document-out-of-memory-error.js';
 import { DocumentTooDeepError } from '../errors/document-too-deep-error.js';
 import { processText } from './text-pipeline.js';
 import { TextPipelinePool } from './text-pipeline-pool.js';
@@ -62,6 +63,22 @@ describe('TextPipelinePool', () => {
     // On the loop, the whole conversion is one stall; in a thread only copying in and out is.
     expect(onLoop.stallMs).toBeGreaterThan(onLoop.workMs * 0.9);
     expect(inThread.stallMs).toBeLessThan(onLoop.stallMs / 5);
+  });
+
+  it('fails a document that outgrows the heap limit for good, replaces its thread, spares the rest', async () => {
+    pool = new TextPipelinePool({ threads: 2, maxHeapMb: 32 });
+    const heavy = pool.run({ raw: HEAVY_HTML, mediaType: 'text/html' });
+    const others = [1, 2, 3].map((n) => pool?.run({ raw: `doc ${n}`, mediaType: 'text/plain' }));
+    await expect(heavy).rejects.toBeInstanceOf(DocumentOutOfMemoryError);
+    await expect(heavy).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(heavy).rejects.toThrow(/32 MB heap \(INGEST_THREAD_MAX_HEAP_MB\)/);
+    expect((await Promise.all(others)).map((result) => result?.text)).toEqual([
+      'doc 1',
+      'doc 2',
+      'doc 3',
+    ]);
+    expect((await pool.run({ raw: 'after', mediaType: 'text/plain' })).text).toBe('after');
+    expect(pool.size).toBeGreaterThanOrEqual(1);
   });
 
   it('stops a cancelled document at once and runs the next one', async () => {
