@@ -286,22 +286,26 @@ describe('a heavy document', () => {
       documentId: 'heavy',
       source: { kind: 'url', url: files.url('/heavy.html') },
     });
-    const answers: Array<{ at: number; ms: number }> = [];
+    const answers: Array<{ start: number; end: number }> = [];
     const queue = context.producer.queue('ingestion');
     while (!['completed', 'failed'].includes(await queue.getJobState(id))) {
-      const started = Date.now();
+      const start = Date.now();
       const response = await fetch(health);
       expect(response.status).toBe(200);
-      answers.push({ at: started, ms: Date.now() - started });
+      answers.push({ start, end: Date.now() });
     }
     const job = await context.waitForJob('ingestion', id);
     expect(await job.getState()).toBe('completed');
+    // On the event loop the conversion, most of the job, would answer nothing while it ran:
+    // whole quarters of the job without an answer. In a thread, every quarter has answers (a
+    // count: on a loaded machine there are still dozens per quarter).
     const { processedOn = 0, finishedOn = 0 } = job;
-    const during = answers.filter((answer) => answer.at >= processedOn && answer.at <= finishedOn);
-    const slowest = Math.max(...during.map((answer) => answer.ms));
-    // On the event loop, the conversion held every request for its whole length.
-    expect(during.length).toBeGreaterThanOrEqual(5);
-    expect(slowest).toBeLessThan((finishedOn - processedOn) / 4);
+    const quarter = (finishedOn - processedOn) / 4;
+    const perQuarter = [0, 1, 2, 3].map((q) => {
+      const from = processedOn + q * quarter;
+      return answers.filter((a) => a.start >= from && a.end <= from + quarter).length;
+    });
+    for (const count of perQuarter) expect(count).toBeGreaterThanOrEqual(3);
   });
 });
 
