@@ -79,7 +79,7 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
     if (req.headers.authorization !== undefined) {
       throttle.recordFailure(source);
       options.logger.warn(
-        { remoteAddress: source, method: req.method, path: requestPath(req) },
+        { remoteAddress: req.ip, method: req.method, path: requestPath(req) },
         'dashboard login rejected',
       );
     }
