@@ -1,4 +1,5 @@
 import { Agent, get, request } from 'node:http';
+import { runPool } from './run-pool.js';
 
 /** An answer read whole. */
 export interface JsonAnswer {
@@ -70,4 +71,24 @@ export async function warmConnections(agent: Agent, url: URL, sockets: number): 
         }),
     ),
   );
+}
+
+/**
+ * POSTs `requests` bulk requests to `url`, at most `inFlight` at once, the body of request `i`
+ * being `body(i)`; rejects on the first answer that is not 202.
+ */
+export async function postBulk(
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+  requests: number,
+  inFlight: number,
+  body: (index: number) => string,
+): Promise<void> {
+  await runPool(requests, inFlight, async (index) => {
+    const answer = await postJson(agent, url, body(index), headers);
+    if (answer.status !== 202) {
+      throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+    }
+  });
 }
