@@ -209,6 +209,7 @@ export function parseBenchOptions(
       }
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
+  if (only.length === 0) throw new Error(`no scenario left to run\n${USAGE}`);
   const base = PROFILES[profile];
   return {
     ...base,

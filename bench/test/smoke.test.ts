@@ -53,15 +53,24 @@ describe('pnpm bench, smoke mode', () => {
       'latency-p99',
       'redis-used-memory',
       'worker-rss',
+      'search-p99',
       'subscribers-enqueue',
       'subscribers-rss',
+      'fairness-p99',
+      'fairness-p99-groupmq',
+      'tenant-worker-throughput',
+      'tenant-worker-groupmq',
+      'tenant-bulk-enqueue',
     ]);
     for (const figure of results.figures) {
       expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);
       if (figure.baseline !== null) expect(figure.baseline, figure.id).toBeGreaterThan(0);
     }
-    const latencyP99 = results.figures.find((figure) => figure.id === 'latency-p99');
-    expect(latencyP99?.target).toBe('<= 1.1x');
+    const target = (id: string) => results.figures.find((figure) => figure.id === id)?.target;
+    expect(target('latency-p99')).toBe('<= 1.1x');
+    expect(target('fairness-p99')).toBe('<= 0.02x');
+    expect(target('tenant-worker-throughput')).toBe('>= 0.9x');
+    expect(target('search-p99')).toBe('<= 5 ms');
     expect(output).toMatch(
       /Worker throughput, ignored Slack event, concurrency 50 \(jobs\/s\).*x\s+>= 0\.9x/,
     );
