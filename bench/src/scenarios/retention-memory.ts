@@ -8,7 +8,7 @@ import { startConveyorApi } from '../processes/conveyor-api.js';
 import { startConveyorWorker } from '../processes/conveyor-worker.js';
 import { type Figure, failedFigure } from '../report/figure.js';
 import { BENCH_EVENT_TYPE, benchEventEnvelope } from '../support/payloads.js';
-import { keepAliveAgent, postBulk } from '../support/post-json.js';
+import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { processRss } from '../support/process-rss.js';
 import { unfinishedCount, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { median, percentile, round } from '../support/stats.js';
@@ -149,13 +149,20 @@ export async function measureRetentionMemory(ctx: BenchContext): Promise<Figure[
       { name: BENCH_EVENT_TYPE, data: benchEventEnvelope(`Ev${runId}P`) },
       worker,
     );
-    await postBulk(agent, bulkUrl, headers, 1, 1, () =>
-      JSON.stringify({
-        jobs: Array.from({ length: MARKED_JOBS }, (_, i) => ({
-          data: benchEventEnvelope(`Ev${runId}K${i}`, { teamId: markedTeam }),
-          options: { delay: MARKED_DELAY_MS },
-        })),
-      }),
+    await postBulk(
+      agent,
+      bulkUrl,
+      headers,
+      1,
+      1,
+      () =>
+        JSON.stringify({
+          jobs: Array.from({ length: MARKED_JOBS }, (_, i) => ({
+            data: benchEventEnvelope(`Ev${runId}K${i}`, { teamId: markedTeam }),
+            options: { delay: MARKED_DELAY_MS },
+          })),
+        }),
+      FILL_RETRIES,
     );
     await searchInARow(Math.min(searchQueries, 50)); // warm-up
     const started = performance.now();
@@ -217,10 +224,17 @@ export async function measureRetentionMemory(ctx: BenchContext): Promise<Figure[
       }
       const size = Math.min(BATCH, jobs - added);
       const from = added;
-      await postBulk(agent, bulkUrl, headers, 1, 1, () =>
-        JSON.stringify({
-          jobs: Array.from({ length: size }, (_, offset) => ({ data: envelope(from + offset) })),
-        }),
+      await postBulk(
+        agent,
+        bulkUrl,
+        headers,
+        1,
+        1,
+        () =>
+          JSON.stringify({
+            jobs: Array.from({ length: size }, (_, offset) => ({ data: envelope(from + offset) })),
+          }),
+        FILL_RETRIES,
       );
       added += size;
       if (marks.has(added)) {

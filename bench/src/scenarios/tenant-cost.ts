@@ -10,7 +10,7 @@ import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate, rotate } from '../support/alternate.js';
 import { ingestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
-import { keepAliveAgent, postBulk } from '../support/post-json.js';
+import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { runPool } from '../support/run-pool.js';
 import { settleRedis } from '../support/settle-redis.js';
@@ -123,6 +123,7 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
               },
             ),
           }),
+        FILL_RETRIES,
       );
     const conveyorDrain = (teamOf: (index: number) => string, tag: string) => async (n: number) => {
       await slack.pause();

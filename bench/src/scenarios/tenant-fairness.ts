@@ -18,7 +18,7 @@ import { type Figure, pairedRatio } from '../report/figure.js';
 import { rotate } from '../support/alternate.js';
 import { CompletionStream } from '../support/completion-stream.js';
 import { reactionAddedEnvelope } from '../support/payloads.js';
-import { keepAliveAgent, postBulk, postJson } from '../support/post-json.js';
+import { FILL_RETRIES, keepAliveAgent, postBulk, postJson } from '../support/post-json.js';
 import { runPool } from '../support/run-pool.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, percentile, round } from '../support/stats.js';
@@ -260,6 +260,7 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
         requests,
         FLOOD_IN_FLIGHT,
         floodBody(runId),
+        FILL_RETRIES,
       ),
     sendQuiet: async (runId, index) => {
       const body = JSON.stringify({ data: event(runId, 'B', index, QUIET_TEAM) });

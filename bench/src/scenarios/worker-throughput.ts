@@ -8,7 +8,7 @@ import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
-import { keepAliveAgent, postBulk } from '../support/post-json.js';
+import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
@@ -93,6 +93,7 @@ async function fillThroughApi(
             }),
           ),
         }),
+      FILL_RETRIES,
     );
   } finally {
     agent.destroy();

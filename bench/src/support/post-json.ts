@@ -1,4 +1,5 @@
 import { Agent, get, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runPool } from './run-pool.js';
 
 /** An answer read whole. */
@@ -73,9 +74,15 @@ export async function warmConnections(agent: Agent, url: URL, sockets: number): 
   );
 }
 
+/** Retries of a 503 per request when a queue is filled outside a measurement. */
+export const FILL_RETRIES = 5;
+
 /**
  * POSTs `requests` bulk requests to `url`, at most `inFlight` at once, the body of request `i`
- * being `body(i)`; rejects on the first answer that is not 202.
+ * being `body(i)`; rejects on the first answer that is not 202. With `retries`, a 503 (Redis
+ * busy or unavailable: a bulk stores all of its jobs or none) is sent again after a second, as a
+ * client told `Retry-After` would, at most that many times per request: for filling a queue
+ * outside a measurement, never for a measured round.
  */
 export async function postBulk(
   agent: Agent,
@@ -84,11 +91,17 @@ export async function postBulk(
   requests: number,
   inFlight: number,
   body: (index: number) => string,
+  retries = 0,
 ): Promise<void> {
   await runPool(requests, inFlight, async (index) => {
-    const answer = await postJson(agent, url, body(index), headers);
-    if (answer.status !== 202) {
-      throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+    const text = body(index);
+    for (let attempt = 0; ; attempt++) {
+      const answer = await postJson(agent, url, text, headers);
+      if (answer.status === 202) return;
+      if (answer.status !== 503 || attempt >= retries) {
+        throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+      }
+      await sleep(1000);
     }
   });
 }
