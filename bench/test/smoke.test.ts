@@ -78,8 +78,9 @@ describe('pnpm bench, smoke mode', () => {
     const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');
     expect(markdown).toContain(`Redis ${results.machine.redis}`);
-    // Two worker processes a side per concurrency: about two minutes on a busy 2-core machine.
-  }, 300_000);
+    // Every scenario at a tiny size, with its processes: about two and a half minutes on a busy
+    // 2-core machine.
+  }, 480_000);
 
   it('rejects an unknown flag with the usage', async () => {
     const { code, output } = await run(['--fast']);
