@@ -60,6 +60,7 @@ describe('pnpm bench, smoke mode', () => {
       'fairness-p99-groupmq',
       'tenant-worker-throughput',
       'tenant-worker-groupmq',
+      'tenant-worker-raw',
       'tenant-bulk-enqueue',
     ]);
     for (const figure of results.figures) {

@@ -1,17 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { QUEUE_CATALOG } from '@conveyor/queues';
 import { Queue } from 'bullmq';
 import { Queue as GroupQueue } from 'groupmq';
 import type { Redis } from 'ioredis';
 import { type BenchContext, bullConnection } from '../bench-context.js';
-import { startGroupmqWorker } from '../processes/baseline-processes.js';
+import {
+  BASELINE_PREFIX,
+  startBaselineWorker,
+  startGroupmqWorker,
+} from '../processes/baseline-processes.js';
 import { startConveyorApi } from '../processes/conveyor-api.js';
 import { startConveyorWorker } from '../processes/conveyor-worker.js';
 import type { NodeProcess } from '../processes/node-process.js';
-import { type Figure, ratioFigure } from '../report/figure.js';
+import { type Figure, failedFigure, ratioFigure } from '../report/figure.js';
 import { alternate, rotate } from '../support/alternate.js';
 import { ingestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
 import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
-import { waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
+import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { runPool } from '../support/run-pool.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
@@ -74,6 +79,14 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
     ...profile,
   });
   const stopWorker = ctx.cleanup.add('worker', () => worker.stop());
+  const rawWorker = startBaselineWorker({
+    redisUrl: ctx.redis.url,
+    dir: ctx.dir,
+    queues: [WORKER_QUEUE],
+    concurrency,
+    name: 'baseline-worker-tenants',
+  });
+  const stopRawWorker = ctx.cleanup.add('baseline-worker', () => rawWorker.stop());
   const groupWorker = startGroupmqWorker({
     redisUrl: ctx.redis.url,
     dir: ctx.dir,
@@ -86,6 +99,11 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
   const connection = bullConnection(ctx);
   const slack = new Queue(WORKER_QUEUE, { connection, prefix: 'conveyor' });
   const ingestion = new Queue(ENQUEUE_QUEUE, { connection, prefix: 'conveyor' });
+  const raw = new Queue(WORKER_QUEUE, {
+    connection,
+    prefix: BASELINE_PREFIX,
+    defaultJobOptions: QUEUE_CATALOG[WORKER_QUEUE].defaultJobOptions,
+  });
   // groupmq's Queue quits its client when closed: a client of its own.
   const groupQueue = new GroupQueue({
     redis: ctx.redis.client({ maxRetriesPerRequest: null }),
@@ -97,6 +115,11 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
   const team = (index: number) => `T${String(index % tenants).padStart(6, '0')}`;
   try {
     const runId = Date.now().toString(36);
+    await waitForConsumer(
+      raw,
+      { name: 'reaction_added', data: reactionAddedEnvelope(`Ev${runId}PR`) },
+      rawWorker,
+    );
     await waitForConsumer(
       slack,
       { name: 'reaction_added', data: reactionAddedEnvelope(`Ev${runId}P`) },
@@ -155,12 +178,28 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
       return workerJobs / ((finished - started) / 1000);
     };
     ctx.log(`  worker throughput, concurrency ${concurrency}, ${workerJobs} jobs a round`);
-    const [spread = [], single = [], groups = []] = await rotate<number>(
+    const rawDrain = async (n: number) => {
+      await raw.pause();
+      await fill(raw, workerJobs, FILL_BATCH, (index) => ({
+        name: 'reaction_added',
+        data: reactionAddedEnvelope(`Ev${runId}RR${n}N${index}`, { teamId: team(index) }),
+      }));
+      await settleRedis(ctx.client);
+      const started = performance.now();
+      await raw.resume();
+      const finished = await waitUntilDrained(raw, {
+        timeoutMs: DRAIN_TIMEOUT_MS,
+        worker: rawWorker,
+      });
+      return workerJobs / ((finished - started) / 1000);
+    };
+    const [spread = [], single = [], groups = [], plain = []] = await rotate<number>(
       ctx.options.rounds,
       [
         { label: `Conveyor, ${tenants} tenants`, run: conveyorDrain(team, 'S') },
         { label: 'Conveyor, one tenant', run: conveyorDrain(() => 'TSINGLE01', 'O') },
         { label: `groupmq, ${tenants} groups`, run: groupmqDrain },
+        { label: 'raw BullMQ, first in first out', run: rawDrain },
       ],
       ctx.log,
       (jobsPerSecond) => `${round(jobsPerSecond)} jobs/s`,
@@ -171,7 +210,9 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
       `(tenant from the team_id), then timed from resume until none is waiting or active; the real worker at ` +
       `WORKER_CONCURRENCY=${concurrency}. groupmq 1.1.0: the same events as jobs of ${tenants} groups, added to ` +
       `the paused queue, a groupmq Worker with a no-op handler at concurrency ${concurrency}, timed from resume ` +
-      `until nothing is ready or running. ${ctx.options.rounds} rounds a side, rotated.`;
+      `until nothing is ready or running. Raw BullMQ (first in, first out, for reference): the same events ` +
+      `added with addBulk, a raw Worker with a no-op processor at concurrency ${concurrency}: ` +
+      `${plain.map((v) => round(v)).join('/')} jobs/s. ${ctx.options.rounds} rounds a side, rotated.`;
     const samples = (a: number[], b: number[]) => ({
       conveyor: a.map((v) => round(v)),
       baseline: b.map((v) => round(v)),
@@ -199,17 +240,34 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
       await settleRedis(ctx.client);
     };
     ctx.log(`  bulk enqueue, ${requests * ctx.options.bulk.batch} jobs a round`);
-    let bulk: { conveyor: number[]; baseline: number[] };
+    let bulk: Figure;
     try {
       await bulkRound(bodies.named)();
       await empty();
-      bulk = await alternate(
+      const measured = await alternate(
         ctx.options.rounds,
         { label: `${tenants} tenants named`, run: bulkRound(bodies.named), reset: empty },
         { label: 'no tenant named', run: bulkRound(bodies.none), reset: empty },
         ctx.log,
         (jobsPerSecond) => `${round(jobsPerSecond)} jobs/s`,
       );
+      bulk = ratioFigure({
+        id: 'tenant-bulk-enqueue',
+        label: `Bulk enqueue, ${tenants} tenants named vs none (jobs/s)`,
+        conveyor: median(measured.conveyor),
+        baseline: median(measured.baseline),
+        minRatio: 0.9,
+        samples: samples(measured.conveyor, measured.baseline),
+        notes:
+          `${requests} requests of ${ctx.options.bulk.batch} ingestion jobs, ${ctx.options.bulk.inFlight} in flight, ` +
+          `to POST /v1/queues/${ENQUEUE_QUEUE}/jobs/bulk: each job naming one of ${tenants} tenants ` +
+          '(options.tenant) against the same jobs naming none (their tenant then comes from data.orgId, one ' +
+          'organisation); time until the last batch is answered; the queue emptied between rounds.',
+      });
+    } catch (error) {
+      // The worker figures above stand on their own.
+      ctx.log(`  bulk enqueue failed: ${error instanceof Error ? error.message : String(error)}`);
+      bulk = failedFigure('tenant-bulk-enqueue', error);
     } finally {
       bulkAgent.destroy();
     }
@@ -233,22 +291,18 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
         notes: 'as above',
       }),
       ratioFigure({
-        id: 'tenant-bulk-enqueue',
-        label: `Bulk enqueue, ${tenants} tenants named vs none (jobs/s)`,
-        conveyor: median(bulk.conveyor),
-        baseline: median(bulk.baseline),
-        minRatio: 0.9,
-        samples: samples(bulk.conveyor, bulk.baseline),
-        notes:
-          `${requests} requests of ${ctx.options.bulk.batch} ingestion jobs, ${ctx.options.bulk.inFlight} in flight, ` +
-          `to POST /v1/queues/${ENQUEUE_QUEUE}/jobs/bulk: each job naming one of ${tenants} tenants ` +
-          '(options.tenant) against the same jobs naming none (their tenant then comes from data.orgId, one ' +
-          'organisation); time until the last batch is answered; the queue emptied between rounds.',
+        id: 'tenant-worker-raw',
+        label: `Worker throughput, ${tenants} tenants vs raw BullMQ FIFO, concurrency ${concurrency} (jobs/s)`,
+        conveyor: median(spread),
+        baseline: median(plain),
+        samples: samples(spread, plain),
+        notes: 'as above',
       }),
+      bulk,
     ];
   } finally {
     agent.destroy();
-    await Promise.all([slack.close(), ingestion.close(), groupQueue.close()]);
-    await Promise.all([stopApi(), stopWorker(), stopGroupWorker()]);
+    await Promise.all([slack.close(), ingestion.close(), raw.close(), groupQueue.close()]);
+    await Promise.all([stopApi(), stopWorker(), stopRawWorker(), stopGroupWorker()]);
   }
 }
