@@ -53,6 +53,7 @@ describe('pnpm bench, smoke mode', () => {
       'latency-p99',
       'redis-used-memory',
       'worker-rss',
+      'redis-dedupe-markers',
       'search-p99',
       'subscribers-enqueue',
       'subscribers-rss',

@@ -17,6 +17,7 @@ import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, pairedRatio } from '../report/figure.js';
 import { rotate } from '../support/alternate.js';
 import { CompletionStream } from '../support/completion-stream.js';
+import { dropKeys } from '../support/drop-keys.js';
 import { reactionAddedEnvelope } from '../support/payloads.js';
 import { FILL_RETRIES, keepAliveAgent, postBulk, postJson } from '../support/post-json.js';
 import { runPool } from '../support/run-pool.js';
@@ -155,22 +156,6 @@ async function untilCompleted(
     }
     await sleep(50);
   }
-}
-
-/** Deletes every key of a groupmq namespace (its worker stopped first). */
-async function dropNamespace(client: Redis, namespace: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(
-      cursor,
-      'MATCH',
-      `groupmq:${namespace}:*`,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    if (keys.length > 0) await client.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 /** Start lines the groupmq worker wrote for `group`: job id -> calibrated wall-clock ms. */
@@ -408,7 +393,7 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
               await floodQueue.close();
               await quietQueue.close();
               await stopGroupWorker();
-              await dropNamespace(ctx.client, namespace);
+              await dropKeys(ctx.client, `groupmq:${namespace}:*`);
             }
           },
           reset: () => settleRedis(ctx.client),
