@@ -1,8 +1,10 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
-import { DEAD_LETTER_RETENTION_MS, FAILED_RETENTION_MS } from './job-policies.js';
+import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
+import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKeyPrefix } from './redis-keys.js';
+import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -58,24 +60,6 @@ export interface RecordResult {
   created: boolean;
 }
 
-/**
- * How long the origin ids of recorded jobs are remembered: twice the failed-job retention, so an
- * origin job is remembered for as long as it can be found among the failed jobs.
- */
-const ORIGIN_MEMORY_MS = 2 * FAILED_RETENTION_MS;
-
-/**
- * KEYS[1] the origins set, KEYS[2] the dead letter's job key; ARGV now, origin job id, how long
- * origins are remembered. Claims the origin job (ZADD NX) only if its copy exists, and forgets
- * old origins. Returns 1 for the one call that claims it, 0 after, -1 when there is no copy.
- */
-const CLAIM_SCRIPT = `
-if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
-return redis.call('ZADD', KEYS[1], 'NX', now, ARGV[2])
-`;
-
 /** The dead letter id of origin job `jobId`: one per origin job, so a second copy is a no-op. */
 export function deadLetterId(origin: QueueName, jobId: string): string {
   return `${origin}-${jobId}`;
@@ -108,7 +92,7 @@ export class DeadLetterQueue {
     this.name = deadLetterQueueName(origin);
     this.queue = new Queue(this.name, { connection: options.connection, prefix: options.prefix });
     this.#redis = options.connection;
-    this.#originsKey = this.queue.toKey('origins');
+    this.#originsKey = deadLetterOriginsKey(this.queue);
   }
 
   /**
@@ -186,13 +170,13 @@ export class DeadLetterQueue {
   async #claim(jobId: string, letterId: string): Promise<boolean> {
     const claimed = Number(
       await this.#redis.eval(
-        CLAIM_SCRIPT,
+        CLAIM_DEAD_LETTER_SCRIPT,
         2,
         this.#originsKey,
-        this.queue.toKey(letterId),
+        jobKeyPrefix(this.queue) + letterId,
         Date.now(),
         jobId,
-        ORIGIN_MEMORY_MS,
+        DEAD_LETTER_ORIGINS_KEPT_MS,
       ),
     );
     if (claimed < 0) throw new Error(`dead letter ${letterId} vanished before it was claimed`);
@@ -204,7 +188,7 @@ export class DeadLetterQueue {
     const results = await this.#redis
       .multi()
       .zadd(this.#originsKey, 'NX', now, jobId)
-      .zremrangebyscore(this.#originsKey, '-inf', now - ORIGIN_MEMORY_MS)
+      .zremrangebyscore(this.#originsKey, '-inf', now - DEAD_LETTER_ORIGINS_KEPT_MS)
       .exec();
     for (const [error] of results ?? []) if (error) throw error;
   }
