@@ -61,8 +61,12 @@ export function jobKeyPrefix(queue: Queue): string {
   return queue.toKey('');
 }
 
-/** The hash of job `id` of queue `queueName` under `prefix`, where only the names are known. */
-export function jobKeyOf(prefix: string, queueName: string, id: string): string {
+/**
+ * BullMQ's hash of job `id` in the queue named `queueName` under `prefix`, for code that holds a
+ * queue's name rather than its `Queue` (the quota's entries): the same key as
+ * `jobKeyPrefix(queue) + id`.
+ */
+export function bullJobKey(prefix: string, queueName: string, id: string): string {
   return `${prefix}:${queueName}:${id}`;
 }
 
