@@ -61,6 +61,15 @@ export function jobKeyPrefix(queue: Queue): string {
   return queue.toKey('');
 }
 
+/**
+ * BullMQ's hash of job `id` in the queue named `queueName` under `prefix`, for code that holds a
+ * queue's name rather than its `Queue` (the quota's entries): the same key as
+ * `jobKeyPrefix(queue) + id`.
+ */
+export function bullJobKey(prefix: string, queueName: string, id: string): string {
+  return `${prefix}:${queueName}:${id}`;
+}
+
 /** BullMQ's deduplication key of `deduplicationId` (as its own `getDeduplicationJobId` builds it). */
 export function bullDeduplicationKey(queue: Queue, deduplicationId: string): string {
   return `${queue.keys.de}:${deduplicationId}`;

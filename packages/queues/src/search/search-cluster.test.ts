@@ -67,7 +67,9 @@ describe('search on Redis Cluster', () => {
 
     const job = await queue.getJob(bulk[20]?.id ?? '');
     const deadLetters = producer.deadLetters('ingestion');
-    const letter = await deadLetters.record(job as never, new Error('no'), { unrecoverable: true });
+    const { id: letter } = await deadLetters.record(job as never, new Error('no'), {
+      unrecoverable: true,
+    });
     const found = await searchJobs(connection, prefix, { key: 'documentId', value: 'c-20' });
     expect(found.jobs.map((each) => [each.id, each.deadLetter])).toEqual([
       [letter, true],

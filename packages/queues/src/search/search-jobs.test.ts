@@ -210,7 +210,7 @@ describe('searchJobs', () => {
     } as JobRequest);
     const job = (await queues.producer.queue('ingestion').getJob(id)) as Job;
     const deadLetters = queues.producer.deadLetters('ingestion');
-    const letterId = await deadLetters.record(job, new Error('upstream said no'), {
+    const { id: letterId } = await deadLetters.record(job, new Error('upstream said no'), {
       unrecoverable: true,
     });
     const page = await search({ key: 'documentId', value: documentId });
