@@ -52,6 +52,8 @@ export {
   jobEndingKey,
   readJobEndings,
   recordJobEnding,
+  reportedCounts,
+  reportedState,
 } from './job-state.js';
 export {
   type EnqueueOptions,
@@ -78,3 +80,32 @@ export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';
 export * from './schemas/slack-slash-command.js';
+export { applyTurns, type PlacedJob } from './tenants/apply-turns.js';
+export { assignTurns, MAX_TURN, type TurnRequest } from './tenants/assign-turns.js';
+export {
+  DEFAULT_TENANT,
+  isTenant,
+  jobTenant,
+  setTenant,
+  TENANT_PATTERN,
+  TENANT_RULE,
+} from './tenants/job-tenant.js';
+export {
+  MAX_TENANT_OFFSET,
+  type ReadTenantsOptions,
+  readTenantGauges,
+  readTenants,
+  type TenantGaugeValues,
+  type TenantPage,
+  type TenantSummary,
+} from './tenants/read-tenants.js';
+export { resolveTenant } from './tenants/resolve-tenant.js';
+export { slackTenant } from './tenants/slack-tenant.js';
+export {
+  type Admission,
+  limitTenant,
+  TenantGate,
+  type TenantGateOptions,
+  type TenantLimiter,
+} from './tenants/tenant-gate.js';
+export { tenantKeys } from './tenants/tenant-keys.js';

@@ -18,6 +18,10 @@ import type { QueueDefinition } from './queue-definition.js';
 import { deduplicationKey, rearmDeduplication } from './rearm-deduplication.js';
 import { toRedisFailure, withDeadline } from './redis-failure.js';
 import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
+import { applyTurns } from './tenants/apply-turns.js';
+import type { TurnRequest } from './tenants/assign-turns.js';
+import { setTenant } from './tenants/job-tenant.js';
+import { resolveTenant } from './tenants/resolve-tenant.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
 export interface JobRequest {
@@ -31,6 +35,12 @@ export interface JobRequest {
     priority?: number;
     /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
     expiresInMs?: number;
+    /**
+     * Who the job is for (1-128 of `A-Z a-z 0-9 . _ : -`): jobs are taken round-robin across
+     * tenants. Omitted: derived by the catalog (Slack workspace, ingestion `orgId`), else
+     * `default`.
+     */
+    tenant?: string;
   };
 }
 
@@ -116,6 +126,8 @@ interface PreparedJob {
   markerKey?: string;
   /** Where the request's fingerprint is kept, when it carries an idempotency key. */
   fingerprintKey?: string;
+  /** Its tenant's place in the fair order; sets its BullMQ priority just before it is stored. */
+  turn: TurnRequest;
 }
 
 const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
@@ -222,6 +234,7 @@ export class Producer {
     const job = prepared.job;
     return this.run(
       this.charging(options.quota, name, [job], async () => {
+        await applyTurns(this.options.connection, queue, [job]);
         const { markerKey } = job;
         const deduplicationId = job.opts.deduplication?.id;
         if (markerKey === undefined || deduplicationId === undefined) {
@@ -311,6 +324,7 @@ export class Producer {
         const remembered = markerKeys.length > 0 ? await connection.mget(...markerKeys) : [];
         const rememberedByKey = new Map(markerKeys.map((key, index) => [key, remembered[index]]));
         const toAdd = jobs.filter((job) => !job.markerKey || !rememberedByKey.get(job.markerKey));
+        await applyTurns(connection, queue, toAdd);
         const added = toAdd.length > 0 ? await this.addBulkWithinLimit(queue, jobs, toAdd) : [];
         const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
 
@@ -368,9 +382,26 @@ export class Producer {
         issues: parsed.issues.map((issue) => ({ ...issue, path: `${issuePrefix}${issue.path}` })),
       };
     }
+    const tenant = resolveTenant(
+      QUEUE_CATALOG[queueName],
+      parsed.name,
+      parsed.data,
+      request.options?.tenant,
+    );
+    if (!tenant.ok) {
+      return {
+        ok: false,
+        issues: [{ ...tenant.issue, path: `${issuePrefix}${tenant.issue.path}` }],
+      };
+    }
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
+    setTenant(opts, tenant.tenant);
     if (request.options?.delay) opts.delay = request.options.delay;
-    if (request.options?.priority) opts.priority = request.options.priority;
+    const turn: TurnRequest = {
+      tenant: tenant.tenant,
+      ...(request.options?.priority ? { priority: request.options.priority } : {}),
+      ...(request.options?.delay ? { delayed: true } : {}),
+    };
     const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
     if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const keyed = options.idempotencyKey !== undefined;
@@ -378,7 +409,7 @@ export class Producer {
     if (dedupeKey === undefined) {
       // A quota counts the job under the id it will have, known before it is stored.
       if (options.quota) opts.jobId = `j-${randomUUID()}`;
-      return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts, turn } };
     }
     const hash = hashKey(dedupeKey);
     // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
@@ -390,6 +421,7 @@ export class Producer {
         name: parsed.name,
         data: parsed.data,
         opts,
+        turn,
         markerKey: queue.toKey(`idem:${hash}`),
         ...(keyed ? { fingerprintKey: queue.toKey(`idemfp:${hash}`) } : {}),
       },

@@ -1,0 +1,24 @@
+import type { Queue } from 'bullmq';
+
+/**
+ * The Redis keys of tenants, all built from the queue's own prefix (one hash slot under Cluster).
+ *
+ * - `tenants`: ZSET tenant -> its next turn (virtual time); only tenants with jobs waiting;
+ * - `tenants:clock`: the last turn handed out, where turns resume when nothing is waiting;
+ * - `tenants:parked`: ZSET tenant -> jobs parked at its concurrency cap;
+ * - `tenant:<t>:running`, `:parked`, `:limited`, `:tat`: one tenant's running jobs (cap), parked
+ *   jobs, pause deadline and rate-limit state; each removed or expiring once the tenant is quiet;
+ * - `tenant-slot:<jobId>`: a rate-limit slot reserved for a job delayed to it.
+ */
+export const tenantKeys = {
+  turns: (queue: Queue) => queue.toKey('tenants'),
+  clock: (queue: Queue) => queue.toKey('tenants:clock'),
+  parkedIndex: (queue: Queue) => queue.toKey('tenants:parked'),
+  running: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:running`),
+  parked: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:parked`),
+  limited: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:limited`),
+  rate: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:tat`),
+  slot: (queue: Queue, jobId: string) => queue.toKey(`tenant-slot:${jobId}`),
+  /** BullMQ's lock of a running job: gone once its worker stopped renewing it. */
+  lock: (queue: Queue, jobId: string) => `${queue.toKey(jobId)}:lock`,
+};
