@@ -66,26 +66,37 @@ end
 `;
 
 /**
- * KEYS: limited, rate, slot, running, parked. ARGV: jobId, cap, interval, period.
+ * KEYS: limited, rate, slot, running, parked. ARGV: jobId, cap, max, period.
  * Returns {code, until or parked count}: 0 admitted, 1 tenant paused, 2 over its rate (its slot
  * is reserved: it is delayed once, to it), 3 at its cap.
+ *
+ * The rate limit is a sliding log of the tenant's last `max` start slots (ZSET, score = slot):
+ * slots are handed out in order, each at least `period` after the one `max` places before it,
+ * so no window of `period` ms holds more than `max` starts, bursts included.
  */
 const ADMIT_SCRIPT = `${NOW}
 local limitedKey, rateKey, slotKey, running, parked = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local jobId, cap, interval, period = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local jobId, cap, max, period = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local limited = tonumber(redis.call('GET', limitedKey) or '0')
 if limited > now then return {1, limited} end
 local holds = cap > 0 and redis.call('ZSCORE', running, jobId)
 if cap > 0 and not holds and redis.call('ZCARD', running) >= cap then
   return {3, redis.call('LLEN', parked)}
 end
-if interval > 0 and redis.call('DEL', slotKey) == 0 then
-  local tat = math.max(tonumber(redis.call('GET', rateKey) or '0'), now)
-  local startAt = math.ceil(tat + interval - period)
-  redis.call('SET', rateKey, tat + interval, 'PX', math.ceil(tat + interval - now + period))
-  if startAt > now then
-    redis.call('SET', slotKey, startAt, 'PX', startAt - now + period + 60000)
-    return {2, startAt}
+if max > 0 and redis.call('DEL', slotKey) == 0 then
+  local slot = now
+  local last = redis.call('ZRANGE', rateKey, -1, -1, 'WITHSCORES')
+  if last[2] then slot = math.max(slot, tonumber(last[2])) end
+  if redis.call('ZCARD', rateKey) >= max then
+    local before = redis.call('ZRANGE', rateKey, -max, -max, 'WITHSCORES')
+    slot = math.max(slot, tonumber(before[2]) + period)
+  end
+  redis.call('ZADD', rateKey, slot, slot .. ':' .. jobId)
+  redis.call('ZREMRANGEBYRANK', rateKey, 0, -(max + 1))
+  redis.call('PEXPIRE', rateKey, slot - now + period)
+  if slot > now then
+    redis.call('SET', slotKey, slot, 'PX', slot - now + period + 60000)
+    return {2, slot}
   end
 end
 if cap > 0 and not holds then
@@ -168,7 +179,8 @@ export async function limitTenant(
  * Admits each job a worker took, per its tenant: the tenant's pause ({@link limitTenant}), its
  * concurrency cap and its rate limit, across every worker process, in one round trip for a job
  * admitted. A job not admitted goes to BullMQ's delayed set without spending an attempt:
- * - paused or over its rate: delayed once, to the end of the pause or to its reserved slot;
+ * - paused or over its rate: delayed once, to the end of the pause or to its reserved start
+ *   slot (no window of the limiter's duration holds more than its max starts);
  * - at its cap: parked (delayed for long, listed per tenant); each job that ends promotes the
  *   next parked one, so a tenant flooding at its cap costs one park per job, no busy loop.
  *
@@ -180,7 +192,7 @@ export class TenantGate {
   readonly #connection: RedisConnection;
   readonly #queue: Queue;
   readonly #cap: number;
-  readonly #interval: number;
+  readonly #max: number;
   readonly #period: number;
   readonly #parkMs: number;
 
@@ -189,7 +201,7 @@ export class TenantGate {
     this.#queue = options.queue;
     this.#cap = options.concurrency ?? 0;
     this.#period = options.limiter?.duration ?? 0;
-    this.#interval = options.limiter ? options.limiter.duration / options.limiter.max : 0;
+    this.#max = options.limiter?.max ?? 0;
     this.#parkMs = options.parkMs ?? 60_000;
   }
 
@@ -251,7 +263,7 @@ export class TenantGate {
       tenantKeys.parked(queue, tenant),
       id,
       this.#cap,
-      this.#interval,
+      this.#max,
       this.#period,
     )) as [number, number];
   }

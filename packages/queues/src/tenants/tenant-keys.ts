@@ -6,8 +6,8 @@ import type { Queue } from 'bullmq';
  * - `tenants`: ZSET tenant -> its next turn (virtual time); only tenants with jobs waiting;
  * - `tenants:clock`: the last turn handed out, where turns resume when nothing is waiting;
  * - `tenants:parked`: ZSET tenant -> jobs parked at its concurrency cap;
- * - `tenant:<t>:running`, `:parked`, `:limited`, `:tat`: one tenant's running jobs (cap), parked
- *   jobs, pause deadline and rate-limit state; each removed or expiring once the tenant is quiet;
+ * - `tenant:<t>:running`, `:parked`, `:limited`, `:starts`: one tenant's running jobs (cap),
+ *   parked jobs, pause deadline and last start slots (rate limit); each removed or expiring once the tenant is quiet;
  * - `tenant-slot:<jobId>`: a rate-limit slot reserved for a job delayed to it.
  */
 export const tenantKeys = {
@@ -17,7 +17,7 @@ export const tenantKeys = {
   running: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:running`),
   parked: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:parked`),
   limited: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:limited`),
-  rate: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:tat`),
+  rate: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:starts`),
   slot: (queue: Queue, jobId: string) => queue.toKey(`tenant-slot:${jobId}`),
   /** BullMQ's lock of a running job: gone once its worker stopped renewing it. */
   lock: (queue: Queue, jobId: string) => `${queue.toKey(jobId)}:lock`,
