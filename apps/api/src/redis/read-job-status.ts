@@ -2,9 +2,9 @@ import {
   DEFAULT_TENANT,
   isFinalJobState,
   JobNotFoundError,
+  jobTenant,
   type Producer,
   type QueueName,
-  jobTenant,
   readJobEndings,
   reportedState,
 } from '@conveyor/queues';
