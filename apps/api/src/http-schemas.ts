@@ -151,6 +151,41 @@ export const deadLetterPageSchema = z.object({
   limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
 });
 
+/** Query of `GET /v1/queues/:queue/tenants`. */
+export const tenantPageSchema = z.object({
+  limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,5}$/, { error: 'must be the next of a previous page' })
+    .optional(),
+});
+
+export const tenantListResponseSchema = z.object({
+  queue: z.string(),
+  tenants: z
+    .array(
+      z.object({
+        tenant: z.string(),
+        waiting: z
+          .number()
+          .int()
+          .describe(
+            'Jobs not started yet (its turns past the queue head, and jobs parked at its cap)',
+          ),
+        active: z.number().int().describe('Jobs running now'),
+        limitedUntil: z
+          .number()
+          .int()
+          .optional()
+          .describe(
+            'While the tenant is paused (a Slack 429 for its workspace): until when, epoch ms',
+          ),
+      }),
+    )
+    .describe('Largest backlog first'),
+  next: z.string().optional().describe('The cursor of the next page; absent on the last'),
+});
+
 /** Longest `waitMs` of `GET /v1/queues/:queue/jobs/:id`. */
 export const MAX_WAIT_MS = 60_000;
 
