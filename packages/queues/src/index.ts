@@ -24,6 +24,7 @@ export { type PayloadIssue, PayloadValidationError } from './errors/payload-vali
 export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
+export { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
 export {

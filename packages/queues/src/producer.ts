@@ -9,6 +9,7 @@ import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+import { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 import { UnknownQueueError } from './errors/unknown-queue-error.js';
 import { setExpiry } from './job-expiry.js';
 import { DEDUPE_WINDOW_MS } from './job-policies.js';
@@ -116,6 +117,12 @@ export interface EnqueueOptions {
    * @defaultValue not counted
    */
   quota?: QuotaCharge;
+  /**
+   * The tenants the caller acts for: a job for any other (named or derived) throws
+   * {@link TenantNotAllowedError} and nothing of the request is stored.
+   * @defaultValue every tenant
+   */
+  tenants?: ReadonlySet<string>;
 }
 
 interface PreparedJob {
@@ -286,13 +293,10 @@ export class Producer {
     const jobs: PreparedJob[] = [];
     const issues: PayloadIssue[] = [];
     requests.forEach((request, index) => {
-      const prepared = this.prepare(
-        queue,
-        name,
-        request,
-        `jobs.${index}.`,
-        options.quota ? { quota: options.quota } : {},
-      );
+      const prepared = this.prepare(queue, name, request, `jobs.${index}.`, {
+        ...(options.quota ? { quota: options.quota } : {}),
+        ...(options.tenants ? { tenants: options.tenants } : {}),
+      });
       if (prepared.ok) jobs.push(prepared.job);
       else issues.push(...prepared.issues);
     });
@@ -393,6 +397,9 @@ export class Producer {
         ok: false,
         issues: [{ ...tenant.issue, path: `${issuePrefix}${tenant.issue.path}` }],
       };
+    }
+    if (options.tenants && !options.tenants.has(tenant.tenant)) {
+      throw new TenantNotAllowedError(tenant.tenant, `${issuePrefix}options.tenant`);
     }
     const opts: JobsOptions = { sizeLimit: this.maxJobBytes };
     setTenant(opts, tenant.tenant);
@@ -506,7 +513,8 @@ export class Producer {
       if (
         error instanceof PayloadTooLargeError ||
         error instanceof IdempotencyKeyReusedError ||
-        error instanceof QuotaExceededError
+        error instanceof QuotaExceededError ||
+        error instanceof TenantNotAllowedError
       ) {
         throw error;
       }

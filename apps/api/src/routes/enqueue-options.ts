@@ -8,8 +8,9 @@ import type { RouteContext } from './route-context.js';
 const QUOTA_TTL_MARGIN_MS = 24 * 60 * 60 * 1000;
 
 /**
- * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, and the
- * client's quota (`API_CLIENT_QUOTAS`, its own entry or `*`) when it has one.
+ * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, the
+ * tenants its scopes allow, and the client's quota (`API_CLIENT_QUOTAS`, its own entry or `*`)
+ * when it has one.
  */
 export function enqueueOptionsOf(
   req: IncomingMessage,
@@ -23,6 +24,8 @@ export function enqueueOptionsOf(
     options.idempotencyKey = idempotencyKey;
     if (client !== undefined) options.client = client;
   }
+  const tenants = client === undefined ? undefined : ctx.access.tenantsOf(client);
+  if (tenants !== undefined) options.tenants = tenants;
   const { clientQuotas, maxDelayMs } = ctx.config.api;
   const limits =
     client === undefined ? undefined : (clientQuotas.get(client) ?? clientQuotas.get('*'));

@@ -285,3 +285,62 @@ describe('tenants', () => {
     );
   });
 });
+
+describe('tenant scopes', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { API_CLIENT_SCOPES: 'other=enqueue:ingestion read:ingestion tenant:acme tenant:org:7' },
+    });
+  });
+  afterAll(() => app.close());
+
+  const post = (path: string, body: unknown) =>
+    app.request(path, {
+      method: 'POST',
+      auth: OTHER_TOKEN,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('lets a client enqueue only for its tenants, named or derived, storing nothing else', async () => {
+    const allowed = await post('/v1/queues/ingestion/jobs', {
+      data: ingestData('s-1'),
+      options: { tenant: 'org:7' },
+    });
+    expect(allowed.status).toBe(202);
+    const derived = await post('/v1/queues/ingestion/jobs', {
+      data: { ...ingestData('s-2'), orgId: 'acme' },
+    });
+    expect(derived.status).toBe(202);
+
+    const before = await app.producer.queue('ingestion').count();
+    for (const body of [
+      { data: ingestData('s-3'), options: { tenant: 'other-org' } },
+      { data: { ...ingestData('s-4'), orgId: 'other-org' } },
+      { data: ingestData('s-5') },
+    ]) {
+      const refused = await post('/v1/queues/ingestion/jobs', body);
+      expect(refused.status).toBe(403);
+      expect((await errorOf(refused)).error.code).toBe('TENANT_NOT_ALLOWED');
+    }
+    const bulk = await post('/v1/queues/ingestion/jobs/bulk', {
+      jobs: [
+        { data: ingestData('s-6'), options: { tenant: 'acme' } },
+        { data: ingestData('s-7'), options: { tenant: 'default' } },
+      ],
+    });
+    expect(bulk.status).toBe(403);
+    expect((await errorOf(bulk)).error).toMatchObject({
+      details: { tenant: 'default', path: 'jobs.1.options.tenant' },
+    });
+    expect(await app.producer.queue('ingestion').count()).toBe(before);
+    // A client with no tenant scope acts for every tenant.
+    const full = await app.postJson('/v1/queues/ingestion/jobs', {
+      data: ingestData('s-8'),
+      options: { tenant: 'other-org' },
+    });
+    expect(full.status).toBe(202);
+  });
+});
