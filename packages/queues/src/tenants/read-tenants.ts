@@ -40,7 +40,7 @@ const MAX_ACTIVE_READ = 10_000;
 const LEVEL = 0x100000000;
 
 /**
- * Reads the tenants of `queue` with work waiting or running, largest backlog first, a page at a
+ * Reads the tenants of `queue` with work waiting or running, or paused, largest backlog first, a page at a
  * time (the cursor is the offset reached). Costs a few round trips: the queue head, the tenants
  * of the page and its neighbours (never every tenant), and the tenant of each running job.
  * Also what the dashboard's console calls.
@@ -53,11 +53,13 @@ export async function readTenants(
   const limit = options.limit ?? 20;
   const offset = Math.min(Number(options.cursor ?? 0) || 0, MAX_TENANT_OFFSET);
   const reach = offset + limit + 1;
-  const [head, turns, parked, activeIds] = await Promise.all([
+  const now = Date.now();
+  const [head, turns, parked, activeIds, paused] = await Promise.all([
     connection.zrange(queue.toKey('prioritized'), 0, 0, 'WITHSCORES'),
     connection.zrevrange(tenantKeys.turns(queue), 0, reach - 1, 'WITHSCORES'),
     connection.zrevrange(tenantKeys.parkedIndex(queue), 0, reach - 1, 'WITHSCORES'),
     connection.lrange(queue.toKey('active'), 0, MAX_ACTIVE_READ - 1),
+    connection.zrangebyscore(tenantKeys.limitedIndex(queue), `(${now}`, '+inf', 'LIMIT', 0, reach),
   ]);
   const floor =
     head[1] === undefined ? Number.POSITIVE_INFINITY : Math.floor(Number(head[1]) / LEVEL);
@@ -71,7 +73,7 @@ export async function readTenants(
     waiting.set(tenant, (waiting.get(tenant) ?? 0) + Number(parked[i + 1]));
   }
   const active = await activeByTenant(connection, queue, activeIds);
-  const all = [...new Set([...waiting.keys(), ...active.keys()])]
+  const all = [...new Set([...waiting.keys(), ...active.keys(), ...paused])]
     .map((tenant) => ({
       tenant,
       waiting: waiting.get(tenant) ?? 0,
@@ -85,7 +87,6 @@ export async function readTenants(
     page.length === 0
       ? []
       : await connection.mget(...page.map(({ tenant }) => tenantKeys.limited(queue, tenant)));
-  const now = Date.now();
   const tenants = page.map((summary, index): TenantSummary => {
     const until = Number(limits[index] ?? 0);
     return until > now ? { ...summary, limitedUntil: until } : summary;

@@ -150,12 +150,18 @@ const POP_SCRIPT = `${POP_PARKED}
 return popParked(KEYS[1], KEYS[2], ARGV[1])
 `;
 
-/** KEYS: limited. ARGV: ms. Pauses the tenant until now + ms, never shortening a pause. */
+/**
+ * KEYS: limited, limited index. ARGV: ms, tenant. Pauses the tenant until now + ms, never
+ * shortening a pause; the index (tenant -> until) lists paused tenants, past ones pruned here.
+ */
 const LIMIT_SCRIPT = `${NOW}
 local untilMs = now + tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= untilMs then return current end
 redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[2], untilMs, ARGV[2])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[1])) end
 return untilMs
 `;
 
@@ -171,8 +177,9 @@ export async function limitTenant(
   tenant: string,
   ms: number,
 ): Promise<number> {
-  const key = tenantKeys.limited(queue, tenant);
-  return Number(await connection.eval(LIMIT_SCRIPT, 1, key, Math.max(1, Math.ceil(ms))));
+  const keys = [tenantKeys.limited(queue, tenant), tenantKeys.limitedIndex(queue)];
+  const pauseMs = Math.max(1, Math.ceil(ms));
+  return Number(await connection.eval(LIMIT_SCRIPT, 2, ...keys, pauseMs, tenant));
 }
 
 /**

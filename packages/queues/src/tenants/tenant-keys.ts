@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
  * - `tenants`: ZSET tenant -> its next turn (virtual time); only tenants with jobs waiting;
  * - `tenants:clock`: the last turn handed out, where turns resume when nothing is waiting;
  * - `tenants:parked`: ZSET tenant -> jobs parked at its concurrency cap;
+ * - `tenants:limited`: ZSET tenant -> end of its pause, for the listing (expires with the last);
  * - `tenant:<t>:running`, `:parked`, `:limited`, `:starts`: one tenant's running jobs (cap),
  *   parked jobs, pause deadline and last start slots (rate limit); each removed or expiring once the tenant is quiet;
  * - `tenant-slot:<jobId>`: a rate-limit slot reserved for a job delayed to it.
@@ -14,6 +15,7 @@ export const tenantKeys = {
   turns: (queue: Queue) => queue.toKey('tenants'),
   clock: (queue: Queue) => queue.toKey('tenants:clock'),
   parkedIndex: (queue: Queue) => queue.toKey('tenants:parked'),
+  limitedIndex: (queue: Queue) => queue.toKey('tenants:limited'),
   running: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:running`),
   parked: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:parked`),
   limited: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:limited`),
