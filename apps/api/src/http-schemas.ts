@@ -202,6 +202,7 @@ export const deadLetterSchema = z.object({
   jobId: z.string(),
   name: z.string(),
   data: z.unknown(),
+  tenant: z.string().optional().describe("The job's tenant, kept by a replay"),
   failedReason: z.string(),
   stacktrace: z.array(z.string()),
   attemptsMade: z.number().int(),
