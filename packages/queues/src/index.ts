@@ -27,17 +27,12 @@ export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
-export {
-  type CancelResult,
-  cancelChannel,
-  JobCanceller,
-  recentCancelsKey,
-} from './job-canceller.js';
+export { type CancelResult, JobCanceller } from './job-canceller.js';
+export type { EnqueueOptions, EnqueueResult, JobRequest } from './job-enqueuer.js';
 export { expiresAtOf, setExpiry } from './job-expiry.js';
 export {
   BACKOFF_JITTER,
   DEAD_LETTER_RETENTION_MS,
-  DEDUPE_WINDOW_MS,
   FAILED_RETENTION_MS,
   KEEP_COMPLETED,
   KEEP_FAILED,
@@ -50,19 +45,12 @@ export {
   type JobEnding,
   type JobEndingRecord,
   type JobState,
-  jobEndingKey,
   readJobEndings,
   recordJobEnding,
   reportedCounts,
   reportedState,
 } from './job-state.js';
-export {
-  type EnqueueOptions,
-  type EnqueueResult,
-  type JobRequest,
-  Producer,
-  type ProducerOptions,
-} from './producer.js';
+export { Producer, type ProducerOptions } from './producer.js';
 export {
   deadLetterQueueName,
   INGEST_JOB,
@@ -76,11 +64,18 @@ export {
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
 export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
+export * from './redis-keys.js';
+export { tenantKeys } from './redis-keys.js';
 export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';
 export * from './schemas/slack-slash-command.js';
+export { CLAIM_REPLY_SCRIPT } from './scripts/claim-reply.js';
+export { COMPARE_AND_DELETE_SCRIPT } from './scripts/compare-and-delete.js';
+export { COMPARE_AND_EXTEND_SCRIPT } from './scripts/compare-and-extend.js';
+export { HOLD_LEASE_SCRIPT } from './scripts/hold-lease.js';
+export { LIFT_QUEUE_PAUSE_SCRIPT, PAUSE_QUEUE_SCRIPT } from './scripts/queue-pause.js';
 export { applyTurns, type PlacedJob } from './tenants/apply-turns.js';
 export { assignTurns, MAX_TURN, type TurnRequest } from './tenants/assign-turns.js';
 export {
@@ -109,4 +104,3 @@ export {
   type TenantGateOptions,
   type TenantLimiter,
 } from './tenants/tenant-gate.js';
-export { tenantKeys } from './tenants/tenant-keys.js';

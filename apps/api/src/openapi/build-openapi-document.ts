@@ -14,7 +14,7 @@ import {
   queuesResponseSchema,
   replayResponseSchema,
   tenantListResponseSchema,
-} from '../http-schemas.js';
+} from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 
 type JsonSchema = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
-import { tenantKeys } from './tenant-keys.js';
+import { tenantKeys } from '../redis-keys.js';
 
 /** BullMQ's largest priority (2^21 - 1); turns past it are clamped to it (first in, first out). */
 export const MAX_TURN = 2 ** 21 - 1;

@@ -1,7 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
+import { tenantKeys } from '../redis-keys.js';
 import { jobTenant } from './job-tenant.js';
-import { tenantKeys } from './tenant-keys.js';
 
 /** One tenant of a queue, as `GET /v1/queues/:queue/tenants` lists it. */
 export interface TenantSummary {

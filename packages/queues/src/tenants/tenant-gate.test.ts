@@ -8,10 +8,10 @@ import {
 } from '@conveyor/redis';
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { tenantKeys } from '../redis-keys.js';
 import { setTenant } from './job-tenant.js';
 import { readTenants } from './read-tenants.js';
 import { type Admission, TenantGate } from './tenant-gate.js';
-import { tenantKeys } from './tenant-keys.js';
 
 describe('TenantGate', () => {
   let connection: RedisConnection;

@@ -1,7 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { Job, type Queue } from 'bullmq';
+import { tenantKeys } from '../redis-keys.js';
 import { jobTenant } from './job-tenant.js';
-import { tenantKeys } from './tenant-keys.js';
 
 /** A tenant's rate limit: at most `max` of its jobs start per `duration` milliseconds. */
 export interface TenantLimiter {
