@@ -11,6 +11,7 @@ import {
   indexReplay,
 } from './search/dead-letter-search.js';
 import { SearchIndex } from './search/search-index.js';
+import { jobTenant, setTenant } from './tenants/job-tenant.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -22,6 +23,8 @@ export interface DeadLetterData {
   name: string;
   /** The original payload, unchanged. */
   data: unknown;
+  /** The origin job's tenant, kept by its replay. Absent on letters recorded before tenants. */
+  tenant?: string;
   failedReason: string;
   stacktrace: string[];
   /** Attempts made, including the last one. */
@@ -122,6 +125,7 @@ export class DeadLetterQueue {
       jobId: String(job.id),
       name: job.name,
       data: job.data,
+      tenant: jobTenant(job),
       failedReason: error.message,
       stacktrace: stackLines(error.stack),
       attemptsMade: job.attemptsMade + 1,
@@ -146,6 +150,7 @@ export class DeadLetterQueue {
       jobId: String(job.id),
       name: job.name,
       data: job.data,
+      tenant: jobTenant(job),
       failedReason: job.failedReason ?? '',
       stacktrace: stackLines(job.stacktrace?.at(-1)),
       attemptsMade: job.attemptsMade,
@@ -241,9 +246,9 @@ export class DeadLetterQueue {
     // Deterministic: replaying the same dead letter twice (a crash between add and remove)
     // finds the first replay instead of adding a second job. Named after the origin job, not the
     // dead letter, so a replay that dies again does not repeat the queue name in its ids.
-    const replayed = await originQueue.add(letter.name, letter.data, {
-      jobId: `${letter.jobId}-replay-${job.timestamp}`,
-    });
+    const opts = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
+    if (letter.tenant !== undefined) setTenant(opts, letter.tenant);
+    const replayed = await originQueue.add(letter.name, letter.data, opts);
     await indexReplay(this.#search, id, String(replayed.id), letter.data);
     // Remembered before the letter goes, so no sweep copies the origin job here again.
     await this.#remember(letter.jobId, Date.now());

@@ -8,13 +8,18 @@ import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 import type { QuotaExceededError } from './errors/quota-exceeded-error.js';
+import { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 import { setExpiry } from './job-expiry.js';
 import { payloadFingerprint } from './payload-fingerprint.js';
 import { QUEUE_CATALOG, type QueueName } from './queue-catalog.js';
 import type { QueueDefinition } from './queue-definition.js';
 import type { SearchIndex } from './search/search-index.js';
-import { extractSearchKeys, requestedTenant, type SearchKeys } from './search/search-keys.js';
+import { extractSearchKeys, type SearchKeys } from './search/search-keys.js';
 import { searchTtlMs } from './search/search-ttl.js';
+import { applyTurns } from './tenants/apply-turns.js';
+import type { TurnRequest } from './tenants/assign-turns.js';
+import { setTenant } from './tenants/job-tenant.js';
+import { resolveTenant } from './tenants/resolve-tenant.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
@@ -29,6 +34,12 @@ export interface JobRequest {
     priority?: number;
     /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
     expiresInMs?: number;
+    /**
+     * Who the job is for (1-128 of `A-Z a-z 0-9 . _ : -`): jobs are taken round-robin across
+     * tenants. Omitted: derived by the catalog (Slack workspace, ingestion `orgId`), else
+     * `default`.
+     */
+    tenant?: string;
   };
 }
 
@@ -62,10 +73,18 @@ export interface EnqueueOptions extends IdempotencyScope {
    * @defaultValue not counted
    */
   quota?: QuotaCharge;
+  /**
+   * The tenants the caller acts for: a job for any other (named or derived) throws
+   * {@link TenantNotAllowedError} and nothing of the request is stored.
+   * @defaultValue every tenant
+   */
+  tenants?: ReadonlySet<string>;
 }
 
 /** Options for {@link JobEnqueuer}. */
 export interface JobEnqueuerOptions {
+  /** The producer's connection, for the script that gives each job its tenant's turn. */
+  connection: RedisConnection;
   /** Largest job data, in bytes of JSON. */
   maxJobBytes: number;
   /** Dedupe markers and idempotency keys. */
@@ -74,8 +93,8 @@ export interface JobEnqueuerOptions {
   quotas: ClientQuota;
   /** Runs every store (fail fast, deadline, replica ack). */
   guard: WriteGuard;
-  /** The search index, written with every add, on the connection the adds go through. */
-  search: { index: SearchIndex; connection: RedisConnection };
+  /** The search index, written with every add on the producer's connection. */
+  search: SearchIndex;
 }
 
 /** A job validated and ready to store. */
@@ -87,6 +106,8 @@ interface PreparedJob {
   dedupe?: JobDedupe;
   /** What the job is indexed under for search. */
   searchKeys: SearchKeys;
+  /** Its tenant's place in the fair order; sets its BullMQ priority just before it is stored. */
+  turn: TurnRequest;
 }
 
 const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
@@ -105,20 +126,20 @@ const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
  * - store through the {@link WriteGuard}.
  */
 export class JobEnqueuer {
+  readonly #connection: RedisConnection;
   readonly #maxJobBytes: number;
   readonly #markers: DedupeMarkers;
   readonly #quotas: ClientQuota;
   readonly #guard: WriteGuard;
   readonly #search: SearchIndex;
-  readonly #connection: RedisConnection;
 
   constructor(options: JobEnqueuerOptions) {
+    this.#connection = options.connection;
     this.#maxJobBytes = options.maxJobBytes;
     this.#markers = options.markers;
     this.#quotas = options.quotas;
     this.#guard = options.guard;
-    this.#search = options.search.index;
-    this.#connection = options.search.connection;
+    this.#search = options.search;
   }
 
   /**
@@ -136,6 +157,7 @@ export class JobEnqueuer {
     const job = prepared.job;
     return this.#guard.run(
       this.#charging(options.quota, name, [job], async () => {
+        await applyTurns(this.#connection, queue, [job]);
         const { dedupe } = job;
         if (dedupe === undefined) {
           const added = await this.#add(queue, name, job);
@@ -179,7 +201,10 @@ export class JobEnqueuer {
         name,
         request,
         `jobs.${index}.`,
-        options.quota ? { quota: options.quota } : {},
+        {
+          ...(options.quota ? { quota: options.quota } : {}),
+          ...(options.tenants ? { tenants: options.tenants } : {}),
+        },
         options,
       );
       if (prepared.ok) jobs.push(prepared.job);
@@ -208,6 +233,7 @@ export class JobEnqueuer {
         const toAdd = jobs.filter(
           (job) => !job.dedupe || !rememberedByKey.get(job.dedupe.markerKey),
         );
+        await applyTurns(this.#connection, queue, toAdd);
         const added = toAdd.length > 0 ? await this.#addBulkWithinLimit(queue, jobs, toAdd) : [];
         const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
 
@@ -252,14 +278,34 @@ export class JobEnqueuer {
         issues: parsed.issues.map((issue) => ({ ...issue, path: `${issuePrefix}${issue.path}` })),
       };
     }
+    const tenant = resolveTenant(
+      QUEUE_CATALOG[queueName],
+      parsed.name,
+      parsed.data,
+      request.options?.tenant,
+    );
+    if (!tenant.ok) {
+      return {
+        ok: false,
+        issues: [{ ...tenant.issue, path: `${issuePrefix}${tenant.issue.path}` }],
+      };
+    }
+    if (options.tenants && !options.tenants.has(tenant.tenant)) {
+      throw new TenantNotAllowedError(tenant.tenant, `${issuePrefix}options.tenant`);
+    }
     const opts: JobsOptions = { sizeLimit: this.#maxJobBytes };
+    setTenant(opts, tenant.tenant);
     if (request.options?.delay) opts.delay = request.options.delay;
-    if (request.options?.priority) opts.priority = request.options.priority;
+    const turn: TurnRequest = {
+      tenant: tenant.tenant,
+      ...(request.options?.priority ? { priority: request.options.priority } : {}),
+      ...(request.options?.delay ? { delayed: true } : {}),
+    };
     const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
     if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const { idempotencyKey, client } = searchOptions;
     const searchKeys = extractSearchKeys(queueName, parsed.data, {
-      tenant: requestedTenant(request.options),
+      tenant: tenant.tenant,
       idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, client },
     });
     // Known before the job is stored: a quota counts it under this id, the search index writes
@@ -267,10 +313,13 @@ export class JobEnqueuer {
     opts.jobId = `j-${randomUUID()}`;
     const dedupe = this.#markers.forJob(queue, options, parsed.dedupeKey);
     if (dedupe === undefined) {
-      return { ok: true, job: { name: parsed.name, data: parsed.data, opts, searchKeys } };
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts, searchKeys, turn } };
     }
     opts.deduplication = { id: dedupe.deduplicationId, ttl: this.#markers.windowMs };
-    return { ok: true, job: { name: parsed.name, data: parsed.data, opts, dedupe, searchKeys } };
+    return {
+      ok: true,
+      job: { name: parsed.name, data: parsed.data, opts, dedupe, searchKeys, turn },
+    };
   }
 
   /**

@@ -94,6 +94,7 @@ export class Producer {
       replicaAck: options.replicaAck,
     });
     this.#enqueuer = new JobEnqueuer({
+      connection,
       maxJobBytes,
       markers: new DedupeMarkers({
         connection,
@@ -102,7 +103,7 @@ export class Producer {
       }),
       quotas: new ClientQuota(connection, prefix),
       guard: this.#guard,
-      search: { index: new SearchIndex(options.search), connection },
+      search: new SearchIndex(options.search),
     });
     const onError = options.onError ?? (() => {});
     for (const name of QUEUE_NAMES) {

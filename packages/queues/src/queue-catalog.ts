@@ -5,6 +5,8 @@ import { slackEventCallbackSchema } from './schemas/slack-envelope.js';
 import { slackInteractionSchema } from './schemas/slack-interaction.js';
 import { slackSlashCommandSchema } from './schemas/slack-slash-command.js';
 import { SLACK_SEARCH_KEYS } from './search/slack-search-keys.js';
+import { isTenant } from './tenants/job-tenant.js';
+import { slackTenant } from './tenants/slack-tenant.js';
 
 /** Job names on `slack-events` that are not Events API event types. */
 export const SLACK_SLASH_COMMAND_JOB = 'slash_command';
@@ -109,6 +111,7 @@ export const QUEUE_CATALOG = {
     },
     searchKeys: SLACK_SEARCH_KEYS,
     parseJob: parseSlackJob,
+    tenantOf: (_name, data) => slackTenant(data),
   },
   ingestion: {
     name: 'ingestion',
@@ -125,6 +128,10 @@ export const QUEUE_CATALOG = {
       orgId: (data) => (data as Partial<IngestionPayload> | null)?.orgId,
     },
     parseJob: parseIngestJob,
+    tenantOf: (_name, data) => {
+      const orgId = (data as { orgId?: unknown }).orgId;
+      return isTenant(orgId) ? orgId : undefined;
+    },
   },
 } as const satisfies Record<string, QueueDefinition>;
 

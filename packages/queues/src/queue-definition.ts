@@ -29,6 +29,12 @@ export interface QueueDefinition {
    * searchable by {@link COMMON_SEARCH_KEYS}, which are not listed here.
    */
   searchKeys: Readonly<Record<string, (data: unknown) => string | undefined>>;
+  /**
+   * The tenant of a job whose request names none, from its validated data; undefined falls back
+   * to `default`. Jobs of one tenant share its fair turn, its concurrency cap and rate limit.
+   * @defaultValue every job is `default`
+   */
+  tenantOf?(name: string, data: unknown): string | undefined;
   /** Picks the job name (when omitted) and validates the data. */
   parseJob(name: string | undefined, data: unknown): ParsedJob;
 }

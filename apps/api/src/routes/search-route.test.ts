@@ -35,7 +35,13 @@ describe('GET /v1/search', () => {
     const one = await search('key=documentId&value=route-doc-2');
     expect(one.status).toBe(200);
     expect(one.body.jobs).toMatchObject([
-      { queue: 'ingestion', id: ids[1], state: 'waiting', deadLetter: false, tenant: null },
+      {
+        queue: 'ingestion',
+        id: ids[1],
+        state: 'waiting',
+        deadLetter: false,
+        tenant: 'route-org',
+      },
     ]);
     const first = await search('key=orgId&value=route-org&limit=2');
     expect(first.body.jobs.map((job) => job.id)).toEqual([ids[2], ids[1]]);

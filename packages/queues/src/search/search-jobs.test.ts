@@ -35,7 +35,7 @@ describe('searchJobs', () => {
       id: second.id,
       name: 'ingest',
       state: 'waiting',
-      tenant: null,
+      tenant: org,
       keys: { documentId: 'doc-b', orgId: org },
       createdAt: expect.any(String),
       deadLetter: false,

@@ -2,7 +2,12 @@ import type { RedisConnection } from '@conveyor/redis';
 import { type DeadLetterData, deadLetterId } from '../dead-letter-queue.js';
 import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
 import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
-import { BULLMQ_JOB_STATES, JOB_ENDINGS, type JobEndingRecord } from '../job-state.js';
+import {
+  BULLMQ_JOB_STATES,
+  JOB_ENDINGS,
+  type JobEndingRecord,
+  reportedState,
+} from '../job-state.js';
 import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
 import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
 import { SEARCH_READ_SCRIPT } from '../scripts/search-read.js';
@@ -436,7 +441,8 @@ function toFoundJob(
   return {
     ...common,
     name,
-    state: ended?.state ?? (bullState as SearchState),
+    // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
+    state: ended?.state ?? (reportedState(bullState ?? 'waiting') as SearchState),
     ...(finishedAt ? { finishedAt } : {}),
     ...(failedReason ? { failedReason } : {}),
     deadLetter: false,

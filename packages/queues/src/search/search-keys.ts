@@ -13,11 +13,7 @@ export type SearchKeys = Record<string, string>;
 
 /** What an enqueue knows about a job beyond its data. */
 export interface SearchKeySources {
-  /**
-   * The job's tenant. Hook for the tenants feature: the producer passes `options.tenant` when a
-   * request carries one ({@link requestedTenant}); wire the derived tenant here once jobs carry it.
-   * @defaultValue not indexed
-   */
+  /** The job's tenant (named by the request or derived by the catalog). @defaultValue none */
   tenant?: string | undefined;
   /** The request's `Idempotency-Key`, with the client that sent it. @defaultValue none */
   idempotency?: { key: string; client?: string | undefined } | undefined;
@@ -74,15 +70,6 @@ export function extractSearchKeys(
     keys.idempotencyKey = idempotencySearchValue(key, client);
   }
   return keys;
-}
-
-/**
- * The tenant a request names (`options.tenant`), if any. Until the tenants feature derives a
- * tenant for every job, this is the only tenant the index sees.
- */
-export function requestedTenant(options: unknown): string | undefined {
-  const tenant = (options as { tenant?: unknown } | undefined)?.tenant;
-  return typeof tenant === 'string' ? tenant : undefined;
 }
 
 function isIndexable(value: unknown): value is string {
