@@ -14,7 +14,10 @@ describe('GET /v1/search', () => {
   beforeAll(async () => {
     // `other` may read slack-events only, and enqueue to ingestion.
     app = await startTestApp({
-      env: { API_CLIENT_SCOPES: 'other=read:slack-events enqueue:ingestion enqueue:slack-events' },
+      env: {
+        API_CLIENT_SCOPES:
+          'other=read:slack-events enqueue:ingestion enqueue:slack-events tenant:T0TEST tenant:T0OTHER',
+      },
     });
   });
   afterAll(() => app.close());
@@ -114,5 +117,11 @@ describe('GET /v1/search', () => {
     expect(
       (await search('key=idempotencyKey&value=shared-key', OTHER_TOKEN)).body.jobs.map((j) => j.id),
     ).toEqual([]);
+    // Tenant scopes narrow what `other` finds: T0TEST's jobs, not another workspace's.
+    await app.postJson('/v1/queues/slack-events/jobs', {
+      data: { ...slackEvent('EvElsewhere'), team_id: 'T0ELSEWHERE' },
+    });
+    expect((await search('key=event_id&value=EvElsewhere')).body.jobs).toHaveLength(1);
+    expect((await search('key=event_id&value=EvElsewhere', OTHER_TOKEN)).body.jobs).toEqual([]);
   });
 });

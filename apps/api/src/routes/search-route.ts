@@ -12,8 +12,8 @@ export const SEARCH_ROUTE = '/v1/search';
 
 /**
  * `GET /v1/search?key=&value=[&queue=&state=&limit=&cursor=]`: jobs found by a business key,
- * newest first, dead letters included, in the queues the client may read. An idempotency key is
- * looked up in the calling client's own key space.
+ * newest first, dead letters included, in the queues the client may read (and of its tenants,
+ * when it has tenant scopes). An idempotency key is looked up in the calling client's own keys.
  */
 export function registerSearchRoute(app: Express, ctx: RouteContext): void {
   const { access, guard, producerConnection, redisTimeoutMs } = ctx;
@@ -22,8 +22,15 @@ export function registerSearchRoute(app: Express, ctx: RouteContext): void {
     const client = clientOf(res) ?? '';
     if (query.queue !== undefined) access.assert(res, 'read', query.queue);
     const queues = QUEUE_NAMES.filter((queue) => access.allows(client, 'read', queue));
+    // A client with tenant scopes finds only its tenants' jobs.
+    const tenants = access.tenantsOf(client);
     const page = await readFromRedis(redisTimeoutMs, () =>
-      searchJobs(producerConnection, ctx.config.redis.prefix, { ...query, queues, client }),
+      searchJobs(producerConnection, ctx.config.redis.prefix, {
+        ...query,
+        queues,
+        client,
+        ...(tenants ? { tenants } : {}),
+      }),
     );
     sendJson(res, 200, page);
   });
