@@ -33,6 +33,7 @@ import type { RouteContext } from './routes/route-context.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackRoutes } from './slack/slack-routes.js';
+import { registerSlackOAuthRoutes } from './slack-oauth/slack-oauth-routes.js';
 
 /** What {@link createApp} is built from; `main.ts` creates these once per process. */
 export interface AppDependencies {
@@ -183,6 +184,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
+  if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 

@@ -15,6 +15,7 @@ import {
   replayResponseSchema,
 } from '../http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
+import { slackOAuthPaths } from './slack-oauth-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -354,6 +355,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           }),
         },
       }),
+      ...slackOAuthPaths(),
       '/healthz': {
         get: {
           operationId: 'getLiveness',
