@@ -44,6 +44,8 @@ export interface FakeSlackOAuthApp {
   clientSecret: string;
   /** @defaultValue 'A0FAKEAPP' */
   appId?: string;
+  /** The app's configured Redirect URL: used when the authorize page gets no `redirect_uri`. */
+  redirectUrl?: string;
 }
 
 /** One call the fake received, whatever it answered. */
@@ -129,12 +131,13 @@ export class FakeSlack {
   readonly installations = new Map<string, FakeSlackInstallation>();
   readonly #codes = new Map<string, FakeSlackGrant>();
   readonly #grants: FakeSlackGrant[] = [];
-  readonly #oauthApp: FakeSlackOAuthApp | undefined;
+  /** The app the OAuth endpoints accept; settable after start (its redirect URL may come later). */
+  oauthApp: FakeSlackOAuthApp | undefined;
   #counter = 0;
 
   private constructor(options: FakeSlackOptions) {
     this.#postLatencyMs = options.postLatencyMs ?? 0;
-    this.#oauthApp = options.oauthApp;
+    this.oauthApp = options.oauthApp;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
@@ -407,9 +410,9 @@ export class FakeSlack {
 
   /** Slack's authorize page, approved at once with the next grant of {@link authorizeAs}. */
   #authorizePage(url: URL, response: ServerResponse): void {
-    const redirectUri = url.searchParams.get('redirect_uri');
+    const redirectUri = url.searchParams.get('redirect_uri') ?? this.oauthApp?.redirectUrl;
     const grant = this.#grants.shift();
-    if (!this.#oauthApp || url.searchParams.get('client_id') !== this.#oauthApp.clientId) {
+    if (!this.oauthApp || url.searchParams.get('client_id') !== this.oauthApp.clientId) {
       response.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_client_id');
       return;
     }
@@ -432,7 +435,7 @@ export class FakeSlack {
       : [];
     const clientId = params.client_id ?? basicId;
     const clientSecret = params.client_secret ?? basicSecret;
-    const app = this.#oauthApp;
+    const app = this.oauthApp;
     if (!app || clientId !== app.clientId) return { ok: false, error: 'invalid_client_id' };
     if (clientSecret !== app.clientSecret) return { ok: false, error: 'bad_client_secret' };
     const grant = typeof params.code === 'string' ? this.#codes.get(params.code) : undefined;
