@@ -218,6 +218,17 @@ describe('installing the Slack app in many workspaces', () => {
     expect(slack.messagesIn('C-ORG').map((m) => m.token)).toEqual([orgToken]);
   });
 
+  it('dead-letters only the job of a workspace Slack refuses for good, and pauses nothing', async () => {
+    slack.fail('chat.postMessage', { kind: 'error', error: 'invalid_auth' });
+    const refused = await deliver(mention('C-REFUSED', { team_id: 'TONE' }));
+    expect(refused.failedReason).toMatch(/invalid_auth/);
+    expect(refused.attemptsMade).toBe(1);
+    const other = await deliver(mention('C-OTHER', { team_id: 'TTWO' }));
+    expect(other.returnvalue).toMatchObject({ replied: true });
+    expect(slack.messagesIn('C-OTHER').map((m) => m.token)).toEqual([tokenTwo]);
+    expect(await api.producer.queue('slack-events').isPaused()).toBe(false);
+  });
+
   it('refuses a missing, forged, foreign or replayed state, and never exchanges its code', async () => {
     const exchanges = () => slack.callsOf('oauth.v2.access').length;
     const keys = await installationKeys();

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../test/support/test-app.js';
+
+const OAUTH_ENV = {
+  SLACK_CLIENT_ID: '1.2',
+  SLACK_CLIENT_SECRET: 'client-secret-0123456789abcdef',
+  SLACK_STATE_SECRET: 'state-secret-0123456789abcdef0123456789',
+  SLACK_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  SLACK_OAUTH_RATE_LIMIT_PER_MINUTE: '3',
+};
+
+describe('Slack install routes', () => {
+  let app: TestApp;
+  let off: TestApp;
+  beforeAll(async () => {
+    // A stopped clock: the rate limit's minute cannot roll over in the middle of a test.
+    const frozen = Date.now();
+    [app, off] = await Promise.all([
+      startTestApp({ env: OAUTH_ENV, clock: { now: () => frozen } }),
+      startTestApp(),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([app?.close(), off?.close()]);
+  });
+
+  it('are not served without SLACK_CLIENT_ID', async () => {
+    for (const path of ['/slack/install', '/slack/oauth_redirect?code=c&state=s']) {
+      expect((await off.request(path, { auth: false, redirect: 'manual' })).status).toBe(404);
+    }
+  });
+
+  it('keep each state in Redis only until it expires or is used', async () => {
+    const install = await app.request('/slack/install', { auth: false, redirect: 'manual' });
+    expect(install.status).toBe(302);
+    const keys = await app.redis.keys(`${app.config.redis.prefix}:slack:oauth-state:*`);
+    expect(keys).toHaveLength(1);
+    const ttl = await app.redis.pttl(keys[0] as string);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+  });
+
+  it('refuse an oversized callback, then rate-limit the address', async () => {
+    const long = await app.request(`/slack/oauth_redirect?code=${'c'.repeat(600)}&state=s`, {
+      auth: false,
+    });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toMatch(/too long/);
+    const huge = await app.request(`/slack/oauth_redirect?x=${'y'.repeat(3000)}`, { auth: false });
+    expect(huge.status).toBe(400);
+    // The install above, and these two, used the 3 requests of this minute.
+    const limited = await app.request('/slack/install', { auth: false, redirect: 'manual' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
