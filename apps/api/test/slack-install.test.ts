@@ -66,19 +66,8 @@ async function install(grant: FakeSlackGrant): Promise<string> {
   return token;
 }
 
-function mention(channel: string, workspace: Record<string, unknown>) {
-  const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
-  return {
-    type: 'event_callback',
-    api_app_id: 'A0FAKEAPP',
-    event_id: `Ev${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`,
-    event_time: Math.floor(Date.now() / 1000),
-    ...workspace,
-    event: { type: 'app_mention', user: 'U0001', text: 'hello', channel, ts, event_ts: ts },
-  };
-}
-
-function uninstallEvent(workspace: Record<string, unknown>, event: Record<string, unknown>) {
+/** An Events API envelope from `workspace` (`team_id`, `enterprise_id`, ...). */
+function envelope(workspace: Record<string, unknown>, event: Record<string, unknown>) {
   return {
     type: 'event_callback',
     api_app_id: 'A0FAKEAPP',
@@ -87,6 +76,18 @@ function uninstallEvent(workspace: Record<string, unknown>, event: Record<string
     ...workspace,
     event,
   };
+}
+
+function mention(channel: string, workspace: Record<string, unknown>) {
+  const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  return envelope(workspace, {
+    type: 'app_mention',
+    user: 'U0001',
+    text: 'hello',
+    channel,
+    ts,
+    event_ts: ts,
+  });
 }
 
 /** Posts a signed event to the API and waits for the worker to finish its job. */
@@ -272,7 +273,7 @@ describe('installing the Slack app in many workspaces', () => {
   });
 
   it('removes an installation on app_uninstalled and tokens_revoked; later events dead-letter', async () => {
-    const removed = await deliver(uninstallEvent({ team_id: 'TONE' }, { type: 'app_uninstalled' }));
+    const removed = await deliver(envelope({ team_id: 'TONE' }, { type: 'app_uninstalled' }));
     expect(removed.returnvalue).toEqual({ installation: 'team:TONE', outcome: 'removed' });
     slack.revoke(tokenOne);
 
@@ -293,14 +294,11 @@ describe('installing the Slack app in many workspaces', () => {
       replied: true,
     });
     const userOnly = await deliver(
-      uninstallEvent({ team_id: 'TTWO' }, { type: 'tokens_revoked', tokens: { oauth: ['U1'] } }),
+      envelope({ team_id: 'TTWO' }, { type: 'tokens_revoked', tokens: { oauth: ['U1'] } }),
     );
     expect(userOnly.returnvalue).toMatchObject({ ignored: true });
     const revoked = await deliver(
-      uninstallEvent(
-        { team_id: 'TTWO' },
-        { type: 'tokens_revoked', tokens: { bot: ['UTTWOBOT'] } },
-      ),
+      envelope({ team_id: 'TTWO' }, { type: 'tokens_revoked', tokens: { bot: ['UTTWOBOT'] } }),
     );
     expect(revoked.returnvalue).toEqual({ installation: 'team:TTWO', outcome: 'removed' });
     const after = await deliver(mention('C-TWO', { team_id: 'TTWO' }));
@@ -313,7 +311,7 @@ describe('installing the Slack app in many workspaces', () => {
   it('keeps a reinstall that overtook an older uninstall event', async () => {
     const token = await install({ teamId: 'TBACK' });
     const stale = await deliver(
-      uninstallEvent(
+      envelope(
         { team_id: 'TBACK', event_time: Math.floor(Date.now() / 1000) - 60 },
         { type: 'app_uninstalled' },
       ),
