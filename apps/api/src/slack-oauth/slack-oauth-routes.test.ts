@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RedisServer, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/support/test-app.js';
 
@@ -53,5 +54,39 @@ describe('Slack install routes', () => {
     const limited = await app.request('/slack/install', { auth: false, redirect: 'manual' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('Slack install routes while Redis is down', () => {
+  let server: RedisServer;
+  let app: TestApp;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    app = await startTestApp({ redisUrl: server.url, env: OAUTH_ENV });
+  });
+  afterAll(async () => {
+    // Closing the app's queues needs Redis back.
+    await server?.restart();
+    if (app) await waitForHttp(`${app.url}/readyz`, { status: 200, timeoutMs: 15_000 });
+    await app?.close();
+    await server?.stop();
+  });
+
+  it('answer 503 pages with Retry-After, never 500', async () => {
+    const install = await app.request('/slack/install', { auth: false, redirect: 'manual' });
+    const state = new URL(install.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    await server.kill('SIGKILL');
+    const attempts = [
+      app.request('/slack/install', { auth: false, redirect: 'manual' }),
+      app.request(`/slack/oauth_redirect?code=c1&state=${state}`, {
+        auth: false,
+        headers: { cookie: `slack-app-oauth-state=${state}` },
+      }),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    }
   });
 });
