@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { RedisServer, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/support/test-app.js';
@@ -8,7 +9,7 @@ const OAUTH_ENV = {
   SLACK_CLIENT_SECRET: 'client-secret-0123456789abcdef',
   SLACK_STATE_SECRET: 'state-secret-0123456789abcdef0123456789',
   SLACK_TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-  SLACK_OAUTH_RATE_LIMIT_PER_MINUTE: '3',
+  SLACK_OAUTH_RATE_LIMIT_PER_MINUTE: '4',
 };
 
 describe('Slack install routes', () => {
@@ -42,6 +43,19 @@ describe('Slack install routes', () => {
     expect(ttl).toBeLessThanOrEqual(600_000);
   });
 
+  it('refuse a callback whose Host header is not a host (400, not an error of ours)', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request(`${app.url}/slack/oauth_redirect?code=c&state=s`, { headers: { host: '[' } })
+        .on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(400);
+  });
+
   it('refuse an oversized callback, then rate-limit the address', async () => {
     const long = await app.request(`/slack/oauth_redirect?code=${'c'.repeat(600)}&state=s`, {
       auth: false,
@@ -50,7 +64,7 @@ describe('Slack install routes', () => {
     expect(await long.text()).toMatch(/too long/);
     const huge = await app.request(`/slack/oauth_redirect?x=${'y'.repeat(3000)}`, { auth: false });
     expect(huge.status).toBe(400);
-    // The install above, and these two, used the 3 requests of this minute.
+    // The install, the malformed request and these two used the 4 requests of this minute.
     const limited = await app.request('/slack/install', { auth: false, redirect: 'manual' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -217,7 +217,15 @@ export function registerSlackOAuthRoutes(
 
   app.get('/slack/oauth_redirect', async (req, res) => {
     if (!admitted(req, res)) return;
-    const code = new URL(req.url, 'http://callback.invalid').searchParams.get('code');
+    // handleCallback parses the URL against the request's Host, which a client may send
+    // malformed: refused here as a bad request, not left to fail inside it as an error of ours.
+    let code: string | null;
+    try {
+      code = new URL(req.url, `https://${req.headers.host}`).searchParams.get('code');
+    } catch {
+      sendPage(res, 400, 'Installation failed', `The request is malformed. ${START_AGAIN}`);
+      return;
+    }
     if (code !== null && code.length > MAX_CODE_CHARS) {
       sendPage(res, 400, 'Installation failed', `The code is too long. ${START_AGAIN}`);
       return;
