@@ -1,28 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
+import { addressKey, clientAddress, compileTrustProxy } from '@conveyor/runtime';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import express, { type RequestHandler } from 'express';
-import { createApiMetrics } from './api-metrics.js';
-import type { AppConfig } from './app-config.js';
 import { AccessPolicy } from './auth/access-policy.js';
 import { AuthFailureThrottle } from './auth/auth-failure-throttle.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
-import { type Clock, systemClock } from './clock.js';
-import { createEnqueueFastPath } from './enqueue-fast-path.js';
+import type { AppConfig } from './config/app-config.js';
+import { type Clock, systemClock } from './config/clock.js';
+import { createEnqueueFastPath } from './enqueue/enqueue-fast-path.js';
+import { createEnqueueHandler } from './enqueue/enqueue-handler.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { MAX_BULK_JOBS } from './http/http-schemas.js';
 import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
 import { createRequestLogger } from './http/request-logger.js';
-import { MAX_BULK_JOBS } from './http-schemas.js';
 import { createEventSubscribersGauge } from './lifecycle/event-subscribers-gauge.js';
 import type { JobEventHub } from './lifecycle/job-event-hub.js';
+import { createApiMetrics } from './metrics/api-metrics.js';
+import { MetricsExporterLease } from './metrics/metrics-exporter-lease.js';
 import { chargeRateLimit, rateLimitGuard } from './rate-limit/rate-limit-guard.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
-import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
 import { registerCancelRoute } from './routes/cancel-route.js';
-import { createEnqueueHandler } from './routes/enqueue-handler.js';
 import { registerEventStreamRoutes } from './routes/event-stream-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
@@ -31,8 +32,8 @@ import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
+import { registerSlackRoutes } from './routes/slack-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
-import { registerSlackRoutes } from './slack/slack-routes.js';
 import { registerSlackOAuthRoutes } from './slack-oauth/slack-oauth-routes.js';
 
 /** What {@link createApp} is built from; `main.ts` creates these once per process. */
@@ -103,6 +104,9 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // One compiled function for Express's `req.ip` and the fast path's guards alike.
+  const trustProxy = compileTrustProxy(config.api.trustProxy);
+  app.set('trust proxy', trustProxy);
 
   const exporterLease =
     deps.exporterLease ??
@@ -129,11 +133,14 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   });
 
   const { authFailuresPerMinute } = config.api;
-  const throttle =
+  const throttling =
     authFailuresPerMinute > 0
-      ? new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock })
+      ? {
+          throttle: new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock }),
+          keyOf: (req: IncomingMessage) => addressKey(clientAddress(req, trustProxy)),
+        }
       : undefined;
-  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttle)];
+  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttling)];
   let limiter: RateLimiter | undefined;
   if (config.api.rateLimitPerMinute > 0) {
     limiter = new RateLimiter({

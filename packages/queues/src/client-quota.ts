@@ -1,5 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
+import { clientQuotaKeys, jobKeyOf } from './redis-keys.js';
+import { RELEASE_QUOTA_SCRIPT, RESERVE_QUOTA_SCRIPT } from './scripts/client-quota.js';
 
 /** A client's quota, charged by {@link ClientQuota.reserve}. */
 export interface QuotaCharge {
@@ -29,60 +31,8 @@ export interface QuotaItem {
   bytes: number;
 }
 
-/** Entries sampled per reservation to forget jobs that started or are gone. */
-const SAMPLE = 64;
-/** A reserved entry whose job does not exist yet is kept this long (its `add` is under way). */
-const PENDING_GRACE_MS = 60_000;
-
-/**
- * KEYS[1] the client's set (member `queue|id|reservedAt`, score bytes), KEYS[2] its byte total.
- * ARGV: prefix, now, maxJobs (-1 none), maxBytes (-1 none), ttl, then member, bytes pairs.
- * First forgets a sample of entries whose job a worker took (`processedOn` set) or that no
- * longer exists, then admits all the new entries or none. Returns { 'ok' } or { which, current }.
- */
-const RESERVE_SCRIPT = `
-local prefix, now = ARGV[1], tonumber(ARGV[2])
-local maxJobs, maxBytes = tonumber(ARGV[3]), tonumber(ARGV[4])
-local sample = redis.call('ZRANDMEMBER', KEYS[1], ${SAMPLE}, 'WITHSCORES')
-for i = 1, #sample, 2 do
-  local member = sample[i]
-  local queue, id, at = string.match(member, '^(.-)|(.*)|(%d+)$')
-  local gone = true
-  if queue then
-    local key = prefix .. ':' .. queue .. ':' .. id
-    if redis.call('EXISTS', key) == 1 then
-      gone = redis.call('HEXISTS', key, 'processedOn') == 1
-    else
-      gone = now - tonumber(at) > ${PENDING_GRACE_MS}
-    end
-  end
-  if gone and redis.call('ZREM', KEYS[1], member) == 1 then
-    redis.call('DECRBY', KEYS[2], sample[i + 1])
-  end
-end
-local jobs = redis.call('ZCARD', KEYS[1])
-local bytes = tonumber(redis.call('GET', KEYS[2]) or '0')
-local addJobs, addBytes = 0, 0
-for i = 6, #ARGV, 2 do
-  addJobs = addJobs + 1
-  addBytes = addBytes + tonumber(ARGV[i + 1])
-end
-if maxJobs >= 0 and jobs + addJobs > maxJobs then return { 'jobs', jobs } end
-if maxBytes >= 0 and bytes + addBytes > maxBytes then return { 'bytes', bytes } end
-for i = 6, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i]) end
-redis.call('INCRBY', KEYS[2], addBytes)
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return { 'ok', 0 }
-`;
-
-/** KEYS as above; ARGV member, bytes pairs: un-counts entries whose jobs were not stored. */
-const RELEASE_SCRIPT = `
-for i = 1, #ARGV, 2 do
-  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then redis.call('DECRBY', KEYS[2], ARGV[i + 1]) end
-end
-return 0
-`;
+/** A member of a client's set: `queue|id|reservedAt`. */
+const MEMBER = /^(.*?)\|(.*)\|(\d+)$/;
 
 /** Jobs counted by {@link ClientQuota.reserve}; `release` un-counts those that were not stored. */
 export interface QuotaReservation {
@@ -97,12 +47,15 @@ export interface QuotaReservation {
  * no longer exists). So counts can run high (never low) by jobs already taken but not yet
  * sampled, and each attempt of a client at its limit frees what its sample finds: a client is
  * never refused for long after workers caught up. One round trip per enqueue, for clients with a
- * quota only.
+ * quota only: the sample a reservation checks was drawn by the client's previous one (in this
+ * process), so that the script is given every job key it reads.
  */
 export class ClientQuota {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #now: () => number;
+  /** Per client, the entries its last reservation sampled, to check at its next. */
+  readonly #samples = new Map<string, string[]>();
   constructor(connection: RedisConnection, prefix: string, now: () => number = Date.now) {
     this.#connection = connection;
     this.#prefix = prefix;
@@ -121,17 +74,35 @@ export class ClientQuota {
       member: `${item.queue}|${item.id}|${now}`,
       bytes: item.bytes,
     }));
-    const [verdict, current] = (await this.#connection.eval(
-      RESERVE_SCRIPT,
-      2,
+    const checked: string[] = [];
+    const jobKeys: string[] = [];
+    const malformed: string[] = [];
+    for (const member of this.#samples.get(charge.client) ?? []) {
+      const parsed = MEMBER.exec(member);
+      if (parsed === null) {
+        malformed.push(member);
+      } else {
+        checked.push(member);
+        jobKeys.push(jobKeyOf(this.#prefix, parsed[1] ?? '', parsed[2] ?? ''));
+      }
+    }
+    const [verdict, current, ...sample] = (await this.#connection.eval(
+      RESERVE_QUOTA_SCRIPT,
+      2 + jobKeys.length,
       ...keys,
-      this.#prefix,
+      ...jobKeys,
       now,
       charge.maxJobs ?? -1,
       charge.maxBytes ?? -1,
       charge.ttlMs,
+      checked.length,
+      ...checked,
+      malformed.length,
+      ...malformed,
       ...entries.flatMap((entry) => [entry.member, entry.bytes]),
-    )) as [string, number];
+    )) as [string, number, ...string[]];
+    // Clients are the configured API clients: a bounded map.
+    this.#samples.set(charge.client, sample);
     if (verdict === 'jobs' || verdict === 'bytes') {
       const limit = (verdict === 'jobs' ? charge.maxJobs : charge.maxBytes) ?? 0;
       throw new QuotaExceededError(charge.client, verdict, limit, Number(current));
@@ -143,7 +114,7 @@ export class ClientQuota {
         // Not awaited: an entry left behind is forgotten once its job is found missing.
         this.#connection
           .eval(
-            RELEASE_SCRIPT,
+            RELEASE_QUOTA_SCRIPT,
             2,
             ...keys,
             ...released.flatMap((entry) => [entry.member, entry.bytes]),
@@ -154,6 +125,6 @@ export class ClientQuota {
   }
 
   #keys(client: string): [string, string] {
-    return [`${this.#prefix}:quota:${client}:jobs`, `${this.#prefix}:quota:${client}:bytes`];
+    return clientQuotaKeys(this.#prefix, client);
   }
 }

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { RedisUnavailableError, toRedisFailure } from '@conveyor/queues';
+import { addressKey } from '@conveyor/runtime';
 import { SlackInstallationStore, slackLogger, TokenCipher } from '@conveyor/slack';
 import type { Logger } from '@conveyor/telemetry';
 import { type CodedError, ErrorCode, type Installation, InstallProvider } from '@slack/oauth';
@@ -101,8 +101,6 @@ function outcomeOf(error: CodedError): Outcome {
   };
 }
 
-const sourceOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
-
 /**
  * Slack's OAuth v2 install flow, served when `SLACK_CLIENT_ID` is set:
  *
@@ -178,7 +176,8 @@ export function registerSlackOAuthRoutes(
 
   /** Rate limit and size checks shared by both routes; false when a page was answered. */
   function admitted(req: Request, res: Response): boolean {
-    const decision = limiter?.take(`slack-oauth@${sourceOf(req)}`);
+    // `req.ip`: the client behind a trusted proxy (TRUST_PROXY), as the other per-address limits.
+    const decision = limiter?.take(`slack-oauth@${addressKey(req.ip)}`);
     if (decision && !decision.allowed) {
       throw new RateLimitedError(decision.limitPerMinute, decision.retryAfterSeconds);
     }
