@@ -13,6 +13,7 @@ COPY packages/tsconfig/package.json packages/tsconfig/
 COPY packages/redis/package.json packages/redis/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/queues/package.json packages/queues/
+COPY packages/slack/package.json packages/slack/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/testing/package.json packages/testing/
 COPY apps/api/package.json apps/api/

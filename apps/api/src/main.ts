@@ -132,6 +132,12 @@ async function main(): Promise<void> {
     }),
   );
   if (cluster.isWorker) listenToPrimary(lifecycle);
+  if (config.api.slackOAuth) {
+    logger.info(
+      { scopes: config.api.slackOAuth.scopes },
+      'Slack install flow on: GET /slack/install, GET /slack/oauth_redirect',
+    );
+  }
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
   }

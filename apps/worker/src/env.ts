@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
 import { envFields, parseEnvironment, redisEnvSchema } from '@conveyor/redis';
+import { tokenEncryptionKeysField } from '@conveyor/slack';
 import { z } from 'zod';
 import { threadHeapMbFor } from './ingestion/text-pipeline-pool.js';
 import type { QueueLimiter, WorkerConfig } from './worker-config.js';
@@ -125,6 +126,7 @@ export const workerEnvSchema = z
     SLACK_BOT_TOKEN: optionalString(),
     SLACK_API_URL: httpUrl,
     SLACK_TIMEOUT_MS: integer({ default: 10_000, min: 100, max: 120_000 }),
+    SLACK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKeysField(),
     INGEST_OUTPUT_DIR: optionalString(),
     INGEST_ALLOW_PRIVATE_URLS: boolean(false),
     INGEST_FETCH_TIMEOUT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
@@ -188,6 +190,7 @@ export const workerEnvSchema = z
       logLevel: env.LOG_LEVEL,
       slack: {
         ...(env.SLACK_BOT_TOKEN ? { botToken: env.SLACK_BOT_TOKEN } : {}),
+        ...(env.SLACK_TOKEN_ENCRYPTION_KEY ? { tokenKeys: env.SLACK_TOKEN_ENCRYPTION_KEY } : {}),
         apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/',
         timeoutMs: env.SLACK_TIMEOUT_MS,
       },

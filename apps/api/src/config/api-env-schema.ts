@@ -2,6 +2,11 @@ import { envFields } from '@conveyor/redis';
 import { trustProxyField } from '@conveyor/runtime';
 import { z } from 'zod';
 import { MAX_DELAY_MS } from '../http/http-schemas.js';
+import {
+  checkSlackOAuthEnv,
+  slackOAuthEnvFields,
+  slackOAuthSettingsOf,
+} from '../slack-oauth/slack-oauth-env.js';
 import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
@@ -59,8 +64,10 @@ export const apiEnvSchema = z
     EVENTS_HEARTBEAT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
     EVENTS_MAX_BUFFERED_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     METRICS_EXPORTER_LEASE_MS: integer({ default: 60_000, min: 1000, max: 3_600_000 }),
+    ...slackOAuthEnvFields,
   })
   .superRefine((env, ctx) => {
+    checkSlackOAuthEnv(env, ctx);
     const clients = clientNames(env.API_TOKENS);
     if (env.API_CLIENT_SCOPES !== undefined) {
       for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
@@ -103,5 +110,6 @@ export const apiEnvSchema = z
       eventsHeartbeatMs: env.EVENTS_HEARTBEAT_MS,
       eventsMaxBufferedBytes: env.EVENTS_MAX_BUFFERED_BYTES,
       metricsExporterLeaseMs: env.METRICS_EXPORTER_LEASE_MS,
+      slackOAuth: slackOAuthSettingsOf(env),
     }),
   );

@@ -1,6 +1,7 @@
 import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
 import type { TrustProxy } from '@conveyor/runtime';
+import type { SlackOAuthSettings } from '../slack-oauth/slack-oauth-env.js';
 
 /** Log levels `LOG_LEVEL` accepts, as pino names them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -157,6 +158,12 @@ export interface ApiSettings {
    * @defaultValue 262144 (256 KiB)
    */
   eventsMaxBufferedBytes: number;
+  /**
+   * Slack's OAuth install flow (`/slack/install`, `/slack/oauth_redirect`), on when
+   * `SLACK_CLIENT_ID` is set.
+   * @defaultValue undefined: the routes are not served
+   */
+  slackOAuth: SlackOAuthSettings | undefined;
 }
 
 /** Everything the API process is configured with. */

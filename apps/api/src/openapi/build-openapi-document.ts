@@ -16,6 +16,7 @@ import {
   tenantListResponseSchema,
 } from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
+import { slackOAuthPaths } from './slack-oauth-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -383,6 +384,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           }),
         },
       }),
+      ...slackOAuthPaths(),
       '/healthz': {
         get: {
           operationId: 'getLiveness',
