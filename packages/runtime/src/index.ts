@@ -1,4 +1,5 @@
 export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
+export { type BoundedServerLimits, createBoundedServer } from './create-bounded-server.js';
 export { listenHttpServer } from './listen-http-server.js';
 export { logRedisErrors } from './log-redis-errors.js';
 export {
@@ -6,5 +7,6 @@ export {
   ProcessLifecycle,
   type ProcessLifecycleOptions,
 } from './process-lifecycle.js';
+export { settleWithin } from './settle-within.js';
 export { signalExitCode } from './signal-exit-code.js';
 export { waitForConnections } from './wait-for-connections.js';

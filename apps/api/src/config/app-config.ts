@@ -1,9 +1,6 @@
 import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
-
-/** Log levels `LOG_LEVEL` accepts, as pino names them. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from '@conveyor/telemetry';
 
 /** One API client: `name` labels its logs, metrics and rate limit; `secret` is its bearer token. */
 export interface ApiToken {
