@@ -1,4 +1,5 @@
 import type { RedisConnection } from '@conveyor/redis';
+import { compileTrustProxy } from '@conveyor/runtime';
 import { createMetricsRegistry, type Logger, type Registry } from '@conveyor/telemetry';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { basicAuth } from './basic-auth.js';
@@ -16,7 +17,7 @@ import { securityHeaders } from './security-headers.js';
 
 /** What {@link createApp} is built from; the caller owns (and closes) the connections. */
 export interface DashboardAppDeps {
-  config: Pick<DashboardConfig, 'credentials' | 'readOnly' | 'basePath'>;
+  config: Pick<DashboardConfig, 'credentials' | 'readOnly' | 'basePath' | 'trustProxy'>;
   /** The queues to show, from `createBoardQueues`. */
   queues: readonly BoardQueue[];
   /** Connection `/readyz` checks. */
@@ -50,6 +51,7 @@ export function createApp(deps: DashboardAppDeps): Express {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', compileTrustProxy(config.trustProxy));
 
   app.use(requestLogger(logger));
   app.use(securityHeaders());

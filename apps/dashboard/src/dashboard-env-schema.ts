@@ -1,4 +1,5 @@
 import { envFields } from '@conveyor/redis';
+import { trustProxyField } from '@conveyor/runtime';
 import { LOG_LEVELS } from '@conveyor/telemetry';
 import { z } from 'zod';
 import type { DashboardConfig } from './dashboard-config.js';
@@ -37,6 +38,7 @@ export const dashboardEnvSchema = z
       { error: `must be at least ${MIN_PASSWORD_LENGTH} characters` },
     ),
     DASHBOARD_READ_ONLY: boolean(false),
+    TRUST_PROXY: trustProxyField(),
     DASHBOARD_BASE_PATH: emptyAsUnset(
       z
         .string()
@@ -74,5 +76,6 @@ export const dashboardEnvSchema = z
           : undefined,
       readOnly: env.DASHBOARD_READ_ONLY,
       basePath: env.DASHBOARD_BASE_PATH,
+      trustProxy: env.TRUST_PROXY,
     }),
   );

@@ -1,4 +1,6 @@
+export { addressKey } from './address-key.js';
 export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
+export { clientAddress } from './client-address.js';
 export { type BoundedServerLimits, createBoundedServer } from './create-bounded-server.js';
 export { listenHttpServer } from './listen-http-server.js';
 export { logRedisErrors } from './log-redis-errors.js';
@@ -9,4 +11,10 @@ export {
 } from './process-lifecycle.js';
 export { settleWithin } from './settle-within.js';
 export { signalExitCode } from './signal-exit-code.js';
+export {
+  compileTrustProxy,
+  type TrustFunction,
+  type TrustProxy,
+  trustProxyField,
+} from './trust-proxy.js';
 export { waitForConnections } from './wait-for-connections.js';
