@@ -10,6 +10,7 @@ WORKDIR /app
 FROM base AS deps
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/tsconfig/package.json packages/tsconfig/
+COPY packages/errors/package.json packages/errors/
 COPY packages/redis/package.json packages/redis/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/queues/package.json packages/queues/

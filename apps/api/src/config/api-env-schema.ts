@@ -1,5 +1,6 @@
 import { envFields } from '@conveyor/redis';
 import { trustProxyField } from '@conveyor/runtime';
+import { LOG_LEVELS } from '@conveyor/telemetry';
 import { z } from 'zod';
 import { MAX_DELAY_MS } from '../http/http-schemas.js';
 import {
@@ -10,11 +11,9 @@ import {
 import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
-import { type ApiSettings, LOG_LEVELS } from './app-config.js';
+import type { ApiSettings } from './app-config.js';
 
-const { integer, optionalString } = envFields;
-
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+const { integer, optionalString, emptyAsUnset, oneOf } = envFields;
 
 /** The client names `API_TOKENS` defines (empty when it is missing or invalid). */
 const clientNames = (apiTokens: string | undefined) =>
@@ -25,12 +24,8 @@ export const apiEnvSchema = z
   .object({
     PORT: integer({ default: 3000, min: 0, max: 65535 }),
     HOST: optionalString(),
-    LOG_LEVEL: z.preprocess(
-      unsetIfEmpty,
-      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    ),
-    API_TOKENS: z.preprocess(
-      unsetIfEmpty,
+    LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    API_TOKENS: emptyAsUnset(
       z
         .string({ error: 'is required: comma-separated name:secret pairs' })
         .superRefine((value, ctx) => {

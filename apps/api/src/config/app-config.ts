@@ -1,11 +1,8 @@
 import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
 import type { TrustProxy } from '@conveyor/runtime';
+import type { LogLevel } from '@conveyor/telemetry';
 import type { SlackOAuthSettings } from '../slack-oauth/slack-oauth-env.js';
-
-/** Log levels `LOG_LEVEL` accepts, as pino names them. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** One API client: `name` labels its logs, metrics and rate limit; `secret` is its bearer token. */
 export interface ApiToken {

@@ -1,3 +1,4 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
@@ -5,7 +6,7 @@ import { UnrecoverableError } from 'bullmq';
  * (another key, or a rotation that dropped the key it was sealed with). A retry with the same
  * keys gets the same answer: dead letters, replayable once the worker has the right key.
  */
-export class SlackInstallationUnreadableError extends UnrecoverableError {
+export class SlackInstallationUnreadableError extends withCode(UnrecoverableError) {
   readonly code = 'SLACK_INSTALLATION_UNREADABLE';
 
   constructor(workspace: string, reason: string, options?: { cause?: unknown }) {

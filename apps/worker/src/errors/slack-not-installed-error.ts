@@ -1,3 +1,4 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
@@ -5,7 +6,7 @@ import { UnrecoverableError } from 'bullmq';
  * `app_uninstalled`, `tokens_revoked`) and no `SLACK_BOT_TOKEN` stands in. Permanent for this
  * job only: it goes to dead letters and can be replayed once the app is installed there.
  */
-export class SlackNotInstalledError extends UnrecoverableError {
+export class SlackNotInstalledError extends withCode(UnrecoverableError) {
   readonly code = 'SLACK_NOT_INSTALLED';
 
   constructor(

@@ -1,5 +1,7 @@
+import { CodedError } from '@conveyor/errors';
+
 /** No Slack installation is stored for a workspace or organisation (`fetchInstallation`). */
-export class InstallationNotFoundError extends Error {
+export class InstallationNotFoundError extends CodedError {
   readonly code = 'SLACK_INSTALLATION_NOT_FOUND';
 
   constructor(readonly installationId: string) {
