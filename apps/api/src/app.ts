@@ -35,6 +35,7 @@ import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerSearchRoute } from './routes/search-route.js';
 import { registerSlackRoutes } from './routes/slack-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
+import { registerSlackOAuthRoutes } from './slack-oauth/slack-oauth-routes.js';
 
 /** What {@link createApp} is built from; `main.ts` creates these once per process. */
 export interface AppDependencies {
@@ -192,6 +193,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerScheduleRoutes(app, ctx);
   registerSearchRoute(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
+  if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 

@@ -17,6 +17,7 @@ import {
 } from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 import { searchPaths, searchSchemas } from './search-paths.js';
+import { slackOAuthPaths } from './slack-oauth-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -199,7 +200,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Enqueue background jobs, wait for or stream their results, schedule them, replay dead letters, and receive Slack deliveries.',
-      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+      // No `license`: OpenAPI makes it optional, and the project has not chosen one (no
+      // package declares a license). Name the chosen one here (`name` + SPDX `identifier`).
     },
     // Relative: the document describes the API that serves it, wherever it is deployed.
     servers: [{ url: '/', description: 'The API serving this document' }],
@@ -386,6 +388,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           }),
         },
       }),
+      ...slackOAuthPaths(),
       '/healthz': {
         get: {
           operationId: 'getLiveness',

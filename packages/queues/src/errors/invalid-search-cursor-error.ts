@@ -1,5 +1,6 @@
-/** A search cursor that no search answered. Maps to HTTP 400. */
-export class InvalidSearchCursorError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** A search cursor that no search answered. */
+export class InvalidSearchCursorError extends CodedError {
   readonly code = 'INVALID_CURSOR';
 
   constructor() {

@@ -1,5 +1,6 @@
-/** A search by a key the queue(s) searched are not indexed by. Maps to HTTP 400. */
-export class UnknownSearchKeyError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** A search by a key the queue(s) searched are not indexed by. */
+export class UnknownSearchKeyError extends CodedError {
   readonly code = 'UNKNOWN_SEARCH_KEY';
 
   constructor(
