@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import { addressKey, clientAddress, compileTrustProxy } from '@conveyor/runtime';
+import { addressKey, clientAddress, compileTrustProxy, FailureThrottle } from '@conveyor/runtime';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import express, { type RequestHandler } from 'express';
 import { AccessPolicy } from './auth/access-policy.js';
-import { AuthFailureThrottle } from './auth/auth-failure-throttle.js';
 import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import type { AppConfig } from './config/app-config.js';
@@ -137,7 +136,10 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const throttling =
     authFailuresPerMinute > 0
       ? {
-          throttle: new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock }),
+          throttle: new FailureThrottle({
+            maxFailures: authFailuresPerMinute,
+            now: () => clock.now(),
+          }),
           keyOf: (req: IncomingMessage) => addressKey(clientAddress(req, trustProxy)),
         }
       : undefined;

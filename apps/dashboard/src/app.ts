@@ -1,12 +1,11 @@
 import type { RedisConnection } from '@conveyor/redis';
-import { compileTrustProxy } from '@conveyor/runtime';
+import { compileTrustProxy, FailureThrottle, type FailureThrottleOptions } from '@conveyor/runtime';
 import { createMetricsRegistry, type Logger, type Registry } from '@conveyor/telemetry';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { basicAuth } from './basic-auth.js';
 import type { BoardQueue } from './board-queue.js';
 import { createBoardRouter } from './create-board-router.js';
 import type { DashboardConfig } from './dashboard-config.js';
-import { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 import { healthRoutes } from './health-routes.js';
 import { metricsRoute } from './metrics-route.js';
 import { requestLogger } from './request-logger.js';

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { addressKey } from '@conveyor/runtime';
+import { addressKey, FailureThrottle } from '@conveyor/runtime';
 import type { Logger } from '@conveyor/telemetry';
 import type { RequestHandler } from 'express';
 import type { DashboardCredentials } from './dashboard-config.js';
-import { FailureThrottle } from './failure-throttle.js';
 import { requestPath } from './request-path.js';
 import { sha256Digest } from './sha256-digest.js';
 

@@ -32,19 +32,23 @@ export interface CancelResult {
  * - a job that ended: {@link JobFinishedError} with its state; none: {@link JobNotFoundError}.
  */
 export class JobCanceller {
-  constructor(private readonly redis: RedisConnection) {}
+  readonly #redis: RedisConnection;
+
+  constructor(redis: RedisConnection) {
+    this.#redis = redis;
+  }
 
   /** Cancels job `id` (`job` as read from the queue, undefined when none). */
   async cancel(queue: Queue, id: string, job: Job | undefined): Promise<CancelResult> {
     if (!job) {
-      const ending = (await readJobEndings(this.redis, queue, [id])).get(id);
+      const ending = (await readJobEndings(this.#redis, queue, [id])).get(id);
       if (ending) throw new JobFinishedError(queue.name, id, ending.state);
       throw new JobNotFoundError(queue.name, id);
     }
     const state = await job.getState();
     if (state === 'completed') throw new JobFinishedError(queue.name, id, state);
     if (state === 'failed') {
-      const ending = (await readJobEndings(this.redis, queue, [id])).get(id);
+      const ending = (await readJobEndings(this.#redis, queue, [id])).get(id);
       throw new JobFinishedError(queue.name, id, ending?.state ?? state);
     }
     const record = {
@@ -56,7 +60,7 @@ export class JobCanceller {
     } as const;
     if (state !== 'active') {
       // Recorded first: a job that is removed always reads `cancelled`.
-      await this.redis.set(...jobEndingSetArgs(queue, id, record));
+      await this.#redis.set(...jobEndingSetArgs(queue, id, record));
       try {
         await job.remove();
         return { id, state: 'cancelled' };
@@ -66,7 +70,7 @@ export class JobCanceller {
       }
     }
     const recent = recentCancelsKey(queue);
-    const results = await this.redis
+    const results = await this.#redis
       .multi()
       .set(...jobEndingSetArgs(queue, id, record))
       .zadd(recent, record.at, id)

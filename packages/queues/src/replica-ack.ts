@@ -26,19 +26,18 @@ interface PendingWait {
  * round trip.
  */
 export class ReplicaAck {
-  private readonly connection: Redis;
-  private pending: PendingWait | undefined;
+  readonly #connection: Redis;
+  #pending: PendingWait | undefined;
+  readonly #options: ReplicaAckOptions;
 
-  constructor(
-    connection: RedisConnection,
-    private readonly options: ReplicaAckOptions,
-  ) {
+  constructor(connection: RedisConnection, options: ReplicaAckOptions) {
+    this.#options = options;
     if ('nodes' in connection) {
       // WAIT would have to go to the node connection that carried the write, which ioredis's
       // Cluster picks internally; the configuration refuses this combination first.
       throw new RangeError('replica acknowledgement is not supported with Redis Cluster');
     }
-    this.connection = connection;
+    this.#connection = connection;
     const { replicas, timeoutMs } = options;
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new RangeError(`replicas must be a positive integer, got ${replicas}`);
@@ -62,14 +61,14 @@ export class ReplicaAck {
     write: () => Promise<T>,
     fenceKey?: (result: T) => string | undefined,
   ): Promise<T> {
-    const { replicas, timeoutMs } = this.options;
-    const stream = this.connection.stream;
+    const { replicas, timeoutMs } = this.#options;
+    const stream = this.#connection.stream;
     const result = await write();
     const fence = fenceKey?.(result);
     // A plain SET is always replicated (a SET NX that finds the key is not).
-    if (fence !== undefined) await this.connection.set(fence, '1', 'PX', REPLICA_ACK_FENCE_TTL_MS);
-    const acknowledged = await this.wait(stream);
-    if (this.connection.stream !== stream) {
+    if (fence !== undefined) await this.#connection.set(fence, '1', 'PX', REPLICA_ACK_FENCE_TTL_MS);
+    const acknowledged = await this.#wait(stream);
+    if (this.#connection.stream !== stream) {
       throw new ReplicaAckTimeoutError(
         replicas,
         0,
@@ -82,18 +81,18 @@ export class ReplicaAck {
     return result;
   }
 
-  private wait(stream: unknown): Promise<number> {
+  #wait(stream: unknown): Promise<number> {
     // Called once the write's reply has arrived. A WAIT on the same socket whose reply has not
     // (its promise settles one microtask after its reply is read, before the write's callers
     // resume) was sent after the write, since Redis answers a connection in order: it covers it.
-    const pending = this.pending;
+    const pending = this.#pending;
     if (pending !== undefined && pending.stream === stream) return pending.acks;
-    const { replicas, timeoutMs } = this.options;
-    const acks = this.connection.wait(replicas, timeoutMs);
-    const sent: PendingWait = { stream: this.connection.stream, acks };
-    this.pending = sent;
+    const { replicas, timeoutMs } = this.#options;
+    const acks = this.#connection.wait(replicas, timeoutMs);
+    const sent: PendingWait = { stream: this.#connection.stream, acks };
+    this.#pending = sent;
     const settle = () => {
-      if (this.pending === sent) this.pending = undefined;
+      if (this.#pending === sent) this.#pending = undefined;
     };
     acks.then(settle, settle);
     return acks;

@@ -2,6 +2,7 @@ export { addressKey } from './address-key.js';
 export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
 export { clientAddress } from './client-address.js';
 export { type BoundedServerLimits, createBoundedServer } from './create-bounded-server.js';
+export { FailureThrottle, type FailureThrottleOptions } from './failure-throttle.js';
 export { listenHttpServer } from './listen-http-server.js';
 export { logRedisErrors } from './log-redis-errors.js';
 export {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import type { FailureThrottle } from '@conveyor/runtime';
 import { AuthThrottledError } from '../errors/auth-throttled-error.js';
 import { UnauthorizedError } from '../errors/unauthorized-error.js';
 import type { RequestGuard } from '../http/request-guard.js';
-import type { AuthFailureThrottle } from './auth-failure-throttle.js';
 import { setAuthenticatedClient } from './authenticated-client.js';
 import type { TokenMatcher } from './token-matcher.js';
 
@@ -11,7 +11,7 @@ const BEARER = /^Bearer +(\S+) *$/i;
 /** How {@link bearerAuth} counts wrong secrets. */
 export interface BearerAuthThrottling {
   /** Counts failures per key and refuses a key over its limit. */
-  throttle: AuthFailureThrottle;
+  throttle: FailureThrottle;
   /** The key a request's failures count under: its client's address (behind trusted proxies). */
   keyOf: (req: IncomingMessage) => string;
 }
@@ -26,15 +26,15 @@ export function bearerAuth(matcher: TokenMatcher, throttling?: BearerAuthThrottl
     const throttle = throttling?.throttle;
     const address = throttling?.keyOf(req) ?? '';
     if (throttle !== undefined) {
-      const decision = throttle.check(address);
-      if (!decision.allowed) throw new AuthThrottledError(decision.retryAfterSeconds);
+      const blockedForMs = throttle.blockedForMs(address);
+      if (blockedForMs > 0) throw new AuthThrottledError(Math.ceil(blockedForMs / 1000));
     }
     const header = req.headers.authorization;
     if (header === undefined) throw new UnauthorizedError('the Authorization header is missing');
     const secret = BEARER.exec(header)?.[1];
     const client = secret === undefined ? undefined : matcher.match(secret);
     if (client === undefined) {
-      throttle?.fail(address);
+      throttle?.recordFailure(address);
       throw new UnauthorizedError('the bearer token is not valid');
     }
     setAuthenticatedClient(res, client);

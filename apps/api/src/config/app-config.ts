@@ -66,8 +66,8 @@ export interface ApiSettings {
   clientQuotas: ReadonlyMap<string, ClientQuotaLimits>;
   /**
    * Failed bearer authentications per source address per minute, per API process, before that
-   * address is refused with 429 until the minute ends (`AUTH_FAILURES_PER_MINUTE`); 0 turns it
-   * off.
+   * address is refused with 429 until a minute after its first failure
+   * (`AUTH_FAILURES_PER_MINUTE`); 0 turns it off.
    * @defaultValue 20
    */
   authFailuresPerMinute: number;

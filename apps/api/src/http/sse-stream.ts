@@ -23,18 +23,20 @@ export interface SseStreamOptions {
  * framing itself is a few lines.
  */
 export class SseStream {
-  private heartbeat: NodeJS.Timeout | undefined;
-  private finished = false;
-  private droppedClient = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #finished = false;
+  #droppedClient = false;
+  readonly #res: ServerResponse;
+  readonly #options: SseStreamOptions;
 
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly options: SseStreamOptions,
-  ) {}
+  constructor(res: ServerResponse, options: SseStreamOptions) {
+    this.#res = res;
+    this.#options = options;
+  }
 
   /** Writes the headers and starts the heartbeat; `onClose` runs once the answer is over. */
   open(onClose: () => void): void {
-    const { res } = this;
+    const res = this.#res;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -42,42 +44,42 @@ export class SseStream {
     });
     res.flushHeaders();
     res.once('close', () => {
-      this.finished = true;
-      clearInterval(this.heartbeat);
+      this.#finished = true;
+      clearInterval(this.#heartbeat);
       onClose();
     });
-    this.heartbeat = setInterval(() => this.write(': keep-alive\n\n'), this.options.heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), this.#options.heartbeatMs);
   }
 
   /** True once the client was dropped for reading too slowly. */
   get dropped(): boolean {
-    return this.droppedClient;
+    return this.#droppedClient;
   }
 
   /** Sends one event; false when the stream is over (ended, closed or dropped). */
   send(event: string, data: unknown, id?: string): boolean {
     const idLine = id === undefined ? '' : `id: ${id}\n`;
-    return this.write(`event: ${event}\n${idLine}data: ${JSON.stringify(data)}\n\n`);
+    return this.#write(`event: ${event}\n${idLine}data: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Ends the stream. */
   end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearInterval(this.heartbeat);
-    this.res.end();
+    if (this.#finished) return;
+    this.#finished = true;
+    clearInterval(this.#heartbeat);
+    this.#res.end();
   }
 
-  private write(chunk: string): boolean {
-    if (this.finished) return false;
-    if (this.res.writableLength + Buffer.byteLength(chunk) > this.options.maxBufferedBytes) {
-      this.droppedClient = true;
-      this.finished = true;
-      clearInterval(this.heartbeat);
-      this.res.destroy();
+  #write(chunk: string): boolean {
+    if (this.#finished) return false;
+    if (this.#res.writableLength + Buffer.byteLength(chunk) > this.#options.maxBufferedBytes) {
+      this.#droppedClient = true;
+      this.#finished = true;
+      clearInterval(this.#heartbeat);
+      this.#res.destroy();
       return false;
     }
-    this.res.write(chunk);
+    this.#res.write(chunk);
     return true;
   }
 }

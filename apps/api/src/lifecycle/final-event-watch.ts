@@ -7,20 +7,20 @@ import type { JobEventHub } from './job-event-hub.js';
  * finishes between the read and the wait is then seen, not missed.
  */
 export class FinalEventWatch {
-  private readonly unsubscribe: () => void;
-  private readonly settled: Promise<void>;
-  private settle: () => void = () => {};
+  readonly #unsubscribe: () => void;
+  readonly #settled: Promise<void>;
+  #settle: () => void = () => {};
 
   /** @throws SubscriberLimitError when the process holds as many waiters as it allows */
   constructor(hub: JobEventHub, queue: QueueName, jobId: string) {
-    this.settled = new Promise<void>((resolve) => {
-      this.settle = resolve;
+    this.#settled = new Promise<void>((resolve) => {
+      this.#settle = resolve;
     });
-    this.unsubscribe = hub.subscribeJob(queue, jobId, 'wait', {
+    this.#unsubscribe = hub.subscribeJob(queue, jobId, 'wait', {
       event: (event) => {
-        if (isFinalEvent(event)) this.settle();
+        if (isFinalEvent(event)) this.#settle();
       },
-      close: () => this.settle(),
+      close: () => this.#settle(),
     });
   }
 
@@ -30,11 +30,11 @@ export class FinalEventWatch {
    */
   async until(ms: number, signal: AbortSignal): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => this.settle();
+    const onAbort = () => this.#settle();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.race([
-        this.settled,
+        this.#settled,
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, ms);
         }),
@@ -47,6 +47,6 @@ export class FinalEventWatch {
 
   /** Lets go of the subscription. */
   stop(): void {
-    this.unsubscribe();
+    this.#unsubscribe();
   }
 }

@@ -62,42 +62,45 @@ const LISTENED_EVENTS = ['progress', 'completed', 'failed', 'delayed', 'waiting'
  * - bound the number of waiting requests and of streams ({@link SubscriberLimitError}).
  */
 export class JobEventHub {
-  private readonly byJob = new Map<string, Set<JobEventListener>>();
-  private readonly byQueue = new Map<QueueName, Set<JobEventListener>>();
-  private readonly counts: Record<SubscriberKind, number> = { wait: 0, stream: 0 };
-  private readonly reportedAttempts = new Map<string, number>();
+  readonly #byJob = new Map<string, Set<JobEventListener>>();
+  readonly #byQueue = new Map<QueueName, Set<JobEventListener>>();
+  readonly #counts: Record<SubscriberKind, number> = { wait: 0, stream: 0 };
+  readonly #reportedAttempts = new Map<string, number>();
   /** Per job, the delivery still waiting on a retry read: later events queue behind it. */
-  private readonly inOrder = new Map<string, Promise<void>>();
-  private readonly queueEvents: QueueEvents[] = [];
-  private closing = false;
+  readonly #inOrder = new Map<string, Promise<void>>();
+  readonly #queueEvents: QueueEvents[] = [];
+  #closing = false;
+  readonly #options: JobEventHubOptions;
 
-  constructor(private readonly options: JobEventHubOptions) {}
+  constructor(options: JobEventHubOptions) {
+    this.#options = options;
+  }
 
   /** Starts reading every followed queue's events. */
   start(): void {
-    for (const queue of this.options.queues ?? QUEUE_NAMES) {
+    for (const queue of this.#options.queues ?? QUEUE_NAMES) {
       const events = new QueueEvents(queue, {
-        connection: this.options.connection,
-        prefix: this.options.prefix,
+        connection: this.#options.connection,
+        prefix: this.#options.prefix,
       });
-      events.on('error', (error) => this.options.onError?.(error, queue));
+      events.on('error', (error) => this.#options.onError?.(error, queue));
       for (const name of LISTENED_EVENTS) {
         events.on(name, (args: unknown) =>
-          this.dispatch(queue, name, args as Record<string, unknown>),
+          this.#dispatch(queue, name, args as Record<string, unknown>),
         );
       }
-      this.queueEvents.push(events);
+      this.#queueEvents.push(events);
     }
   }
 
   /** Resolves once every queue's connection is ready (tests: no event is missed after it). */
   async ready(): Promise<void> {
-    await Promise.all(this.queueEvents.map((events) => events.waitUntilReady()));
+    await Promise.all(this.#queueEvents.map((events) => events.waitUntilReady()));
   }
 
   /** Subscribers held now, by kind. */
   get size(): Readonly<Record<SubscriberKind, number>> {
-    return { ...this.counts };
+    return { ...this.#counts };
   }
 
   /**
@@ -110,7 +113,7 @@ export class JobEventHub {
     kind: SubscriberKind,
     listener: JobEventListener,
   ): () => void {
-    return this.add(this.byJob, jobKey(queue, jobId), kind, listener);
+    return this.#add(this.#byJob, jobKey(queue, jobId), kind, listener);
   }
 
   /**
@@ -118,104 +121,106 @@ export class JobEventHub {
    * @throws SubscriberLimitError when the limit of streams is reached
    */
   subscribeQueue(queue: QueueName, listener: JobEventListener): () => void {
-    return this.add(this.byQueue, queue, 'stream', listener);
+    return this.#add(this.#byQueue, queue, 'stream', listener);
   }
 
   /** Closes every subscription (at shutdown, so that waits and streams end before HTTP drains). */
   closeSubscribers(): void {
-    this.closing = true;
-    const listeners = [...this.byJob.values(), ...this.byQueue.values()].flatMap((set) => [...set]);
+    this.#closing = true;
+    const listeners = [...this.#byJob.values(), ...this.#byQueue.values()].flatMap((set) => [
+      ...set,
+    ]);
     for (const listener of listeners) listener.close();
   }
 
   /** Closes the subscribers and the QueueEvents, then the template connection. */
   async close(): Promise<void> {
     this.closeSubscribers();
-    await Promise.all(this.queueEvents.map((events) => events.close()));
-    this.options.connection.disconnect();
+    await Promise.all(this.#queueEvents.map((events) => events.close()));
+    this.#options.connection.disconnect();
   }
 
-  private add<K>(
+  #add<K>(
     map: Map<K, Set<JobEventListener>>,
     key: K,
     kind: SubscriberKind,
     listener: JobEventListener,
   ): () => void {
-    const limit = kind === 'wait' ? this.options.maxWaiters : this.options.maxStreams;
-    if (this.counts[kind] >= limit) throw new SubscriberLimitError(kind, limit);
+    const limit = kind === 'wait' ? this.#options.maxWaiters : this.#options.maxStreams;
+    if (this.#counts[kind] >= limit) throw new SubscriberLimitError(kind, limit);
     let listeners = map.get(key);
     if (listeners === undefined) {
       listeners = new Set();
       map.set(key, listeners);
     }
     listeners.add(listener);
-    this.counts[kind] += 1;
-    if (this.closing) queueMicrotask(() => listener.close());
+    this.#counts[kind] += 1;
+    if (this.#closing) queueMicrotask(() => listener.close());
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      this.counts[kind] -= 1;
+      this.#counts[kind] -= 1;
       const current = map.get(key);
       current?.delete(listener);
       if (current?.size === 0) map.delete(key);
     };
   }
 
-  private dispatch(queue: QueueName, name: string, args: Record<string, unknown>): void {
+  #dispatch(queue: QueueName, name: string, args: Record<string, unknown>): void {
     const jobId = args.jobId;
     if (typeof jobId !== 'string') return;
-    const forJob = this.byJob.get(jobKey(queue, jobId));
-    const forQueue = this.byQueue.get(queue);
+    const forJob = this.#byJob.get(jobKey(queue, jobId));
+    const forQueue = this.#byQueue.get(queue);
     if (forJob === undefined && forQueue === undefined) return;
     const event = toJobEvent(queue, { event: name, args });
     if (event === undefined) return;
     // A retry is told after a read of the job; the job's later events wait for it, so a client
     // never sees `progress` of the next attempt before the `failed` of the last one.
     const key = jobKey(queue, jobId);
-    const before = this.inOrder.get(key);
+    const before = this.#inOrder.get(key);
     if (before === undefined && event !== 'maybe-retry') {
-      this.deliver(event);
+      this.#deliver(event);
       return;
     }
     const run = () =>
       event === 'maybe-retry'
-        ? this.reportRetry(queue, jobId)
-        : Promise.resolve(this.deliver(event));
+        ? this.#reportRetry(queue, jobId)
+        : Promise.resolve(this.#deliver(event));
     const next = (before ?? Promise.resolve()).then(run, run);
-    this.inOrder.set(key, next);
+    this.#inOrder.set(key, next);
     void next.finally(() => {
-      if (this.inOrder.get(key) === next) this.inOrder.delete(key);
+      if (this.#inOrder.get(key) === next) this.#inOrder.delete(key);
     });
   }
 
-  private deliver(event: JobEvent): void {
+  #deliver(event: JobEvent): void {
     const listeners = [
-      ...(this.byJob.get(jobKey(event.queue, event.jobId)) ?? []),
-      ...(this.byQueue.get(event.queue) ?? []),
+      ...(this.#byJob.get(jobKey(event.queue, event.jobId)) ?? []),
+      ...(this.#byQueue.get(event.queue) ?? []),
     ];
     for (const listener of listeners) listener.event(event);
   }
 
   /** Reports a failed attempt that will be retried, once per attempt. */
-  private async reportRetry(queue: QueueName, jobId: string): Promise<void> {
+  async #reportRetry(queue: QueueName, jobId: string): Promise<void> {
     let job: Job | undefined;
     try {
-      job = await this.options.readJob(queue, jobId);
+      job = await this.#options.readJob(queue, jobId);
     } catch (error) {
-      this.options.onError?.(error as Error, queue);
+      this.#options.onError?.(error as Error, queue);
       return;
     }
     if (job === undefined || !job.failedReason) return;
     const key = jobKey(queue, jobId);
-    if (job.attemptsMade <= (this.reportedAttempts.get(key) ?? 0)) return;
-    this.reportedAttempts.delete(key);
-    this.reportedAttempts.set(key, job.attemptsMade);
-    if (this.reportedAttempts.size > MAX_REMEMBERED_ATTEMPTS) {
-      const oldest = this.reportedAttempts.keys().next().value;
-      if (oldest !== undefined) this.reportedAttempts.delete(oldest);
+    if (job.attemptsMade <= (this.#reportedAttempts.get(key) ?? 0)) return;
+    this.#reportedAttempts.delete(key);
+    this.#reportedAttempts.set(key, job.attemptsMade);
+    if (this.#reportedAttempts.size > MAX_REMEMBERED_ATTEMPTS) {
+      const oldest = this.#reportedAttempts.keys().next().value;
+      if (oldest !== undefined) this.#reportedAttempts.delete(oldest);
     }
-    this.deliver({
+    this.#deliver({
       type: 'failed',
       queue,
       jobId,

@@ -26,11 +26,15 @@ const iso = (epochMs: number | undefined) => (epochMs ? new Date(epochMs).toISOS
  * - bound every Redis call in time (fail-fast connection: 503 when Redis is down).
  */
 export class Schedules {
-  constructor(
-    private readonly producer: Producer,
-    private readonly maxJobBytes: number,
-    private readonly timeoutMs: number,
-  ) {}
+  readonly #producer: Producer;
+  readonly #maxJobBytes: number;
+  readonly #timeoutMs: number;
+
+  constructor(producer: Producer, maxJobBytes: number, timeoutMs: number) {
+    this.#producer = producer;
+    this.#maxJobBytes = maxJobBytes;
+    this.#timeoutMs = timeoutMs;
+  }
 
   /** Creates or replaces a schedule; `created` is false when one with this id existed. */
   async upsert(
@@ -40,15 +44,15 @@ export class Schedules {
     const definition = QUEUE_CATALOG[request.queue];
     const parsed = definition.parseJob(request.name, request.data);
     if (!parsed.ok) throw new PayloadValidationError(parsed.issues);
-    if (Buffer.byteLength(JSON.stringify(parsed.data)) > this.maxJobBytes) {
-      throw new PayloadTooLargeError(this.maxJobBytes);
+    if (Buffer.byteLength(JSON.stringify(parsed.data)) > this.#maxJobBytes) {
+      throw new PayloadTooLargeError(this.#maxJobBytes);
     }
-    const existing = await this.find(id);
+    const existing = await this.#find(id);
     if (existing !== undefined && existing.queue !== request.queue) {
-      await this.bounded(this.producer.queue(existing.queue).removeJobScheduler(id));
+      await this.#bounded(this.#producer.queue(existing.queue).removeJobScheduler(id));
     }
-    const queue = this.producer.queue(request.queue);
-    await this.bounded(
+    const queue = this.#producer.queue(request.queue);
+    await this.#bounded(
       queue.upsertJobScheduler(
         id,
         {
@@ -69,14 +73,14 @@ export class Schedules {
         },
       ),
     );
-    const stored = await this.bounded(queue.getJobScheduler(id));
+    const stored = await this.#bounded(queue.getJobScheduler(id));
     if (stored === undefined) throw new Error(`schedule ${id} not found right after it was stored`);
     return { created: existing === undefined, schedule: toView(request.queue, id, stored) };
   }
 
   /** The schedule with this id, in whichever queue it is. */
   async get(id: string): Promise<ScheduleView | undefined> {
-    const found = await this.find(id);
+    const found = await this.#find(id);
     return found && toView(found.queue, id, found.scheduler);
   }
 
@@ -84,8 +88,8 @@ export class Schedules {
   async list(): Promise<ScheduleView[]> {
     const perQueue = await Promise.all(
       QUEUE_NAMES.map(async (name) => {
-        const schedulers = await this.bounded(
-          this.producer.queue(name).getJobSchedulers(0, MAX_LISTED_PER_QUEUE - 1, true),
+        const schedulers = await this.#bounded(
+          this.#producer.queue(name).getJobSchedulers(0, MAX_LISTED_PER_QUEUE - 1, true),
         );
         return schedulers.map((scheduler) => toView(name, scheduler.key, scheduler));
       }),
@@ -95,25 +99,23 @@ export class Schedules {
 
   /** Removes a schedule (jobs already created stay); false when there was none. */
   async remove(id: string): Promise<boolean> {
-    const found = await this.find(id);
+    const found = await this.#find(id);
     if (found === undefined) return false;
-    return this.bounded(this.producer.queue(found.queue).removeJobScheduler(id));
+    return this.#bounded(this.#producer.queue(found.queue).removeJobScheduler(id));
   }
 
-  private async find(
-    id: string,
-  ): Promise<{ queue: QueueName; scheduler: JobSchedulerJson } | undefined> {
+  async #find(id: string): Promise<{ queue: QueueName; scheduler: JobSchedulerJson } | undefined> {
     const found = await Promise.all(
       QUEUE_NAMES.map(async (queue) => {
-        const scheduler = await this.bounded(this.producer.queue(queue).getJobScheduler(id));
+        const scheduler = await this.#bounded(this.#producer.queue(queue).getJobScheduler(id));
         return scheduler === undefined ? undefined : { queue, scheduler };
       }),
     );
     return found.find((entry) => entry !== undefined);
   }
 
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return withDeadline(operation, this.timeoutMs);
+  #bounded<T>(operation: Promise<T>): Promise<T> {
+    return withDeadline(operation, this.#timeoutMs);
   }
 }
 

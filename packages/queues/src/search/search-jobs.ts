@@ -226,19 +226,25 @@ class SourceReader {
   buffer: Candidate[] = [];
   exhausted = false;
 
+  readonly #valueKey: string;
+  #after: Position | undefined;
+
   constructor(
     readonly source: Source,
-    private readonly valueKey: string,
-    private after: Position | undefined,
-  ) {}
+    valueKey: string,
+    after: Position | undefined,
+  ) {
+    this.#valueKey = valueKey;
+    this.#after = after;
+  }
 
   /** Refills the buffer with the next matches after the last one read (or the cursor). */
   async fill(connection: RedisConnection, size: number): Promise<void> {
     let count = size;
     for (;;) {
-      const max = this.after === undefined ? '+inf' : String(this.after.score);
+      const max = this.#after === undefined ? '+inf' : String(this.#after.score);
       const reply = await connection.zrevrangebyscore(
-        this.valueKey,
+        this.#valueKey,
         max,
         '-inf',
         'WITHSCORES',
@@ -254,14 +260,14 @@ class SourceReader {
           score: Number(reply[index + 1]),
         });
       }
-      const after = this.after;
+      const after = this.#after;
       const fresh =
         after === undefined ? items : items.filter((c) => precedes(after, positionOf(c)));
       if (items.length < count) this.exhausted = true;
       if (fresh.length > 0 || this.exhausted) {
         this.buffer = fresh;
         const last = fresh.at(-1);
-        if (last) this.after = positionOf(last);
+        if (last) this.#after = positionOf(last);
         return;
       }
       // Every entry read ties with the position and was read before: read further.

@@ -41,4 +41,15 @@ describe('FailureThrottle', () => {
     expect(throttle.blockedForMs('b')).toBeGreaterThan(0);
     expect(throttle.blockedForMs('c')).toBeGreaterThan(0);
   });
+
+  it('forgets the oldest keys past its default bound of 10,000 rather than grow', () => {
+    const { clock, throttle } = throttleAt(0, { maxFailures: 1 });
+    throttle.recordFailure('first');
+    expect(throttle.blockedForMs('first')).toBe(60_000);
+    for (let i = 0; i < 10_000; i++) throttle.recordFailure(`10.0.${i >> 8}.${i & 255}`);
+    expect(throttle.blockedForMs('first')).toBe(0);
+    expect(throttle.blockedForMs('10.0.39.15')).toBe(60_000);
+    clock.now += 60_000;
+    expect(throttle.blockedForMs('10.0.39.15')).toBe(0);
+  });
 });

@@ -1,7 +1,8 @@
 /** Options for {@link FailureThrottle}. */
 export interface FailureThrottleOptions {
   /**
-   * Failures a key may have within one window; the next request is refused until it ends.
+   * Failures a key may have within one window; the next request is refused until it ends. At
+   * least 1.
    * @defaultValue 10
    */
   maxFailures?: number;
@@ -29,9 +30,15 @@ interface FailureWindow {
 }
 
 /**
- * Counts failures (wrong passwords) per key (a source address) in fixed windows, in memory. A key
- * with `maxFailures` failures in its window is blocked until the window ends. Memory of one
- * process only: each dashboard process throttles on its own.
+ * Slows down guessing of secrets (the API's bearer tokens, the dashboard's password): counts
+ * failures per key (a source address, see `addressKey`) in a window that starts at the key's
+ * first failure, and blocks a key with `maxFailures` failures until its window ends, so every key
+ * gets the same full window and `Retry-After` is exact. Callers refuse a blocked key before
+ * checking its secret, a right one included, or guessing would still pay.
+ *
+ * Memory of one process only: each process throttles on its own, so the fleet-wide limit is the
+ * limit times the processes, which still turns a 16-character secret's search space into
+ * centuries. Bounded: past `maxKeys` the oldest window is forgotten.
  */
 export class FailureThrottle {
   readonly #maxFailures: number;
@@ -45,6 +52,8 @@ export class FailureThrottle {
     this.#windowMs = options.windowMs ?? 60_000;
     this.#maxKeys = options.maxKeys ?? 10_000;
     this.#now = options.now ?? Date.now;
+    if (!(this.#maxFailures >= 1)) throw new RangeError('maxFailures must be at least 1');
+    if (!(this.#windowMs >= 1)) throw new RangeError('windowMs must be at least 1');
   }
 
   /** Milliseconds until `key` may try again; 0 when it is not blocked. */
