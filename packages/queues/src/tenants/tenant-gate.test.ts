@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tenantKeys } from '../redis-keys.js';
 import { setTenant } from './job-tenant.js';
 import { readTenants } from './read-tenants.js';
-import { type Admission, TenantGate } from './tenant-gate.js';
+import { type Admission, limitTenant, TenantGate } from './tenant-gate.js';
 
 describe('TenantGate', () => {
   let connection: RedisConnection;
@@ -116,5 +116,29 @@ describe('TenantGate', () => {
     ]);
     // A later, shorter pause does not shorten it.
     expect(await gate.limit('paused', 1000)).toBe(until);
+  });
+
+  it('with no cap and no limit, sees a pause set elsewhere without a Redis call per job', async () => {
+    const until = await limitTenant(connection, queue, 'elsewhere', 60_000);
+    const own = connection.duplicate();
+    await waitUntilReady(own, 5000);
+    // Counts what the gate sends on its own connection (its scripts and reads).
+    let sent = 0;
+    const send = own.sendCommand.bind(own);
+    own.sendCommand = ((...args: unknown[]) => {
+      sent += 1;
+      return (send as (...rest: unknown[]) => unknown)(...args);
+    }) as typeof own.sendCommand;
+    const gate = new TenantGate({ connection: own, queue, pauseViewMs: 60_000 });
+    const paused = await add('elsewhere');
+    const others = await Promise.all(Array.from({ length: 20 }, (_, i) => add(`free-${i}`)));
+    const { decisions, stop } = await decide(gate, 21);
+    await stop();
+    own.disconnect();
+    const byId = new Map(decisions.map((d) => [d.id, d.admission]));
+    expect(byId.get(paused.id!)).toEqual({ admitted: false, reason: 'limited', until });
+    for (const job of others) expect(byId.get(job.id!)).toEqual({ admitted: true });
+    // One read of the paused tenants for 21 admissions.
+    expect(sent).toBe(1);
   });
 });

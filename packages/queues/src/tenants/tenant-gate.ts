@@ -40,6 +40,14 @@ export interface TenantGateOptions {
    * @defaultValue 60000
    */
   parkMs?: number;
+  /**
+   * With no cap and no rate limit, only a tenant's pause can hold its jobs back: the gate then
+   * reads the queue's paused tenants at most once per this many ms, instead of one Redis call
+   * per job. A pause set by another worker is seen that much later at worst; a job started in
+   * between meets the same 429 and is put back again, without spending an attempt.
+   * @defaultValue 200
+   */
+  pauseViewMs?: number;
 }
 
 /** What {@link TenantGate.admit} decided for a job the worker took. */
@@ -76,7 +84,8 @@ export async function limitTenant(
 /**
  * Admits each job a worker took, per its tenant: the tenant's pause ({@link limitTenant}), its
  * concurrency cap and its rate limit, across every worker process, in one round trip for a job
- * admitted. A job not admitted goes to BullMQ's delayed set without spending an attempt:
+ * admitted (none when the gate has no cap and no limit: pauses are then read at most once per
+ * `pauseViewMs`). A job not admitted goes to BullMQ's delayed set without spending an attempt:
  * - paused or over its rate: delayed once, to the end of the pause or to its reserved start
  *   slot (no window of the limiter's duration holds more than its max starts);
  * - at its cap: parked (delayed for long, listed per tenant); each job that ends promotes the
@@ -93,6 +102,11 @@ export class TenantGate {
   readonly #max: number;
   readonly #period: number;
   readonly #parkMs: number;
+  readonly #pauseViewMs: number;
+  /** Paused tenants -> until (epoch ms), as last read, for a gate with no cap and no limit. */
+  #pauses = new Map<string, number>();
+  #pausesReadAt = Number.NEGATIVE_INFINITY;
+  #pausesRead: Promise<void> | undefined;
 
   constructor(options: TenantGateOptions) {
     this.#connection = options.connection;
@@ -101,6 +115,7 @@ export class TenantGate {
     this.#period = options.limiter?.duration ?? 0;
     this.#max = options.limiter?.max ?? 0;
     this.#parkMs = options.parkMs ?? 60_000;
+    this.#pauseViewMs = options.pauseViewMs ?? 200;
   }
 
   /** True when jobs hold a slot while they run: {@link release} must be called after each. */
@@ -114,6 +129,7 @@ export class TenantGate {
    */
   async admit(job: Job, token: string): Promise<Admission> {
     const tenant = jobTenant(job);
+    if (this.#cap === 0 && this.#max === 0) return this.#admitUnlessPaused(job, token, tenant);
     const id = String(job.id);
     let [code, value] = await this.#admit(tenant, id);
     if (code === 3 && (await this.#heal(tenant, id))) [code, value] = await this.#admit(tenant, id);
@@ -145,8 +161,39 @@ export class TenantGate {
   }
 
   /** {@link limitTenant} on this gate's queue. */
-  limit(tenant: string, ms: number): Promise<number> {
-    return limitTenant(this.#connection, this.#queue, tenant, ms);
+  async limit(tenant: string, ms: number): Promise<number> {
+    const until = await limitTenant(this.#connection, this.#queue, tenant, ms);
+    this.#pauses.set(tenant, until);
+    return until;
+  }
+
+  /** The admission of a gate with no cap and no limit: a pause alone, from the cached view. */
+  async #admitUnlessPaused(job: Job, token: string, tenant: string): Promise<Admission> {
+    if (Date.now() - this.#pausesReadAt >= this.#pauseViewMs) {
+      this.#pausesRead ??= this.#readPauses().finally(() => {
+        this.#pausesRead = undefined;
+      });
+      await this.#pausesRead;
+    }
+    const until = this.#pauses.get(tenant) ?? 0;
+    if (until <= Date.now()) return { admitted: true };
+    await job.moveToDelayed(until, token);
+    return { admitted: false, reason: 'limited', until };
+  }
+
+  async #readPauses(): Promise<void> {
+    const entries = await this.#connection.zrangebyscore(
+      tenantKeys.limitedIndex(this.#queue),
+      `(${Date.now()}`,
+      '+inf',
+      'WITHSCORES',
+    );
+    const pauses = new Map<string, number>();
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      pauses.set(entries[i] as string, Number(entries[i + 1]));
+    }
+    this.#pauses = pauses;
+    this.#pausesReadAt = Date.now();
   }
 
   async #admit(tenant: string, id: string): Promise<[number, number]> {
