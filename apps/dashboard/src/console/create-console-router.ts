@@ -1,0 +1,265 @@
+import { fileURLToPath } from 'node:url';
+import {
+  isQueueName,
+  JobCanceller,
+  JobFinishedError,
+  JobNotFoundError,
+  type Producer,
+  QUEUE_NAMES,
+  type QueueName,
+  RedisUnavailableError,
+  UnknownQueueError,
+  withDeadline,
+} from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
+import type { Logger } from '@conveyor/telemetry';
+import type { Queue } from 'bullmq';
+import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import { z } from 'zod';
+import type { BoardQueue } from '../board-queue.js';
+import { ConsoleRequestError } from '../errors/console-request-error.js';
+import { packageDirectory } from '../package-directory.js';
+import { requestPath } from '../request-path.js';
+import type { ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
+import { consoleMutationGuard } from './console-mutation-guard.js';
+import type { QueueSnapshot } from './read-queue-snapshot.js';
+
+/** Where the console's page and its own scripts live, beside `src/` and `dist/`. */
+const PUBLIC_DIRECTORY = fileURLToPath(new URL('../../public/console/', import.meta.url));
+
+/** Most dead letters one replay request may name. */
+export const MAX_REPLAY_IDS = 500;
+/** Jobs listed per state in the cancel panel. */
+const JOBS_LISTED = 20;
+/** Time between two comments on an idle event stream, so proxies and the server keep it open. */
+const KEEP_ALIVE_MS = 25_000;
+
+/** Paths of the dashboard's pages, each ending with `/`. */
+export interface ConsoleLinks {
+  /** Bull Board over the catalog queues. */
+  board: string;
+  /** Bull Board over the dead-letter queues. */
+  deadLetterBoard: string;
+  /** The console itself. */
+  console: string;
+}
+
+/** Options for {@link createConsoleRouter}. */
+export interface CreateConsoleRouterOptions {
+  /** The board's queues (catalog and dead-letter queues), read for counts, jobs and cancels. */
+  queues: readonly BoardQueue[];
+  /** Lists and replays dead letters (a replay takes the catalog's job options). */
+  producer: Producer;
+  /** Fail-fast connection the canceller writes with. */
+  connection: RedisConnection;
+  /** The live feed behind `api/events`. */
+  events: ConsoleEventHub;
+  /** Hide replay and cancel on the page and answer their endpoints 403. */
+  readOnly: boolean;
+  links: ConsoleLinks;
+  logger: Logger;
+  /**
+   * Longest a request may wait on Redis before it is answered 503.
+   * @defaultValue 5000
+   */
+  redisTimeoutMs?: number;
+}
+
+const pageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const replayBody = z.object({
+  ids: z.array(z.string().min(1).max(512)).min(1).max(MAX_REPLAY_IDS),
+});
+const jobsQuery = z.object({ state: z.enum(['active', 'waiting', 'prioritized', 'delayed']) });
+
+/** Parses `input` with `schema`, or throws a 400 naming the first problem. */
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ConsoleRequestError(`${issue?.path.join('.') || 'request'}: ${issue?.message}`);
+}
+
+/** The catalog queue named by `:queue`, or a 404. */
+function queueParam(req: Request): QueueName {
+  const name = String(req.params.queue);
+  if (!isQueueName(name)) throw new UnknownQueueError(name, QUEUE_NAMES);
+  return name;
+}
+
+/**
+ * Conveyor's operator console, as an Express router mounted beside Bull Board (same login, same
+ * read-only switch): its page and scripts (no build step; uPlot from its package), and the JSON
+ * and server-sent-event endpoints the page uses.
+ *
+ * - `GET api/overview`: read-only flag, links, a snapshot of every catalog queue;
+ * - `GET api/events`: live snapshots and job state changes (see {@link ConsoleEventHub});
+ * - `GET api/queues/:queue/dead-letters`, `POST …/dead-letters/replay` `{ ids }`;
+ * - `GET api/queues/:queue/jobs?state=`, `POST api/queues/:queue/jobs/:id/cancel`.
+ *
+ * Replay and cancel pass {@link consoleMutationGuard}: refused in read-only mode, and only from
+ * the console's own page.
+ */
+export function createConsoleRouter(options: CreateConsoleRouterOptions): Router {
+  const { events, links, logger, producer } = options;
+  const timeoutMs = options.redisTimeoutMs ?? 5000;
+  const canceller = new JobCanceller(options.connection);
+  const byName = new Map(options.queues.map(({ queue }) => [queue.name, queue]));
+  const boardQueue = (name: string): Queue => {
+    const queue = byName.get(name);
+    if (!queue) throw new UnknownQueueError(name, QUEUE_NAMES);
+    return queue;
+  };
+  const snapshot = (name: QueueName): Promise<QueueSnapshot> =>
+    withDeadline(events.snapshot(name), timeoutMs);
+  const guard = consoleMutationGuard(options.readOnly);
+
+  const router = express.Router();
+  router.get('/', (req, res, next) => {
+    // Relative links of the page resolve against a path ending with `/`.
+    if (!req.originalUrl.split('?')[0]?.endsWith('/')) {
+      res.redirect(302, links.console);
+      return;
+    }
+    next();
+  });
+  router.use(express.static(PUBLIC_DIRECTORY, { index: 'index.html', maxAge: 0 }));
+  router.use('/vendor/uplot', express.static(packageDirectory('uplot'), { maxAge: '1d' }));
+  router.use('/api', express.json({ limit: '64kb' }));
+
+  router.get('/api/overview', async (_req, res) => {
+    const queues = await Promise.all(QUEUE_NAMES.map(snapshot));
+    res.set('Cache-Control', 'no-store').json({ readOnly: options.readOnly, links, queues });
+  });
+
+  router.get('/api/events', async (req, res) => {
+    let open = true;
+    const listener: ConsoleListener = {
+      event: (event) => {
+        if (open) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      },
+      close: () => res.end(),
+    };
+    const unsubscribe = events.subscribe(listener);
+    if (!unsubscribe) {
+      res
+        .status(503)
+        .set('Retry-After', '10')
+        .json({
+          error: { code: 'TOO_MANY_STREAMS', message: 'Too many open console pages' },
+        });
+      return;
+    }
+    // The server closes connections silent for a while; this one is silent by design.
+    req.socket.setTimeout(0);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    keepAlive.unref();
+    res.once('close', () => {
+      open = false;
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write('retry: 3000\n\n');
+    // Subscribed first: a change during these reads arrives as a later snapshot, not lost.
+    for (const name of QUEUE_NAMES) {
+      snapshot(name).then(
+        (value) => listener.event({ type: 'snapshot', snapshot: value }),
+        (error: unknown) => logger.warn({ err: error, queue: name }, 'console snapshot failed'),
+      );
+    }
+  });
+
+  router.get('/api/queues/:queue/dead-letters', async (req, res) => {
+    const queue = queueParam(req);
+    const page = parse(pageQuery, req.query);
+    const list = await withDeadline(producer.deadLetters(queue).list(page), timeoutMs);
+    res.set('Cache-Control', 'no-store').json(list);
+  });
+
+  router.post('/api/queues/:queue/dead-letters/replay', guard, async (req, res) => {
+    const queue = queueParam(req);
+    const { ids } = parse(replayBody, req.body);
+    const replayed: { id: string; jobId: string }[] = [];
+    const failed: { id: string; code: string; message: string }[] = [];
+    // One at a time: a replay is a few writes, and a bulk of them must not starve other requests.
+    for (const id of new Set(ids)) {
+      try {
+        replayed.push({ id, jobId: await producer.replayDeadLetter(queue, id) });
+      } catch (error) {
+        if (!(error instanceof JobNotFoundError)) throw error;
+        failed.push({ id, code: error.code, message: error.message });
+      }
+    }
+    events.touch(queue);
+    logger.info(
+      { queue, replayed: replayed.length, failed: failed.length },
+      'dead letters replayed',
+    );
+    res.json({ replayed, failed });
+  });
+
+  router.get('/api/queues/:queue/jobs', async (req, res) => {
+    const queue = boardQueue(queueParam(req));
+    const { state } = parse(jobsQuery, req.query);
+    const jobs = await withDeadline(
+      queue.getJobs([state], 0, JOBS_LISTED - 1, state !== 'active'),
+      timeoutMs,
+    );
+    res.set('Cache-Control', 'no-store').json({
+      jobs: jobs.filter(Boolean).map((job) => ({
+        id: String(job.id),
+        name: job.name,
+        state,
+        createdAt: job.timestamp,
+        processedOn: job.processedOn ?? null,
+        attemptsMade: job.attemptsMade,
+      })),
+    });
+  });
+
+  router.post('/api/queues/:queue/jobs/:id/cancel', guard, async (req, res) => {
+    const name = queueParam(req);
+    const queue = boardQueue(name);
+    const id = String(req.params.id);
+    const result = await withDeadline(
+      queue.getJob(id).then((job) => canceller.cancel(queue, id, job ?? undefined)),
+      timeoutMs,
+    );
+    events.touch(name);
+    logger.info({ queue: name, id, state: result.state }, 'job cancelled from the console');
+    res.status(202).json(result);
+  });
+
+  router.use('/api', (_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Not found' } });
+  });
+  const onError: ErrorRequestHandler = (error, req, res, next) => {
+    const status = statusOf(error);
+    if (status === undefined || res.headersSent) {
+      next(error);
+      return;
+    }
+    if (status === 503) logger.warn({ err: error, path: requestPath(req) }, 'console: Redis');
+    const { code, message } = error as { code: string; message: string };
+    res.status(status).json({ error: { code, message } });
+  };
+  router.use(onError);
+  return router;
+}
+
+/** The HTTP status of an error the console answers itself; undefined for a 500. */
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof ConsoleRequestError) return 400;
+  if (error instanceof UnknownQueueError || error instanceof JobNotFoundError) return 404;
+  if (error instanceof JobFinishedError) return 409;
+  if (error instanceof RedisUnavailableError) return 503;
+  return undefined;
+}
