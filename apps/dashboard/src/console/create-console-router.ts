@@ -18,6 +18,7 @@ import express, { type ErrorRequestHandler, type Request, type Router } from 'ex
 import { z } from 'zod';
 import type { BoardQueue } from '../board-queue.js';
 import { ConsoleRequestError } from '../errors/console-request-error.js';
+import { SearchUnavailableError } from '../errors/search-unavailable-error.js';
 import { packageDirectory } from '../package-directory.js';
 import { requestPath } from '../request-path.js';
 import type { ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
@@ -44,6 +45,32 @@ export interface ConsoleLinks {
   console: string;
 }
 
+/** A job a search found, as the console shows it. */
+export interface FoundJob {
+  queue: QueueName;
+  id: string;
+  name: string;
+  state: string;
+  tenant?: string;
+  createdAt: number;
+  finishedAt?: number;
+  failedReason?: string;
+  /** True for an entry of the queue's dead-letter queue (`id` is the dead letter's). */
+  deadLetter: boolean;
+}
+
+/** The job search the console offers: by a business key's value, newest first. */
+export interface ConsoleSearch {
+  /** The keys one may search by. */
+  keys: readonly string[];
+  search(query: {
+    key: string;
+    value: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ jobs: FoundJob[]; next?: string }>;
+}
+
 /** Options for {@link createConsoleRouter}. */
 export interface CreateConsoleRouterOptions {
   /** The board's queues (catalog and dead-letter queues), read for counts, jobs and cancels. */
@@ -57,6 +84,11 @@ export interface CreateConsoleRouterOptions {
   /** Hide replay and cancel on the page and answer their endpoints 403. */
   readOnly: boolean;
   links: ConsoleLinks;
+  /**
+   * The search box's backend; without it `api/search` answers 501.
+   * @defaultValue none
+   */
+  search?: ConsoleSearch;
   logger: Logger;
   /**
    * Longest a request may wait on Redis before it is answered 503.
@@ -72,6 +104,18 @@ const pageQuery = z.object({
 const replayBody = z.object({
   ids: z.array(z.string().min(1).max(512)).min(1).max(MAX_REPLAY_IDS),
 });
+const searchQuery = z.object({
+  key: z.string().min(1).max(100),
+  value: z.string().min(1).max(1000),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(1000).optional(),
+});
+const replaySearchBody = z.object({
+  key: z.string().min(1).max(100),
+  value: z.string().min(1).max(1000),
+});
+/** Most dead letters one "replay all that match" replays; the operator repeats it for more. */
+export const MAX_REPLAY_MATCHES = 1000;
 const jobsQuery = z.object({ state: z.enum(['active', 'waiting', 'prioritized', 'delayed']) });
 
 /** Parses `input` with `schema`, or throws a 400 naming the first problem. */
@@ -97,7 +141,8 @@ function queueParam(req: Request): QueueName {
  * - `GET api/overview`: read-only flag, links, a snapshot of every catalog queue;
  * - `GET api/events`: live snapshots and job state changes (see {@link ConsoleEventHub});
  * - `GET api/queues/:queue/dead-letters`, `POST …/dead-letters/replay` `{ ids }`;
- * - `GET api/queues/:queue/jobs?state=`, `POST api/queues/:queue/jobs/:id/cancel`.
+ * - `GET api/queues/:queue/jobs?state=`, `POST api/queues/:queue/jobs/:id/cancel`;
+ * - `GET api/search?key=&value=`, `POST api/dead-letters/replay-search` `{ key, value }`.
  *
  * Replay and cancel pass {@link consoleMutationGuard}: refused in read-only mode, and only from
  * the console's own page.
@@ -115,6 +160,10 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
   const snapshot = (name: QueueName): Promise<QueueSnapshot> =>
     withDeadline(events.snapshot(name), timeoutMs);
   const guard = consoleMutationGuard(options.readOnly);
+  const searchOrThrow = (): ConsoleSearch => {
+    if (!options.search) throw new SearchUnavailableError();
+    return options.search;
+  };
 
   const router = express.Router();
   router.get('/', (req, res, next) => {
@@ -131,7 +180,12 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
 
   router.get('/api/overview', async (_req, res) => {
     const queues = await Promise.all(QUEUE_NAMES.map(snapshot));
-    res.set('Cache-Control', 'no-store').json({ readOnly: options.readOnly, links, queues });
+    res.set('Cache-Control', 'no-store').json({
+      readOnly: options.readOnly,
+      links,
+      searchKeys: options.search?.keys ?? [],
+      queues,
+    });
   });
 
   router.get('/api/events', async (req, res) => {
@@ -184,26 +238,50 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     res.set('Cache-Control', 'no-store').json(list);
   });
 
+  /** Replays dead letters one at a time (a few writes each: a bulk must not starve others). */
+  const replayAll = async (letters: readonly { queue: QueueName; id: string }[]) => {
+    const replayed: { queue: QueueName; id: string; jobId: string }[] = [];
+    const failed: { queue: QueueName; id: string; code: string; message: string }[] = [];
+    for (const { queue, id } of letters) {
+      try {
+        replayed.push({ queue, id, jobId: await producer.replayDeadLetter(queue, id) });
+      } catch (error) {
+        // Replayed meanwhile by someone else, or trimmed: reported, the others go on.
+        if (!(error instanceof JobNotFoundError)) throw error;
+        failed.push({ queue, id, code: error.code, message: error.message });
+      }
+    }
+    for (const queue of new Set(letters.map((letter) => letter.queue))) events.touch(queue);
+    logger.info({ replayed: replayed.length, failed: failed.length }, 'dead letters replayed');
+    return { replayed, failed };
+  };
+
   router.post('/api/queues/:queue/dead-letters/replay', guard, async (req, res) => {
     const queue = queueParam(req);
     const { ids } = parse(replayBody, req.body);
-    const replayed: { id: string; jobId: string }[] = [];
-    const failed: { id: string; code: string; message: string }[] = [];
-    // One at a time: a replay is a few writes, and a bulk of them must not starve other requests.
-    for (const id of new Set(ids)) {
-      try {
-        replayed.push({ id, jobId: await producer.replayDeadLetter(queue, id) });
-      } catch (error) {
-        if (!(error instanceof JobNotFoundError)) throw error;
-        failed.push({ id, code: error.code, message: error.message });
-      }
-    }
-    events.touch(queue);
-    logger.info(
-      { queue, replayed: replayed.length, failed: failed.length },
-      'dead letters replayed',
-    );
-    res.json({ replayed, failed });
+    res.json(await replayAll([...new Set(ids)].map((id) => ({ queue, id }))));
+  });
+
+  router.get('/api/search', async (req, res) => {
+    const query = parse(searchQuery, req.query);
+    const result = await withDeadline(searchOrThrow().search(query), timeoutMs);
+    res.set('Cache-Control', 'no-store').json(result);
+  });
+
+  router.post('/api/dead-letters/replay-search', guard, async (req, res) => {
+    const { key, value } = parse(replaySearchBody, req.body);
+    const search = searchOrThrow();
+    const letters: { queue: QueueName; id: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await withDeadline(
+        search.search({ key, value, limit: 200, ...(cursor ? { cursor } : {}) }),
+        timeoutMs,
+      );
+      for (const job of page.jobs) if (job.deadLetter) letters.push(job);
+      cursor = page.next;
+    } while (cursor !== undefined && letters.length < MAX_REPLAY_MATCHES);
+    res.json(await replayAll(letters.slice(0, MAX_REPLAY_MATCHES)));
   });
 
   router.get('/api/queues/:queue/jobs', async (req, res) => {
@@ -261,5 +339,6 @@ function statusOf(error: unknown): number | undefined {
   if (error instanceof UnknownQueueError || error instanceof JobNotFoundError) return 404;
   if (error instanceof JobFinishedError) return 409;
   if (error instanceof RedisUnavailableError) return 503;
+  if (error instanceof SearchUnavailableError) return 501;
   return undefined;
 }
