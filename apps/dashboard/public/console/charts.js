@@ -77,8 +77,9 @@ export class QueueCharts {
         scales: { y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, 10)] } },
         series: [
           {},
-          { label: 'mean', stroke: '#1c7ed6', width: 2, spanGaps: false },
-          { label: 'max', stroke: '#f08c00', width: 1, dash: [4, 4], spanGaps: false },
+          // Points too: a minute with a sample between two without shows as a dot.
+          { label: 'mean', stroke: '#1c7ed6', width: 2, points: { show: true, size: 5 } },
+          { label: 'max', stroke: '#f08c00', width: 1, dash: [4, 4], points: { show: true } },
         ],
         axes: [{}, { size: 56 }],
       },

@@ -489,6 +489,9 @@ for (const select of [deadLetterQueue, jobsQueue]) {
     ...overview.queues.map(({ queue }) => h('option', { value: queue }, queue)),
   );
 }
+// The dead letters shown first are those of the first queue that has any.
+const withDeadLetters = overview.queues.find((snapshot) => snapshot.counts.deadLetters > 0);
+if (withDeadLetters) deadLetterQueue.value = withDeadLetters.queue;
 if (!readOnly) byId('dead-letter-actions', HTMLElement).append(replaySelected);
 else byId('dead-letters', HTMLTableElement).querySelector('th.select-column')?.remove();
 deadLetterQueue.addEventListener('change', () => {

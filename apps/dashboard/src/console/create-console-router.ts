@@ -175,7 +175,7 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     next();
   });
   router.use(express.static(PUBLIC_DIRECTORY, { index: 'index.html', maxAge: 0 }));
-  router.use('/vendor/uplot', express.static(packageDirectory('uplot'), { maxAge: '1d' }));
+  router.use('/vendor/uplot', express.static(packageDirectory('uplot', 1), { maxAge: '1d' }));
   router.use('/api', express.json({ limit: '64kb' }));
 
   router.get('/api/overview', async (_req, res) => {
