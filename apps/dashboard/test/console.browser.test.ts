@@ -12,8 +12,16 @@ import { type FlakyWorker, startFlakyWorker } from './support/start-flaky-worker
 import { startTestDashboard, type TestDashboard } from './support/start-test-dashboard.js';
 import { waitForJobState } from './support/wait-for-job-state.js';
 
-/** Screenshots for the README. */
-const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
+/**
+ * Where the screenshots go: the README's images with `UPDATE_SCREENSHOTS=1`, else the ignored
+ * test artifacts (a test run leaves the work tree as it was).
+ */
+const IMAGES = fileURLToPath(
+  new URL(
+    process.env.UPDATE_SCREENSHOTS === '1' ? '../../../docs/images/' : '../test-artifacts/',
+    import.meta.url,
+  ),
+);
 
 /**
  * Makes dead letters of `ingestion` the way a worker does: a job whose only attempt fails (the

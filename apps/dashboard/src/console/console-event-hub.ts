@@ -59,12 +59,12 @@ const COUNT_EVENTS = [
 
 /**
  * The console's live feed: the queues' own event streams (BullMQ QueueEvents, one blocking XREAD
- * each, read only while a page listens), turned into fresh queue snapshots and job state changes
- * fanned out to every open page. Nothing is read while no page is open, and nothing runs on a
- * timer while the queues are quiet.
+ * each), turned into fresh queue snapshots and job state changes fanned out to every open page.
+ * No snapshot is read while no page is open, and nothing runs on a timer while the queues are
+ * quiet.
  *
  * Responsibilities:
- * - follow every catalog queue and its dead-letter queue from the first subscriber on;
+ * - follow every catalog queue and its dead-letter queue from {@link ConsoleEventHub.start} on;
  * - after any event that changes a queue's counts, send a new snapshot of it, at most one per
  *   interval per queue;
  * - forward jobs becoming active, completed or failed (the page follows the jobs it replayed);
@@ -91,7 +91,6 @@ export class ConsoleEventHub {
   subscribe(listener: ConsoleListener): (() => void) | undefined {
     if (this.#closed || this.#listeners.size >= this.#maxListeners) return undefined;
     this.#listeners.add(listener);
-    if (this.#queueEvents.length === 0) this.#start();
     return () => this.#listeners.delete(listener);
   }
 
@@ -105,11 +104,21 @@ export class ConsoleEventHub {
     this.#schedule(queue);
   }
 
-  #start(): void {
+  /**
+   * Starts reading every queue's events, once, at the process's start: a QueueEvents reads from
+   * when it connects, so one started by the first page would miss what happens meanwhile.
+   */
+  start(): void {
+    if (this.#queueEvents.length > 0) return;
     for (const queue of QUEUE_NAMES) {
       this.#follow(queue, queue, true);
       this.#follow(deadLetterQueueName(queue), queue, false);
     }
+  }
+
+  /** Resolves once every queue's event reader is connected. */
+  async ready(): Promise<void> {
+    await Promise.all(this.#queueEvents.map((events) => events.waitUntilReady()));
   }
 
   #follow(name: string, origin: QueueName, forwardJobs: boolean): void {

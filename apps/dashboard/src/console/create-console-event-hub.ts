@@ -13,7 +13,7 @@ export interface ConsoleEvents {
 }
 
 /**
- * The dashboard's {@link ConsoleEventHub}: its QueueEvents read on a `queue-events` connection of
+ * The dashboard's {@link ConsoleEventHub}, started: its QueueEvents read on a `queue-events` connection of
  * their own (retries forever, no command timeout; each QueueEvents duplicates it), snapshots read
  * through the board's queues on their shared connection.
  */
@@ -41,6 +41,7 @@ export function createConsoleEventHub(options: {
       readQueueSnapshot(connection, name, queue(name), queue(deadLetterQueueName(name))),
     onError: (error, name) => logger.debug({ err: error, queue: name }, 'console events error'),
   });
+  hub.start();
   return {
     hub,
     async close() {
