@@ -189,6 +189,9 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
   });
 
   router.get('/api/events', async (req, res) => {
+    // A queue event reader reads from when it connects: the page's stream starts after that, so
+    // nothing that happens after its first snapshots is missed.
+    await withDeadline(events.ready(), timeoutMs);
     let open = true;
     const listener: ConsoleListener = {
       event: (event) => {

@@ -80,8 +80,6 @@ export async function startTestDashboard(
   const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
   const producer = new Producer({ connection, prefix: redisConfig.prefix });
   const consoleEvents = createConsoleEventHub({ redisConfig, queues, connection, logger });
-  // A test that changes a queue right away expects the console to see it.
-  await consoleEvents.hub.ready();
   const app = createApp({
     config,
     queues,
