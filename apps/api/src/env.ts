@@ -1,6 +1,6 @@
 import { parseEnvironment, redisEnvSchema } from '@conveyor/redis';
-import { apiEnvSchema } from './api-env-schema.js';
-import type { AppConfig } from './app-config.js';
+import { apiEnvSchema } from './config/api-env-schema.js';
+import type { AppConfig } from './config/app-config.js';
 
 /**
  * Reads the API's configuration from the environment, once, at start. This is the only module

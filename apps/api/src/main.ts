@@ -4,17 +4,17 @@ import { ConfigError, createRedisConnection, describeRedisTarget } from '@convey
 import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
-import type { AppConfig } from './app-config.js';
-import { systemClock } from './clock.js';
 import { ApiSupervisor } from './cluster/api-supervisor.js';
 import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { listenToPrimary } from './cluster/listen-to-primary.js';
 import { tellPrimary } from './cluster/tell-primary.js';
+import type { AppConfig } from './config/app-config.js';
+import { systemClock } from './config/clock.js';
 import { loadConfig } from './env.js';
 import { createApiServer } from './http/create-api-server.js';
 import { HttpDrain } from './http/http-drain.js';
 import { createJobEventHub } from './lifecycle/create-job-event-hub.js';
-import { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
+import { MetricsExporterLease } from './metrics/metrics-exporter-lease.js';
 
 /** Longest wait for the queues to close once HTTP has drained. */
 const CLOSE_TIMEOUT_MS = 3000;

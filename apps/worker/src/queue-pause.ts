@@ -1,3 +1,4 @@
+import { bullKey, LIFT_QUEUE_PAUSE_SCRIPT, PAUSE_QUEUE_SCRIPT } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { Logger } from '@conveyor/telemetry';
 import type { Queue } from 'bullmq';
@@ -8,31 +9,6 @@ const PAUSED = String(Number.MAX_SAFE_INTEGER);
 const MARK = 'conveyor:pause';
 /** Margin after the pause's end before the limit is removed. */
 const RELEASE_MARGIN_MS = 50;
-
-/**
- * Sets BullMQ's limiter key as `queue.rateLimit` does, and a queue-wide limit in the queue's
- * meta hash (BullMQ's global rate limit) unless an operator set one: every worker of the queue,
- * in every process, then checks the limiter key before taking a job.
- */
-const PAUSE_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
-if redis.call('HEXISTS', KEYS[2], 'max') == 0 then
-  redis.call('HSET', KEYS[2], 'max', ARGV[2], 'duration', 1000, ARGV[3], 1)
-end
-return 1`;
-
-/**
- * Removes the meta limit this class set once no pause is running; returns the milliseconds left
- * of a running pause (another process may have extended it), else 0.
- */
-const RELEASE_SCRIPT = `
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 0 end
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl > 0 and tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then
-  return pttl
-end
-redis.call('HDEL', KEYS[2], 'max', 'duration', ARGV[2])
-return 0`;
 
 /** Options for {@link QueuePause}. */
 export interface QueuePauseOptions {
@@ -67,10 +43,10 @@ export class QueuePause {
   async pause(ms: number): Promise<void> {
     const { queue, connection } = this.#options;
     await connection.eval(
-      PAUSE_SCRIPT,
+      PAUSE_QUEUE_SCRIPT,
       2,
-      queue.toKey('limiter'),
-      queue.toKey('meta'),
+      bullKey(queue, 'limiter'),
+      bullKey(queue, 'meta'),
       Math.max(Math.ceil(ms), 1),
       PAUSED,
       MARK,
@@ -86,10 +62,10 @@ export class QueuePause {
     const { queue, connection } = this.#options;
     const remainingMs = Number(
       await connection.eval(
-        RELEASE_SCRIPT,
+        LIFT_QUEUE_PAUSE_SCRIPT,
         2,
-        queue.toKey('limiter'),
-        queue.toKey('meta'),
+        bullKey(queue, 'limiter'),
+        bullKey(queue, 'meta'),
         PAUSED,
         MARK,
       ),

@@ -1,8 +1,9 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
-import { DEAD_LETTER_RETENTION_MS, FAILED_RETENTION_MS } from './job-policies.js';
+import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
+import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey } from './redis-keys.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -53,12 +54,6 @@ export interface RecordResult {
   created: boolean;
 }
 
-/**
- * How long the origin ids of recorded jobs are remembered: twice the failed-job retention, so an
- * origin job is remembered for as long as it can be found among the failed jobs.
- */
-const ORIGIN_MEMORY_MS = 2 * FAILED_RETENTION_MS;
-
 /** The dead letter id of origin job `jobId`: one per origin job, so a second copy is a no-op. */
 export function deadLetterId(origin: QueueName, jobId: string): string {
   return `${origin}-${jobId}`;
@@ -91,7 +86,7 @@ export class DeadLetterQueue {
     this.name = deadLetterQueueName(origin);
     this.queue = new Queue(this.name, { connection: options.connection, prefix: options.prefix });
     this.#redis = options.connection;
-    this.#originsKey = this.queue.toKey('origins');
+    this.#originsKey = deadLetterOriginsKey(this.queue);
   }
 
   /**
@@ -169,7 +164,7 @@ export class DeadLetterQueue {
     const results = await this.#redis
       .multi()
       .zadd(this.#originsKey, 'NX', now, jobId)
-      .zremrangebyscore(this.#originsKey, '-inf', now - ORIGIN_MEMORY_MS)
+      .zremrangebyscore(this.#originsKey, '-inf', now - DEAD_LETTER_ORIGINS_KEPT_MS)
       .exec();
     return (results ?? []).map(([error, value]) => {
       if (error) throw error;

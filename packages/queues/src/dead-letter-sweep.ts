@@ -4,6 +4,7 @@ import { Job, type Queue } from 'bullmq';
 import type { DeadLetterQueue, RecordResult } from './dead-letter-queue.js';
 import { FAILED_RETENTION_MS } from './job-policies.js';
 import { readJobEndings } from './job-state.js';
+import { bullKey, SWEEP_WATERMARK_TTL_MS, sweepLockKey, sweepWatermarkKey } from './redis-keys.js';
 
 /** Options for {@link DeadLetterSweep}. */
 export interface DeadLetterSweepOptions {
@@ -84,9 +85,9 @@ export class DeadLetterSweep {
     this.#settleMs = options.settleMs ?? 5000;
     this.#overlapMs = options.overlapMs ?? 5 * 60_000;
     this.#batchSize = options.batchSize ?? 500;
-    this.#lockKey = options.deadLetters.queue.toKey('sweep-lock');
-    this.#watermarkKey = options.deadLetters.queue.toKey('sweep-watermark');
-    this.#failedKey = options.origin.toKey('failed');
+    this.#lockKey = sweepLockKey(options.deadLetters.queue);
+    this.#watermarkKey = sweepWatermarkKey(options.deadLetters.queue);
+    this.#failedKey = bullKey(options.origin, 'failed');
   }
 
   /**
@@ -142,7 +143,7 @@ export class DeadLetterSweep {
       }
       if (!full) break;
     }
-    await this.#redis.set(this.#watermarkKey, String(to), 'PX', FAILED_RETENTION_MS);
+    await this.#redis.set(this.#watermarkKey, String(to), 'PX', SWEEP_WATERMARK_TTL_MS);
     return result;
   }
 }

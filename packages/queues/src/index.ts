@@ -26,17 +26,12 @@ export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
-export {
-  type CancelResult,
-  cancelChannel,
-  JobCanceller,
-  recentCancelsKey,
-} from './job-canceller.js';
+export { type CancelResult, JobCanceller } from './job-canceller.js';
+export type { EnqueueOptions, EnqueueResult, JobRequest } from './job-enqueuer.js';
 export { expiresAtOf, setExpiry } from './job-expiry.js';
 export {
   BACKOFF_JITTER,
   DEAD_LETTER_RETENTION_MS,
-  DEDUPE_WINDOW_MS,
   FAILED_RETENTION_MS,
   KEEP_COMPLETED,
   KEEP_FAILED,
@@ -49,17 +44,10 @@ export {
   type JobEnding,
   type JobEndingRecord,
   type JobState,
-  jobEndingKey,
   readJobEndings,
   recordJobEnding,
 } from './job-state.js';
-export {
-  type EnqueueOptions,
-  type EnqueueResult,
-  type JobRequest,
-  Producer,
-  type ProducerOptions,
-} from './producer.js';
+export { Producer, type ProducerOptions } from './producer.js';
 export {
   deadLetterQueueName,
   INGEST_JOB,
@@ -73,8 +61,14 @@ export {
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
 export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
+export * from './redis-keys.js';
 export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';
 export * from './schemas/slack-slash-command.js';
+export { CLAIM_REPLY_SCRIPT } from './scripts/claim-reply.js';
+export { COMPARE_AND_DELETE_SCRIPT } from './scripts/compare-and-delete.js';
+export { COMPARE_AND_EXTEND_SCRIPT } from './scripts/compare-and-extend.js';
+export { HOLD_LEASE_SCRIPT } from './scripts/hold-lease.js';
+export { LIFT_QUEUE_PAUSE_SCRIPT, PAUSE_QUEUE_SCRIPT } from './scripts/queue-pause.js';

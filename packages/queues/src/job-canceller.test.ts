@@ -6,9 +6,10 @@ import { connectTestQueues, type TestQueues } from '../test/support/test-queues.
 import { JobCancelledError } from './errors/job-cancelled-error.js';
 import { JobFinishedError } from './errors/job-finished-error.js';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
-import { cancelChannel, JobCanceller, recentCancelsKey } from './job-canceller.js';
+import { JobCanceller } from './job-canceller.js';
 import { readJobEndings } from './job-state.js';
 import type { Producer } from './producer.js';
+import { cancelChannel, recentCancelsKey } from './redis-keys.js';
 
 const ingest = () => ({
   data: { documentId: `c-${randomUUID()}`, source: { kind: 'inline', text: 'x' } },

@@ -3,22 +3,10 @@ import type { Job, Queue } from 'bullmq';
 import { JobFinishedError } from './errors/job-finished-error.js';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { jobEndingSetArgs, readJobEndings } from './job-state.js';
+import { cancelChannel, recentCancelsKey } from './redis-keys.js';
 
 /** How many recent cancellations of a queue a worker can catch up on after a reconnect. */
 const RECENT_CANCELS_KEPT = 1000;
-
-/** The pub/sub channel that tells every worker process of `queue` which job was cancelled. */
-export function cancelChannel(queue: Queue): string {
-  return queue.toKey('cancel');
-}
-
-/**
- * The recent cancellations of `queue` (job ids scored by time): what a worker whose subscriber
- * connection was down reads when it comes back.
- */
-export function recentCancelsKey(queue: Queue): string {
-  return queue.toKey('cancels');
-}
 
 /** The answer of {@link JobCanceller.cancel}. */
 export interface CancelResult {

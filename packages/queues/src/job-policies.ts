@@ -8,10 +8,5 @@ export const FAILED_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const KEEP_FAILED: KeepJobs = { age: FAILED_RETENTION_MS / 1000 };
 /** Dead letters are kept 7 days. */
 export const DEAD_LETTER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-/**
- * Idempotency keys, Slack `event_id`s and `trigger_id`s are remembered 24 hours, whatever the
- * retention.
- */
-export const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Share of each backoff step that is random, so retries of a burst do not align. */
 export const BACKOFF_JITTER = 0.5;

@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
-import { FAILED_RETENTION_MS } from './job-policies.js';
+import { JOB_ENDING_TTL_MS, jobEndingKey } from './redis-keys.js';
 
 /**
  * The one place for the states a job can be in, as the API reports them: BullMQ's own states,
@@ -56,18 +56,13 @@ export interface JobEndingRecord {
   createdAt?: number;
 }
 
-/** Key of the ending record of job `id` of `queue`. */
-export function jobEndingKey(queue: Queue, id: string): string {
-  return queue.toKey(`ended:${id}`);
-}
-
 /** Arguments of the `SET` that writes an ending record (for a MULTI or a plain call). */
 export function jobEndingSetArgs(
   queue: Queue,
   id: string,
   record: JobEndingRecord,
 ): [string, string, 'PX', number] {
-  return [jobEndingKey(queue, id), JSON.stringify(record), 'PX', FAILED_RETENTION_MS];
+  return [jobEndingKey(queue, id), JSON.stringify(record), 'PX', JOB_ENDING_TTL_MS];
 }
 
 /** Writes the ending record of job `id`, kept for the failed retention. */

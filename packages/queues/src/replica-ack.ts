@@ -1,6 +1,7 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Redis } from 'ioredis';
 import { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
+import { REPLICA_ACK_FENCE_TTL_MS } from './redis-keys.js';
 
 /** Options for {@link ReplicaAck}. */
 export interface ReplicaAckOptions {
@@ -66,7 +67,7 @@ export class ReplicaAck {
     const result = await write();
     const fence = fenceKey?.(result);
     // A plain SET is always replicated (a SET NX that finds the key is not).
-    if (fence !== undefined) await this.connection.set(fence, '1', 'PX', 60_000);
+    if (fence !== undefined) await this.connection.set(fence, '1', 'PX', REPLICA_ACK_FENCE_TTL_MS);
     const acknowledged = await this.wait(stream);
     if (this.connection.stream !== stream) {
       throw new ReplicaAckTimeoutError(

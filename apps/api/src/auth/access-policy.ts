@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { QueueName } from '@conveyor/queues';
-import type { ClientScopes, ScopeAction } from '../app-config.js';
+import type { ClientScopes, ScopeAction } from '../config/app-config.js';
 import { ForbiddenError } from '../errors/forbidden-error.js';
 import { clientOf } from './authenticated-client.js';
 

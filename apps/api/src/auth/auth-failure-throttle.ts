@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../config/clock.js';
 
 /** Length of one counting window. */
 const WINDOW_MS = 60_000;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '../app-config.js';
+import type { ApiToken } from '../config/app-config.js';
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest();
 

@@ -49,6 +49,7 @@ interface Slot {
  *   scrape does not depend on which process the connection landed on.
  */
 export class ApiSupervisor {
+  readonly #options: ApiSupervisorOptions;
   readonly #slots = new Map<number, Slot>();
   readonly #aggregator = new AggregatorRegistry();
   readonly #exit: (code: number) => void;
@@ -58,13 +59,14 @@ export class ApiSupervisor {
   /** True once any process listened: the API started, and later crashes are replaced. */
   #started = false;
 
-  constructor(private readonly options: ApiSupervisorOptions) {
+  constructor(options: ApiSupervisorOptions) {
+    this.#options = options;
     this.#exit = options.exit ?? ((code) => process.exit(code));
   }
 
   /** Forks the processes and handles signals until they have all exited. */
   start(): void {
-    const { logger, processes } = this.options;
+    const { logger, processes } = this.#options;
     cluster.on('message', (worker, message: unknown) => this.#onMessage(worker, message));
     cluster.on('listening', (worker) => {
       const slot = this.#slots.get(worker.id);
@@ -81,7 +83,7 @@ export class ApiSupervisor {
 
   /** Asks every process to drain and exits with `exitCode` once they have. */
   stop(reason: string, exitCode: number): void {
-    const { logger, shutdownTimeoutMs } = this.options;
+    const { logger, shutdownTimeoutMs } = this.#options;
     if (this.#stopping) {
       logger.warn({ reason }, 'second signal: killing the API processes');
       for (const { worker } of this.#slots.values()) worker.process.kill('SIGKILL');
@@ -107,7 +109,7 @@ export class ApiSupervisor {
   #onExit(worker: Worker, code: number | null, signal: string | null): void {
     const slot = this.#slots.get(worker.id);
     this.#slots.delete(worker.id);
-    const { logger } = this.options;
+    const { logger } = this.#options;
     if (!slot) return;
     if (this.#stopping) {
       if (code !== 0) this.#exitCode = 1;
@@ -136,7 +138,7 @@ export class ApiSupervisor {
 
   #exitWhenAllGone(): void {
     if (this.#slots.size > 0) return;
-    this.options.logger.info({ exitCode: this.#exitCode }, 'all API processes stopped');
+    this.#options.logger.info({ exitCode: this.#exitCode }, 'all API processes stopped');
     this.#exit(this.#exitCode);
   }
 

@@ -1,4 +1,4 @@
-import type { ScopeAction } from '../app-config.js';
+import type { ScopeAction } from '../config/app-config.js';
 
 /**
  * The client is authenticated but its scopes (`API_CLIENT_SCOPES`) do not cover the action on

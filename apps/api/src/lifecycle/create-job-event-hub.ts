@@ -1,7 +1,7 @@
 import type { Producer, QueueName } from '@conveyor/queues';
 import { createRedisConnection } from '@conveyor/redis';
-import type { AppConfig } from '../app-config.js';
-import { findJob } from '../redis/find-job.js';
+import type { AppConfig } from '../config/app-config.js';
+import { findJob } from '../jobs/find-job.js';
 import { JobEventHub } from './job-event-hub.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { QueueName } from '@conveyor/queues';
-import type { JobStatus } from '../redis/read-job-status.js';
+import type { JobStatus } from '../jobs/read-job-status.js';
 import type { JobEvent } from './job-event.js';
 
 /** One entry of a queue's BullMQ events stream, as QueueEvents hands it over. */

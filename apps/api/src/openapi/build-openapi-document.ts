@@ -13,7 +13,7 @@ import {
   queueBacklogResponseSchema,
   queuesResponseSchema,
   replayResponseSchema,
-} from '../http-schemas.js';
+} from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 
 type JsonSchema = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { QUEUE_CATALOG, QUEUE_NAMES } from '@conveyor/queues';
 import { z } from 'zod';
-import { jobStatusQuerySchema, MAX_WAIT_MS } from '../http-schemas.js';
+import { jobStatusQuerySchema, MAX_WAIT_MS } from '../http/http-schemas.js';
 import { FINAL_EVENT_ID } from '../routes/event-stream-routes.js';
 import {
   MIN_EVERY_MS,

@@ -1,5 +1,6 @@
+import { rateLimitKey } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../config/clock.js';
 
 /** Length of one rate-limit window. */
 export const WINDOW_MS = 60_000;
@@ -96,7 +97,7 @@ export class RateLimiter {
     const count = state.unsent;
     state.unsent = 0;
     state.sending = count;
-    const key = `${this.#options.prefix}:ratelimit:${client}:${state.window}`;
+    const key = rateLimitKey(this.#options.prefix, client, state.window);
     const write = this.#options.connection
       .pipeline()
       .incrby(key, count)

@@ -1,9 +1,9 @@
 import { JobCanceller } from '@conveyor/queues';
 import type { Express } from 'express';
+import { queueNameOf } from '../http/queue-name-of.js';
 import { sendJson } from '../http/send-json.js';
-import { findJob } from '../redis/find-job.js';
-import { readFromRedis } from '../redis/read-from-redis.js';
-import { queueNameOf } from './queue-name-of.js';
+import { findJob } from '../jobs/find-job.js';
+import { readFromRedis } from '../jobs/read-from-redis.js';
 import type { RouteContext } from './route-context.js';
 
 /** The cancel route, for the console and for clients' own routes. */

@@ -1,9 +1,9 @@
 import type { Express } from 'express';
+import { queueNameOf } from '../http/queue-name-of.js';
 import { SseStream } from '../http/sse-stream.js';
+import { readJobStatus } from '../jobs/read-job-status.js';
 import { isFinalEvent, type JobEvent } from '../lifecycle/job-event.js';
 import { finalEventOf } from '../lifecycle/to-job-event.js';
-import { readJobStatus } from '../redis/read-job-status.js';
-import { queueNameOf } from './queue-name-of.js';
 import type { RouteContext } from './route-context.js';
 
 /**

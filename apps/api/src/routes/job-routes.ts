@@ -8,19 +8,23 @@ import {
   toPayloadIssues,
 } from '@conveyor/queues';
 import type { Express } from 'express';
+import { assertDelayCap } from '../enqueue/assert-delay-cap.js';
+import { ENQUEUE_ROUTE, type EnqueueHandler } from '../enqueue/enqueue-handler.js';
+import { enqueueOptionsOf } from '../enqueue/enqueue-options.js';
+import {
+  bulkEnvelopeSchema,
+  enqueueRequestSchema,
+  jobStatusQuerySchema,
+} from '../http/http-schemas.js';
+import { parseQuery } from '../http/parse-query.js';
+import { queueNameOf } from '../http/queue-name-of.js';
+import { readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
-import { bulkEnvelopeSchema, enqueueRequestSchema, jobStatusQuerySchema } from '../http-schemas.js';
+import { validate } from '../http/validate.js';
+import { readJobStatus } from '../jobs/read-job-status.js';
 import { FinalEventWatch } from '../lifecycle/final-event-watch.js';
 import { isFinalState } from '../lifecycle/job-event.js';
-import { readJobStatus } from '../redis/read-job-status.js';
-import { assertDelayCap } from './assert-delay-cap.js';
-import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
-import { enqueueOptionsOf } from './enqueue-options.js';
-import { parseQuery } from './parse-query.js';
-import { queueNameOf } from './queue-name-of.js';
-import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
-import { validate } from './validate.js';
 
 /**
  * Checks every job of a bulk request, envelope and payload, so the answer names every invalid

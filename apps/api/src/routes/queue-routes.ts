@@ -1,13 +1,13 @@
 import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog } from '@conveyor/queues';
 import type { Express } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
+import { deadLetterPageSchema } from '../http/http-schemas.js';
+import { parseQuery } from '../http/parse-query.js';
+import { queueNameOf } from '../http/queue-name-of.js';
 import { sendJson } from '../http/send-json.js';
-import { deadLetterPageSchema } from '../http-schemas.js';
-import { findJob } from '../redis/find-job.js';
-import { readFromRedis } from '../redis/read-from-redis.js';
-import { readQueueCounts } from '../redis/read-queue-counts.js';
-import { parseQuery } from './parse-query.js';
-import { queueNameOf } from './queue-name-of.js';
+import { findJob } from '../jobs/find-job.js';
+import { readFromRedis } from '../jobs/read-from-redis.js';
+import { readQueueCounts } from '../jobs/read-queue-counts.js';
 import type { RouteContext } from './route-context.js';
 
 /**

@@ -3,9 +3,9 @@ import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { RequestHandler } from 'express';
 import type { Counter } from 'prom-client';
-import type { AppConfig } from '../app-config.js';
 import type { AccessPolicy } from '../auth/access-policy.js';
-import type { Clock } from '../clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { Clock } from '../config/clock.js';
 import type { SseStreamOptions } from '../http/sse-stream.js';
 import type { JobEventHub } from '../lifecycle/job-event-hub.js';
 

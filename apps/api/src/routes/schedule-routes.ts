@@ -3,12 +3,12 @@ import type { Express, Request } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { ScheduleNotFoundError } from '../errors/schedule-not-found-error.js';
+import { readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
+import { validate } from '../http/validate.js';
 import { scheduleIdSchema, scheduleRequestSchema } from '../schedules/schedule-schemas.js';
 import { Schedules } from '../schedules/schedules.js';
-import { readJsonBody } from './read-json-body.js';
 import type { RouteContext } from './route-context.js';
-import { validate } from './validate.js';
 
 /** The `:id` path parameter as a schedule id. */
 function scheduleIdOf(req: Request): string {

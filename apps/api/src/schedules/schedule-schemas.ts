@@ -1,7 +1,7 @@
 import { QUEUE_NAMES } from '@conveyor/queues';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { enqueueRequestSchema, jobOptionsSchema } from '../http-schemas.js';
+import { enqueueRequestSchema, jobOptionsSchema } from '../http/http-schemas.js';
 
 /** Longest interval of an `everyMs` schedule: a year. */
 const MAX_EVERY_MS = 365 * 24 * 60 * 60 * 1000;

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import {
+  COMPARE_AND_DELETE_SCRIPT,
+  COMPARE_AND_EXTEND_SCRIPT,
+  ingestLockKey,
+} from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { Logger } from '@conveyor/telemetry';
 import { LockLostError } from '../errors/lock-lost-error.js';
-
-// Compare-and-delete: only the holder's token releases the lock, never a later holder's.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-// Compare-and-extend.
-const EXTEND = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
 
 /** Options for {@link DocumentLocks}. */
 export interface DocumentLocksOptions {
@@ -43,7 +37,7 @@ export class DocumentLocks {
   }
 
   key(documentId: string): string {
-    return `${this.#options.prefix}:worker:ingest-lock:${documentId}`;
+    return ingestLockKey(this.#options.prefix, documentId);
   }
 
   async acquire(documentId: string): Promise<LockAttempt> {
@@ -112,7 +106,7 @@ export class DocumentLock {
   async extend(): Promise<boolean> {
     if (this.#lost) return false;
     const extended = await this.#connection.eval(
-      EXTEND,
+      COMPARE_AND_EXTEND_SCRIPT,
       1,
       this.#key,
       this.#token,
@@ -134,6 +128,6 @@ export class DocumentLock {
   async release(): Promise<void> {
     clearInterval(this.#timer);
     if (this.#lost) return;
-    await this.#connection.eval(RELEASE, 1, this.#key, this.#token);
+    await this.#connection.eval(COMPARE_AND_DELETE_SCRIPT, 1, this.#key, this.#token);
   }
 }

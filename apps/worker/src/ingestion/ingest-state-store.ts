@@ -1,3 +1,4 @@
+import { INGEST_STATE_TTL_MS, ingestStateKey } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 
 /** What is remembered of a document's last successful ingest. */
@@ -36,11 +37,11 @@ export class IngestStateStore {
   constructor(options: IngestStateStoreOptions) {
     this.#connection = options.connection;
     this.#prefix = options.prefix;
-    this.#ttlMs = options.ttlMs ?? 30 * 24 * 60 * 60 * 1000;
+    this.#ttlMs = options.ttlMs ?? INGEST_STATE_TTL_MS;
   }
 
   key(documentId: string): string {
-    return `${this.#prefix}:worker:ingest-state:${documentId}`;
+    return ingestStateKey(this.#prefix, documentId);
   }
 
   async get(documentId: string): Promise<IngestRecord | undefined> {

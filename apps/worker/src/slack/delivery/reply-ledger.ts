@@ -1,3 +1,9 @@
+import {
+  CLAIM_REPLY_SCRIPT,
+  COMPARE_AND_DELETE_SCRIPT,
+  DEDUPE_WINDOW_MS,
+  slackReplyKey,
+} from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 
 /** What the ledger knows about one reply. */
@@ -22,22 +28,6 @@ export interface ReplyLedgerOptions {
 const POSTING = 'posting:';
 const POSTED = 'posted:';
 
-// Claims the key for an attempt when it is free (or still holds `expected`), else reports it.
-const CLAIM = `
-local current = redis.call('GET', KEYS[1])
-if current == false or current == ARGV[2] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-  return {1, ''}
-end
-return {0, current}
-`;
-
-// Deletes the key only if it still holds this attempt's marker.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 /**
  * Remembers, per reply key (a Slack `event_id`), whether a reply was posted, so that retries and
  * re-deliveries never post twice.
@@ -61,11 +51,11 @@ export class ReplyLedger {
   constructor(options: ReplyLedgerOptions) {
     this.#connection = options.connection;
     this.#prefix = options.prefix;
-    this.#ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
+    this.#ttlMs = options.ttlMs ?? DEDUPE_WINDOW_MS;
   }
 
   key(replyKey: string): string {
-    return `${this.#prefix}:worker:slack-reply:${replyKey}`;
+    return slackReplyKey(this.#prefix, replyKey);
   }
 
   /**
@@ -74,7 +64,7 @@ export class ReplyLedger {
    */
   async claim(replyKey: string, attempt: string): Promise<ReplyState> {
     const [claimed, current] = (await this.#connection.eval(
-      CLAIM,
+      CLAIM_REPLY_SCRIPT,
       1,
       this.key(replyKey),
       POSTING + attempt,
@@ -89,7 +79,7 @@ export class ReplyLedger {
   /** Claims a key still holding the `uncertain` marker seen before; false if it changed since. */
   async takeOver(replyKey: string, seenMarker: string, attempt: string): Promise<boolean> {
     const [claimed] = (await this.#connection.eval(
-      CLAIM,
+      CLAIM_REPLY_SCRIPT,
       1,
       this.key(replyKey),
       POSTING + attempt,
@@ -106,6 +96,11 @@ export class ReplyLedger {
 
   /** Drops this attempt's claim: Slack certainly did not post, so a retry may post freely. */
   async release(replyKey: string, attempt: string): Promise<void> {
-    await this.#connection.eval(RELEASE, 1, this.key(replyKey), POSTING + attempt);
+    await this.#connection.eval(
+      COMPARE_AND_DELETE_SCRIPT,
+      1,
+      this.key(replyKey),
+      POSTING + attempt,
+    );
   }
 }

@@ -1,11 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EnqueueOptions } from '@conveyor/queues';
+import { type EnqueueOptions, QUOTA_TTL_MARGIN_MS } from '@conveyor/queues';
 import { clientOf } from '../auth/authenticated-client.js';
+import type { RouteContext } from '../routes/route-context.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
-import type { RouteContext } from './route-context.js';
-
-/** Extra room a client's quota counts survive beyond the longest delay a job may have. */
-const QUOTA_TTL_MARGIN_MS = 24 * 60 * 60 * 1000;
 
 /**
  * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, and the

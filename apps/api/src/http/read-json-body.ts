@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { assertMediaType } from '../http/assert-media-type.js';
-import { parseJson } from '../http/parse-json.js';
-import { readBody } from '../http/read-body.js';
+import { assertMediaType } from './assert-media-type.js';
+import { parseJson } from './parse-json.js';
+import { readBody } from './read-body.js';
 
 /** Checks the media type, reads at most `limitBytes` and parses JSON, once. */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {

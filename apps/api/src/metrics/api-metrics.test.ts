@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestData } from '../test/support/payloads.js';
-import { startTestApp, type TestApp } from '../test/support/test-app.js';
+import { ingestData } from '../../test/support/payloads.js';
+import { startTestApp, type TestApp } from '../../test/support/test-app.js';
 
 const LEASE_MS = 1000;
 

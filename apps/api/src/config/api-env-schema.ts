@@ -1,10 +1,10 @@
 import { envFields } from '@conveyor/redis';
 import { z } from 'zod';
+import { MAX_DELAY_MS } from '../http/http-schemas.js';
 import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import { type ApiSettings, LOG_LEVELS } from './app-config.js';
-import { MAX_DELAY_MS } from './http-schemas.js';
 
 const { integer, optionalString } = envFields;
 

@@ -11,15 +11,18 @@ import { assertMediaType } from '../http/assert-media-type.js';
 import { parseJson } from '../http/parse-json.js';
 import { readBody } from '../http/read-body.js';
 import { sendJson } from '../http/send-json.js';
-import type { RouteContext } from '../routes/route-context.js';
-import { validate } from '../routes/validate.js';
-import { parseForm } from './parse-form.js';
+import { validate } from '../http/validate.js';
+import { parseForm } from '../slack/parse-form.js';
 import {
   SLACK_OPTIONS_REQUEST_TYPES,
   type SlackOptionsRegistry,
   type SlackOptionsRequest,
-} from './slack-options-registry.js';
-import { checkSlackSignatureHeaders, verifySlackSignature } from './verify-slack-signature.js';
+} from '../slack/slack-options-registry.js';
+import {
+  checkSlackSignatureHeaders,
+  verifySlackSignature,
+} from '../slack/verify-slack-signature.js';
+import type { RouteContext } from './route-context.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -7,10 +7,10 @@ import {
   type Registry,
 } from '@conveyor/telemetry';
 import { Counter } from 'prom-client';
-import { RequestMetrics } from './http/request-metrics.js';
-import type { MetricsExporterLease } from './redis/metrics-exporter-lease.js';
-import { readFromRedis } from './redis/read-from-redis.js';
-import { readQueueCounts } from './redis/read-queue-counts.js';
+import { readFromRedis } from '../jobs/read-from-redis.js';
+import { readQueueCounts } from '../jobs/read-queue-counts.js';
+import type { MetricsExporterLease } from './metrics-exporter-lease.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /** What {@link createApiMetrics} registers its metrics from. */
 export interface ApiMetricsOptions {

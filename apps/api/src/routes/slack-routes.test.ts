@@ -5,7 +5,7 @@ import { errorOf } from '../../test/support/error-body.js';
 import { interactionPayload, slackEvent, slashCommandForm } from '../../test/support/payloads.js';
 import { slackHeaders } from '../../test/support/slack-headers.js';
 import { SLACK_SECRET, startTestApp, type TestApp } from '../../test/support/test-app.js';
-import { SlackOptionsRegistry } from './slack-options-registry.js';
+import { SlackOptionsRegistry } from '../slack/slack-options-registry.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };

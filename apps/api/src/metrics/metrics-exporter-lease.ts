@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import {
+  COMPARE_AND_DELETE_SCRIPT,
+  HOLD_LEASE_SCRIPT,
+  metricsExporterLeaseKey,
+} from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 
 /** Options for {@link MetricsExporterLease}. */
@@ -20,23 +25,6 @@ export interface MetricsExporterLeaseOptions {
   holderId?: string;
 }
 
-/** Takes the lease when free, renews it when held by `ARGV[1]`; 1 when `ARGV[1]` holds it. */
-const HOLD_SCRIPT = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if holder then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 /**
  * Elects the one API process of the fleet that exports the Redis-wide gauges, so that
  * Prometheus's `sum` over every API replica counts them once. Each process asks at scrape time:
@@ -51,7 +39,7 @@ export class MetricsExporterLease {
 
   constructor(options: MetricsExporterLeaseOptions) {
     this.#options = options;
-    this.#key = `${options.prefix}:metrics:exporter`;
+    this.#key = metricsExporterLeaseKey(options.prefix);
     this.holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -59,7 +47,7 @@ export class MetricsExporterLease {
   async hold(): Promise<boolean> {
     try {
       const held = await this.#options.connection.eval(
-        HOLD_SCRIPT,
+        HOLD_LEASE_SCRIPT,
         1,
         this.#key,
         this.holderId,
@@ -73,6 +61,6 @@ export class MetricsExporterLease {
 
   /** Gives the lease up if this process holds it, so another API exports from its next scrape. */
   async release(): Promise<void> {
-    await this.#options.connection.eval(RELEASE_SCRIPT, 1, this.#key, this.holderId);
+    await this.#options.connection.eval(COMPARE_AND_DELETE_SCRIPT, 1, this.#key, this.holderId);
   }
 }

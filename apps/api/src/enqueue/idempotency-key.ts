@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
-import { idempotencyKeySchema } from '../http-schemas.js';
+import { idempotencyKeySchema } from '../http/http-schemas.js';
 
 /** The request's `Idempotency-Key` header, validated, or undefined. */
 export function idempotencyKeyOf(req: IncomingMessage): string | undefined {

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@conveyor/telemetry';
-import { writeError } from './http/error-handler.js';
-import type { RequestGuard } from './http/request-guard.js';
-import type { RequestLogger } from './http/request-logger.js';
-import type { RequestMetrics } from './http/request-metrics.js';
-import { ENQUEUE_ROUTE, type EnqueueHandler } from './routes/enqueue-handler.js';
+import { writeError } from '../http/error-handler.js';
+import type { RequestGuard } from '../http/request-guard.js';
+import type { RequestLogger } from '../http/request-logger.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import { ENQUEUE_ROUTE, type EnqueueHandler } from './enqueue-handler.js';
 
 /** The canonical form of the route; anything else (case, slashes, encoding) goes to Express. */
 const ENQUEUE_PATH = /^\/v1\/queues\/([a-z0-9-]{1,64})\/jobs$/;

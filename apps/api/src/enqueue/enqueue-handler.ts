@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QUEUE_NAMES } from '@conveyor/queues';
+import { enqueueRequestSchema } from '../http/http-schemas.js';
+import { catalogQueue } from '../http/queue-name-of.js';
+import { readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send-json.js';
-import { enqueueRequestSchema } from '../http-schemas.js';
+import { validate } from '../http/validate.js';
+import type { RouteContext } from '../routes/route-context.js';
 import { assertDelayCap } from './assert-delay-cap.js';
 import { enqueueOptionsOf } from './enqueue-options.js';
-import { catalogQueue } from './queue-name-of.js';
-import { readJsonBody } from './read-json-body.js';
-import type { RouteContext } from './route-context.js';
-import { validate } from './validate.js';
 
 /** The enqueue route's template, as Express matches it and metrics label it. */
 export const ENQUEUE_ROUTE = '/v1/queues/:queue/jobs';

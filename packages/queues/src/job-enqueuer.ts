@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import type { JobsOptions, Queue } from 'bullmq';
+import { addBulkAtomically } from './add-bulk-atomically.js';
+import type { ClientQuota, QuotaCharge, QuotaItem } from './client-quota.js';
+import type { DedupeMarkers, IdempotencyScope, JobDedupe } from './dedupe-markers.js';
+import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
+import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
+import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
+import type { QuotaExceededError } from './errors/quota-exceeded-error.js';
+import { setExpiry } from './job-expiry.js';
+import { payloadFingerprint } from './payload-fingerprint.js';
+import { QUEUE_CATALOG, type QueueName } from './queue-catalog.js';
+import type { QueueDefinition } from './queue-definition.js';
+import type { WriteGuard } from './write-guard.js';
+
+/** One job to enqueue, as the HTTP API receives it. */
+export interface JobRequest {
+  /** Job name; the catalog derives it when omitted (Slack: the event type). */
+  name?: string;
+  data: unknown;
+  options?: {
+    /** Milliseconds to wait before the job may run. */
+    delay?: number;
+    /** 1 (highest) to 2,097,152; omitted means no priority (FIFO, fastest). */
+    priority?: number;
+    /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
+    expiresInMs?: number;
+  };
+}
+
+/** The answer for one enqueued (or deduplicated) job. */
+export interface EnqueueResult {
+  id: string;
+  queue: QueueName;
+  name: string;
+  /** True when an earlier job with the same idempotency key or Slack `event_id` was returned. */
+  deduplicated: boolean;
+}
+
+/** How an enqueue is deduplicated beyond the catalog's own keys (Slack `event_id`). */
+export interface EnqueueOptions extends IdempotencyScope {
+  /**
+   * The request's `Idempotency-Key`: a repeat of the same request within the dedupe window
+   * returns the first job; the same key with a different request throws
+   * {@link IdempotencyKeyReusedError}.
+   * @defaultValue none
+   */
+  idempotencyKey?: string;
+  /**
+   * Who sent the key (the API client's name): keys are scoped per client, so another client's
+   * identical key stores its own job.
+   * @defaultValue unscoped (one key space shared by every caller that passes no client)
+   */
+  client?: string;
+  /**
+   * Counts the jobs against a client's quota of jobs waiting and bytes stored, before storing
+   * them; throws {@link QuotaExceededError} when they do not fit (nothing is stored).
+   * @defaultValue not counted
+   */
+  quota?: QuotaCharge;
+}
+
+/** Options for {@link JobEnqueuer}. */
+export interface JobEnqueuerOptions {
+  /** Largest job data, in bytes of JSON. */
+  maxJobBytes: number;
+  /** Dedupe markers and idempotency keys. */
+  markers: DedupeMarkers;
+  /** Client quotas of jobs waiting and bytes stored. */
+  quotas: ClientQuota;
+  /** Runs every store (fail fast, deadline, replica ack). */
+  guard: WriteGuard;
+}
+
+/** A job validated and ready to store. */
+interface PreparedJob {
+  name: string;
+  data: unknown;
+  opts: JobsOptions;
+  /** How the job is deduplicated, when it has a dedupe key. */
+  dedupe?: JobDedupe;
+}
+
+const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
+  (QUEUE_CATALOG[queue] as QueueDefinition).expiresInMs?.[name];
+
+/**
+ * Enqueues jobs, one or a bulk, onto a catalog queue.
+ *
+ * Responsibilities:
+ * - validate and name jobs through the catalog, all jobs of a bulk before any is stored
+ *   ({@link JobEnqueuer.prepare}: every per-job enqueue-time step runs there);
+ * - enforce the per-job size limit;
+ * - deduplicate through {@link DedupeMarkers} (idempotency keys per client, Slack `event_id`),
+ *   a single job in one Redis round trip;
+ * - count jobs against a client's quota and un-count those not stored;
+ * - store through the {@link WriteGuard}.
+ */
+export class JobEnqueuer {
+  readonly #maxJobBytes: number;
+  readonly #markers: DedupeMarkers;
+  readonly #quotas: ClientQuota;
+  readonly #guard: WriteGuard;
+
+  constructor(options: JobEnqueuerOptions) {
+    this.#maxJobBytes = options.maxJobBytes;
+    this.#markers = options.markers;
+    this.#quotas = options.quotas;
+    this.#guard = options.guard;
+  }
+
+  /**
+   * Validates and stores one job, in one Redis round trip also when it carries a dedupe key: the
+   * re-arm script and the `add` leave together, and the marker is written behind the answer.
+   */
+  async enqueue(
+    queue: Queue,
+    name: QueueName,
+    request: JobRequest,
+    options: EnqueueOptions,
+  ): Promise<EnqueueResult> {
+    const prepared = this.#prepare(queue, name, request, '', options);
+    if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
+    const job = prepared.job;
+    return this.#guard.run(
+      this.#charging(options.quota, name, [job], async () => {
+        const { dedupe } = job;
+        if (dedupe === undefined) {
+          const added = await queue.add(job.name, job.data, job.opts);
+          return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+        }
+        const rearmed = this.#markers.rearm(queue, dedupe, payloadFingerprint(request));
+        const [added, { remembered, conflict }] = await Promise.all([
+          queue.add(job.name, job.data, job.opts),
+          rearmed,
+        ]);
+        const id = String(added.id);
+        const deduplicated = id !== job.opts.jobId;
+        // BullMQ's key covers the window while the job exists; the marker carries it past retention.
+        // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
+        // duplicate of a removed job, never a lost one. A deduplicated add with no marker heals it.
+        if (remembered === null) this.#markers.remember(name, dedupe.markerKey, id);
+        // The add deduplicated to the earlier job: nothing of this request was stored.
+        if (conflict) throw new IdempotencyKeyReusedError();
+        return { id, queue: name, name: job.name, deduplicated };
+      }),
+    );
+  }
+
+  /**
+   * Validates every job, then stores them in one transaction ({@link addBulkAtomically}): nothing
+   * is stored when any job is invalid or too large, or when Redis refuses any of them. An
+   * `idempotencyKey` covers the whole request: a repeat returns the first request's ids, the same
+   * key with different jobs throws {@link IdempotencyKeyReusedError}.
+   */
+  async enqueueBulk(
+    queue: Queue,
+    name: QueueName,
+    requests: JobRequest[],
+    options: EnqueueOptions,
+  ): Promise<EnqueueResult[]> {
+    const jobs: PreparedJob[] = [];
+    const issues: PayloadIssue[] = [];
+    requests.forEach((request, index) => {
+      const prepared = this.#prepare(
+        queue,
+        name,
+        request,
+        `jobs.${index}.`,
+        options.quota ? { quota: options.quota } : {},
+      );
+      if (prepared.ok) jobs.push(prepared.job);
+      else issues.push(...prepared.issues);
+    });
+    if (issues.length > 0) throw new PayloadValidationError(issues);
+    const markers = this.#markers;
+    const bulkKey = markers.bulkKey(queue, options);
+    const fingerprint = bulkKey ? payloadFingerprint(requests) : '';
+
+    return this.#guard.run(
+      this.#charging(options.quota, name, jobs, async () => {
+        if (bulkKey) {
+          const ids = await markers.recallBulk(bulkKey, fingerprint);
+          if (ids !== undefined) {
+            return ids.map((id, index) => ({
+              id,
+              queue: name,
+              name: jobs[index]?.name ?? '',
+              deduplicated: true,
+            }));
+          }
+        }
+        const markerKeys = jobs.flatMap((job) => (job.dedupe ? [job.dedupe.markerKey] : []));
+        const rememberedByKey = await markers.recall(markerKeys);
+        const toAdd = jobs.filter(
+          (job) => !job.dedupe || !rememberedByKey.get(job.dedupe.markerKey),
+        );
+        const added = toAdd.length > 0 ? await this.#addBulkWithinLimit(queue, jobs, toAdd) : [];
+        const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
+
+        const results = jobs.map((job): EnqueueResult => {
+          const known = job.dedupe ? rememberedByKey.get(job.dedupe.markerKey) : undefined;
+          if (known) return { id: known, queue: name, name: job.name, deduplicated: true };
+          const id = addedIds.get(job) ?? '';
+          return {
+            id,
+            queue: name,
+            name: job.name,
+            deduplicated: job.opts.jobId !== undefined && id !== job.opts.jobId,
+          };
+        });
+        await markers.rememberBulk(
+          toAdd.flatMap((job) =>
+            job.dedupe ? [[job.dedupe.markerKey, addedIds.get(job) ?? ''] as const] : [],
+          ),
+          bulkKey ? { key: bulkKey, fingerprint, ids: results.map((r) => r.id) } : undefined,
+        );
+        return results;
+      }),
+    );
+  }
+
+  /**
+   * Validates one job against the catalog and builds its BullMQ options. Every per-job step that
+   * runs at enqueue time belongs here, so a single job and each job of a bulk get it alike.
+   */
+  #prepare(
+    queue: Queue,
+    queueName: QueueName,
+    request: JobRequest,
+    issuePrefix: string,
+    options: EnqueueOptions,
+  ): { ok: true; job: PreparedJob } | { ok: false; issues: PayloadIssue[] } {
+    const parsed = QUEUE_CATALOG[queueName].parseJob(request.name, request.data);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        issues: parsed.issues.map((issue) => ({ ...issue, path: `${issuePrefix}${issue.path}` })),
+      };
+    }
+    const opts: JobsOptions = { sizeLimit: this.#maxJobBytes };
+    if (request.options?.delay) opts.delay = request.options.delay;
+    if (request.options?.priority) opts.priority = request.options.priority;
+    const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
+    if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
+    const dedupe = this.#markers.forJob(queue, options, parsed.dedupeKey);
+    if (dedupe === undefined) {
+      // A quota counts the job under the id it will have, known before it is stored.
+      if (options.quota) opts.jobId = `j-${randomUUID()}`;
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+    }
+    // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
+    opts.jobId = `j-${randomUUID()}`;
+    opts.deduplication = { id: dedupe.deduplicationId, ttl: this.#markers.windowMs };
+    return { ok: true, job: { name: parsed.name, data: parsed.data, opts, dedupe } };
+  }
+
+  /**
+   * {@link addBulkAtomically}, with the size of every job checked by BullMQ (`sizeLimit`) on the JSON it
+   * builds anyway, before it sends any command: checking here first serialised each job twice, a
+   * tenth of the API's CPU for a bulk in `pnpm bench`. Only a refused bulk pays for finding which
+   * job was too large.
+   */
+  async #addBulkWithinLimit(queue: Queue, jobs: PreparedJob[], toAdd: PreparedJob[]) {
+    try {
+      return await addBulkAtomically(queue, toAdd);
+    } catch (error) {
+      if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
+      const index = jobs.findIndex(
+        (job) => Buffer.byteLength(JSON.stringify(job.data)) > this.#maxJobBytes,
+      );
+      throw new PayloadTooLargeError(this.#maxJobBytes, index < 0 ? undefined : index);
+    }
+  }
+
+  /**
+   * Wraps a store operation with a quota: counts `jobs` first (throwing
+   * {@link QuotaExceededError} when they do not fit), then un-counts those the operation did not
+   * store (deduplicated, or all of them when it failed).
+   */
+  #charging<T extends EnqueueResult | EnqueueResult[]>(
+    charge: QuotaCharge | undefined,
+    queue: QueueName,
+    jobs: readonly PreparedJob[],
+    operation: () => Promise<T>,
+  ): () => Promise<T> {
+    if (charge === undefined) return operation;
+    return async () => {
+      const items: QuotaItem[] = jobs.map((job) => ({
+        queue,
+        id: String(job.opts.jobId),
+        bytes: Buffer.byteLength(JSON.stringify(job.data) ?? ''),
+      }));
+      const reservation = await this.#quotas.reserve(charge, items);
+      const all = items.map((item) => item.id);
+      try {
+        const result = await operation();
+        const stored = new Set(
+          [result].flat().flatMap((each) => (each.deduplicated ? [] : [each.id])),
+        );
+        reservation.release(all.filter((id) => !stored.has(id)));
+        return result;
+      } catch (error) {
+        reservation.release(all);
+        throw error;
+      }
+    };
+  }
+}

@@ -1,0 +1,165 @@
+import type { Queue } from 'bullmq';
+import { FAILED_RETENTION_MS } from './job-policies.js';
+
+/*
+ * Every Redis key and channel Conveyor writes beside BullMQ's own, and how long each lives.
+ * Their Lua scripts are in `./scripts/`.
+ *
+ * Two rules hold for every key here (docs/architecture.md, "Redis rules"):
+ * - it is built from the queues' prefix (`QUEUE_PREFIX`, which carries the `{...}` hash tag), so
+ *   it shares the queues' hash slot and a script may touch it together with BullMQ's keys under
+ *   Redis Cluster;
+ * - it expires or is removed once it goes quiet (the TTL beside each builder), so nothing grows
+ *   without bound under `noeviction`.
+ *
+ * Per-queue keys go through `queue.toKey(...)`: `<prefix>:<queue>:<suffix>`, the shape of
+ * BullMQ's own keys. Process-wide keys are `<prefix>:<area>:...`.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Lifetimes
+
+/**
+ * Idempotency keys, Slack `event_id`s and `trigger_id`s are remembered 24 hours, whatever the
+ * retention; a Slack reply is remembered as long (a re-delivered event must not post twice).
+ */
+export const DEDUPE_WINDOW_MS = DAY_MS;
+/** Ending records (`cancelled`, `expired`) are kept as long as failed jobs. */
+export const JOB_ENDING_TTL_MS = FAILED_RETENTION_MS;
+/** The dead-letter sweep's watermark is kept as long as the failed jobs it walks. */
+export const SWEEP_WATERMARK_TTL_MS = FAILED_RETENTION_MS;
+/**
+ * The origin ids a dead-letter queue recorded are trimmed after twice the failed-job retention,
+ * so an origin job is remembered for as long as it can be found among the failed jobs.
+ */
+export const DEAD_LETTER_ORIGINS_KEPT_MS = 2 * FAILED_RETENTION_MS;
+/** The throwaway key written before a replica wait that vouches for another process's job. */
+export const REPLICA_ACK_FENCE_TTL_MS = 60_000;
+/**
+ * Added to a client's largest allowed delay for the life of its quota counters: they outlive
+ * every job they count, and go once the client goes quiet.
+ */
+export const QUOTA_TTL_MARGIN_MS = DAY_MS;
+/** A document's last-ingest record: an expired one only costs one re-ingest. */
+export const INGEST_STATE_TTL_MS = 30 * DAY_MS;
+
+// ---------------------------------------------------------------------------------------------
+// BullMQ's own keys (read or written by our scripts; BullMQ owns their lifetime)
+
+/** BullMQ's own key types that Conveyor's scripts read or write. */
+export type BullKeyType = 'wait' | 'prioritized' | 'delayed' | 'meta' | 'limiter' | 'failed';
+
+/** BullMQ's own key `type` of `queue`. */
+export function bullKey(queue: Queue, type: BullKeyType): string {
+  return queue.toKey(type);
+}
+
+/** The prefix of `queue`'s job hashes (`<prefix>:<queue>:`): a job's hash is this plus its id. */
+export function jobKeyPrefix(queue: Queue): string {
+  return queue.toKey('');
+}
+
+/** BullMQ's deduplication key of `deduplicationId` (as its own `getDeduplicationJobId` builds it). */
+export function bullDeduplicationKey(queue: Queue, deduplicationId: string): string {
+  return `${queue.keys.de}:${deduplicationId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-queue keys
+
+/**
+ * The marker that remembers the job stored for a dedupe key (hashed) for
+ * {@link DEDUPE_WINDOW_MS}, past the job's own retention.
+ */
+export function dedupeMarkerKey(queue: Queue, hash: string): string {
+  return queue.toKey(`idem:${hash}`);
+}
+
+/** The fingerprint of the request that first used an idempotency key (hashed); same TTL. */
+export function idempotencyFingerprintKey(queue: Queue, hash: string): string {
+  return queue.toKey(`idemfp:${hash}`);
+}
+
+/** The ids (and fingerprint) a bulk request with an idempotency key stored; same TTL. */
+export function bulkRequestMarkerKey(queue: Queue, hash: string): string {
+  return queue.toKey(`idem:bulk:${hash}`);
+}
+
+/** The pub/sub channel that tells every worker process of `queue` which job was cancelled. */
+export function cancelChannel(queue: Queue): string {
+  return queue.toKey('cancel');
+}
+
+/**
+ * The recent cancellations of `queue` (job ids scored by time): what a worker whose subscriber
+ * connection was down reads when it comes back. Trimmed to a count on each write.
+ */
+export function recentCancelsKey(queue: Queue): string {
+  return queue.toKey('cancels');
+}
+
+/** The ending record of job `id` of `queue`, kept {@link JOB_ENDING_TTL_MS}. */
+export function jobEndingKey(queue: Queue, id: string): string {
+  return queue.toKey(`ended:${id}`);
+}
+
+/**
+ * Sorted set of the origin job ids a dead-letter queue recorded, scored by when; trimmed to
+ * {@link DEAD_LETTER_ORIGINS_KEPT_MS} on each write.
+ */
+export function deadLetterOriginsKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('origins');
+}
+
+/** The short lock that keeps overlapping dead-letter sweeps from doing the same work. */
+export function sweepLockKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('sweep-lock');
+}
+
+/** Where the last dead-letter sweep stopped, kept {@link SWEEP_WATERMARK_TTL_MS}. */
+export function sweepWatermarkKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('sweep-watermark');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process-wide keys, under the queues' prefix
+
+/**
+ * A client's quota counters: the set of jobs counted (`jobs`) and their byte total (`bytes`),
+ * expiring {@link QUOTA_TTL_MARGIN_MS} after the client's largest delay.
+ */
+export function clientQuotaKeys(prefix: string, client: string): [jobs: string, bytes: string] {
+  return [`${prefix}:quota:${client}:jobs`, `${prefix}:quota:${client}:bytes`];
+}
+
+/** The throwaway write before a replica wait, kept {@link REPLICA_ACK_FENCE_TTL_MS}. */
+export function replicaAckFenceKey(prefix: string): string {
+  return `${prefix}:replica-ack:fence`;
+}
+
+/** The lease of the API process that exports the Redis-wide gauges (TTL: the lease's). */
+export function metricsExporterLeaseKey(prefix: string): string {
+  return `${prefix}:metrics:exporter`;
+}
+
+/** A client's request count in one rate-limit window (expires after two windows). */
+export function rateLimitKey(prefix: string, client: string, window: number): string {
+  return `${prefix}:ratelimit:${client}:${window}`;
+}
+
+/** Whether the reply to a Slack event was posted, kept {@link DEDUPE_WINDOW_MS}. */
+export function slackReplyKey(prefix: string, replyKey: string): string {
+  return `${prefix}:worker:slack-reply:${replyKey}`;
+}
+
+/** A document's last successful ingest, kept {@link INGEST_STATE_TTL_MS} after its last use. */
+export function ingestStateKey(prefix: string, documentId: string): string {
+  return `${prefix}:worker:ingest-state:${documentId}`;
+}
+
+/** The lock that keeps two workers from ingesting one document at once (TTL: the lock's). */
+export function ingestLockKey(prefix: string, documentId: string): string {
+  return `${prefix}:worker:ingest-lock:${documentId}`;
+}
