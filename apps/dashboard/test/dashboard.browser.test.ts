@@ -82,6 +82,8 @@ describe('dashboard in headless Chromium', () => {
       await sidebar.getByRole('link', { name, exact: true }).waitFor({ state: 'visible' });
     }
     expect(await sidebar.getByRole('link', { name: /dead-letters/ }).count()).toBe(0);
+    // A catalog queue that no worker consumes here is flagged, as it should be.
+    await page.getByText('No workers').first().waitFor();
 
     expect((await page.goto(dashboard.deadLetterBoardUrl))?.status()).toBe(200);
     expect(await page.title()).toBe('Conveyor · dead letters');
