@@ -19,7 +19,11 @@
  * }} QueueSnapshot
  */
 /** @typedef {{ board: string, deadLetterBoard: string, console: string }} Links */
-/** @typedef {{ readOnly: boolean, links: Links, queues: QueueSnapshot[], searchKeys: string[] }} Overview */
+/**
+ * @typedef {{ readOnly: boolean, links: Links, queues: QueueSnapshot[], searchKeys: string[],
+ *   features: { search: boolean, tenants: boolean } }} Overview
+ */
+/** @typedef {{ tenant: string, waiting: number, active: number, limitedUntil?: number }} Tenant */
 /**
  * @typedef {{ id: string, queue: string, jobId: string, name: string, failedReason: string,
  *   attemptsMade: number, reason?: string, unrecoverable: boolean, failedAt: string }} DeadLetter
@@ -29,8 +33,9 @@
  *   processedOn: number|null, attemptsMade: number }} ListedJob
  */
 /**
- * @typedef {{ queue: string, id: string, name: string, state: string, tenant?: string,
- *   createdAt: number, finishedAt?: number, failedReason?: string, deadLetter: boolean }} FoundJob
+ * @typedef {{ queue: string, id: string, name: string, state: string, tenant?: string|null,
+ *   createdAt: string|number, finishedAt?: string|number, failedReason?: string,
+ *   deadLetter: boolean }} FoundJob
  */
 /**
  * @typedef {{ replayed: { queue: string, id: string, jobId: string }[],
@@ -136,3 +141,9 @@ export const search = (key, value) =>
  * @returns {Promise<ReplayResult>}
  */
 export const replaySearch = (key, value) => post('api/dead-letters/replay-search', { key, value });
+
+/**
+ * @param {string} queue
+ * @returns {Promise<{ tenants: Tenant[], next?: string }>}
+ */
+export const tenants = (queue) => get(`api/queues/${encodeURIComponent(queue)}/tenants`);

@@ -132,6 +132,7 @@ function showSnapshot(snapshot) {
   if (previous && snapshot.queue === deadLetterQueue.value) {
     if (previous.counts.deadLetters !== snapshot.counts.deadLetters) void loadDeadLetters();
   }
+  if (previous && snapshot.queue === tenantsQueue.value) void loadTenants();
   if (previous && snapshot.queue === jobsQueue.value) {
     const key = /** @type {keyof QueueSnapshot['counts']} */ (jobsState.value);
     if (previous.counts[key] !== snapshot.counts[key] || jobsState.value === 'active')
@@ -482,9 +483,51 @@ searchForm.addEventListener('submit', async (event) => {
   }
 });
 
+// ---- tenants ------------------------------------------------------------------------------
+
+const tenantsQueue = byId('tenants-queue', HTMLSelectElement);
+const tenantsStatus = byId('tenants-status', HTMLElement);
+const tenantRows = /** @type {HTMLTableSectionElement} */ (
+  byId('tenants', HTMLTableElement).tBodies[0]
+);
+
+let tenantsLoading = Promise.resolve();
+function loadTenants() {
+  if (!overview.features.tenants) return tenantsLoading;
+  tenantsLoading = tenantsLoading.then(async () => {
+    const queue = tenantsQueue.value;
+    try {
+      const { tenants, next } = await api.tenants(queue);
+      tenantRows.replaceChildren(
+        ...tenants.map((tenant) =>
+          h(
+            'tr',
+            { 'data-tenant': tenant.tenant },
+            h('td', {}, tenant.tenant),
+            h('td', { class: 'number' }, String(tenant.waiting)),
+            h('td', { class: 'number' }, String(tenant.active)),
+            h('td', {}, tenant.limitedUntil ? formatTime(tenant.limitedUntil) : ''),
+          ),
+        ),
+      );
+      if (tenants.length === 0) {
+        tenantRows.append(
+          h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No tenant has work here.')),
+        );
+      }
+      tenantsStatus.textContent = next ? `The ${tenants.length} largest backlogs.` : '';
+    } catch (error) {
+      tenantsStatus.textContent = `Could not list tenants: ${/** @type {Error} */ (error).message}`;
+    }
+  });
+  return tenantsLoading;
+}
+
 // ---- start --------------------------------------------------------------------------------
 
-for (const select of [deadLetterQueue, jobsQueue]) {
+byId('search-section', HTMLElement).hidden = !overview.features.search;
+byId('tenants-section', HTMLElement).hidden = !overview.features.tenants;
+for (const select of [deadLetterQueue, jobsQueue, tenantsQueue]) {
   select.replaceChildren(
     ...overview.queues.map(({ queue }) => h('option', { value: queue }, queue)),
   );
@@ -499,10 +542,12 @@ deadLetterQueue.addEventListener('change', () => {
   void loadDeadLetters();
 });
 jobsQueue.addEventListener('change', () => void loadJobs());
+tenantsQueue.addEventListener('change', () => void loadTenants());
 jobsState.addEventListener('change', () => void loadJobs());
 for (const snapshot of overview.queues) showSnapshot(snapshot);
 void loadDeadLetters();
 void loadJobs();
+void loadTenants();
 
 const live = byId('live', HTMLElement);
 const stream = new EventSource('api/events');

@@ -18,7 +18,7 @@ import express, { type ErrorRequestHandler, type Request, type Router } from 'ex
 import { z } from 'zod';
 import type { BoardQueue } from '../board-queue.js';
 import { ConsoleRequestError } from '../errors/console-request-error.js';
-import { SearchUnavailableError } from '../errors/search-unavailable-error.js';
+import { FeatureUnavailableError } from '../errors/feature-unavailable-error.js';
 import { packageDirectory } from '../package-directory.js';
 import { requestPath } from '../request-path.js';
 import type { ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
@@ -71,6 +71,17 @@ export interface ConsoleSearch {
   }): Promise<{ jobs: FoundJob[]; next?: string }>;
 }
 
+/** A tenant of a queue, as the console lists it. */
+export interface TenantRow {
+  tenant: string;
+  /** Its jobs not started yet. */
+  waiting: number;
+  /** Its jobs running now. */
+  active: number;
+  /** Until when (epoch ms) it is paused or rate-limited, when it is. */
+  limitedUntil?: number;
+}
+
 /** Options for {@link createConsoleRouter}. */
 export interface CreateConsoleRouterOptions {
   /** The board's queues (catalog and dead-letter queues), read for counts, jobs and cancels. */
@@ -89,6 +100,12 @@ export interface CreateConsoleRouterOptions {
    * @defaultValue none
    */
   search?: ConsoleSearch;
+  /**
+   * Reads the tenants of a queue with work waiting or running, or limited, largest backlog
+   * first; without it `api/queues/:queue/tenants` answers 501.
+   * @defaultValue none
+   */
+  readTenants?: (queue: Queue) => Promise<{ tenants: TenantRow[]; next?: string }>;
   logger: Logger;
   /**
    * Longest a request may wait on Redis before it is answered 503.
@@ -142,7 +159,8 @@ function queueParam(req: Request): QueueName {
  * - `GET api/events`: live snapshots and job state changes (see {@link ConsoleEventHub});
  * - `GET api/queues/:queue/dead-letters`, `POST …/dead-letters/replay` `{ ids }`;
  * - `GET api/queues/:queue/jobs?state=`, `POST api/queues/:queue/jobs/:id/cancel`;
- * - `GET api/search?key=&value=`, `POST api/dead-letters/replay-search` `{ key, value }`.
+ * - `GET api/search?key=&value=`, `POST api/dead-letters/replay-search` `{ key, value }`;
+ * - `GET api/queues/:queue/tenants`.
  *
  * Replay and cancel pass {@link consoleMutationGuard}: refused in read-only mode, and only from
  * the console's own page.
@@ -161,7 +179,7 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     withDeadline(events.snapshot(name), timeoutMs);
   const guard = consoleMutationGuard(options.readOnly);
   const searchOrThrow = (): ConsoleSearch => {
-    if (!options.search) throw new SearchUnavailableError();
+    if (!options.search) throw new FeatureUnavailableError('search');
     return options.search;
   };
 
@@ -184,6 +202,10 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
       readOnly: options.readOnly,
       links,
       searchKeys: options.search?.keys ?? [],
+      features: {
+        search: options.search !== undefined,
+        tenants: options.readTenants !== undefined,
+      },
       queues,
     });
   });
@@ -287,6 +309,13 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     res.json(await replayAll(letters.slice(0, MAX_REPLAY_MATCHES)));
   });
 
+  router.get('/api/queues/:queue/tenants', async (req, res) => {
+    const queue = boardQueue(queueParam(req));
+    if (!options.readTenants) throw new FeatureUnavailableError('tenants');
+    const page = await withDeadline(options.readTenants(queue), timeoutMs);
+    res.set('Cache-Control', 'no-store').json(page);
+  });
+
   router.get('/api/queues/:queue/jobs', async (req, res) => {
     const queue = boardQueue(queueParam(req));
     const { state } = parse(jobsQuery, req.query);
@@ -342,6 +371,6 @@ function statusOf(error: unknown): number | undefined {
   if (error instanceof UnknownQueueError || error instanceof JobNotFoundError) return 404;
   if (error instanceof JobFinishedError) return 409;
   if (error instanceof RedisUnavailableError) return 503;
-  if (error instanceof SearchUnavailableError) return 501;
+  if (error instanceof FeatureUnavailableError) return 501;
   return undefined;
 }
