@@ -51,9 +51,10 @@ export interface FoundJob {
   id: string;
   name: string;
   state: string;
-  tenant?: string;
-  createdAt: number;
-  finishedAt?: number;
+  tenant?: string | null;
+  /** ISO time (or epoch ms) it was enqueued; a dead letter's, recorded. */
+  createdAt: string | number;
+  finishedAt?: string | number;
   failedReason?: string;
   /** True for an entry of the queue's dead-letter queue (`id` is the dead letter's). */
   deadLetter: boolean;
@@ -67,7 +68,7 @@ export interface ConsoleSearch {
     key: string;
     value: string;
     limit: number;
-    cursor?: string;
+    cursor?: string | undefined;
   }): Promise<{ jobs: FoundJob[]; next?: string }>;
 }
 
