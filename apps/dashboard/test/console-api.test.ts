@@ -1,4 +1,6 @@
-import { deadLetterQueueName } from '@conveyor/queues';
+import { cancelChannel, deadLetterQueueName } from '@conveyor/queues';
+import { closeRedisConnection, createRedisConnection } from '@conveyor/redis';
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueSnapshot } from '../src/console/read-queue-snapshot.js';
 import { addFailedJob } from './support/add-failed-job.js';
@@ -185,5 +187,38 @@ describe('console API', () => {
     expect(replayed?.opts.attempts).toBe(3);
     expect(await deadLetters.getWaitingCount()).toBe(0);
     await waitForJobState(dashboard.queue('ingestion'), result.replayed[0]!.jobId, 'completed');
+  });
+
+  it('cancels a running job where it runs: its workers are told on the cancel channel', async () => {
+    const queue = dashboard.queue('slack-events');
+    const connection = createRedisConnection(dashboard.redisConfig, 'worker');
+    const subscriber = createRedisConnection(dashboard.redisConfig, 'worker');
+    const running: (() => void)[] = [];
+    // Holds every job it takes (earlier tests left some waiting) until the test ends.
+    const worker = new Worker(
+      'slack-events',
+      () => new Promise<void>((resolve) => running.push(resolve)),
+      { connection, prefix: dashboard.redisConfig.prefix, concurrency: 50 },
+    );
+    try {
+      const told = new Promise<string>((resolve) =>
+        subscriber.on('message', (_, id) => resolve(id)),
+      );
+      await subscriber.subscribe(cancelChannel(queue));
+      const job = await queue.add('event', { note: 'running' });
+      await waitForJobState(queue, String(job.id), 'active');
+      const response = await fetch(
+        `${dashboard.consoleUrl}api/queues/slack-events/jobs/${job.id}/cancel`,
+        { method: 'POST', headers: MUTATION },
+      );
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ id: job.id, state: 'active' });
+      expect(await told).toBe(job.id);
+    } finally {
+      for (const release of running) release();
+      await worker.close();
+      await closeRedisConnection(subscriber);
+      await closeRedisConnection(connection);
+    }
   });
 });
