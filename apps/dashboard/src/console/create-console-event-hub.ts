@@ -3,6 +3,7 @@ import { createRedisConnection, type RedisConfig, type RedisConnection } from '@
 import type { Logger } from '@conveyor/telemetry';
 import type { BoardQueue } from '../board-queue.js';
 import { ConsoleEventHub } from './console-event-hub.js';
+import { newestEventId } from './newest-event-id.js';
 import { readQueueSnapshot } from './read-queue-snapshot.js';
 
 /** What {@link createConsoleEventHub} returns: the hub and the connection its reads block on. */
@@ -37,6 +38,7 @@ export function createConsoleEventHub(options: {
   const hub = new ConsoleEventHub({
     connection: eventsConnection,
     prefix: options.redisConfig.prefix,
+    lastEventId: (name) => newestEventId(connection, queue(name)),
     readSnapshot: (name: QueueName) =>
       readQueueSnapshot(connection, name, queue(name), queue(deadLetterQueueName(name))),
     onError: (error, name) => logger.debug({ err: error, queue: name }, 'console events error'),

@@ -270,7 +270,9 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     const failed: { queue: QueueName; id: string; code: string; message: string }[] = [];
     for (const { queue, id } of letters) {
       try {
-        replayed.push({ queue, id, jobId: await producer.replayDeadLetter(queue, id) });
+        const jobId = await producer.replayDeadLetter(queue, id);
+        events.follow(queue, jobId);
+        replayed.push({ queue, id, jobId });
       } catch (error) {
         // Replayed meanwhile by someone else, or trimmed: reported, the others go on.
         if (!(error instanceof JobNotFoundError)) throw error;
@@ -345,6 +347,7 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
       timeoutMs,
     );
     events.touch(name);
+    if (result.state === 'active') events.follow(name, id);
     logger.info({ queue: name, id, state: result.state }, 'job cancelled from the console');
     res.status(202).json(result);
   });
