@@ -39,7 +39,7 @@ describe('ConsoleEventHub', () => {
       lastEventId: async (name) => {
         const other = new Queue(name, { connection, prefix });
         try {
-          return await newestEventId(connection, other);
+          return await newestEventId(eventsConnection, other);
         } finally {
           await other.close();
         }

@@ -14,9 +14,9 @@ export interface ConsoleEvents {
 }
 
 /**
- * The dashboard's {@link ConsoleEventHub}, started: its QueueEvents read on a `queue-events` connection of
- * their own (retries forever, no command timeout; each QueueEvents duplicates it), snapshots read
- * through the board's queues on their shared connection.
+ * The dashboard's {@link ConsoleEventHub}, started: its QueueEvents read on a `queue-events`
+ * connection of their own (retries forever, no command timeout; each QueueEvents duplicates it),
+ * snapshots read through the board's queues on their shared connection.
  */
 export function createConsoleEventHub(options: {
   redisConfig: RedisConfig;
@@ -38,7 +38,8 @@ export function createConsoleEventHub(options: {
   const hub = new ConsoleEventHub({
     connection: eventsConnection,
     prefix: options.redisConfig.prefix,
-    lastEventId: (name) => newestEventId(connection, queue(name)),
+    // On the events connection, which waits for Redis (the shared one fails fast at start).
+    lastEventId: (name) => newestEventId(eventsConnection, queue(name)),
     readSnapshot: (name: QueueName) =>
       readQueueSnapshot(connection, name, queue(name), queue(deadLetterQueueName(name))),
     onError: (error, name) => logger.debug({ err: error, queue: name }, 'console events error'),
@@ -47,8 +48,10 @@ export function createConsoleEventHub(options: {
   return {
     hub,
     async close() {
-      await hub.close();
+      const closing = hub.close();
+      // Ends a read still waiting for Redis (an outage at start), which the hub's close awaits.
       eventsConnection.disconnect();
+      await closing;
     },
   };
 }
