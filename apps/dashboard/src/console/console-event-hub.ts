@@ -237,8 +237,8 @@ export class ConsoleEventHub {
 
   /** Ends every stream and stops reading the queues' events. */
   async close(): Promise<void> {
+    // Not waiting for readers still starting (Redis down): they see #closed and start nothing.
     this.#closed = true;
-    await this.#started;
     for (const timer of this.#pending.values()) if (timer) clearTimeout(timer);
     this.#pending.clear();
     for (const listener of this.#listeners) listener.close();

@@ -48,10 +48,8 @@ export function createConsoleEventHub(options: {
   return {
     hub,
     async close() {
-      const closing = hub.close();
-      // Ends a read still waiting for Redis (an outage at start), which the hub's close awaits.
+      await hub.close();
       eventsConnection.disconnect();
-      await closing;
     },
   };
 }
