@@ -10,8 +10,16 @@ export const SCENARIOS = [
   'latency',
   'memory',
   'subscribers',
+  'fairness',
+  'tenants',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * Other names `--only` and `--skip` take, for figures measured inside another scenario: the
+ * search figure needs the memory scenario's 1,000,000 jobs, so it is taken in the same pass.
+ */
+const ALIASES: Record<string, ScenarioName> = { search: 'memory' };
 
 /** Everything a run is sized and steered by. */
 export interface BenchOptions {
@@ -37,8 +45,39 @@ export interface BenchOptions {
     concurrencies: number[];
   };
   latency: { ratePerSecond: number; warmupSeconds: number; seconds: number; concurrency: number };
-  memory: { jobs: number; concurrency: number; backlog: number; checkpoint: number };
+  memory: {
+    jobs: number;
+    concurrency: number;
+    backlog: number;
+    checkpoint: number;
+    /** Slack workspaces (tenants) the jobs are spread over, round-robin. */
+    tenants: number;
+    /** Sequential searches for the 10 marked jobs at the checkpoint and at the end. */
+    searchQueries: number;
+    /** Searches per second sent while the jobs go through. */
+    searchRatePerSecond: number;
+  };
   subscribers: { waiters: number; streams: number; connections: number; seconds: number };
+  fairness: {
+    /** Jobs tenant A enqueues at once (the flood). */
+    floodJobs: number;
+    /** Jobs tenant B then enqueues, one every `intervalMs`. */
+    quietJobs: number;
+    intervalMs: number;
+    /** Worker concurrency of every side. */
+    concurrency: number;
+    /** Rounds per side (a flood each). */
+    rounds: number;
+  };
+  tenants: {
+    /** Active tenants (groups) of the spread-out side. */
+    tenants: number;
+    /** Jobs drained per worker round and side. */
+    workerJobs: number;
+    concurrency: number;
+    /** Jobs per bulk-enqueue round and side (in requests of `bulk.batch`). */
+    bulkJobs: number;
+  };
 }
 
 const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir'>> = {
@@ -50,8 +89,18 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     bulk: { jobs: 100_000, batch: 1000, inFlight: 4 },
     worker: { jobs: 20_000, ingestionJobs: 4000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 2, seconds: 6, concurrency: 10 },
-    memory: { jobs: 1_000_000, concurrency: 50, backlog: 20_000, checkpoint: 100_000 },
+    memory: {
+      jobs: 1_000_000,
+      concurrency: 50,
+      backlog: 20_000,
+      checkpoint: 100_000,
+      tenants: 100_000,
+      searchQueries: 1000,
+      searchRatePerSecond: 20,
+    },
     subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 10 },
+    fairness: { floodJobs: 50_000, quietJobs: 300, intervalMs: 10, concurrency: 50, rounds: 3 },
+    tenants: { tenants: 1000, workerJobs: 20_000, concurrency: 50, bulkJobs: 50_000 },
   },
   quick: {
     profile: 'quick',
@@ -61,8 +110,18 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     bulk: { jobs: 20_000, batch: 1000, inFlight: 4 },
     worker: { jobs: 10_000, ingestionJobs: 2000, concurrencies: [10, 50, 100] },
     latency: { ratePerSecond: 1000, warmupSeconds: 3, seconds: 3, concurrency: 10 },
-    memory: { jobs: 100_000, concurrency: 50, backlog: 20_000, checkpoint: 20_000 },
+    memory: {
+      jobs: 100_000,
+      concurrency: 50,
+      backlog: 20_000,
+      checkpoint: 20_000,
+      tenants: 10_000,
+      searchQueries: 500,
+      searchRatePerSecond: 20,
+    },
     subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 5 },
+    fairness: { floodJobs: 20_000, quietJobs: 200, intervalMs: 10, concurrency: 50, rounds: 2 },
+    tenants: { tenants: 1000, workerJobs: 10_000, concurrency: 50, bulkJobs: 20_000 },
   },
   smoke: {
     profile: 'smoke',
@@ -72,18 +131,38 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
     bulk: { jobs: 2000, batch: 1000, inFlight: 2 },
     worker: { jobs: 300, ingestionJobs: 50, concurrencies: [10, 50] },
     latency: { ratePerSecond: 200, warmupSeconds: 0, seconds: 1, concurrency: 10 },
-    memory: { jobs: 4000, concurrency: 50, backlog: 2000, checkpoint: 1000 },
+    memory: {
+      jobs: 4000,
+      concurrency: 50,
+      backlog: 2000,
+      checkpoint: 1000,
+      tenants: 1000,
+      searchQueries: 50,
+      searchRatePerSecond: 20,
+    },
     subscribers: { waiters: 200, streams: 20, connections: 10, seconds: 1 },
+    fairness: { floodJobs: 2000, quietJobs: 20, intervalMs: 10, concurrency: 20, rounds: 1 },
+    tenants: { tenants: 100, workerJobs: 500, concurrency: 20, bulkJobs: 2000 },
   },
 };
 
-export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only ${SCENARIOS.join(',')}]
+export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only NAME,...] [--skip NAME,...]
                          [--rounds N] [--results-dir DIR | --no-write] [--cpu-prof DIR]
                          [--worker-concurrency N,N,...]
   (no flag)  the full run: 5 rounds a side, 100,000-job bulk, 1,000,000 jobs for memory
   --quick    smaller sizes and 3-second rounds (BENCH_PROFILE=quick does the same)
   --smoke    a tiny run that only proves the bench works; targets are not judged
+  --only, --skip  run only these scenarios, or all but these: ${SCENARIOS.join(', ')}
+             (search is measured in the memory pass: --only search runs it)
   --worker-concurrency  the worker concurrencies measured (default 10,50,100)`;
+
+/** Scenario names from a comma-separated list, aliases resolved; throws on an unknown one. */
+function scenarioNames(list: string): ScenarioName[] {
+  const names = list.split(',').map((name) => ALIASES[name] ?? name);
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
+  return names as ScenarioName[];
+}
 
 /** Parses the command line (and `BENCH_PROFILE`); throws with a readable message on a bad flag. */
 export function parseBenchOptions(
@@ -110,10 +189,11 @@ export function parseBenchOptions(
     if (arg === '--quick') profile = 'quick';
     else if (arg === '--smoke') profile = 'smoke';
     else if (arg === '--only') {
-      const names = value(arg).split(',');
-      const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
-      if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
+      const names = scenarioNames(value(arg));
       only = SCENARIOS.filter((name) => names.includes(name));
+    } else if (arg === '--skip') {
+      const names = scenarioNames(value(arg));
+      only = only.filter((name) => !names.includes(name));
     } else if (arg === '--rounds') {
       rounds = Number(value(arg));
       if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) {
@@ -129,6 +209,7 @@ export function parseBenchOptions(
       }
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
+  if (only.length === 0) throw new Error(`no scenario left to run\n${USAGE}`);
   const base = PROFILES[profile];
   return {
     ...base,

@@ -14,6 +14,8 @@ import { measureLatency } from './scenarios/latency.js';
 import { measureReplicaAckCost } from './scenarios/replica-ack.js';
 import { measureRetentionMemory } from './scenarios/retention-memory.js';
 import { measureSubscribers } from './scenarios/subscribers.js';
+import { measureTenantCost } from './scenarios/tenant-cost.js';
+import { measureTenantFairness } from './scenarios/tenant-fairness.js';
 import { measureWorkerThroughput } from './scenarios/worker-throughput.js';
 import { CleanupStack } from './support/cleanup-stack.js';
 import { describeMachine, machineInfo } from './support/machine-info.js';
@@ -29,6 +31,8 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Figu
   latency: measureLatency,
   memory: measureRetentionMemory,
   subscribers: measureSubscribers,
+  fairness: measureTenantFairness,
+  tenants: measureTenantCost,
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -127,6 +131,9 @@ async function main(): Promise<number> {
             worker: options.worker,
             latency: options.latency,
             memory: options.memory,
+            subscribers: options.subscribers,
+            fairness: options.fairness,
+            tenants: options.tenants,
           },
         },
         figures,

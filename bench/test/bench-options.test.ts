@@ -13,6 +13,8 @@ describe('parseBenchOptions', () => {
       'latency',
       'memory',
       'subscribers',
+      'fairness',
+      'tenants',
     ]);
     expect(options.rounds).toBeGreaterThanOrEqual(3);
     expect(options.bulk.jobs).toBe(100_000);
@@ -30,6 +32,29 @@ describe('parseBenchOptions', () => {
       resultsDir: undefined,
       rounds: 5,
     });
+  });
+
+  it('sizes the tenant and search figures as issues 14 and 16 ask', () => {
+    const full = parseBenchOptions([], {}, '/r');
+    expect(full.fairness).toMatchObject({ floodJobs: 50_000, intervalMs: 10 });
+    expect(full.tenants.tenants).toBe(1000);
+    expect(full.memory).toMatchObject({ jobs: 1_000_000, tenants: 100_000 });
+    expect(parseBenchOptions(['--smoke'], {}, '/r').fairness.floodJobs).toBeLessThan(10_000);
+  });
+
+  it('--skip leaves scenarios out; search is measured in the memory pass', () => {
+    const skipped = parseBenchOptions(['--skip', 'memory,subscribers'], {}, '/r').only;
+    expect(skipped).not.toContain('memory');
+    expect(skipped).not.toContain('subscribers');
+    expect(skipped).toContain('fairness');
+    expect(parseBenchOptions(['--only', 'search,fairness'], {}, '/r').only).toEqual([
+      'memory',
+      'fairness',
+    ]);
+    expect(() => parseBenchOptions(['--only', 'tenants', '--skip', 'tenants'], {}, '/r')).toThrow(
+      /no scenario left/,
+    );
+    expect(() => parseBenchOptions(['--skip', 'disk'], {}, '/r')).toThrow(/unknown scenario disk/);
   });
 
   it('measures the worker at concurrency 10, 50 and 100 unless --worker-concurrency says', () => {

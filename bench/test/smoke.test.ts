@@ -53,15 +53,26 @@ describe('pnpm bench, smoke mode', () => {
       'latency-p99',
       'redis-used-memory',
       'worker-rss',
+      'redis-dedupe-markers',
+      'search-p99',
       'subscribers-enqueue',
       'subscribers-rss',
+      'fairness-p99',
+      'fairness-p99-groupmq',
+      'tenant-worker-throughput',
+      'tenant-worker-groupmq',
+      'tenant-worker-raw',
+      'tenant-bulk-enqueue',
     ]);
     for (const figure of results.figures) {
       expect(Number.isFinite(figure.conveyor), figure.id).toBe(true);
       if (figure.baseline !== null) expect(figure.baseline, figure.id).toBeGreaterThan(0);
     }
-    const latencyP99 = results.figures.find((figure) => figure.id === 'latency-p99');
-    expect(latencyP99?.target).toBe('<= 1.1x');
+    const target = (id: string) => results.figures.find((figure) => figure.id === id)?.target;
+    expect(target('latency-p99')).toBe('<= 1.1x');
+    expect(target('fairness-p99')).toBe('<= 0.02x');
+    expect(target('tenant-worker-throughput')).toBe('>= 0.9x');
+    expect(target('search-p99')).toBe('<= 5 ms');
     expect(output).toMatch(
       /Worker throughput, ignored Slack event, concurrency 50 \(jobs\/s\).*x\s+>= 0\.9x/,
     );
@@ -69,8 +80,9 @@ describe('pnpm bench, smoke mode', () => {
     const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');
     expect(markdown).toContain(`Redis ${results.machine.redis}`);
-    // Two worker processes a side per concurrency: about two minutes on a busy 2-core machine.
-  }, 300_000);
+    // Every scenario at a tiny size, with its processes: about two and a half minutes on a busy
+    // 2-core machine.
+  }, 480_000);
 
   it('rejects an unknown flag with the usage', async () => {
     const { code, output } = await run(['--fast']);

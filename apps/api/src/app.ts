@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
+import { addressKey, clientAddress, compileTrustProxy } from '@conveyor/runtime';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import express, { type RequestHandler } from 'express';
 import { AccessPolicy } from './auth/access-policy.js';
@@ -102,6 +103,9 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // One compiled function for Express's `req.ip` and the fast path's guards alike.
+  const trustProxy = compileTrustProxy(config.api.trustProxy);
+  app.set('trust proxy', trustProxy);
 
   const exporterLease =
     deps.exporterLease ??
@@ -128,11 +132,14 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   });
 
   const { authFailuresPerMinute } = config.api;
-  const throttle =
+  const throttling =
     authFailuresPerMinute > 0
-      ? new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock })
+      ? {
+          throttle: new AuthFailureThrottle({ failuresPerMinute: authFailuresPerMinute, clock }),
+          keyOf: (req: IncomingMessage) => addressKey(clientAddress(req, trustProxy)),
+        }
       : undefined;
-  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttle)];
+  const guards: RequestGuard[] = [bearerAuth(new TokenMatcher(config.api.apiTokens), throttling)];
   let limiter: RateLimiter | undefined;
   if (config.api.rateLimitPerMinute > 0) {
     limiter = new RateLimiter({

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       clientScopes: new Map(),
       clientQuotas: new Map(),
       authFailuresPerMinute: 20,
+      trustProxy: false,
       rateLimitPerMinute: 6000,
       maxDelayMs: 604_800_000,
       maxJobBytes: 262144,
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '500',
       API_PROCESSES: '2',
       METRICS_EXPORTER_LEASE_MS: '90000',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
     expect(api).toMatchObject({
       port: 8080,
@@ -71,6 +73,15 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 500,
       processes: 2,
       metricsExporterLeaseMs: 90_000,
+      trustProxy: ['loopback', '10.0.0.0/8'],
+    });
+  });
+
+  it('reads TRUST_PROXY as a hop count and refuses trusting every address', () => {
+    expect(loadConfig({ API_TOKENS: `ci:${SECRET}`, TRUST_PROXY: '1' }).api.trustProxy).toBe(1);
+    expect(configError({ API_TOKENS: `ci:${SECRET}`, TRUST_PROXY: 'true' }).issues[0]).toEqual({
+      variable: 'TRUST_PROXY',
+      message: expect.stringContaining('X-Forwarded-For'),
     });
   });
 

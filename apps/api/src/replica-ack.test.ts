@@ -51,7 +51,8 @@ describe('REDIS_MIN_REPLICAS_ACK=1', () => {
     const job = await app.producer.queue('ingestion').add('ingest', ingestData(documentId));
     return app.producer
       .deadLetters('ingestion')
-      .record(job, new Error('boom'), { unrecoverable: true });
+      .record(job, new Error('boom'), { unrecoverable: true })
+      .then((letter) => letter.id);
   };
   const replay = (id: string) =>
     app.request(`/v1/queues/ingestion/dead-letters/${id}/replay`, { method: 'POST' });

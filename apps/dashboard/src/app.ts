@@ -1,5 +1,6 @@
 import type { Producer } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
+import { compileTrustProxy } from '@conveyor/runtime';
 import { createMetricsRegistry, type Logger, type Registry } from '@conveyor/telemetry';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { basicAuth } from './basic-auth.js';
@@ -19,7 +20,7 @@ import { securityHeaders } from './security-headers.js';
 
 /** What {@link createApp} is built from; the caller owns (and closes) the connections. */
 export interface DashboardAppDeps {
-  config: Pick<DashboardConfig, 'credentials' | 'readOnly' | 'basePath'>;
+  config: Pick<DashboardConfig, 'credentials' | 'readOnly' | 'basePath' | 'trustProxy'>;
   /** The queues to show, from `createBoardQueues`. */
   queues: readonly BoardQueue[];
   /** Connection `/readyz` checks, and the console's cancels write with. */
@@ -69,6 +70,7 @@ export function createApp(deps: DashboardAppDeps): Express {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', compileTrustProxy(config.trustProxy));
 
   app.use(requestLogger(logger));
   app.use(securityHeaders());

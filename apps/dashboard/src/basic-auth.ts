@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { addressKey } from '@conveyor/runtime';
 import type { Logger } from '@conveyor/telemetry';
 import type { RequestHandler } from 'express';
 import type { DashboardCredentials } from './dashboard-config.js';
@@ -40,12 +41,14 @@ function parseBasicHeader(header: string | undefined): DashboardCredentials | un
  * through response timing; both comparisons always run. A 401 carries `WWW-Authenticate` so
  * browsers show their login prompt. The signed-in user is left in `res.locals.user` for logs.
  *
- * Wrong credentials are counted per source address (a request without any is the browser asking
- * for the prompt and is not counted). An address over the limit is answered 429 with
+ * Wrong credentials are counted per source address, `req.ip` (behind the proxies `trust proxy`
+ * names) keyed by {@link addressKey} (an IPv6 client by its /64); a request without any is the
+ * browser asking for the prompt and is not counted. An address over the limit is answered 429 with
  * `Retry-After` before its credentials are even looked at, right ones included: otherwise a
  * guesser would still learn which password is right. A success does not clear the count, or an
  * operator's polling browser behind the same NAT or proxy would keep resetting a guesser's.
- * Behind a reverse proxy every client shares the proxy's address, and with it one budget.
+ * Behind a reverse proxy not named in `TRUST_PROXY` every client shares the proxy's address,
+ * and with it one budget.
  */
 export function basicAuth(options: BasicAuthOptions): RequestHandler {
   const expectedUser = sha256Digest(options.credentials.username);
@@ -54,7 +57,7 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
   const throttle = options.throttle ?? new FailureThrottle();
 
   return (req, res, next) => {
-    const source = req.socket.remoteAddress ?? 'unknown';
+    const source = addressKey(req.ip);
     const blockedForMs = throttle.blockedForMs(source);
     if (blockedForMs > 0) {
       res
@@ -76,7 +79,7 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
     if (req.headers.authorization !== undefined) {
       throttle.recordFailure(source);
       options.logger.warn(
-        { remoteAddress: source, method: req.method, path: requestPath(req) },
+        { remoteAddress: req.ip, method: req.method, path: requestPath(req) },
         'dashboard login rejected',
       );
     }

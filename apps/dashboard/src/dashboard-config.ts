@@ -1,3 +1,5 @@
+import type { TrustProxy } from '@conveyor/runtime';
+
 /** Credentials an operator types into the browser's Basic auth prompt. */
 export interface DashboardCredentials {
   username: string;
@@ -37,4 +39,11 @@ export interface DashboardConfig {
    * @defaultValue '/'
    */
   basePath: string;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`): a hop count, or addresses,
+   * CIDR ranges and `loopback`/`linklocal`/`uniquelocal`. Failed logins count against the client
+   * so found (an IPv6 client by its /64); with `false`, against the TCP peer.
+   * @defaultValue false
+   */
+  trustProxy: TrustProxy;
 }

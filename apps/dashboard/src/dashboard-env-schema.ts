@@ -1,4 +1,5 @@
 import { envFields } from '@conveyor/redis';
+import { trustProxyField } from '@conveyor/runtime';
 import { z } from 'zod';
 import type { DashboardConfig } from './dashboard-config.js';
 
@@ -43,6 +44,7 @@ export const dashboardEnvSchema = z
       { error: `must be at least ${MIN_PASSWORD_LENGTH} characters` },
     ),
     DASHBOARD_READ_ONLY: boolean(false),
+    TRUST_PROXY: trustProxyField(),
     DASHBOARD_BASE_PATH: withDefault(
       z
         .string()
@@ -80,5 +82,6 @@ export const dashboardEnvSchema = z
           : undefined,
       readOnly: env.DASHBOARD_READ_ONLY,
       basePath: env.DASHBOARD_BASE_PATH,
+      trustProxy: env.TRUST_PROXY,
     }),
   );

@@ -345,6 +345,37 @@ describe('dashboard app after too many failed logins from one address', () => {
   });
 });
 
+describe('dashboard app behind a trusted proxy', () => {
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    dashboard = await startTestDashboard(
+      { TRUST_PROXY: 'loopback' },
+      { loginThrottle: { maxFailures: 2, windowMs: 60_000 } },
+    );
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+  });
+
+  const from = (address: string, headers: Record<string, string>) =>
+    fetch(dashboard.boardUrl, { headers: { ...headers, 'x-forwarded-for': address } });
+
+  it('throttles the forwarded client, an IPv6 one by its /64, not everyone behind the proxy', async () => {
+    const wrong = { authorization: basic(TEST_CREDENTIALS.username, 'a-wrong-password-guess') };
+    for (let i = 0; i < 2; i++) expect((await from('203.0.113.5', wrong)).status).toBe(401);
+    expect((await from('::ffff:203.0.113.5', AUTH)).status).toBe(429);
+    expect((await from('203.0.113.6', AUTH)).status).toBe(200);
+    expect((await fetch(dashboard.boardUrl, { headers: AUTH })).status).toBe(200);
+
+    for (let i = 0; i < 2; i++) {
+      expect((await from(`2001:db8:5:1::${i + 1}`, wrong)).status).toBe(401);
+    }
+    expect((await from('2001:db8:5:1:abcd::1', AUTH)).status).toBe(429);
+    expect((await from('2001:db8:5:2::1', AUTH)).status).toBe(200);
+  });
+});
+
 describe('dashboard app on a Redis that evicts keys', () => {
   let redis: RedisServer;
   let dashboard: TestDashboard;

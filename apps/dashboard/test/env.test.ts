@@ -72,6 +72,7 @@ describe('loadEnvironment', () => {
       credentials: { username: 'admin', password: 'twelve-chars-ok' },
       readOnly: false,
       basePath: '/',
+      trustProxy: false,
     });
     expect(redis.prefix).toBe('conveyor');
   });
@@ -85,8 +86,10 @@ describe('loadEnvironment', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      TRUST_PROXY: '1',
     });
     expect(dashboard).toMatchObject({
+      trustProxy: 1,
       readOnly: true,
       basePath: '/ops/queues',
       port: 8080,

@@ -132,7 +132,10 @@ function buildRegistry(
 export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
   const { config, logger } = deps;
   const sink = deps.sink ?? new JsonlFileSink(config.ingest.outputDir);
-  const pipeline = new TextPipelinePool({ threads: config.ingest.threads });
+  const pipeline = new TextPipelinePool({
+    threads: config.ingest.threads,
+    maxHeapMb: config.ingest.threadMaxHeapMb,
+  });
   const registry = buildRegistry(deps, sink, pipeline);
   const missing = config.queues.filter((queue) => !registry.serves(queue));
   if (missing.length > 0) {

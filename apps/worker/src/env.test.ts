@@ -24,7 +24,18 @@ describe('loadEnvironment', () => {
       fetchTimeoutMs: 15_000,
       maxBytes: 10 * 1024 * 1024,
       threads: 2,
+      threadMaxHeapMb: 640,
     });
+  });
+
+  it("derives the text threads' heap limit from INGEST_MAX_BYTES unless told", () => {
+    const small = loadEnvironment({ ...base, INGEST_MAX_BYTES: '65536' }).worker.ingest;
+    expect(small.threadMaxHeapMb).toBe(128);
+    const told = loadEnvironment({ ...base, INGEST_THREAD_MAX_HEAP_MB: '48' }).worker.ingest;
+    expect(told.threadMaxHeapMb).toBe(48);
+    expect(() => loadEnvironment({ ...base, INGEST_THREAD_MAX_HEAP_MB: '4' })).toThrow(
+      /INGEST_THREAD_MAX_HEAP_MB: must be at least 16/,
+    );
   });
 
   it('reads queues, per-queue concurrency and limiters', () => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
 import { envFields, parseEnvironment, redisEnvSchema } from '@conveyor/redis';
 import { z } from 'zod';
+import { threadHeapMbFor } from './ingestion/text-pipeline-pool.js';
 import type { QueueLimiter, WorkerConfig } from './worker-config.js';
 
 const { optionalString, integer, boolean } = envFields;
@@ -115,6 +116,10 @@ export const workerEnvSchema = z
     INGEST_MAX_BYTES: integer({ default: 10 * 1024 * 1024, min: 1, max: 1024 * 1024 * 1024 }),
     INGEST_LOCK_TTL_MS: integer({ default: 30_000, min: 300, max: 3_600_000 }),
     INGEST_THREADS: integer({ default: 2, min: 1, max: 64 }),
+    INGEST_THREAD_MAX_HEAP_MB: integer({ default: 0, min: 0, max: 16_384 }).refine(
+      (value) => value === 0 || value >= 16,
+      { error: 'must be at least 16 (MB), or unset to derive it from INGEST_MAX_BYTES' },
+    ),
   })
   .superRefine(
     (env, ctx) => {
@@ -170,6 +175,7 @@ export const workerEnvSchema = z
         maxBytes: env.INGEST_MAX_BYTES,
         lockTtlMs: env.INGEST_LOCK_TTL_MS,
         threads: env.INGEST_THREADS,
+        threadMaxHeapMb: env.INGEST_THREAD_MAX_HEAP_MB || threadHeapMbFor(env.INGEST_MAX_BYTES),
       },
     };
   });

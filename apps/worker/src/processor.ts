@@ -210,8 +210,11 @@ export class JobProcessor {
     }
     metrics.expired.inc({ queue });
     try {
-      const id = await deadLetters.record(job, ending, { unrecoverable: true, reason: 'expired' });
-      metrics.deadLetters.inc({ queue });
+      const { id, created } = await deadLetters.record(job, ending, {
+        unrecoverable: true,
+        reason: 'expired',
+      });
+      if (created) metrics.deadLetters.inc({ queue });
       logger.warn({ deadLetterId: id }, 'job expired before it started; not run');
     } catch (recordError) {
       logger.error({ err: recordError }, 'could not record the expired job; the sweep will');
@@ -227,8 +230,9 @@ export class JobProcessor {
   ): Promise<void> {
     const { queue, metrics, deadLetters } = this.#options;
     try {
-      const id = await deadLetters.record(job, error, { unrecoverable });
-      metrics.deadLetters.inc({ queue });
+      const { id, created } = await deadLetters.record(job, error, { unrecoverable });
+      // Counted once per dead letter fleet-wide: a re-run of a job already recorded is not.
+      if (created) metrics.deadLetters.inc({ queue });
       logger.info({ deadLetterId: id }, 'dead letter recorded');
     } catch (recordError) {
       logger.error({ err: recordError }, 'could not record the dead letter; the sweep will');

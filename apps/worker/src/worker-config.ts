@@ -64,5 +64,11 @@ export interface WorkerConfig {
      * @defaultValue 2
      */
     threads: number;
+    /**
+     * Heap limit of each of those threads, in MB (`INGEST_THREAD_MAX_HEAP_MB`); a document that
+     * needs more fails for good (`INGEST_OUT_OF_MEMORY`) and its thread is replaced.
+     * @defaultValue 64 MB per MiB of `INGEST_MAX_BYTES`, at least 128 (640 for 10 MiB)
+     */
+    threadMaxHeapMb: number;
   };
 }

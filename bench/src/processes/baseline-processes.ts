@@ -64,3 +64,29 @@ export function startBaselineWorker(options: {
     },
   });
 }
+
+/** Starts a groupmq Worker with a no-op handler on `namespace`; see `baseline-groupmq-worker`. */
+export function startGroupmqWorker(options: {
+  redisUrl: string;
+  dir: string;
+  namespace: string;
+  concurrency: number;
+  /** Groups whose job starts the worker writes to its log. */
+  reportGroups: string[];
+  name: string;
+}): { process: NodeProcess; logFile: string } {
+  const logFile = join(options.dir, `${options.name}.log`);
+  const child = startNodeProcess({
+    name: options.name,
+    script: script('baseline-groupmq-worker'),
+    logFile,
+    env: {
+      NODE_ENV: APP_SETTINGS.nodeEnv,
+      REDIS_URL: options.redisUrl,
+      NAMESPACE: options.namespace,
+      CONCURRENCY: String(options.concurrency),
+      REPORT_GROUPS: options.reportGroups.join(','),
+    },
+  });
+  return { process: child, logFile };
+}

@@ -72,7 +72,7 @@ export function failedFigure(id: string, error: unknown): Figure {
   const message = error instanceof Error ? error.message : String(error);
   return {
     id,
-    label: `${id}: did not run (${message.split('\n')[0]})`,
+    label: `${id}: did not run (${message.split('\n')[0]?.slice(0, 120)})`,
     conveyor: Number.NaN,
     baseline: null,
     ratio: null,

@@ -11,6 +11,11 @@ function formatNumber(value: number | null, digits: number): string {
   });
 }
 
+/** Two decimals, more for a small ratio (a target such as 0.02x needs them to be read). */
+function ratioDigits(ratio: number): number {
+  return Math.abs(ratio) < 0.1 ? 4 : 2;
+}
+
 function passText(pass: boolean | null): string {
   if (pass === null) return '-';
   return pass ? 'yes' : 'NO';
@@ -24,7 +29,7 @@ export function tableRows(figures: readonly Figure[]): string[][] {
       figure.label,
       formatNumber(figure.conveyor, figure.digits),
       formatNumber(figure.baseline, figure.digits),
-      figure.ratio === null ? '-' : `${formatNumber(figure.ratio, 2)}x`,
+      figure.ratio === null ? '-' : `${formatNumber(figure.ratio, ratioDigits(figure.ratio))}x`,
       figure.target,
       passText(figure.pass),
     ]),

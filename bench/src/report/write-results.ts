@@ -16,7 +16,10 @@ export interface BenchResults {
   settings: {
     apps: typeof APP_SETTINGS;
     redis: string;
-    sizes: Pick<BenchOptions, 'http' | 'bulk' | 'worker' | 'latency' | 'memory'>;
+    sizes: Pick<
+      BenchOptions,
+      'http' | 'bulk' | 'worker' | 'latency' | 'memory' | 'subscribers' | 'fairness' | 'tenants'
+    >;
   };
   figures: Figure[];
 }

@@ -6,7 +6,7 @@ import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { ingestionPayload } from '../support/payloads.js';
-import { keepAliveAgent, postJson } from '../support/post-json.js';
+import { keepAliveAgent, postBulk } from '../support/post-json.js';
 import { runPool } from '../support/run-pool.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
@@ -48,12 +48,7 @@ export async function measureBulkEnqueue(ctx: BenchContext): Promise<Figure[]> {
 
     const viaApi = async () => {
       const started = performance.now();
-      await runPool(requests, inFlight, async () => {
-        const answer = await postJson(agent, bulkUrl, body, headers);
-        if (answer.status !== 202) {
-          throw new Error(`bulk enqueue answered ${answer.status}: ${answer.body.slice(0, 500)}`);
-        }
-      });
+      await postBulk(agent, bulkUrl, headers, requests, inFlight, () => body);
       return performance.now() - started;
     };
     const viaAddBulk = async () => {

@@ -2,11 +2,13 @@ import { QUEUE_CATALOG, type QueueName } from '@conveyor/queues';
 import { Queue } from 'bullmq';
 import { type BenchContext, bullConnection } from '../bench-context.js';
 import { BASELINE_PREFIX, startBaselineWorker } from '../processes/baseline-processes.js';
+import { type ConveyorApi, startConveyorApi } from '../processes/conveyor-api.js';
 import { startConveyorWorker } from '../processes/conveyor-worker.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
+import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
@@ -34,7 +36,9 @@ type SideQueues = Record<Workload, Queue>;
  * Figure 3: worker throughput on real catalog jobs through their registered handlers, at each
  * concurrency of `options.worker.concurrencies`. The real worker process consumes `slack-events`
  * and `ingestion`; a raw BullMQ Worker per queue with a no-op processor runs the same jobs at the
- * same concurrency on the same Redis. Each round fills a paused queue, resumes it and times until
+ * same concurrency on the same Redis. Each round fills a paused queue (Conveyor's through the real
+ * API's bulk route, so that its jobs are stored as the product stores them: with their tenant's
+ * turn as BullMQ priority; the baseline's with `addBulk`), resumes it and times until
  * no job is left unfinished: `reaction_added` events (no handler claims them; the fallback
  * completes them as ignored, the product's cheapest real path, judged at >= 0.9x), then small
  * inline ingestions (lock, extract, chunk, a file and the document state per job: reported, since
@@ -42,11 +46,58 @@ type SideQueues = Record<Workload, Queue>;
  */
 export async function measureWorkerThroughput(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const concurrency of ctx.options.worker.concurrencies) {
-    ctx.log(`  concurrency ${concurrency}`);
-    figures.push(...(await measureAt(ctx, concurrency)));
+  await ctx.client.flushall();
+  const api = await startConveyorApi({
+    script: ctx.scripts.api,
+    redisUrl: ctx.redis.url,
+    secret: ctx.secret,
+    dir: ctx.dir,
+  });
+  const stopApi = ctx.cleanup.add('api', () => api.process.stop());
+  try {
+    for (const concurrency of ctx.options.worker.concurrencies) {
+      ctx.log(`  concurrency ${concurrency}`);
+      figures.push(...(await measureAt(ctx, api, concurrency)));
+    }
+  } finally {
+    await stopApi();
   }
   return figures;
+}
+
+/** Jobs per bulk request when filling Conveyor's queue, and requests at once. */
+const FILL_BATCH = 1000;
+const FILL_IN_FLIGHT = 4;
+
+/** Adds `total` jobs through the API's bulk route (outside any measurement). */
+async function fillThroughApi(
+  api: ConveyorApi,
+  queue: string,
+  total: number,
+  job: (index: number) => { data: unknown },
+): Promise<void> {
+  const agent = keepAliveAgent(FILL_IN_FLIGHT);
+  try {
+    await postBulk(
+      agent,
+      new URL(`${api.url}/v1/queues/${queue}/jobs/bulk`),
+      { authorization: api.authorization },
+      Math.ceil(total / FILL_BATCH),
+      FILL_IN_FLIGHT,
+      (request) =>
+        JSON.stringify({
+          jobs: Array.from(
+            { length: Math.min(FILL_BATCH, total - request * FILL_BATCH) },
+            (_, i) => ({
+              data: job(request * FILL_BATCH + i).data,
+            }),
+          ),
+        }),
+      FILL_RETRIES,
+    );
+  } finally {
+    agent.destroy();
+  }
 }
 
 function openQueues(ctx: BenchContext, prefix: string): SideQueues {
@@ -60,7 +111,11 @@ function openQueues(ctx: BenchContext, prefix: string): SideQueues {
   return { slack: open(WORKLOADS.slack.queue), ingestion: open(WORKLOADS.ingestion.queue) };
 }
 
-async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure[]> {
+async function measureAt(
+  ctx: BenchContext,
+  api: ConveyorApi,
+  concurrency: number,
+): Promise<Figure[]> {
   const { jobs, ingestionJobs } = ctx.options.worker;
   const sizes: RoundSample = { slack: jobs, ingestion: ingestionJobs };
   await ctx.client.flushall();
@@ -86,6 +141,8 @@ async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure
   });
   const stopBaseline = ctx.cleanup.add('baseline-worker', () => baselineWorker.stop());
   const runId = `${Date.now().toString(36)}c${concurrency}`;
+  const workloadOf = (queue: Queue): Workload =>
+    queue.name === WORKLOADS.slack.queue ? 'slack' : 'ingestion';
   const sides = [
     ['conveyor', conveyorQueues, conveyorWorker],
     ['baseline', baselineQueues, baselineWorker],
@@ -108,7 +165,9 @@ async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure
       job: (index: number) => { name: string; data: unknown },
     ) => {
       await queue.pause();
-      await fill(queue, total, 1000, job);
+      if (queue === conveyorQueues[workloadOf(queue)]) {
+        await fillThroughApi(api, queue.name, total, job);
+      } else await fill(queue, total, 1000, job);
       await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
       const started = performance.now();
@@ -153,8 +212,9 @@ async function measureAt(ctx: BenchContext, concurrency: number): Promise<Figure
     const setup =
       `the real worker process (WORKER_QUEUES=${queueNames.join(',')}, WORKER_CONCURRENCY=${concurrency}) ` +
       `against a raw BullMQ Worker per queue with a no-op processor at concurrency ${concurrency}; ` +
-      'jobs added with the catalog job options to the paused queue, then timed from resume until none ' +
-      'is waiting or active.';
+      'jobs added to the paused queue (Conveyor: through POST /v1/queues/:queue/jobs/bulk, stored as the ' +
+      "product stores them, with their tenant's turn as priority; baseline: addBulk with the catalog job " +
+      'options), then timed from resume until none is waiting or active.';
     return [
       ratioFigure({
         id: `worker-throughput-c${concurrency}`,

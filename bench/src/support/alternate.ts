@@ -27,20 +27,32 @@ export async function alternate<T>(
   log: (line: string) => void,
   describe: (sample: T) => string,
 ): Promise<AlternatingSamples<T>> {
-  const samples: AlternatingSamples<T> = { conveyor: [], baseline: [] };
+  const [c = [], b = []] = await rotate(rounds, [conveyor, baseline], log, describe);
+  return { conveyor: c, baseline: b };
+}
+
+/**
+ * {@link alternate} for any number of sides: round `n` runs them in the given order rotated by
+ * `n - 1` places, so that each side runs in each position as often as the others. Returns the
+ * samples of each side, in the order of `contenders`.
+ */
+export async function rotate<T>(
+  rounds: number,
+  contenders: readonly Contender<T>[],
+  log: (line: string) => void,
+  describe: (sample: T) => string,
+): Promise<T[][]> {
+  const samples: T[][] = contenders.map(() => []);
   for (let round = 1; round <= rounds; round++) {
-    const order = [
-      ['conveyor', conveyor],
-      ['baseline', baseline],
-    ] as const;
-    for (const [side, contender] of round % 2 === 1 ? order : [...order].reverse()) {
+    for (let step = 0; step < contenders.length; step++) {
+      const index = (round - 1 + step) % contenders.length;
+      const contender = contenders[index] as Contender<T>;
       await contender.reset?.();
       const sample = await contender.run(round);
-      samples[side].push(sample);
+      samples[index]?.push(sample);
       log(`  round ${round}/${rounds} ${contender.label}: ${describe(sample)}`);
     }
   }
-  await conveyor.reset?.();
-  await baseline.reset?.();
+  for (const contender of contenders) await contender.reset?.();
   return samples;
 }

@@ -11,10 +11,16 @@ export interface CompletionStreamOptions {
    * @defaultValue 50
    */
   intervalMs?: number;
+  /**
+   * The events reported, by BullMQ's name: `active` is appended by the script that hands the
+   * job to a worker, so its id is the moment the job started.
+   * @defaultValue ['completed']
+   */
+  events?: readonly string[];
 }
 
-/** Told of every `completed` event: the job id and Redis's time of the event (whole ms). */
-export type OnCompleted = (jobId: string, redisMs: number) => void;
+/** Told of every event read: the job id, Redis's time of the event (whole ms) and its name. */
+export type OnCompleted = (jobId: string, redisMs: number, event: string) => void;
 
 /** Entries of one stream as ioredis returns them from XREAD. */
 type StreamEntries = [id: string, fields: string[]][];
@@ -37,8 +43,10 @@ export class CompletionStream {
   #onCompleted: OnCompleted = () => {};
 
   readonly #options: CompletionStreamOptions;
+  readonly #events: readonly string[];
   constructor(options: CompletionStreamOptions) {
     this.#options = options;
+    this.#events = options.events ?? ['completed'];
   }
 
   /** Starts reading from the stream's current end, telling `onCompleted` until {@link stop}. */
@@ -94,8 +102,8 @@ export class CompletionStream {
       if (fields[i] === 'event') event = fields[i + 1];
       else if (fields[i] === 'jobId') jobId = fields[i + 1];
     }
-    if (event === 'completed' && jobId !== undefined) {
-      this.#onCompleted(jobId, Number(id.slice(0, id.indexOf('-'))));
+    if (event !== undefined && jobId !== undefined && this.#events.includes(event)) {
+      this.#onCompleted(jobId, Number(id.slice(0, id.indexOf('-'))), event);
     }
   }
 }

@@ -41,17 +41,27 @@ export function inlineIngestionPayload(documentId: string) {
   };
 }
 
+/** Where a Slack event comes from: its workspace (the job's tenant), channel and user. */
+export interface SlackOrigin {
+  /** @defaultValue 'T0BENCH01' */
+  teamId?: string;
+  /** @defaultValue 'C0BENCH01' */
+  channel?: string;
+  /** @defaultValue 'U0BENCH01' */
+  user?: string;
+}
+
 /** A Slack `reaction_added` event: no built-in handler claims it, so the fallback ignores it. */
-export function reactionAddedEnvelope(eventId: string) {
-  const envelope = benchEventEnvelope(eventId);
+export function reactionAddedEnvelope(eventId: string, origin: SlackOrigin = {}) {
+  const envelope = benchEventEnvelope(eventId, origin);
   const { ts } = envelope.event;
   return {
     ...envelope,
     event: {
       type: 'reaction_added',
-      user: 'U0BENCH01',
+      user: origin.user ?? 'U0BENCH01',
       reaction: 'thumbsup',
-      item: { type: 'message', channel: 'C0BENCH01', ts },
+      item: { type: 'message', channel: origin.channel ?? 'C0BENCH01', ts },
       item_user: 'U0BENCH03',
       event_ts: ts,
     },
@@ -59,25 +69,26 @@ export function reactionAddedEnvelope(eventId: string) {
 }
 
 /** A Slack Events API `event_callback` of {@link BENCH_EVENT_TYPE}; `eventId` must be unique. */
-export function benchEventEnvelope(eventId: string) {
+export function benchEventEnvelope(eventId: string, origin: SlackOrigin = {}) {
   const now = Date.now();
   const ts = `${Math.floor(now / 1000)}.${String(now % 1000).padStart(6, '0')}`;
+  const teamId = origin.teamId ?? 'T0BENCH01';
   return {
     token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
-    team_id: 'T0BENCH01',
+    team_id: teamId,
     api_app_id: 'A0BENCH01',
     event: {
       type: BENCH_EVENT_TYPE,
-      user: 'U0BENCH01',
+      user: origin.user ?? 'U0BENCH01',
       text: 'a benchmark event that no handler claims',
-      channel: 'C0BENCH01',
+      channel: origin.channel ?? 'C0BENCH01',
       ts,
       event_ts: ts,
     },
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(now / 1000),
-    authorizations: [{ team_id: 'T0BENCH01', user_id: 'U0BENCH02', is_bot: true }],
+    authorizations: [{ team_id: teamId, user_id: 'U0BENCH02', is_bot: true }],
     is_ext_shared_channel: false,
   };
 }

@@ -1,4 +1,6 @@
 import { Agent, get, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runPool } from './run-pool.js';
 
 /** An answer read whole. */
 export interface JsonAnswer {
@@ -70,4 +72,36 @@ export async function warmConnections(agent: Agent, url: URL, sockets: number): 
         }),
     ),
   );
+}
+
+/** Retries of a 503 per request when a queue is filled outside a measurement. */
+export const FILL_RETRIES = 5;
+
+/**
+ * POSTs `requests` bulk requests to `url`, at most `inFlight` at once, the body of request `i`
+ * being `body(i)`; rejects on the first answer that is not 202. With `retries`, a 503 (Redis
+ * busy or unavailable: a bulk stores all of its jobs or none) is sent again after a second, as a
+ * client told `Retry-After` would, at most that many times per request: for filling a queue
+ * outside a measurement, never for a measured round.
+ */
+export async function postBulk(
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+  requests: number,
+  inFlight: number,
+  body: (index: number) => string,
+  retries = 0,
+): Promise<void> {
+  await runPool(requests, inFlight, async (index) => {
+    const text = body(index);
+    for (let attempt = 0; ; attempt++) {
+      const answer = await postJson(agent, url, text, headers);
+      if (answer.status === 202) return;
+      if (answer.status !== 503 || attempt >= retries) {
+        throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+      }
+      await sleep(1000);
+    }
+  });
 }

@@ -2,9 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { NodeProcess } from '../processes/node-process.js';
 
-/** Jobs not finished yet: waiting (paused too), prioritized, delayed or running. */
-export async function unfinishedCount(queue: Queue): Promise<number> {
-  const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
+/** The states of a job not finished yet: waiting (paused too), prioritized, delayed, running. */
+const UNFINISHED = ['wait', 'prioritized', 'delayed', 'active'] as const;
+type UnfinishedState = (typeof UNFINISHED)[number];
+
+/** Jobs not finished yet, in `states` (every unfinished state by default). */
+export async function unfinishedCount(
+  queue: Queue,
+  states: readonly UnfinishedState[] = UNFINISHED,
+): Promise<number> {
+  const counts = await queue.getJobCounts(...states);
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
@@ -14,11 +21,17 @@ export async function unfinishedCount(queue: Queue): Promise<number> {
  */
 export async function waitUntilDrained(
   queue: Queue,
-  options: { timeoutMs: number; intervalMs?: number; worker?: NodeProcess },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    worker?: NodeProcess;
+    /** @defaultValue every unfinished state */
+    states?: readonly UnfinishedState[];
+  },
 ): Promise<number> {
   const deadline = performance.now() + options.timeoutMs;
   for (;;) {
-    const remaining = await unfinishedCount(queue);
+    const remaining = await unfinishedCount(queue, options.states);
     const seen = performance.now();
     if (remaining === 0) return seen;
     if (options.worker && !options.worker.running) {

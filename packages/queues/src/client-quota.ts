@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
-import { clientQuotaKeys } from './redis-keys.js';
+import { clientQuotaKeys, jobKeyOf } from './redis-keys.js';
 import { RELEASE_QUOTA_SCRIPT, RESERVE_QUOTA_SCRIPT } from './scripts/client-quota.js';
 
 /** A client's quota, charged by {@link ClientQuota.reserve}. */
@@ -31,6 +31,9 @@ export interface QuotaItem {
   bytes: number;
 }
 
+/** A member of a client's set: `queue|id|reservedAt`. */
+const MEMBER = /^(.*?)\|(.*)\|(\d+)$/;
+
 /** Jobs counted by {@link ClientQuota.reserve}; `release` un-counts those that were not stored. */
 export interface QuotaReservation {
   /** Un-counts the jobs with these ids (deduplicated or failed). Never throws. */
@@ -44,12 +47,15 @@ export interface QuotaReservation {
  * no longer exists). So counts can run high (never low) by jobs already taken but not yet
  * sampled, and each attempt of a client at its limit frees what its sample finds: a client is
  * never refused for long after workers caught up. One round trip per enqueue, for clients with a
- * quota only.
+ * quota only: the sample a reservation checks was drawn by the client's previous one (in this
+ * process), so that the script is given every job key it reads.
  */
 export class ClientQuota {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #now: () => number;
+  /** Per client, the entries its last reservation sampled, to check at its next. */
+  readonly #samples = new Map<string, string[]>();
   constructor(connection: RedisConnection, prefix: string, now: () => number = Date.now) {
     this.#connection = connection;
     this.#prefix = prefix;
@@ -68,17 +74,35 @@ export class ClientQuota {
       member: `${item.queue}|${item.id}|${now}`,
       bytes: item.bytes,
     }));
-    const [verdict, current] = (await this.#connection.eval(
+    const checked: string[] = [];
+    const jobKeys: string[] = [];
+    const malformed: string[] = [];
+    for (const member of this.#samples.get(charge.client) ?? []) {
+      const parsed = MEMBER.exec(member);
+      if (parsed === null) {
+        malformed.push(member);
+      } else {
+        checked.push(member);
+        jobKeys.push(jobKeyOf(this.#prefix, parsed[1] ?? '', parsed[2] ?? ''));
+      }
+    }
+    const [verdict, current, ...sample] = (await this.#connection.eval(
       RESERVE_QUOTA_SCRIPT,
-      2,
+      2 + jobKeys.length,
       ...keys,
-      this.#prefix,
+      ...jobKeys,
       now,
       charge.maxJobs ?? -1,
       charge.maxBytes ?? -1,
       charge.ttlMs,
+      checked.length,
+      ...checked,
+      malformed.length,
+      ...malformed,
       ...entries.flatMap((entry) => [entry.member, entry.bytes]),
-    )) as [string, number];
+    )) as [string, number, ...string[]];
+    // Clients are the configured API clients: a bounded map.
+    this.#samples.set(charge.client, sample);
     if (verdict === 'jobs' || verdict === 'bytes') {
       const limit = (verdict === 'jobs' ? charge.maxJobs : charge.maxBytes) ?? 0;
       throw new QuotaExceededError(charge.client, verdict, limit, Number(current));

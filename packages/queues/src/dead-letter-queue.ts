@@ -4,6 +4,7 @@ import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
 import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey } from './redis-keys.js';
+import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -50,7 +51,12 @@ export interface DeadLetterQueueOptions {
 export interface RecordResult {
   /** The dead letter's id. */
   id: string;
-  /** False when the origin job had been recorded already (this call changed nothing). */
+  /**
+   * True for exactly one call per origin job: the one that claimed it, once its copy existed.
+   * Count `conveyor_dead_letters_total` on this alone, or a job recorded twice (by its worker and
+   * by the sweep, by a worker that lost its lock and the one that took over, or by a call that
+   * stopped between copying and claiming and the next one) is counted twice.
+   */
   created: boolean;
 }
 
@@ -91,14 +97,14 @@ export class DeadLetterQueue {
 
   /**
    * Copies a job that is failing for good, while it still runs (its last attempt not yet
-   * counted). Returns the dead letter's id.
+   * counted).
    */
   async record(
     job: Job,
     error: Error,
     options: { unrecoverable: boolean; reason?: DeadLetterReason },
-  ): Promise<string> {
-    const result = await this.#store(job, {
+  ): Promise<RecordResult> {
+    return this.#store(job, {
       queue: this.origin,
       jobId: String(job.id),
       name: job.name,
@@ -110,7 +116,6 @@ export class DeadLetterQueue {
       reason: options.reason ?? 'failed',
       failedAt: new Date().toISOString(),
     });
-    return result.id;
   }
 
   /**
@@ -149,27 +154,43 @@ export class DeadLetterQueue {
 
   async #store(job: Job, data: DeadLetterData): Promise<RecordResult> {
     const id = deadLetterId(this.origin, data.jobId);
-    // A fixed id makes recording idempotent: a second copy of the same job adds nothing new.
+    // A fixed id makes the copy idempotent: a second copy of the same job adds nothing new.
     await this.queue.add(job.name, data, { jobId: id });
-    // Remembered after the copy: a crash in between leaves a copy that is made again (a no-op),
-    // never a remembered job without its copy.
-    const now = Date.now();
-    const [added] = await this.#remember(data.jobId, now);
+    // Claimed after the copy: a call that stops in between leaves a copy that the next call
+    // claims (and counts), never a claimed job without its copy.
+    const claimed = await this.#claim(data.jobId, id);
     await this.trim();
-    return { id, created: added === 1 };
+    return { id, created: claimed };
+  }
+
+  /**
+   * Remembers that origin job `jobId`, whose dead letter is `letterId`, was recorded; true for the
+   * one call that does it first. Throws when the letter is missing (the claim would be a lie).
+   */
+  async #claim(jobId: string, letterId: string): Promise<boolean> {
+    const claimed = Number(
+      await this.#redis.eval(
+        CLAIM_DEAD_LETTER_SCRIPT,
+        2,
+        this.#originsKey,
+        this.queue.toKey(letterId),
+        Date.now(),
+        jobId,
+        DEAD_LETTER_ORIGINS_KEPT_MS,
+      ),
+    );
+    if (claimed < 0) throw new Error(`dead letter ${letterId} vanished before it was claimed`);
+    return claimed === 1;
   }
 
   /** Remembers that origin job `jobId` was recorded (first time kept) and forgets old ones. */
-  async #remember(jobId: string, now: number): Promise<number[]> {
+  async #remember(jobId: string, now: number): Promise<void> {
     const results = await this.#redis
       .multi()
       .zadd(this.#originsKey, 'NX', now, jobId)
       .zremrangebyscore(this.#originsKey, '-inf', now - DEAD_LETTER_ORIGINS_KEPT_MS)
       .exec();
-    return (results ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return Number(value);
-    });
+    for (const [error] of results ?? []) if (error) throw error;
   }
 
   /** Dead letters newest first. */

@@ -6,7 +6,9 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
+import { auditScriptKeys, RedisServer } from '@conveyor/testing';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readQueueBacklog } from './read-queue-backlog.js';
 
@@ -108,5 +110,30 @@ describe('readQueueBacklog', () => {
     const read = await readQueueBacklog(connection, target);
     expect(read.backlog).toBe(1);
     expect(read.oldestAgeSeconds).toBeGreaterThanOrEqual(30);
+  });
+
+  it('reads only keys it was given, so it is correct on Redis Cluster by contract', async () => {
+    const server = await RedisServer.start({ appendonly: false });
+    const own = new Redis(server.url);
+    try {
+      const target = new Queue('backlog-audit', { connection: own, prefix: '{audit}' });
+      const now = Date.now();
+      await target.add('waiting', {}, { timestamp: now - 60_000 });
+      await target.add('ranked', {}, { priority: 3, timestamp: now - 90_000 });
+      await target.add('ranked', {}, { priority: 9, timestamp: now - 30_000 });
+      let read: Awaited<ReturnType<typeof readQueueBacklog>> | undefined;
+      const audit = await auditScriptKeys(server.url, async () => {
+        read = await readQueueBacklog(own, target);
+      });
+      expect(read?.backlog).toBe(3);
+      expect(read?.oldestAgeSeconds).toBeGreaterThanOrEqual(90);
+      expect(audit.scripts).toBe(1);
+      expect(audit.touched).toContain('{audit}:backlog-audit:wait');
+      expect(audit.undeclared).toEqual([]);
+      await target.close();
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
   });
 });

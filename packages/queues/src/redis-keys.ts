@@ -61,6 +61,11 @@ export function jobKeyPrefix(queue: Queue): string {
   return queue.toKey('');
 }
 
+/** The hash of job `id` of queue `queueName` under `prefix`, where only the names are known. */
+export function jobKeyOf(prefix: string, queueName: string, id: string): string {
+  return `${prefix}:${queueName}:${id}`;
+}
+
 /** BullMQ's deduplication key of `deduplicationId` (as its own `getDeduplicationJobId` builds it). */
 export function bullDeduplicationKey(queue: Queue, deduplicationId: string): string {
   return `${queue.keys.de}:${deduplicationId}`;

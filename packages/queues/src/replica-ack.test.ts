@@ -77,7 +77,9 @@ describe('Producer with replica acknowledgement', () => {
     const deadLetters = producer.deadLetters('ingestion');
     const job = await producer.queue('ingestion').getJob(single.id);
     if (job === undefined) throw new Error('job not found');
-    const letter = await deadLetters.record(job, new Error('boom'), { unrecoverable: true });
+    const { id: letter } = await deadLetters.record(job, new Error('boom'), {
+      unrecoverable: true,
+    });
     const replayed = await producer.replayDeadLetter('ingestion', letter);
     expect(await onReplica.exists(`${prefix}:ingestion:${replayed}`)).toBe(1);
   });

@@ -1,4 +1,6 @@
+export { addressKey } from './address-key.js';
 export { checkRedisAtStart, type RedisStartReport } from './check-redis-at-start.js';
+export { clientAddress } from './client-address.js';
 export { listenHttpServer } from './listen-http-server.js';
 export { logRedisErrors } from './log-redis-errors.js';
 export {
@@ -7,4 +9,10 @@ export {
   type ProcessLifecycleOptions,
 } from './process-lifecycle.js';
 export { signalExitCode } from './signal-exit-code.js';
+export {
+  compileTrustProxy,
+  type TrustFunction,
+  type TrustProxy,
+  trustProxyField,
+} from './trust-proxy.js';
 export { waitForConnections } from './wait-for-connections.js';

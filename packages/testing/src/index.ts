@@ -1,5 +1,6 @@
 import './provided-context.js';
 
+export { auditScriptKeys, type ScriptKeyAudit } from './audit-script-keys.js';
 export { type BuildIfStaleOptions, buildIfStale } from './build-if-stale.js';
 export { createTempDir, type TempDir } from './create-temp-dir.js';
 export {

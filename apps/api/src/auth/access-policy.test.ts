@@ -16,11 +16,13 @@ describe('client scopes (API_CLIENT_SCOPES)', () => {
     slackJobId = String(slackJob.id);
     slackLetterId = await app.producer
       .deadLetters('slack-events')
-      .record(slackJob, new Error('x'), { unrecoverable: true });
+      .record(slackJob, new Error('x'), { unrecoverable: true })
+      .then((letter) => letter.id);
     const ingestJob = await app.producer.queue('ingestion').add('ingest', ingestData('dead'));
     ingestLetterId = await app.producer
       .deadLetters('ingestion')
-      .record(ingestJob, new Error('x'), { unrecoverable: true });
+      .record(ingestJob, new Error('x'), { unrecoverable: true })
+      .then((letter) => letter.id);
   });
   afterAll(() => app.close());
 

@@ -49,3 +49,57 @@ describe('failed bearer authentication throttle', () => {
     expect(throttle.check('10.0.39.15').allowed).toBe(true);
   });
 });
+
+describe('failed bearer authentication throttle behind a proxy', () => {
+  const from = (address: string, auth: boolean | string = true) => ({
+    auth,
+    headers: { 'x-forwarded-for': address },
+  });
+  const guess = (i: number) => `guess-${i}-0123456789abcdef`;
+
+  it('with TRUST_PROXY, locks out the forwarded client, not everyone behind the proxy', async () => {
+    const app = await startTestApp({
+      env: { AUTH_FAILURES_PER_MINUTE: '2', TRUST_PROXY: 'loopback' },
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await app.request('/v1/queues', from('203.0.113.1', guess(i)))).status).toBe(401);
+      }
+      expect((await app.request('/v1/queues', from('203.0.113.1'))).status).toBe(429);
+      // The enqueue fast path (no Express) keys on the same address.
+      const enqueue = await app.request('/v1/queues/ingestion/jobs', {
+        ...from('::ffff:203.0.113.1'),
+        method: 'POST',
+        headers: { 'x-forwarded-for': '::ffff:203.0.113.1', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(enqueue.status).toBe(429);
+      expect((await app.request('/v1/queues', from('203.0.113.2'))).status).toBe(200);
+      expect((await app.request('/v1/queues')).status).toBe(200);
+
+      // An IPv6 client rotating through its /64 is one client.
+      for (let i = 0; i < 2; i++) {
+        const address = `2001:db8:7:1::${i + 1}`;
+        expect((await app.request('/v1/queues', from(address, guess(i)))).status).toBe(401);
+      }
+      expect((await app.request('/v1/queues', from('2001:db8:7:1:ffff::9'))).status).toBe(429);
+      expect((await app.request('/v1/queues', from('2001:db8:7:2::1'))).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('without TRUST_PROXY, ignores X-Forwarded-For: a guesser cannot pick a fresh address', async () => {
+    const app = await startTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '2' } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await app.request('/v1/queues', from(`198.51.100.${i}`, guess(i)))).status).toBe(
+          401,
+        );
+      }
+      expect((await app.request('/v1/queues', from('198.51.100.99'))).status).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+});

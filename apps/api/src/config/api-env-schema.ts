@@ -1,4 +1,5 @@
 import { envFields } from '@conveyor/redis';
+import { trustProxyField } from '@conveyor/runtime';
 import { z } from 'zod';
 import { MAX_DELAY_MS } from '../http/http-schemas.js';
 import { parseClientQuotas } from './api-client-quotas.js';
@@ -36,6 +37,7 @@ export const apiEnvSchema = z
     API_CLIENT_SCOPES: optionalString(),
     API_CLIENT_QUOTAS: optionalString(),
     AUTH_FAILURES_PER_MINUTE: integer({ default: 20, min: 0, max: 1_000_000 }),
+    TRUST_PROXY: trustProxyField(),
     RATE_LIMIT_PER_MINUTE: integer({ default: 6000, min: 0, max: 100_000_000 }),
     MAX_DELAY_MS: integer({ default: 7 * 24 * 60 * 60 * 1000, min: 0, max: MAX_DELAY_MS }),
     MAX_JOB_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
@@ -86,6 +88,7 @@ export const apiEnvSchema = z
           ? new Map()
           : parseClientQuotas(env.API_CLIENT_QUOTAS, clientNames(env.API_TOKENS)).quotas,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      trustProxy: env.TRUST_PROXY,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxDelayMs: env.MAX_DELAY_MS,
       maxJobBytes: env.MAX_JOB_BYTES,

@@ -1,5 +1,6 @@
 import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
+import type { TrustProxy } from '@conveyor/runtime';
 
 /** Log levels `LOG_LEVEL` accepts, as pino names them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -70,6 +71,13 @@ export interface ApiSettings {
    * @defaultValue 20
    */
   authFailuresPerMinute: number;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`): a hop count, or addresses,
+   * CIDR ranges and `loopback`/`linklocal`/`uniquelocal`. Per-address limits count the client
+   * so found (an IPv6 client by its /64); with `false` they count the TCP peer.
+   * @defaultValue false
+   */
+  trustProxy: TrustProxy;
   /**
    * Requests per client per minute (`RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
    * @defaultValue 6000

@@ -22,7 +22,7 @@ describe('queue routes', () => {
     for (const n of [1, 2, 3]) {
       const job = await queue.add('ingest', ingestData(`dead-${n}`));
       letterIds.push(
-        await deadLetters.record(job, new Error(`failure ${n}`), { unrecoverable: false }),
+        (await deadLetters.record(job, new Error(`failure ${n}`), { unrecoverable: false })).id,
       );
       await job.remove();
     }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { DocumentOutOfMemoryError } from '../errors/document-out-of-memory-error.js';
 import { DocumentTooDeepError } from '../errors/document-too-deep-error.js';
 import type { TextChunk } from './chunk-text.js';
 import type { ProcessedText, TextPipelineInput } from './text-pipeline.js';
@@ -12,10 +13,27 @@ export interface TextPipelinePoolOptions {
    */
   threads?: number;
   /**
+   * Heap limit of each thread, in MB (V8's old generation). A document whose processing needs
+   * more fails for good with {@link DocumentOutOfMemoryError}; its thread is replaced.
+   * @defaultValue {@link DEFAULT_THREAD_MAX_HEAP_MB}
+   */
+  maxHeapMb?: number;
+  /**
    * The thread's entry module.
    * @defaultValue the compiled `text-pipeline-thread.js` (from the sources, the one in `dist/`)
    */
   script?: URL;
+}
+
+/** The heap limit of a thread when none is given. */
+export const DEFAULT_THREAD_MAX_HEAP_MB = 512;
+
+/**
+ * A heap limit for documents of up to `maxBytes`: 64 bytes of heap per byte of document, which
+ * holds the heaviest legal HTML measured (10 MiB of elements needed 256-512 MB), at least 128 MB.
+ */
+export function threadHeapMbFor(maxBytes: number): number {
+  return Math.min(16_384, Math.max(128, Math.ceil((maxBytes * 64) / (1024 * 1024))));
 }
 
 interface Task {
@@ -57,11 +75,16 @@ function toError(answer: Extract<ThreadAnswer, { ok: false }>['error']): Error {
  * Why threads rather than slicing the work per tick: html-to-text is synchronous and not ours to
  * slice (10 MiB of HTML is seconds of CPU in one call), and a thread bounds every step at once.
  * The event loop that renews BullMQ locks and answers `/healthz` only copies the text in and the
- * result out. Threads start on first use, are kept while idle (unreferenced, so they never hold
+ * result out. Each thread's heap is capped (`maxHeapMb`), so one document cannot take the memory
+ * of the process: past it V8 ends the thread, the document fails for good and a new thread takes
+ * the next one. (Node cannot contain every such overrun: an allocation far larger than what is
+ * left can still abort the process, nodejs/node#47224; the limit is sized for legal documents to
+ * stay well inside it.) Threads start on first use, are kept while idle (unreferenced, so they never hold
  * the process open) and are ended by {@link close}; a cancelled job's thread is terminated.
  */
 export class TextPipelinePool {
   readonly #threads: number;
+  readonly #maxHeapMb: number;
   readonly #script: URL;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
@@ -70,6 +93,7 @@ export class TextPipelinePool {
 
   constructor(options: TextPipelinePoolOptions = {}) {
     this.#threads = Math.max(1, options.threads ?? 2);
+    this.#maxHeapMb = options.maxHeapMb ?? DEFAULT_THREAD_MAX_HEAP_MB;
     this.#script = options.script ?? defaultScript();
   }
 
@@ -116,7 +140,11 @@ export class TextPipelinePool {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { thread: new Worker(this.#script) };
+    const slot: Slot = {
+      thread: new Worker(this.#script, {
+        resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
+      }),
+    };
     slot.thread.on('message', (answer: ThreadAnswer) => {
       const task = slot.task;
       if (!task || task.id !== answer.id) return;
@@ -135,11 +163,15 @@ export class TextPipelinePool {
       }
       this.#dispatch();
     });
-    // A thread that crashes (out of memory, a bug) fails its document and is replaced.
+    // A thread that crashes fails its document and is replaced. Out of memory, the document is
+    // at fault and fails for good; another crash (a bug) leaves the job to its retries.
     const lost = (error: Error) => {
       const task = slot.task;
       this.#forget(slot);
-      if (task) this.#settle(task, error);
+      if (task) {
+        const outOfMemory = (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+        this.#settle(task, outOfMemory ? new DocumentOutOfMemoryError(this.#maxHeapMb) : error);
+      }
       this.#dispatch();
     };
     slot.thread.on('error', lost);

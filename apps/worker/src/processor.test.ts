@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { DeadLetterSweep, deadLetterId, Producer } from '@conveyor/queues';
+import { createRedisConnection, parseEnvironment, redisEnvSchema } from '@conveyor/redis';
+import { createJobMetrics, createLogger, createMetricsRegistry } from '@conveyor/telemetry';
+import { waitFor } from '@conveyor/testing';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import { JobProcessor } from './processor.js';
+
+describe('JobProcessor dead letters', () => {
+  const prefix = `p${randomUUID().slice(0, 8)}`;
+  const { redis } = parseEnvironment(
+    { redis: redisEnvSchema },
+    { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix },
+  );
+  const connection = createRedisConnection(redis, 'worker');
+  const producer = new Producer({ connection, prefix });
+  beforeAll(() => waitFor(() => connection.status === 'ready', { description: 'Redis' }));
+  afterAll(async () => {
+    await producer.close();
+    connection.disconnect();
+  });
+
+  it('counts a dead letter once, also when a recording stopped between copy and claim', async () => {
+    const registry = createMetricsRegistry('worker');
+    const metrics = createJobMetrics(registry);
+    const handlers = new HandlerRegistry().register('ingestion', 'ingest', {
+      handle: async () => {
+        throw new UnrecoverableError('bad document');
+      },
+    });
+    const deadLetters = producer.deadLetters('ingestion');
+    const processor = () =>
+      new JobProcessor({
+        queue: 'ingestion',
+        registry: handlers,
+        logger: createLogger({ name: 'worker', level: 'silent' }),
+        metrics,
+        deadLetters,
+        rateLimit: async () => {},
+      });
+    const { id } = await producer.enqueue('ingestion', {
+      data: { documentId: 'crash-window', source: { kind: 'inline', text: 'x' } },
+    });
+    const worker = new Worker('ingestion', null, { connection, prefix, autorun: false });
+    const job = await worker.getNextJob('token');
+    if (job === undefined) throw new Error('no job taken');
+
+    // A first recording stopped (its process died) after storing the copy, before claiming it.
+    await deadLetters.queue.add(job.name, { jobId: id }, { jobId: deadLetterId('ingestion', id) });
+    // The worker that runs the job next records it; so does one that lost its lock and finished
+    // late; then the sweep finds the failed job. One dead letter, counted once.
+    await expect(processor().process(job, 'token')).rejects.toThrow('bad document');
+    await expect(processor().process(job, 'token')).rejects.toThrow('bad document');
+    await job.moveToFailed(new UnrecoverableError('bad document'), 'token', false);
+    const sweep = new DeadLetterSweep({
+      origin: producer.queue('ingestion'),
+      deadLetters,
+      connection,
+      settleMs: 0,
+    });
+    const swept = await sweep.sweep(() => metrics.deadLetters.inc({ queue: 'ingestion' }));
+    expect(swept.examined).toBe(1);
+    expect(swept.recorded).toEqual([]);
+
+    expect(await deadLetters.count()).toBe(1);
+    const counted = await registry.getSingleMetricAsString('conveyor_dead_letters_total');
+    expect(counted).toMatch(/conveyor_dead_letters_total\{queue="ingestion",app="worker"\} 1$/m);
+    await worker.close();
+  });
+});

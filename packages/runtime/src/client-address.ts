@@ -1,0 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
+import type { TrustFunction } from './trust-proxy.js';
+
+/**
+ * The client's address as Express's `req.ip` computes it: the TCP peer, or, when the peer is a
+ * trusted proxy, the nearest untrusted address in `X-Forwarded-For`. For requests served
+ * without Express (a fast path) with the same {@link TrustFunction} the app was given.
+ */
+export function clientAddress(req: IncomingMessage, trust: TrustFunction): string | undefined {
+  return proxyaddr(req, trust);
+}
