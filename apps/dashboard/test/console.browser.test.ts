@@ -28,7 +28,10 @@ const IMAGES = fileURLToPath(
  * flaky worker fails the first attempt of each document), recorded by `DeadLetterQueue`. Returns
  * the dead letters' ids.
  */
-async function addDeadLetters(dashboard: TestDashboard, documentIds: string[]): Promise<string[]> {
+async function addDeadLetters(
+  dashboard: TestDashboard,
+  documents: { documentId: string; orgId?: string }[],
+): Promise<string[]> {
   const queue = dashboard.queue('ingestion');
   const connection = createRedisConnection(dashboard.redisConfig, 'admin');
   const deadLetters = new DeadLetterQueue('ingestion', {
@@ -37,8 +40,8 @@ async function addDeadLetters(dashboard: TestDashboard, documentIds: string[]): 
   });
   try {
     const ids: string[] = [];
-    for (const documentId of documentIds) {
-      const job = await queue.add('ingest', { ...INGEST_DATA, documentId }, { attempts: 1 });
+    for (const document of documents) {
+      const job = await queue.add('ingest', { ...INGEST_DATA, ...document }, { attempts: 1 });
       await waitForJobState(queue, String(job.id), 'failed');
       const failed = await queue.getJob(String(job.id));
       if (!failed) throw new Error(`job ${job.id} is gone`);
@@ -123,7 +126,7 @@ describe('console in headless Chromium', () => {
   });
 
   it('replays a dead letter and shows its job complete, without a reload', async () => {
-    const [deadLetterId] = await addDeadLetters(dashboard, ['doc-console-replay']);
+    const [deadLetterId] = await addDeadLetters(dashboard, [{ documentId: 'doc-console-replay' }]);
     const page = await openConsole();
     let loads = 0;
     page.on('load', () => loads++);
@@ -151,7 +154,11 @@ describe('console in headless Chromium', () => {
   }, 60_000);
 
   it('replays the selected dead letters after a confirmation, with a count', async () => {
-    const ids = await addDeadLetters(dashboard, ['doc-bulk-1', 'doc-bulk-2', 'doc-bulk-3']);
+    const ids = await addDeadLetters(dashboard, [
+      { documentId: 'doc-bulk-1' },
+      { documentId: 'doc-bulk-2' },
+      { documentId: 'doc-bulk-3' },
+    ]);
     const page = await openConsole();
     for (const id of ids.slice(0, 2)) {
       await page.getByRole('checkbox', { name: `Select dead letter ${id}` }).check();

@@ -38,6 +38,8 @@ export interface TestDashboard {
   config: DashboardConfig;
   redisConfig: RedisConfig;
   queues: readonly BoardQueue[];
+  /** The dashboard's producer (the console replays with it); tests enqueue through it too. */
+  producer: Producer;
   /** The board's BullMQ queue of that name (catalog or dead-letter queue). */
   queue(name: string): Queue;
   /** Everything the dashboard logged so far, as JSON lines. */
@@ -105,6 +107,7 @@ export async function startTestDashboard(
     config,
     redisConfig,
     queues,
+    producer,
     queue(name) {
       const found = queues.find(({ queue }) => queue.name === name);
       if (!found) throw new Error(`the board has no queue ${name}`);
