@@ -179,6 +179,7 @@ describe('app', () => {
       '/v1/queues/{queue}/jobs/{id}',
       '/v1/queues/{queue}/jobs/{id}/cancel',
       '/v1/queues/{queue}/jobs/{id}/events',
+      '/v1/queues/{queue}/tenants',
       '/v1/schedules',
       '/v1/schedules/{id}',
     ]);

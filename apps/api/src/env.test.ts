@@ -136,7 +136,7 @@ describe('loadConfig', () => {
     const error = configError({
       API_TOKENS: `ci:${SECRET},ops:${SECRET}-2`,
       API_CLIENT_SCOPES:
-        'ci=enqueue:ingestion write:ingestion enqueue:nope read; ghost=read:*; ops=tenant:acme; ci=read:*; ops2',
+        'ci=enqueue:ingestion write:ingestion enqueue:nope read; ghost=read:*; ops=tenant:acme tenant:bad/one; ci=read:*; ops2',
     });
     expect(error.issues.every((issue) => issue.variable === 'API_CLIENT_SCOPES')).toBe(true);
     const message = error.message;
@@ -148,7 +148,7 @@ describe('loadConfig', () => {
     );
     expect(message).toContain('entry 1 (ci): read is not action:queue');
     expect(message).toContain('entry 2 (ghost): ghost is not a client name from API_TOKENS');
-    expect(message).toContain('entry 3 (ops): tenant:acme: tenant scopes need jobs with tenants');
+    expect(message).toContain('entry 3 (ops): tenant:bad/one: the tenant must be 1-128');
     expect(message).toContain('entry 4 (ci): ci is listed twice');
     expect(message).toContain('entry 5 is not client=...');
   });

@@ -90,7 +90,7 @@ describe('Redis outage', () => {
       expect(response.status).toBe(200);
     }
     expect((await app.request(`/v1/queues/slack-events/jobs/${slackId}`)).status).toBe(200);
-    const waiting = await app.producer.queue('ingestion').getWaiting();
+    const waiting = await app.producer.queue('ingestion').getJobs(['waiting', 'prioritized']);
     expect(waiting.map((job) => job.data.documentId).sort()).toEqual([
       'after',
       'before-1',

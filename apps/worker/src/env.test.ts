@@ -28,6 +28,38 @@ describe('loadEnvironment', () => {
     });
   });
 
+  it('reads the per-tenant cap and rate limit of each queue, and refuses bad ones', () => {
+    const { worker } = loadEnvironment({
+      ...base,
+      TENANT_CONCURRENCY_INGESTION: '3',
+      TENANT_LIMITER_SLACK_EVENTS: '5/1000',
+    });
+    expect(worker.tenantConcurrency).toEqual({ ingestion: 3 });
+    expect(worker.tenantLimiters).toEqual({ 'slack-events': { max: 5, duration: 1000 } });
+    expect(loadEnvironment(base).worker.tenantConcurrency).toEqual({});
+
+    let error: unknown;
+    try {
+      loadEnvironment({
+        ...base,
+        TENANT_CONCURRENCY_EMAILS: '2',
+        TENANT_CONCURRENCY_INGESTION: '0',
+        TENANT_LIMITER_INGESTION: 'fast',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      'TENANT_CONCURRENCY_EMAILS: names no queue; use one of TENANT_CONCURRENCY_SLACK_EVENTS',
+    );
+    expect(message).toContain(
+      'TENANT_CONCURRENCY_INGESTION: must be a whole number from 1 to 1000',
+    );
+    expect(message).toContain('TENANT_LIMITER_INGESTION: expected <max jobs>/<milliseconds>');
+  });
+
   it("derives the text threads' heap limit from INGEST_MAX_BYTES unless told", () => {
     const small = loadEnvironment({ ...base, INGEST_MAX_BYTES: '65536' }).worker.ingest;
     expect(small.threadMaxHeapMb).toBe(128);

@@ -9,6 +9,15 @@ const { optionalString, integer, boolean } = envFields;
 
 const CONCURRENCY_PREFIX = 'WORKER_CONCURRENCY_';
 const LIMITER_PREFIX = 'WORKER_LIMITER_';
+const TENANT_CONCURRENCY_PREFIX = 'TENANT_CONCURRENCY_';
+const TENANT_LIMITER_PREFIX = 'TENANT_LIMITER_';
+/** Per-queue variable prefixes and what each sets. */
+const PER_QUEUE_PREFIXES = [
+  [CONCURRENCY_PREFIX, 'concurrency'],
+  [LIMITER_PREFIX, 'limiter'],
+  [TENANT_CONCURRENCY_PREFIX, 'concurrency'],
+  [TENANT_LIMITER_PREFIX, 'limiter'],
+] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `slack-events` -> `SLACK_EVENTS`: the suffix of a queue's per-queue variables. */
@@ -58,11 +67,16 @@ const httpUrl = checked((value) => {
 
 /** Per-queue variable name -> [queue, kind], for every catalog queue. */
 const PER_QUEUE_VARIABLES = new Map<string, [QueueName, 'concurrency' | 'limiter']>(
-  QUEUE_NAMES.flatMap((queue) => [
-    [`${CONCURRENCY_PREFIX}${queueEnvSuffix(queue)}`, [queue, 'concurrency'] as const],
-    [`${LIMITER_PREFIX}${queueEnvSuffix(queue)}`, [queue, 'limiter'] as const],
-  ]),
+  QUEUE_NAMES.flatMap((queue) =>
+    PER_QUEUE_PREFIXES.map(
+      ([prefix, kind]) => [`${prefix}${queueEnvSuffix(queue)}`, [queue, kind]] as const,
+    ),
+  ),
 );
+
+/** The per-queue prefix `variable` starts with, if any. */
+const perQueuePrefixOf = (variable: string) =>
+  PER_QUEUE_PREFIXES.find(([prefix]) => variable.startsWith(prefix))?.[0];
 
 function parseConcurrency(value: string): number | undefined {
   const parsed = Number(value.trim());
@@ -73,7 +87,7 @@ function parseConcurrency(value: string): number | undefined {
 function perQueueProblem(variable: string, value: string): string | undefined {
   const known = PER_QUEUE_VARIABLES.get(variable);
   if (!known) {
-    const prefix = variable.startsWith(CONCURRENCY_PREFIX) ? CONCURRENCY_PREFIX : LIMITER_PREFIX;
+    const prefix = perQueuePrefixOf(variable) ?? CONCURRENCY_PREFIX;
     return `names no queue; use one of ${QUEUE_NAMES.map((q) => prefix + queueEnvSuffix(q)).join(', ')}`;
   }
   if (known[1] === 'concurrency') {
@@ -89,8 +103,9 @@ function perQueueProblem(variable: string, value: string): string | undefined {
 /**
  * The worker's environment variables. Per-queue settings are `WORKER_CONCURRENCY_<QUEUE>` and
  * `WORKER_LIMITER_<QUEUE>`, the queue name upper-cased with `-` as `_`
- * (`WORKER_CONCURRENCY_INGESTION=2`, `WORKER_LIMITER_SLACK_EVENTS=50/1000`). A suffix that names
- * no catalog queue is an error, so a typo cannot silently do nothing.
+ * (`WORKER_CONCURRENCY_INGESTION=2`, `WORKER_LIMITER_SLACK_EVENTS=50/1000`), and per tenant of a
+ * queue `TENANT_CONCURRENCY_<QUEUE>` and `TENANT_LIMITER_<QUEUE>` (fleet-wide). A suffix that
+ * names no catalog queue is an error, so a typo cannot silently do nothing.
  */
 export const workerEnvSchema = z
   .looseObject({
@@ -125,9 +140,7 @@ export const workerEnvSchema = z
     (env, ctx) => {
       for (const [variable, value] of Object.entries(env as Record<string, unknown>)) {
         if (typeof value !== 'string' || value === '') continue;
-        if (!variable.startsWith(CONCURRENCY_PREFIX) && !variable.startsWith(LIMITER_PREFIX)) {
-          continue;
-        }
+        if (perQueuePrefixOf(variable) === undefined) continue;
         const problem = perQueueProblem(variable, value);
         if (problem) ctx.addIssue({ code: 'custom', path: [variable], message: problem });
       }
@@ -139,8 +152,16 @@ export const workerEnvSchema = z
     const raw = env as Record<string, unknown>;
     const concurrency = {} as Record<QueueName, number>;
     const limiters: Partial<Record<QueueName, QueueLimiter>> = {};
+    const tenantConcurrency: Partial<Record<QueueName, number>> = {};
+    const tenantLimiters: Partial<Record<QueueName, QueueLimiter>> = {};
     for (const queue of QUEUE_NAMES) {
       const suffix = queueEnvSuffix(queue);
+      const tenantCap = raw[TENANT_CONCURRENCY_PREFIX + suffix];
+      const cap = typeof tenantCap === 'string' ? parseConcurrency(tenantCap) : undefined;
+      if (cap !== undefined) tenantConcurrency[queue] = cap;
+      const tenantLimit = raw[TENANT_LIMITER_PREFIX + suffix];
+      const rate = typeof tenantLimit === 'string' ? parseLimiter(tenantLimit) : undefined;
+      if (rate) tenantLimiters[queue] = rate;
       const override = raw[CONCURRENCY_PREFIX + suffix];
       concurrency[queue] =
         (typeof override === 'string' ? parseConcurrency(override) : undefined) ??
@@ -154,6 +175,8 @@ export const workerEnvSchema = z
       queues: listed.length > 0 ? (listed as QueueName[]) : [...QUEUE_NAMES],
       concurrency,
       limiters,
+      tenantConcurrency,
+      tenantLimiters,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,

@@ -1,4 +1,4 @@
-import { DeadLetterQueue, DeadLetterSweep, type QueueName } from '@conveyor/queues';
+import { DeadLetterQueue, DeadLetterSweep, type QueueName, TenantGate } from '@conveyor/queues';
 import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import { MetricsTime, Queue, Worker } from 'bullmq';
@@ -235,6 +235,16 @@ export class Launcher {
       connection: connections.worker,
       abort: (id) => worker.cancelJob(id, 'cancelled'),
     });
+    const tenantCap = config.tenantConcurrency[queue];
+    const tenantLimiter = config.tenantLimiters[queue];
+    const gate = new TenantGate({
+      connection: connections.worker,
+      queue: control,
+      ...(tenantCap ? { concurrency: tenantCap } : {}),
+      ...(tenantLimiter ? { limiter: tenantLimiter } : {}),
+      // A parked job whose promoter died comes back after a few lock periods.
+      parkMs: Math.max(config.lockDurationMs * 2, 5000),
+    });
     const processor = new JobProcessor({
       queue,
       registry,
@@ -243,6 +253,7 @@ export class Launcher {
       deadLetters,
       rateLimit: (ms) => pause.pause(ms),
       lifecycle,
+      gate,
     });
     const worker = new Worker(
       queue,

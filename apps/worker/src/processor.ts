@@ -3,7 +3,9 @@ import {
   isFinalFailure,
   JobCancelledError,
   type JobExpiredError,
+  jobTenant,
   type QueueName,
+  type TenantGate,
 } from '@conveyor/queues';
 import type { createJobMetrics, Logger } from '@conveyor/telemetry';
 import {
@@ -42,11 +44,23 @@ export interface JobProcessorOptions {
    * @defaultValue none: jobs are neither cancelled nor expired
    */
   lifecycle?: JobLifecycle;
+  /**
+   * Per-tenant admission before each job runs: the tenant's pause, concurrency cap and rate
+   * limit; also what `context.limitTenant` pauses.
+   * @defaultValue none: tenants are not limited (`limitTenant` then delays the job alone)
+   */
+  gate?: TenantGate;
 }
 
 /** What a job's child logger carries. */
 function jobBindings(queue: QueueName, job: Job) {
-  return { queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1 };
+  return {
+    queue,
+    jobId: job.id,
+    job: job.name,
+    tenant: jobTenant(job),
+    attempt: job.attemptsMade + 1,
+  };
 }
 
 /** BullMQ's "move this job elsewhere" signals: not failures, and never counted as such. */
@@ -108,8 +122,24 @@ export class JobProcessor {
     } finally {
       this.#running.delete(id);
       this.#options.lifecycle?.end(id);
+      await this.#release(job);
     }
   };
+
+  /** Frees the tenant slot of a job that ran (or was put back); a failure is healed later. */
+  async #release(job: Job): Promise<void> {
+    const { gate } = this.#options;
+    if (!gate?.capped) return;
+    try {
+      await gate.release(job);
+    } catch (error) {
+      // Its slot is dropped once its lock is gone; a parked job comes back by its own delay.
+      this.#options.logger.warn(
+        { err: error, queue: this.#options.queue, jobId: job.id },
+        'could not free the tenant slot of a job; it heals by itself',
+      );
+    }
+  }
 
   /** {@link process} for queues whose handlers never read `context.signal`. */
   readonly processWithoutSignal = (job: Job, token?: string): Promise<unknown> =>
@@ -133,6 +163,17 @@ export class JobProcessor {
         );
         throw new RateLimitError();
       },
+      limitTenant: async (ms) => {
+        const { gate } = this.#options;
+        const tenant = jobTenant(job);
+        const until = gate ? await gate.limit(tenant, ms) : Date.now() + ms;
+        await job.moveToDelayed(until, token);
+        logger.warn(
+          { tenant, pauseMs: ms },
+          'tenant paused; job put back without spending an attempt',
+        );
+        throw new DelayedError();
+      },
       postpone: async (ms) => {
         await job.moveToDelayed(Date.now() + ms, token);
         logger.debug({ delayMs: ms }, 'job postponed without spending an attempt');
@@ -144,6 +185,14 @@ export class JobProcessor {
     try {
       const check = lifecycle?.beforeRun(job);
       if (check) await check;
+      const admission = await this.#options.gate?.admit(job, token ?? '');
+      if (admission && !admission.admitted) {
+        logger.debug(
+          { reason: admission.reason, until: admission.until },
+          'tenant not admitted now; job put back without spending an attempt',
+        );
+        throw new DelayedError();
+      }
       const handler = registry.resolve(queue, job.name);
       if (!handler) throw new UnknownJobError(queue, job.name);
       const result = await handler.handle(job, context);

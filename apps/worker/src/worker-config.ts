@@ -15,6 +15,16 @@ export interface WorkerConfig {
   /** Optional BullMQ limiter per queue. @defaultValue none */
   limiters: Partial<Record<QueueName, QueueLimiter>>;
   /**
+   * `TENANT_CONCURRENCY_<QUEUE>`: at most this many jobs of one tenant run at once, across every
+   * worker process. @defaultValue none: no cap per tenant
+   */
+  tenantConcurrency: Partial<Record<QueueName, number>>;
+  /**
+   * `TENANT_LIMITER_<QUEUE>=<max>/<ms>`: at most `max` jobs of one tenant start per `duration`
+   * ms, across every worker process. @defaultValue none
+   */
+  tenantLimiters: Partial<Record<QueueName, QueueLimiter>>;
+  /**
    * How long a job's lock lasts without renewal (renewed every half of it). A process killed
    * outright holds its jobs this long at most before they can be taken over.
    * @defaultValue 30000

@@ -1,4 +1,5 @@
 import type { DeadLetter } from '@conveyor/queues';
+import { tenantKeys } from '@conveyor/queues';
 import { FakeSlack, getFreePort, promtoolCheckMetrics, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appMention, eventEnvelope, slackTs, slashCommand } from './support/slack-payloads.js';
@@ -158,7 +159,7 @@ describe('app_mention', () => {
     );
   });
 
-  it('pauses the queue for Retry-After on a 429 without spending an attempt', async () => {
+  it('pauses the workspace for Retry-After on a 429 without spending an attempt', async () => {
     slack.fail('chat.postMessage', { kind: 'rate-limit', retryAfterSec: 1 });
     const failedBefore = await metric('conveyor_jobs_failed_total');
     const ids = [
@@ -198,7 +199,7 @@ describe('slash commands and other payloads', () => {
     ]);
   });
 
-  it('pauses the queue on a response_url 429, then answers once without spending an attempt', async () => {
+  it('pauses the workspace on a response_url 429, then answers once without spending an attempt', async () => {
     slack.fail('response_url', { kind: 'rate-limit', retryAfterSec: 1 });
     const command = slashCommand(slack.responseUrl('cmd-429'), '/conveyor', 'later');
     const job = await context.waitForJob(
@@ -328,8 +329,8 @@ describe('a 429 with two workers', () => {
   });
   afterAll(() => shared?.close());
 
-  it('pauses the queue in every worker, not only in the one that was told', async () => {
-    // No limiter counts their jobs: the pause sets a queue-wide limit only while it runs.
+  it('pauses the workspace in every worker, not only in the one that was told', async () => {
+    // No limiter counts their jobs: the pause is the workspace's (tenant's), not the queue's.
     for (const worker of workers) {
       expect(worker.app.worker('slack-events')?.opts.limiter).toBeUndefined();
     }
@@ -343,16 +344,17 @@ describe('a 429 with two workers', () => {
       { description: 'the 429' },
     );
     // The pause is in force from the moment it is in Redis, not from when Slack answered: the
-    // window below is one in which the queue-wide limiter key is known to exist.
+    // window below is one in which the workspace's pause is known to exist.
     const queue = shared.producer.queue('slack-events');
+    const pauseKey = tenantKeys.limited(queue, String(appMention().team_id));
     const pause = await waitFor(
       async () => {
-        const before = Date.now();
-        const ttl = await queue.getRateLimitTtl();
-        return ttl > 0 ? { from: Date.now(), until: before + ttl } : undefined;
+        const until = Number(await shared.producerConnection.get(pauseKey));
+        return until > Date.now() ? { from: Date.now(), until } : undefined;
       },
-      { description: 'the queue-wide pause in Redis', intervalMs: 5 },
+      { description: "the workspace's pause in Redis", intervalMs: 5 },
     );
+    expect(await queue.getRateLimitTtl()).toBeLessThanOrEqual(0);
     // Enqueued while paused: whichever worker is idle must wait too.
     const later = await Promise.all(
       [1, 2, 3].map(() => shared.enqueue('slack-events', appMention({ channel: 'C-PAUSE' }))),

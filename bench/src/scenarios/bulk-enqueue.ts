@@ -60,7 +60,8 @@ export async function measureBulkEnqueue(ctx: BenchContext): Promise<Figure[]> {
     };
     const checked = (queue: Queue, run: () => Promise<number>) => async () => {
       const ms = await run();
-      const stored = await queue.getWaitingCount();
+      // The producer's jobs wait their tenant's turn in BullMQ's prioritized set.
+      const stored = await queue.getJobCountByTypes('waiting', 'prioritized');
       if (stored !== requests * batch) {
         throw new Error(`${queue.name}: ${stored} jobs stored, expected ${requests * batch}`);
       }

@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
-import { clientQuotaKeys, jobKeyOf } from './redis-keys.js';
+import { bullJobKey, clientQuotaKeys } from './redis-keys.js';
 import { RELEASE_QUOTA_SCRIPT, RESERVE_QUOTA_SCRIPT } from './scripts/client-quota.js';
 
 /** A client's quota, charged by {@link ClientQuota.reserve}. */
@@ -83,7 +83,7 @@ export class ClientQuota {
         malformed.push(member);
       } else {
         checked.push(member);
-        jobKeys.push(jobKeyOf(this.#prefix, parsed[1] ?? '', parsed[2] ?? ''));
+        jobKeys.push(bullJobKey(this.#prefix, parsed[1] ?? '', parsed[2] ?? ''));
       }
     }
     const [verdict, current, ...sample] = (await this.#connection.eval(

@@ -3,8 +3,9 @@ import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
-import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey } from './redis-keys.js';
+import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKeyPrefix } from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
+import { jobTenant, setTenant } from './tenants/job-tenant.js';
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -16,6 +17,8 @@ export interface DeadLetterData {
   name: string;
   /** The original payload, unchanged. */
   data: unknown;
+  /** The origin job's tenant, kept by its replay. Absent on letters recorded before tenants. */
+  tenant?: string;
   failedReason: string;
   stacktrace: string[];
   /** Attempts made, including the last one. */
@@ -109,6 +112,7 @@ export class DeadLetterQueue {
       jobId: String(job.id),
       name: job.name,
       data: job.data,
+      tenant: jobTenant(job),
       failedReason: error.message,
       stacktrace: stackLines(error.stack),
       attemptsMade: job.attemptsMade + 1,
@@ -133,6 +137,7 @@ export class DeadLetterQueue {
       jobId: String(job.id),
       name: job.name,
       data: job.data,
+      tenant: jobTenant(job),
       failedReason: job.failedReason ?? '',
       stacktrace: stackLines(job.stacktrace?.at(-1)),
       attemptsMade: job.attemptsMade,
@@ -173,7 +178,7 @@ export class DeadLetterQueue {
         CLAIM_DEAD_LETTER_SCRIPT,
         2,
         this.#originsKey,
-        this.queue.toKey(letterId),
+        jobKeyPrefix(this.queue) + letterId,
         Date.now(),
         jobId,
         DEAD_LETTER_ORIGINS_KEPT_MS,
@@ -226,9 +231,9 @@ export class DeadLetterQueue {
     // Deterministic: replaying the same dead letter twice (a crash between add and remove)
     // finds the first replay instead of adding a second job. Named after the origin job, not the
     // dead letter, so a replay that dies again does not repeat the queue name in its ids.
-    const replayed = await originQueue.add(letter.name, letter.data, {
-      jobId: `${letter.jobId}-replay-${job.timestamp}`,
-    });
+    const opts = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
+    if (letter.tenant !== undefined) setTenant(opts, letter.tenant);
+    const replayed = await originQueue.add(letter.name, letter.data, opts);
     // Remembered before the letter goes, so no sweep copies the origin job here again.
     await this.#remember(letter.jobId, Date.now());
     await job.remove();

@@ -24,6 +24,7 @@ export { type PayloadIssue, PayloadValidationError } from './errors/payload-vali
 export { QuotaExceededError } from './errors/quota-exceeded-error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
+export { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { isFinalFailure } from './final-failure.js';
 export { type CancelResult, JobCanceller } from './job-canceller.js';
@@ -46,6 +47,8 @@ export {
   type JobState,
   readJobEndings,
   recordJobEnding,
+  reportedCounts,
+  reportedState,
 } from './job-state.js';
 export { Producer, type ProducerOptions } from './producer.js';
 export {
@@ -62,6 +65,7 @@ export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-d
 export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
 export * from './redis-keys.js';
+export { tenantKeys } from './redis-keys.js';
 export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
@@ -72,3 +76,31 @@ export { COMPARE_AND_DELETE_SCRIPT } from './scripts/compare-and-delete.js';
 export { COMPARE_AND_EXTEND_SCRIPT } from './scripts/compare-and-extend.js';
 export { HOLD_LEASE_SCRIPT } from './scripts/hold-lease.js';
 export { LIFT_QUEUE_PAUSE_SCRIPT, PAUSE_QUEUE_SCRIPT } from './scripts/queue-pause.js';
+export { applyTurns, type PlacedJob } from './tenants/apply-turns.js';
+export { assignTurns, MAX_TURN, type TurnRequest } from './tenants/assign-turns.js';
+export {
+  DEFAULT_TENANT,
+  isTenant,
+  jobTenant,
+  setTenant,
+  TENANT_PATTERN,
+  TENANT_RULE,
+} from './tenants/job-tenant.js';
+export {
+  MAX_TENANT_OFFSET,
+  type ReadTenantsOptions,
+  readTenantGauges,
+  readTenants,
+  type TenantGaugeValues,
+  type TenantPage,
+  type TenantSummary,
+} from './tenants/read-tenants.js';
+export { resolveTenant } from './tenants/resolve-tenant.js';
+export { slackTenant } from './tenants/slack-tenant.js';
+export {
+  type Admission,
+  limitTenant,
+  TenantGate,
+  type TenantGateOptions,
+  type TenantLimiter,
+} from './tenants/tenant-gate.js';

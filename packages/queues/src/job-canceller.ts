@@ -4,6 +4,7 @@ import { JobFinishedError } from './errors/job-finished-error.js';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { jobEndingSetArgs, readJobEndings } from './job-state.js';
 import { cancelChannel, recentCancelsKey } from './redis-keys.js';
+import { jobTenant } from './tenants/job-tenant.js';
 
 /** How many recent cancellations of a queue a worker can catch up on after a reconnect. */
 const RECENT_CANCELS_KEPT = 1000;
@@ -51,6 +52,7 @@ export class JobCanceller {
       name: job.name,
       at: Date.now(),
       createdAt: job.timestamp,
+      tenant: jobTenant(job),
     } as const;
     if (state !== 'active') {
       // Recorded first: a job that is removed always reads `cancelled`.

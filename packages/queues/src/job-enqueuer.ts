@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisConnection } from '@conveyor/redis';
 import type { JobsOptions, Queue } from 'bullmq';
 import { addBulkAtomically } from './add-bulk-atomically.js';
 import type { ClientQuota, QuotaCharge, QuotaItem } from './client-quota.js';
@@ -7,10 +8,15 @@ import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
 import { type PayloadIssue, PayloadValidationError } from './errors/payload-validation-error.js';
 import type { QuotaExceededError } from './errors/quota-exceeded-error.js';
+import { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 import { setExpiry } from './job-expiry.js';
 import { payloadFingerprint } from './payload-fingerprint.js';
 import { QUEUE_CATALOG, type QueueName } from './queue-catalog.js';
 import type { QueueDefinition } from './queue-definition.js';
+import { applyTurns } from './tenants/apply-turns.js';
+import type { TurnRequest } from './tenants/assign-turns.js';
+import { setTenant } from './tenants/job-tenant.js';
+import { resolveTenant } from './tenants/resolve-tenant.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** One job to enqueue, as the HTTP API receives it. */
@@ -25,6 +31,12 @@ export interface JobRequest {
     priority?: number;
     /** Milliseconds from now by which the job must start, or it never runs (`expired`). */
     expiresInMs?: number;
+    /**
+     * Who the job is for (1-128 of `A-Z a-z 0-9 . _ : -`): jobs are taken round-robin across
+     * tenants. Omitted: derived by the catalog (Slack workspace, ingestion `orgId`), else
+     * `default`.
+     */
+    tenant?: string;
   };
 }
 
@@ -58,10 +70,18 @@ export interface EnqueueOptions extends IdempotencyScope {
    * @defaultValue not counted
    */
   quota?: QuotaCharge;
+  /**
+   * The tenants the caller acts for: a job for any other (named or derived) throws
+   * {@link TenantNotAllowedError} and nothing of the request is stored.
+   * @defaultValue every tenant
+   */
+  tenants?: ReadonlySet<string>;
 }
 
 /** Options for {@link JobEnqueuer}. */
 export interface JobEnqueuerOptions {
+  /** The producer's connection, for the script that gives each job its tenant's turn. */
+  connection: RedisConnection;
   /** Largest job data, in bytes of JSON. */
   maxJobBytes: number;
   /** Dedupe markers and idempotency keys. */
@@ -79,6 +99,8 @@ interface PreparedJob {
   opts: JobsOptions;
   /** How the job is deduplicated, when it has a dedupe key. */
   dedupe?: JobDedupe;
+  /** Its tenant's place in the fair order; sets its BullMQ priority just before it is stored. */
+  turn: TurnRequest;
 }
 
 const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
@@ -97,12 +119,14 @@ const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
  * - store through the {@link WriteGuard}.
  */
 export class JobEnqueuer {
+  readonly #connection: RedisConnection;
   readonly #maxJobBytes: number;
   readonly #markers: DedupeMarkers;
   readonly #quotas: ClientQuota;
   readonly #guard: WriteGuard;
 
   constructor(options: JobEnqueuerOptions) {
+    this.#connection = options.connection;
     this.#maxJobBytes = options.maxJobBytes;
     this.#markers = options.markers;
     this.#quotas = options.quotas;
@@ -124,6 +148,7 @@ export class JobEnqueuer {
     const job = prepared.job;
     return this.#guard.run(
       this.#charging(options.quota, name, [job], async () => {
+        await applyTurns(this.#connection, queue, [job]);
         const { dedupe } = job;
         if (dedupe === undefined) {
           const added = await queue.add(job.name, job.data, job.opts);
@@ -162,13 +187,10 @@ export class JobEnqueuer {
     const jobs: PreparedJob[] = [];
     const issues: PayloadIssue[] = [];
     requests.forEach((request, index) => {
-      const prepared = this.#prepare(
-        queue,
-        name,
-        request,
-        `jobs.${index}.`,
-        options.quota ? { quota: options.quota } : {},
-      );
+      const prepared = this.#prepare(queue, name, request, `jobs.${index}.`, {
+        ...(options.quota ? { quota: options.quota } : {}),
+        ...(options.tenants ? { tenants: options.tenants } : {}),
+      });
       if (prepared.ok) jobs.push(prepared.job);
       else issues.push(...prepared.issues);
     });
@@ -195,6 +217,7 @@ export class JobEnqueuer {
         const toAdd = jobs.filter(
           (job) => !job.dedupe || !rememberedByKey.get(job.dedupe.markerKey),
         );
+        await applyTurns(this.#connection, queue, toAdd);
         const added = toAdd.length > 0 ? await this.#addBulkWithinLimit(queue, jobs, toAdd) : [];
         const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
 
@@ -238,21 +261,41 @@ export class JobEnqueuer {
         issues: parsed.issues.map((issue) => ({ ...issue, path: `${issuePrefix}${issue.path}` })),
       };
     }
+    const tenant = resolveTenant(
+      QUEUE_CATALOG[queueName],
+      parsed.name,
+      parsed.data,
+      request.options?.tenant,
+    );
+    if (!tenant.ok) {
+      return {
+        ok: false,
+        issues: [{ ...tenant.issue, path: `${issuePrefix}${tenant.issue.path}` }],
+      };
+    }
+    if (options.tenants && !options.tenants.has(tenant.tenant)) {
+      throw new TenantNotAllowedError(tenant.tenant, `${issuePrefix}options.tenant`);
+    }
     const opts: JobsOptions = { sizeLimit: this.#maxJobBytes };
+    setTenant(opts, tenant.tenant);
     if (request.options?.delay) opts.delay = request.options.delay;
-    if (request.options?.priority) opts.priority = request.options.priority;
+    const turn: TurnRequest = {
+      tenant: tenant.tenant,
+      ...(request.options?.priority ? { priority: request.options.priority } : {}),
+      ...(request.options?.delay ? { delayed: true } : {}),
+    };
     const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
     if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const dedupe = this.#markers.forJob(queue, options, parsed.dedupeKey);
     if (dedupe === undefined) {
       // A quota counts the job under the id it will have, known before it is stored.
       if (options.quota) opts.jobId = `j-${randomUUID()}`;
-      return { ok: true, job: { name: parsed.name, data: parsed.data, opts } };
+      return { ok: true, job: { name: parsed.name, data: parsed.data, opts, turn } };
     }
     // Our own id lets us tell a stored job from one BullMQ deduplicated to an earlier id.
     opts.jobId = `j-${randomUUID()}`;
     opts.deduplication = { id: dedupe.deduplicationId, ttl: this.#markers.windowMs };
-    return { ok: true, job: { name: parsed.name, data: parsed.data, opts, dedupe } };
+    return { ok: true, job: { name: parsed.name, data: parsed.data, opts, dedupe, turn } };
   }
 
   /**

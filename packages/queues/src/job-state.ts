@@ -25,6 +25,22 @@ export const BULLMQ_JOB_STATES = [
   'failed',
 ] as const;
 
+/**
+ * The state the API reports for BullMQ's: every job waits its tenant's turn in BullMQ's
+ * prioritized set (see `assignTurns`), so `prioritized` is reported as `waiting`, what it means
+ * to a caller.
+ */
+export function reportedState(state: string): string {
+  return state === 'prioritized' ? 'waiting' : state;
+}
+
+/** BullMQ's job counts as the API reports them: `prioritized` counted in `waiting`. */
+export function reportedCounts(counts: Record<string, number>): Record<string, number> {
+  if (counts.prioritized === undefined) return counts;
+  const { prioritized, ...rest } = counts;
+  return { ...rest, waiting: (rest.waiting ?? 0) + prioritized };
+}
+
 /** A job's end beyond BullMQ's states. */
 export type JobEnding = 'cancelled' | 'expired';
 export const JOB_ENDINGS = ['cancelled', 'expired'] as const satisfies readonly JobEnding[];
@@ -54,6 +70,8 @@ export interface JobEndingRecord {
   at: number;
   /** Epoch ms the job was enqueued. */
   createdAt?: number;
+  /** The job's tenant (records written before tenants existed have none). */
+  tenant?: string;
 }
 
 /** Arguments of the `SET` that writes an ending record (for a MULTI or a plain call). */

@@ -87,6 +87,7 @@ export class Producer {
       replicaAck: options.replicaAck,
     });
     this.#enqueuer = new JobEnqueuer({
+      connection,
       maxJobBytes,
       markers: new DedupeMarkers({
         connection,

@@ -4,6 +4,8 @@ import { ingestionPayloadSchema } from './schemas/ingestion-payload.js';
 import { slackEventCallbackSchema } from './schemas/slack-envelope.js';
 import { slackInteractionSchema } from './schemas/slack-interaction.js';
 import { slackSlashCommandSchema } from './schemas/slack-slash-command.js';
+import { isTenant } from './tenants/job-tenant.js';
+import { slackTenant } from './tenants/slack-tenant.js';
 
 /** Job names on `slack-events` that are not Events API event types. */
 export const SLACK_SLASH_COMMAND_JOB = 'slash_command';
@@ -107,6 +109,7 @@ export const QUEUE_CATALOG = {
       [SLACK_INTERACTION_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
     },
     parseJob: parseSlackJob,
+    tenantOf: (_name, data) => slackTenant(data),
   },
   ingestion: {
     name: 'ingestion',
@@ -119,6 +122,10 @@ export const QUEUE_CATALOG = {
       removeOnFail: KEEP_FAILED,
     },
     parseJob: parseIngestJob,
+    tenantOf: (_name, data) => {
+      const orgId = (data as { orgId?: unknown }).orgId;
+      return isTenant(orgId) ? orgId : undefined;
+    },
   },
 } as const satisfies Record<string, QueueDefinition>;
 

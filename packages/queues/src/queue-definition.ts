@@ -23,6 +23,12 @@ export interface QueueDefinition {
    * @defaultValue none: jobs wait as long as it takes
    */
   expiresInMs?: Readonly<Record<string, number>>;
+  /**
+   * The tenant of a job whose request names none, from its validated data; undefined falls back
+   * to `default`. Jobs of one tenant share its fair turn, its concurrency cap and rate limit.
+   * @defaultValue every job is `default`
+   */
+  tenantOf?(name: string, data: unknown): string | undefined;
   /** Picks the job name (when omitted) and validates the data. */
   parseJob(name: string | undefined, data: unknown): ParsedJob;
 }

@@ -61,8 +61,12 @@ export function jobKeyPrefix(queue: Queue): string {
   return queue.toKey('');
 }
 
-/** The hash of job `id` of queue `queueName` under `prefix`, where only the names are known. */
-export function jobKeyOf(prefix: string, queueName: string, id: string): string {
+/**
+ * BullMQ's hash of job `id` in the queue named `queueName` under `prefix`, for code that holds a
+ * queue's name rather than its `Queue` (the quota's entries): the same key as
+ * `jobKeyPrefix(queue) + id`.
+ */
+export function bullJobKey(prefix: string, queueName: string, id: string): string {
   return `${prefix}:${queueName}:${id}`;
 }
 
@@ -127,6 +131,34 @@ export function sweepLockKey(deadLetterQueue: Queue): string {
 export function sweepWatermarkKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('sweep-watermark');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tenants (per queue; see `./tenants/`)
+
+/**
+ * The Redis keys of tenants, all built from the queue's own prefix (one hash slot under Cluster).
+ *
+ * - `tenants`: ZSET tenant -> its next turn (virtual time); only tenants with jobs waiting;
+ * - `tenants:clock`: the last turn handed out, where turns resume when nothing is waiting;
+ * - `tenants:parked`: ZSET tenant -> jobs parked at its concurrency cap;
+ * - `tenants:limited`: ZSET tenant -> end of its pause, for the listing (expires with the last);
+ * - `tenant:<t>:running`, `:parked`, `:limited`, `:starts`: one tenant's running jobs (cap),
+ *   parked jobs, pause deadline and last start slots (rate limit); each removed or expiring once the tenant is quiet;
+ * - `tenant-slot:<jobId>`: a rate-limit slot reserved for a job delayed to it.
+ */
+export const tenantKeys = {
+  turns: (queue: Queue) => queue.toKey('tenants'),
+  clock: (queue: Queue) => queue.toKey('tenants:clock'),
+  parkedIndex: (queue: Queue) => queue.toKey('tenants:parked'),
+  limitedIndex: (queue: Queue) => queue.toKey('tenants:limited'),
+  running: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:running`),
+  parked: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:parked`),
+  limited: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:limited`),
+  rate: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:starts`),
+  slot: (queue: Queue, jobId: string) => queue.toKey(`tenant-slot:${jobId}`),
+  /** BullMQ's lock of a running job: gone once its worker stopped renewing it. */
+  lock: (queue: Queue, jobId: string) => `${queue.toKey(jobId)}:lock`,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Process-wide keys, under the queues' prefix

@@ -9,6 +9,8 @@ const snapshot = (waiting: number): QueueSnapshot => ({
   backlog: waiting + 4,
   oldestAgeSeconds: 7.5,
   paused: false,
+  activeTenants: 3,
+  largestTenantBacklog: waiting + 10,
 });
 
 describe('createFleetQueueGauges', () => {
@@ -30,6 +32,8 @@ describe('createFleetQueueGauges', () => {
       'conveyor_queue_backlog{queue="ingestion",app="test"} 5',
       'conveyor_queue_oldest_age_seconds{queue="ingestion",app="test"} 7.5',
       'conveyor_queue_paused{queue="ingestion",app="test"} 0',
+      'conveyor_queue_active_tenants{queue="ingestion",app="test"} 3',
+      'conveyor_queue_largest_tenant_backlog{queue="ingestion",app="test"} 11',
     ]) {
       expect(first).toContain(line);
     }

@@ -13,6 +13,10 @@ export interface QueueSnapshot {
   /** Age of the oldest of those jobs, 0 when there is none. */
   oldestAgeSeconds: number;
   paused: boolean;
+  /** Tenants with jobs waiting (no label per tenant: their number is unbounded). */
+  activeTenants?: number;
+  /** The most jobs one tenant has waiting. */
+  largestTenantBacklog?: number;
 }
 
 /**
@@ -23,7 +27,9 @@ export interface QueueSnapshot {
  * - `conveyor_dead_letter_jobs{queue}`: a queue's dead letters (a separate series, so that
  *   `sum by (queue) (conveyor_queue_jobs)` does not count a failed job twice);
  * - `conveyor_queue_backlog{queue}`, `conveyor_queue_oldest_age_seconds{queue}`,
- *   `conveyor_queue_paused{queue}`: what an autoscaler needs.
+ *   `conveyor_queue_paused{queue}`: what an autoscaler needs;
+ * - `conveyor_queue_active_tenants{queue}`, `conveyor_queue_largest_tenant_backlog{queue}`: how
+ *   many tenants wait, and the largest backlog of one (never a label per tenant).
  *
  * `read` runs once per scrape for all of them (its promise is shared while it runs), at scrape
  * time only. A failed read leaves the gauges empty for that scrape instead of failing `/metrics`.
@@ -93,5 +99,21 @@ export function createFleetQueueGauges(
     '1 while the queue is paused (its backlog then reads 0)',
     ['queue'],
     (paused, snapshot) => paused.set({ queue: snapshot.queue }, snapshot.paused ? 1 : 0),
+  );
+  gauge(
+    'conveyor_queue_active_tenants',
+    'Tenants with jobs waiting in the queue (no per-tenant label: see GET /v1/queues/:queue/tenants)',
+    ['queue'],
+    (tenants, { queue, activeTenants }) => {
+      if (activeTenants !== undefined) tenants.set({ queue }, activeTenants);
+    },
+  );
+  gauge(
+    'conveyor_queue_largest_tenant_backlog',
+    'The most jobs one tenant has waiting in the queue',
+    ['queue'],
+    (largest, { queue, largestTenantBacklog }) => {
+      if (largestTenantBacklog !== undefined) largest.set({ queue }, largestTenantBacklog);
+    },
   );
 }

@@ -36,8 +36,12 @@ export type FakeSlackFault =
   | { kind: 'error'; error: string }
   /** An HTTP error status with no Slack body. */
   | { kind: 'http'; status: number }
-  /** 429 with `Retry-After`; every call of the method is rate limited for that long, as Slack does. */
-  | { kind: 'rate-limit'; retryAfterSec: number }
+  /**
+   * 429 with `Retry-After`; every call of the method is rate limited for that long, as Slack does.
+   * With `channel`, only calls to that channel match and are limited after it (Slack limits per
+   * workspace: a test gives each workspace its own channels).
+   */
+  | { kind: 'rate-limit'; retryAfterSec: number; channel?: string }
   /** Stores the message, then answers `status`: the post happened but the answer was lost. */
   | { kind: 'accept-then-fail'; status: number }
   /** Stores the message, then answers only after `ms` (or never, until the fake stops). */
@@ -180,7 +184,10 @@ export class FakeSlack {
     }
     const params = parseParams(request.headers['content-type'], body);
     const call = this.#record(method, params, request, 200);
-    const limitedUntil = this.#rateLimitedUntil.get(method) ?? 0;
+    const limitedUntil = Math.max(
+      this.#rateLimitedUntil.get(method) ?? 0,
+      this.#rateLimitedUntil.get(`${method}@${String(params.channel)}`) ?? 0,
+    );
     if (limitedUntil > Date.now()) {
       call.status = 429;
       const retryAfter = Math.max(1, Math.ceil((limitedUntil - Date.now()) / 1000));
@@ -197,7 +204,7 @@ export class FakeSlack {
       json(response, 200, { ok: false, error: 'not_authed' });
       return;
     }
-    const fault = this.#takeFault(method);
+    const fault = this.#takeFault(method, params);
     const act = () => this.#api(method, params);
     if (fault) return this.#applyFault(fault, call, response, act);
     const result = act();
@@ -225,7 +232,10 @@ export class FakeSlack {
         return;
       case 'rate-limit':
         call.status = 429;
-        this.#rateLimitedUntil.set(call.method, Date.now() + fault.retryAfterSec * 1000);
+        this.#rateLimitedUntil.set(
+          fault.channel === undefined ? call.method : `${call.method}@${fault.channel}`,
+          Date.now() + fault.retryAfterSec * 1000,
+        );
         json(
           response,
           429,
@@ -310,9 +320,14 @@ export class FakeSlack {
     this.responses.push({ id, body, receivedAt: Date.now() });
   }
 
-  #takeFault(method: string): FakeSlackFault | undefined {
+  #takeFault(method: string, params: Record<string, unknown> = {}): FakeSlackFault | undefined {
     const rule = this.#rules.find(
-      (candidate) => candidate.method === method && candidate.remaining > 0,
+      (candidate) =>
+        candidate.method === method &&
+        candidate.remaining > 0 &&
+        (candidate.fault.kind !== 'rate-limit' ||
+          candidate.fault.channel === undefined ||
+          candidate.fault.channel === params.channel),
     );
     if (!rule) return undefined;
     rule.remaining -= 1;

@@ -21,6 +21,11 @@ export class AccessPolicy {
     return scopes === undefined || scopes.queues[action].has(queue);
   }
 
+  /** The tenants `client` may enqueue for; undefined when any. */
+  tenantsOf(client: string): ReadonlySet<string> | undefined {
+    return (this.#scopes.get(client) ?? this.#scopes.get('*'))?.tenants;
+  }
+
   /**
    * Throws {@link ForbiddenError} (HTTP 403) unless the request's client may do `action` on
    * `queue`. Call it before reading the body or looking anything up.

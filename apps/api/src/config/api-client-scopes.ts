@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
+import { isTenant, QUEUE_NAMES, type QueueName, TENANT_RULE } from '@conveyor/queues';
 import { type ClientScopes, SCOPE_ACTIONS, type ScopeAction } from './app-config.js';
 import { parseClientEntries } from './client-entries.js';
 
@@ -10,8 +10,8 @@ const isQueue = (value: string): value is QueueName =>
 /**
  * Parses `API_CLIENT_SCOPES`: `client=scope scope ...; client=...`, each scope `action:queue`
  * with action one of {@link SCOPE_ACTIONS} (or `*`) and queue a catalog queue (or `*`). The
- * client `*` stands for every client not named. `tenant:<id>` is reserved for tenants (refused
- * until jobs carry one, rather than accepted and not enforced).
+ * client `*` stands for every client not named. `tenant:<id>` limits the tenants the client may
+ * enqueue jobs for (any number of them; none listed: every tenant).
  */
 export function parseClientScopes(
   value: string,
@@ -23,15 +23,17 @@ export function parseClientScopes(
     const queues = Object.fromEntries(
       SCOPE_ACTIONS.map((action) => [action, new Set<QueueName>()]),
     ) as Record<ScopeAction, Set<QueueName>>;
+    const tenants = new Set<string>();
     if (tokens.length === 0) {
       problems.push(`${label}: no scope; list action:queue pairs, e.g. enqueue:ingestion`);
     }
     for (const token of tokens) {
       const [action = '', queue, ...extra] = token.split(':');
       if (action === 'tenant') {
-        problems.push(
-          `${label}: ${token}: tenant scopes need jobs with tenants, which this version does not have yet`,
-        );
+        // Tenants may hold `:` themselves (`tenant:org:42`).
+        const tenant = token.slice('tenant:'.length);
+        if (isTenant(tenant)) tenants.add(tenant);
+        else problems.push(`${label}: ${token}: the tenant ${TENANT_RULE}`);
         continue;
       }
       if (queue === undefined || extra.length > 0) {
@@ -54,7 +56,7 @@ export function parseClientScopes(
         for (const name of queue === '*' ? QUEUE_NAMES : [queue]) queues[each].add(name);
       }
     }
-    scopes.set(client, { queues });
+    scopes.set(client, { queues, ...(tenants.size > 0 ? { tenants } : {}) });
   }
   return { scopes, problems };
 }

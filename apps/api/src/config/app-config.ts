@@ -16,14 +16,16 @@ export interface ApiToken {
 export const SCOPE_ACTIONS = ['enqueue', 'read', 'replay', 'cancel'] as const;
 export type ScopeAction = (typeof SCOPE_ACTIONS)[number];
 
-/**
- * What one client may do (`API_CLIENT_SCOPES`). Tenants are the next dimension: once jobs carry
- * a tenant, a `tenants` set joins `queues` here and `AccessPolicy.assert` receives the job's
- * tenant (the parser reserves `tenant:<id>` for it).
- */
+/** What one client may do (`API_CLIENT_SCOPES`). */
 export interface ClientScopes {
   /** The queues each action is allowed on. */
   queues: Readonly<Record<ScopeAction, ReadonlySet<QueueName>>>;
+  /**
+   * The tenants it acts for (`tenant:<id>` scopes): it may enqueue jobs for these only, named
+   * or derived from the payload.
+   * @defaultValue any tenant
+   */
+  tenants?: ReadonlySet<string>;
 }
 
 /** One client's quota (`API_CLIENT_QUOTAS`); an unset limit is no limit. */

@@ -5,8 +5,9 @@ import type { RouteContext } from '../routes/route-context.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 
 /**
- * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, and the
- * client's quota (`API_CLIENT_QUOTAS`, its own entry or `*`) when it has one.
+ * How an API enqueue is stored: its `Idempotency-Key` scoped to the client that sent it, the
+ * tenants its scopes allow, and the client's quota (`API_CLIENT_QUOTAS`, its own entry or `*`)
+ * when it has one.
  */
 export function enqueueOptionsOf(
   req: IncomingMessage,
@@ -20,6 +21,8 @@ export function enqueueOptionsOf(
     options.idempotencyKey = idempotencyKey;
     if (client !== undefined) options.client = client;
   }
+  const tenants = client === undefined ? undefined : ctx.access.tenantsOf(client);
+  if (tenants !== undefined) options.tenants = tenants;
   const { clientQuotas, maxDelayMs } = ctx.config.api;
   const limits =
     client === undefined ? undefined : (clientQuotas.get(client) ?? clientQuotas.get('*'));

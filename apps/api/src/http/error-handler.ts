@@ -8,6 +8,7 @@ import {
   QuotaExceededError,
   RedisUnavailableError,
   ReplicaAckTimeoutError,
+  TenantNotAllowedError,
   toRedisFailure,
   UnknownQueueError,
 } from '@conveyor/queues';
@@ -32,6 +33,7 @@ export const STATUS_BY_CODE = {
   UNAUTHORIZED: 401,
   SLACK_SIGNATURE_INVALID: 401,
   FORBIDDEN: 403,
+  TENANT_NOT_ALLOWED: 403,
   UNKNOWN_QUEUE: 404,
   JOB_NOT_FOUND: 404,
   SCHEDULE_NOT_FOUND: 404,
@@ -97,6 +99,7 @@ function detailsOf(error: Error): unknown {
   if (error instanceof UnknownQueueError) return { queue: error.queue, knownQueues: QUEUE_NAMES };
   if (error instanceof JobNotFoundError) return { queue: error.queue, id: error.id };
   if (error instanceof ForbiddenError) return { action: error.action, queue: error.queue };
+  if (error instanceof TenantNotAllowedError) return { tenant: error.tenant, path: error.path };
   if (error instanceof JobFinishedError) {
     return { queue: error.queue, id: error.id, state: error.state };
   }

@@ -1,3 +1,4 @@
+import { TENANT_PATTERN, TENANT_RULE } from '@conveyor/queues';
 import { z } from 'zod';
 
 /**
@@ -26,7 +27,16 @@ export const jobOptionsSchema = z.strictObject({
     // BullMQ's own bound (2^21 - 1): a larger priority would be refused by Redis as a 500.
     .max(2_097_151)
     .optional()
-    .describe('1 is the highest; omitted means first in, first out (fastest)'),
+    .describe(
+      "1 is the highest: the job goes ahead of its tenant's own backlog, priority - 1 turns after the queue's head; omitted: the tenant's next turn",
+    ),
+  tenant: z
+    .string()
+    .regex(TENANT_PATTERN, { error: TENANT_RULE })
+    .optional()
+    .describe(
+      'Who the job is for; workers take jobs round-robin across tenants. Omitted: derived by the queue (slack-events: the Slack team_id, or the enterprise id of an org-wide install; ingestion: data.orgId), else default',
+    ),
   expiresInMs: z
     .number()
     .int()
@@ -80,10 +90,13 @@ export const jobResponseSchema = z.object({
   id: z.string(),
   queue: z.string(),
   name: z.string(),
+  tenant: z
+    .string()
+    .describe('Who the job is for: options.tenant, else derived by the queue, else default'),
   state: z
     .string()
     .describe(
-      'waiting, active, delayed, prioritized, completed, failed, cancelled, expired, waiting-children or unknown',
+      'waiting (its turn among its tenants has not come), active, delayed, completed, failed, cancelled, expired, waiting-children or unknown',
     ),
   data: z.unknown().describe('The payload; null for a job cancelled before it ran'),
   progress: z.unknown(),
@@ -138,6 +151,41 @@ export const deadLetterPageSchema = z.object({
   limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
 });
 
+/** Query of `GET /v1/queues/:queue/tenants`. */
+export const tenantPageSchema = z.object({
+  limit: pageNumber({ min: 1, max: 100, fallback: 20 }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,5}$/, { error: 'must be the next of a previous page' })
+    .optional(),
+});
+
+export const tenantListResponseSchema = z.object({
+  queue: z.string(),
+  tenants: z
+    .array(
+      z.object({
+        tenant: z.string(),
+        waiting: z
+          .number()
+          .int()
+          .describe(
+            'Jobs not started yet (its turns past the queue head, and jobs parked at its cap)',
+          ),
+        active: z.number().int().describe('Jobs running now'),
+        limitedUntil: z
+          .number()
+          .int()
+          .optional()
+          .describe(
+            'While the tenant is paused (a Slack 429 for its workspace): until when, epoch ms',
+          ),
+      }),
+    )
+    .describe('Largest backlog first'),
+  next: z.string().optional().describe('The cursor of the next page; absent on the last'),
+});
+
 /** Longest `waitMs` of `GET /v1/queues/:queue/jobs/:id`. */
 export const MAX_WAIT_MS = 60_000;
 
@@ -154,6 +202,7 @@ export const deadLetterSchema = z.object({
   jobId: z.string(),
   name: z.string(),
   data: z.unknown(),
+  tenant: z.string().optional().describe("The job's tenant, kept by a replay"),
   failedReason: z.string(),
   stacktrace: z.array(z.string()),
   attemptsMade: z.number().int(),

@@ -1,9 +1,12 @@
 import {
+  DEFAULT_TENANT,
   isFinalJobState,
   JobNotFoundError,
+  jobTenant,
   type Producer,
   type QueueName,
   readJobEndings,
+  reportedState,
 } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import { findJob } from './find-job.js';
@@ -14,6 +17,8 @@ export interface JobStatus {
   id: string;
   queue: QueueName;
   name: string;
+  /** Who the job is for (`options.tenant`, or derived by the catalog). */
+  tenant: string;
   state: string;
   data: unknown;
   progress: unknown;
@@ -50,6 +55,7 @@ export async function readJobStatus(
       id,
       queue: queueName,
       name: ending.name,
+      tenant: ending.tenant ?? DEFAULT_TENANT,
       state: ending.state,
       data: null,
       progress: 0,
@@ -62,7 +68,7 @@ export async function readJobStatus(
     };
   }
   const read = job;
-  let state: string = await readFromRedis(timeoutMs, () => read.getState());
+  let state: string = reportedState(await readFromRedis(timeoutMs, () => read.getState()));
   // A cancelled or expired job ends in BullMQ's failed set; its ending record tells them apart.
   if (state === 'failed') state = (await endingOf())?.state ?? state;
   // A job that finished between the two reads would show "completed" without its result.
@@ -73,6 +79,7 @@ export async function readJobStatus(
     id: String(job.id),
     queue: queueName,
     name: job.name,
+    tenant: jobTenant(job),
     state,
     data: job.data,
     progress: job.progress,

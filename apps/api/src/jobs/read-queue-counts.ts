@@ -1,10 +1,13 @@
-import { type Producer, QUEUE_NAMES, type QueueName } from '@conveyor/queues';
+import { type Producer, QUEUE_NAMES, type QueueName, reportedCounts } from '@conveyor/queues';
 import { readFromRedis } from './read-from-redis.js';
 
 /** One catalog queue's jobs by state, and its dead letters. */
 export interface QueueSummary {
   name: QueueName;
-  /** BullMQ states: waiting, active, delayed, prioritized, completed, failed, paused, ... */
+  /**
+   * BullMQ states: waiting, active, delayed, completed, failed, paused, ...; jobs waiting their
+   * tenant's turn (BullMQ's prioritized) are counted in waiting.
+   */
   counts: Record<string, number>;
   deadLetters: number;
 }
@@ -18,7 +21,7 @@ export function readQueueCounts(producer: Producer, timeoutMs: number): Promise<
           producer.queue(name).getJobCounts(),
           producer.deadLetters(name).count(),
         ]);
-        return { name, counts, deadLetters };
+        return { name, counts: reportedCounts(counts), deadLetters };
       }),
     ),
   );

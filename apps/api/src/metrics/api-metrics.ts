@@ -1,4 +1,4 @@
-import { type Producer, QUEUE_NAMES, readQueueBacklog } from '@conveyor/queues';
+import { type Producer, QUEUE_NAMES, readQueueBacklog, readTenantGauges } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import {
   createEnqueueMetrics,
@@ -45,10 +45,13 @@ export function createApiMetrics(options: ApiMetricsOptions) {
   });
   createFleetQueueGauges(registry, async () => {
     if (!(await exporterLease.hold())) return [];
-    const [summaries, backlogs] = await Promise.all([
+    const [summaries, backlogs, tenants] = await Promise.all([
       readQueueCounts(producer, redisTimeoutMs),
       readFromRedis(redisTimeoutMs, () =>
         Promise.all(QUEUE_NAMES.map((name) => readQueueBacklog(connection, producer.queue(name)))),
+      ),
+      readFromRedis(redisTimeoutMs, () =>
+        Promise.all(QUEUE_NAMES.map((name) => readTenantGauges(connection, producer.queue(name)))),
       ),
     ]);
     return summaries.map((summary, index) => ({
@@ -56,6 +59,7 @@ export function createApiMetrics(options: ApiMetricsOptions) {
       counts: summary.counts,
       deadLetters: summary.deadLetters,
       ...backlogs[index]!,
+      ...tenants[index]!,
     }));
   });
   const requests = new RequestMetrics({

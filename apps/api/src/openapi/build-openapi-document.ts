@@ -13,6 +13,7 @@ import {
   queueBacklogResponseSchema,
   queuesResponseSchema,
   replayResponseSchema,
+  tenantListResponseSchema,
 } from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
 
@@ -213,6 +214,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Job: jsonSchema(jobResponseSchema, 'output'),
         Queues: jsonSchema(queuesResponseSchema, 'output'),
         QueueBacklog: jsonSchema(queueBacklogResponseSchema, 'output'),
+        TenantPage: jsonSchema(tenantListResponseSchema, 'output'),
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
         ...lifecycleSchemas(parts),
@@ -242,6 +244,33 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             200: { description: 'The backlog', ...json(ref('QueueBacklog')) },
             ...pick(401, 403, 404, 429, 503),
+          },
+        },
+      },
+      '/v1/queues/{queue}/tenants': {
+        get: {
+          operationId: 'listTenants',
+          summary:
+            'Tenants with jobs waiting or running, largest backlog first, paged; needs the read scope',
+          description:
+            'Workers take jobs round-robin across tenants. `waiting` counts the turns a tenant holds past the head of the queue and its jobs parked at its concurrency cap; delayed jobs not due are not counted.',
+          parameters: [
+            queueParameter,
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              description: '`next` of the previous page',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            200: { description: 'One page', ...json(ref('TenantPage')) },
+            ...pick(400, 401, 403, 404, 429, 503),
           },
         },
       },

@@ -31,7 +31,7 @@ describe('lifecycle routes under API_CLIENT_SCOPES', () => {
       expect((await errorOf(response)).error.code).toBe('FORBIDDEN');
     }
     // The job was neither cancelled nor touched.
-    expect(await app.producer.queue('ingestion').getJobState(jobId)).toBe('waiting');
+    expect(await app.producer.queue('ingestion').getJobState(jobId)).toBe('prioritized');
   });
 
   it('refuses schedules on a queue the client may not enqueue to, and hides others', async () => {

@@ -212,3 +212,135 @@ describe('GET /v1/queues/:queue/backlog', () => {
     expect((await errorOf(unknown)).error.code).toBe('UNKNOWN_QUEUE');
   });
 });
+
+describe('tenants', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // `other` may read slack-events only.
+    app = await startTestApp({ env: { API_CLIENT_SCOPES: 'other=read:slack-events' } });
+  });
+  afterAll(() => app.close());
+
+  const withTenant = (documentId: string, tenant?: string) => ({
+    data: ingestData(documentId),
+    ...(tenant === undefined ? {} : { options: { tenant } }),
+  });
+
+  it('stores each job’s tenant, named or derived, and reports it in the job status', async () => {
+    const named = await app.postJson('/v1/queues/ingestion/jobs', withTenant('t-1', 'org:a.1'));
+    expect(named.status).toBe(202);
+    const { id } = (await named.json()) as { id: string };
+    const status = await app.request(`/v1/queues/ingestion/jobs/${id}`);
+    expect(await status.json()).toMatchObject({ id, tenant: 'org:a.1', state: 'waiting' });
+
+    const derived = await app.postJson('/v1/queues/ingestion/jobs', {
+      data: { ...ingestData('t-2'), orgId: 'org-b' },
+    });
+    const derivedId = ((await derived.json()) as { id: string }).id;
+    const derivedStatus = await app.request(`/v1/queues/ingestion/jobs/${derivedId}`);
+    expect(await derivedStatus.json()).toMatchObject({ tenant: 'org-b' });
+  });
+
+  it('refuses a bad tenant with 400 naming it, in a single or a bulk enqueue', async () => {
+    for (const tenant of ['', 'with space', 'x'.repeat(129), 'semi;colon']) {
+      const response = await app.postJson('/v1/queues/ingestion/jobs', withTenant('bad', tenant));
+      expect(response.status, tenant).toBe(400);
+      expect(issuePaths(await errorOf(response))).toEqual(['options.tenant']);
+    }
+    const bulk = await app.postJson('/v1/queues/ingestion/jobs/bulk', {
+      jobs: [withTenant('ok', 'fine'), withTenant('bad', 'no/slash')],
+    });
+    expect(bulk.status).toBe(400);
+    expect(issuePaths(await errorOf(bulk))).toEqual(['jobs.1.options.tenant']);
+  });
+
+  it('GET tenants lists backlogs largest first, a page at a time; needs the read scope', async () => {
+    await app.producer.queue('ingestion').obliterate({ force: true });
+    const jobs = [
+      ...Array.from({ length: 5 }, (_, i) => withTenant(`big-${i}`, 'big')),
+      ...Array.from({ length: 3 }, (_, i) => withTenant(`mid-${i}`, 'mid')),
+      withTenant('small-0', 'small'),
+    ];
+    expect((await app.postJson('/v1/queues/ingestion/jobs/bulk', { jobs })).status).toBe(202);
+    const first = await app.request('/v1/queues/ingestion/tenants?limit=2');
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { tenants: unknown[]; next?: string };
+    expect(page).toEqual({
+      queue: 'ingestion',
+      tenants: [
+        { tenant: 'big', waiting: 5, active: 0 },
+        { tenant: 'mid', waiting: 3, active: 0 },
+      ],
+      next: '2',
+    });
+    const second = await app.request(`/v1/queues/ingestion/tenants?limit=2&cursor=${page.next}`);
+    expect(await second.json()).toEqual({
+      queue: 'ingestion',
+      tenants: [{ tenant: 'small', waiting: 1, active: 0 }],
+    });
+    expect((await app.request('/v1/queues/ingestion/tenants?limit=0')).status).toBe(400);
+    expect((await app.request('/v1/queues/ingestion/tenants', { auth: OTHER_TOKEN })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('tenant scopes', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { API_CLIENT_SCOPES: 'other=enqueue:ingestion read:ingestion tenant:acme tenant:org:7' },
+    });
+  });
+  afterAll(() => app.close());
+
+  const post = (path: string, body: unknown) =>
+    app.request(path, {
+      method: 'POST',
+      auth: OTHER_TOKEN,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('lets a client enqueue only for its tenants, named or derived, storing nothing else', async () => {
+    const allowed = await post('/v1/queues/ingestion/jobs', {
+      data: ingestData('s-1'),
+      options: { tenant: 'org:7' },
+    });
+    expect(allowed.status).toBe(202);
+    const derived = await post('/v1/queues/ingestion/jobs', {
+      data: { ...ingestData('s-2'), orgId: 'acme' },
+    });
+    expect(derived.status).toBe(202);
+
+    const before = await app.producer.queue('ingestion').count();
+    for (const body of [
+      { data: ingestData('s-3'), options: { tenant: 'other-org' } },
+      { data: { ...ingestData('s-4'), orgId: 'other-org' } },
+      { data: ingestData('s-5') },
+    ]) {
+      const refused = await post('/v1/queues/ingestion/jobs', body);
+      expect(refused.status).toBe(403);
+      expect((await errorOf(refused)).error.code).toBe('TENANT_NOT_ALLOWED');
+    }
+    const bulk = await post('/v1/queues/ingestion/jobs/bulk', {
+      jobs: [
+        { data: ingestData('s-6'), options: { tenant: 'acme' } },
+        { data: ingestData('s-7'), options: { tenant: 'default' } },
+      ],
+    });
+    expect(bulk.status).toBe(403);
+    expect((await errorOf(bulk)).error).toMatchObject({
+      details: { tenant: 'default', path: 'jobs.1.options.tenant' },
+    });
+    expect(await app.producer.queue('ingestion').count()).toBe(before);
+    // A client with no tenant scope acts for every tenant.
+    const full = await app.postJson('/v1/queues/ingestion/jobs', {
+      data: ingestData('s-8'),
+      options: { tenant: 'other-org' },
+    });
+    expect(full.status).toBe(202);
+  });
+});

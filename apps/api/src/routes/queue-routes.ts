@@ -1,7 +1,7 @@
-import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog } from '@conveyor/queues';
+import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog, readTenants } from '@conveyor/queues';
 import type { Express } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
-import { deadLetterPageSchema } from '../http/http-schemas.js';
+import { deadLetterPageSchema, tenantPageSchema } from '../http/http-schemas.js';
 import { parseQuery } from '../http/parse-query.js';
 import { queueNameOf } from '../http/queue-name-of.js';
 import { sendJson } from '../http/send-json.js';
@@ -11,7 +11,8 @@ import { readQueueCounts } from '../jobs/read-queue-counts.js';
 import type { RouteContext } from './route-context.js';
 
 /**
- * `GET /v1/queues`, `GET .../backlog`, `GET .../dead-letters`, `POST .../dead-letters/:id/replay`.
+ * `GET /v1/queues`, `GET .../backlog`, `GET .../tenants`, `GET .../dead-letters`,
+ * `POST .../dead-letters/:id/replay`.
  */
 export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
   const { producer, producerConnection, guard, redisTimeoutMs, access } = ctx;
@@ -39,6 +40,19 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
       readQueueBacklog(producerConnection, producer.queue(queue)),
     );
     sendJson(res, 200, { queue, ...backlog });
+  });
+
+  app.get('/v1/queues/:queue/tenants', guard, async (req, res) => {
+    const queue = queueNameOf(req);
+    access.assert(res, 'read', queue);
+    const { limit, cursor } = parseQuery(tenantPageSchema, req);
+    const page = await readFromRedis(redisTimeoutMs, () =>
+      readTenants(producerConnection, producer.queue(queue), {
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
+    sendJson(res, 200, { queue, ...page });
   });
 
   app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {

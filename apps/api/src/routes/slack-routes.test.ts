@@ -202,7 +202,9 @@ describe('Slack receivers', () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('');
       expect(await app.countJobs()).toBe(before + 1);
-      const [job] = await app.producer.queue('slack-events').getJobs(['waiting'], 0, 0);
+      const [job] = await app.producer
+        .queue('slack-events')
+        .getJobs(['waiting', 'prioritized'], 0, 0);
       expect(job?.name).toBe('slash_command');
       expect(job?.data).toMatchObject({
         command: '/conveyor',
@@ -242,7 +244,9 @@ describe('Slack receivers', () => {
       }).toString();
       const response = await post('/slack/interactions', body, FORM_TYPE);
       expect(response.status).toBe(200);
-      const jobs = await app.producer.queue('slack-events').getJobs(['waiting'], 0, 0);
+      const jobs = await app.producer
+        .queue('slack-events')
+        .getJobs(['waiting', 'prioritized'], 0, 0);
       expect(jobs[0]?.name).toBe('interaction');
       expect(jobs[0]?.data).toEqual(interactionPayload());
     });

@@ -1,6 +1,6 @@
 /**
- * Slack answered 429. Not a failure of the job: `pauseQueueOnRateLimit` turns it into a pause of
- * the whole queue for `retryAfterMs`, and the job is tried again without spending an attempt.
+ * Slack answered 429. Not a failure of the job: `pauseTenantOnRateLimit` turns it into a pause of
+ * its workspace (tenant) for `retryAfterMs`, and the job is tried again without spending an attempt.
  */
 export class SlackRateLimitedError extends Error {
   readonly code = 'SLACK_RATE_LIMITED';

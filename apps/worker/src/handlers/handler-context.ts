@@ -21,6 +21,13 @@ export interface HandlerContext {
    */
   rateLimitQueue(ms: number): Promise<never>;
   /**
+   * Pauses this job's tenant for `ms` (every worker process; other tenants keep flowing) and puts
+   * this job aside until then without spending an attempt: what a per-tenant answer such as a
+   * Slack 429 for one workspace needs. Never returns: it throws BullMQ's DelayedError, which the
+   * handler must let through.
+   */
+  limitTenant(ms: number): Promise<never>;
+  /**
    * Puts this job aside for `ms` without spending an attempt (the resource it needs is busy).
    * Never returns: it throws BullMQ's DelayedError, which the handler must let through.
    */

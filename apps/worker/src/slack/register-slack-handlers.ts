@@ -1,7 +1,7 @@
 import { SLACK_SLASH_COMMAND_JOB } from '@conveyor/queues';
 import type { HandlerRegistry } from '../handlers/handler-registry.js';
 import { type AppMentionHandlerOptions, appMentionHandler } from './app-mention-handler.js';
-import { pauseQueueOnRateLimit } from './delivery/pause-queue-on-rate-limit.js';
+import { pauseTenantOnRateLimit } from './delivery/pause-tenant-on-rate-limit.js';
 import type { ReplyLedger } from './delivery/reply-ledger.js';
 import type { ResponseUrlClient } from './delivery/response-url-client.js';
 import type { ThreadReplier } from './delivery/thread-replier.js';
@@ -23,7 +23,7 @@ export interface SlackHandlerServices {
 /**
  * Registers the built-in `slack-events` handlers: `app_mention`, `slash_command`, and the
  * fallback that completes every other event type (and `interaction`) as ignored. Those that
- * call Slack pause the queue on a 429 ({@link pauseQueueOnRateLimit}).
+ * call Slack pause their workspace (tenant) on a 429 ({@link pauseTenantOnRateLimit}).
  */
 export function registerSlackHandlers(
   registry: HandlerRegistry,
@@ -33,7 +33,7 @@ export function registerSlackHandlers(
     .register(
       'slack-events',
       'app_mention',
-      pauseQueueOnRateLimit(
+      pauseTenantOnRateLimit(
         appMentionHandler({
           replier: services.replier,
           ...(services.composeMentionReply ? { compose: services.composeMentionReply } : {}),
@@ -43,7 +43,7 @@ export function registerSlackHandlers(
     .register(
       'slack-events',
       SLACK_SLASH_COMMAND_JOB,
-      pauseQueueOnRateLimit(
+      pauseTenantOnRateLimit(
         slashCommandHandler({
           client: services.responseClient,
           ledger: services.ledger,

@@ -41,7 +41,7 @@ export type SlackFailure = SlackPermanentError | SlackTransientError | SlackRate
 
 /**
  * Sorts every failed Slack call into permanent (dead letters at once), transient (retry with
- * backoff) or rate limited (pause the queue, keep the attempt).
+ * backoff) or rate limited (pause the workspace, keep the attempt).
  */
 export function classifySlackAnswer(method: string, answer: SlackAnswer): SlackFailure {
   const { status, error, cause } = answer;

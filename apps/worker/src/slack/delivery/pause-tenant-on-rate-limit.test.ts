@@ -4,15 +4,15 @@ import { SlackRateLimitedError } from '../../errors/slack-rate-limited-error.js'
 import { SlackTransientError } from '../../errors/slack-transient-error.js';
 import type { HandlerContext } from '../../handlers/handler-context.js';
 import type { JobHandler } from '../../handlers/job-handler.js';
-import { pauseQueueOnRateLimit } from './pause-queue-on-rate-limit.js';
+import { pauseTenantOnRateLimit } from './pause-tenant-on-rate-limit.js';
 
 class Paused extends Error {}
 
-describe('pauseQueueOnRateLimit', () => {
+describe('pauseTenantOnRateLimit', () => {
   const pauses: number[] = [];
   const context = {
     queue: 'slack-events',
-    rateLimitQueue: async (ms: number) => {
+    limitTenant: async (ms: number) => {
       pauses.push(ms);
       throw new Paused();
     },
@@ -25,8 +25,8 @@ describe('pauseQueueOnRateLimit', () => {
     },
   });
 
-  it("pauses the queue for the 429's Retry-After", async () => {
-    const handler = pauseQueueOnRateLimit(
+  it("pauses the tenant for the 429's Retry-After", async () => {
+    const handler = pauseTenantOnRateLimit(
       failing(new SlackRateLimitedError('chat.postMessage', 2000)),
     );
     await expect(handler.handle(job, context)).rejects.toBeInstanceOf(Paused);
@@ -37,10 +37,10 @@ describe('pauseQueueOnRateLimit', () => {
   it('leaves results and every other failure as they are', async () => {
     pauses.length = 0;
     const transient = new SlackTransientError('chat.postMessage', 'HTTP 503');
-    await expect(pauseQueueOnRateLimit(failing(transient)).handle(job, context)).rejects.toBe(
+    await expect(pauseTenantOnRateLimit(failing(transient)).handle(job, context)).rejects.toBe(
       transient,
     );
-    const ok = pauseQueueOnRateLimit({ handle: async () => 'done' });
+    const ok = pauseTenantOnRateLimit({ handle: async () => 'done' });
     await expect(ok.handle(job, context)).resolves.toBe('done');
     expect(pauses).toEqual([]);
   });

@@ -1,0 +1,16 @@
+/**
+ * A client whose scopes list tenants (`tenant:<id>` in `API_CLIENT_SCOPES`) enqueued a job for
+ * another tenant, named or derived from the payload. Maps to HTTP 403; nothing was stored.
+ */
+export class TenantNotAllowedError extends Error {
+  readonly code = 'TENANT_NOT_ALLOWED';
+
+  constructor(
+    readonly tenant: string,
+    /** Where the job is in the request: `options.tenant`, or `jobs.<n>.options.tenant`. */
+    readonly path: string,
+  ) {
+    super(`This client's scopes do not allow jobs for tenant ${tenant} (API_CLIENT_SCOPES)`);
+    this.name = 'TenantNotAllowedError';
+  }
+}

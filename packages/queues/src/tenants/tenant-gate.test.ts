@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createRedisConnection,
+  parseEnvironment,
+  type RedisConnection,
+  redisEnvSchema,
+  waitUntilReady,
+} from '@conveyor/redis';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { tenantKeys } from '../redis-keys.js';
+import { setTenant } from './job-tenant.js';
+import { readTenants } from './read-tenants.js';
+import { type Admission, TenantGate } from './tenant-gate.js';
+
+describe('TenantGate', () => {
+  let connection: RedisConnection;
+  let queue: Queue;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = `t${randomUUID().slice(0, 8)}`;
+    const config = parseEnvironment(
+      { redis: redisEnvSchema },
+      { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix },
+    ).redis;
+    connection = createRedisConnection(config, 'worker');
+    await waitUntilReady(connection, 5000);
+    queue = new Queue('gate', { connection, prefix });
+  });
+  afterAll(async () => {
+    await queue.close();
+    connection.disconnect();
+  });
+
+  const add = (tenant: string) => {
+    const opts = {};
+    setTenant(opts, tenant);
+    return queue.add('job', {}, opts);
+  };
+
+  /** Runs a worker whose processor admits each job through `gate`, until `count` decisions. */
+  async function decide(gate: TenantGate, count: number, hold = false) {
+    const decisions: { id: string; admission: Admission }[] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const release: (() => void)[] = [];
+    const worker = new Worker(
+      'gate',
+      async (job: Job, token?: string) => {
+        const admission = await gate.admit(job, token ?? '');
+        decisions.push({ id: String(job.id), admission });
+        if (decisions.length === count) done();
+        if (!admission.admitted) throw new DelayedError();
+        if (hold) await new Promise<void>((resolve) => release.push(resolve));
+        await gate.release(job);
+      },
+      { connection: connection.duplicate(), prefix, concurrency: 5 },
+    );
+    await all;
+    return {
+      decisions,
+      stop: async () => {
+        for (const resolve of release) resolve();
+        await worker.close();
+      },
+    };
+  }
+
+  it('drops a slot whose job lost its lock (its worker died), at once, with no timer', async () => {
+    const gate = new TenantGate({ connection, queue, concurrency: 1 });
+    // A slot held by a job whose worker vanished: no BullMQ lock behind it.
+    await connection.zadd(tenantKeys.running(queue, 'ghosted'), Date.now(), 'vanished-job');
+    const job = await add('ghosted');
+    const { decisions, stop } = await decide(gate, 1);
+    await stop();
+    expect(decisions).toEqual([{ id: job.id, admission: { admitted: true } }]);
+    expect(await connection.exists(tenantKeys.running(queue, 'ghosted'))).toBe(0);
+  });
+
+  it('parks a job at its tenant cap and promotes it when a slot frees; other tenants pass', async () => {
+    const gate = new TenantGate({ connection, queue, concurrency: 1, parkMs: 600_000 });
+    const first = await add('capped');
+    const second = await add('capped');
+    const other = await add('free');
+    const { decisions, stop } = await decide(gate, 3, true);
+    const byId = new Map(decisions.map((d) => [d.id, d.admission]));
+    expect(byId.get(first.id!)).toEqual({ admitted: true });
+    expect(byId.get(second.id!)).toMatchObject({ admitted: false, reason: 'cap' });
+    expect(byId.get(other.id!)).toEqual({ admitted: true });
+    expect(await queue.getJobState(second.id!)).toBe('delayed');
+    const page = await readTenants(connection, queue);
+    expect(page.tenants).toContainEqual({ tenant: 'capped', waiting: 1, active: 1 });
+    await stop();
+    // The first one's release promoted the parked one, long before its 10-minute park ran out.
+    expect(['waiting', 'prioritized', 'active', 'completed']).toContain(
+      await queue.getJobState(second.id!),
+    );
+  });
+
+  it('pauses one tenant until a time; another tenant is not affected', async () => {
+    const gate = new TenantGate({ connection, queue });
+    const until = await gate.limit('paused', 60_000);
+    const paused = await add('paused');
+    const other = await add('running');
+    const { decisions, stop } = await decide(gate, 2);
+    await stop();
+    const byId = new Map(decisions.map((d) => [d.id, d.admission]));
+    expect(byId.get(paused.id!)).toEqual({ admitted: false, reason: 'limited', until });
+    expect(byId.get(other.id!)).toEqual({ admitted: true });
+    expect(await queue.getJobState(paused.id!)).toBe('delayed');
+    expect((await readTenants(connection, queue)).tenants).toEqual([
+      { tenant: 'paused', waiting: 0, active: 0, limitedUntil: until },
+    ]);
+    // A later, shorter pause does not shorten it.
+    expect(await gate.limit('paused', 1000)).toBe(until);
+  });
+});
