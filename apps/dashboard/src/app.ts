@@ -6,6 +6,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import { basicAuth } from './basic-auth.js';
 import type { BoardQueue } from './board-queue.js';
 import type { ConsoleEventHub } from './console/console-event-hub.js';
+import type { ConsoleReads } from './console/console-reads.js';
 import { type ConsoleLinks, createConsoleRouter } from './console/create-console-router.js';
 import { BOARD_TITLE, createBoardRouter } from './create-board-router.js';
 import type { DashboardConfig } from './dashboard-config.js';
@@ -29,6 +30,11 @@ export interface DashboardAppDeps {
   producer: Producer;
   /** The console's live feed; the caller closes it. */
   events: ConsoleEventHub;
+  /**
+   * The console's tenant listing and job search (`consoleReads`).
+   * @defaultValue neither: the console leaves those panels out
+   */
+  reads?: ConsoleReads;
   logger: Logger;
   /**
    * What `/metrics` serves.
@@ -101,6 +107,7 @@ export function createApp(deps: DashboardAppDeps): Express {
       readOnly: config.readOnly,
       links,
       logger,
+      ...deps.reads,
     }),
   );
   app.use(

@@ -10,6 +10,7 @@ import { ConfigError, createRedisConnection, describeRedisTarget } from '@convey
 import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import { createApp } from './app.js';
+import { consoleReads } from './console/console-reads.js';
 import { createConsoleEventHub } from './console/create-console-event-hub.js';
 import { closeBoardQueues, createBoardQueues } from './create-board-queues.js';
 import { createDashboardServer } from './create-dashboard-server.js';
@@ -63,6 +64,7 @@ const app = createApp({
   redis: connection,
   producer,
   events: consoleEvents.hub,
+  reads: consoleReads(connection),
   logger,
 });
 const server = createDashboardServer(app);

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { DeadLetterQueue, deadLetterQueueName } from '@conveyor/queues';
-import { closeRedisConnection, createRedisConnection } from '@conveyor/redis';
+import { DeadLetterQueue, deadLetterQueueName, limitTenant } from '@conveyor/queues';
+import { closeRedisConnection, createRedisConnection, waitUntilReady } from '@conveyor/redis';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_DATA } from './support/add-failed-job.js';
@@ -279,5 +279,44 @@ describe('console in read-only mode', () => {
     expect(await dashboard.queue('slack-events').getJobState(String(waiting.id))).toBe('waiting');
     await page.close();
     expect(browser.requests.filter((url) => !url.startsWith(dashboard.origin))).toEqual([]);
+  });
+
+  it('lists the tenants of a queue with their backlog, running jobs and limit', async () => {
+    // No worker here: the jobs wait, in their tenants' turns (ingestion's tenant is its orgId).
+    for (const orgId of ['acme', 'acme', 'acme', 'globex']) {
+      await dashboard.producer.enqueue('ingestion', {
+        data: { ...INGEST_DATA, documentId: `doc-${orgId}-${Math.random()}`, orgId },
+      });
+    }
+    const connection = createRedisConnection(dashboard.redisConfig, 'admin');
+    await waitUntilReady(connection, 5000);
+    const limitedUntil = await limitTenant(
+      connection,
+      dashboard.queue('ingestion'),
+      'globex',
+      60_000,
+    );
+    await closeRedisConnection(connection);
+
+    const page = await browser.context.newPage();
+    expect((await page.goto(dashboard.consoleUrl))?.status()).toBe(200);
+    await page.locator('#tenants-queue').selectOption('ingestion');
+    const acme = page.locator('#tenants tr[data-tenant="acme"]');
+    await acme.waitFor();
+    expect(await acme.locator('td').allTextContents()).toEqual(['acme', '3', '0', '']);
+    const globex = page.locator('#tenants tr[data-tenant="globex"]');
+    const cells = await globex.locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['globex', '1', '0']);
+    expect(cells[3]).toBe(
+      await page.evaluate((time) => new Date(time).toLocaleString(), limitedUntil),
+    );
+    await page.locator('#tenants-section').screenshot({ path: `${IMAGES}console-tenants.png` });
+    // Largest backlog first.
+    expect(
+      await page
+        .locator('#tenants tr[data-tenant]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-tenant'))),
+    ).toEqual(['acme', 'globex']);
+    await page.close();
   });
 });

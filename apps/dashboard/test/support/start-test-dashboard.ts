@@ -13,6 +13,7 @@ import type { Queue } from 'bullmq';
 import { inject } from 'vitest';
 import { createApp, type DashboardAppDeps, dashboardLinks } from '../../src/app.js';
 import type { BoardQueue } from '../../src/board-queue.js';
+import { consoleReads } from '../../src/console/console-reads.js';
 import { createConsoleEventHub } from '../../src/console/create-console-event-hub.js';
 import { closeBoardQueues, createBoardQueues } from '../../src/create-board-queues.js';
 import {
@@ -88,6 +89,7 @@ export async function startTestDashboard(
     redis: connection,
     producer,
     events: consoleEvents.hub,
+    reads: consoleReads(connection),
     logger,
     ...appOptions,
   });

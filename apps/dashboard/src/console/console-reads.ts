@@ -1,0 +1,16 @@
+import { readTenants } from '@conveyor/queues';
+import type { RedisConnection } from '@conveyor/redis';
+import type { CreateConsoleRouterOptions } from './create-console-router.js';
+
+/** Tenants listed per queue: the largest backlogs first. */
+const TENANTS_LISTED = 50;
+
+/** What the console reads beyond its queues' own state. */
+export type ConsoleReads = Pick<CreateConsoleRouterOptions, 'readTenants'>;
+
+/** The console's tenant listing (`readTenants`), on the board's shared connection. */
+export function consoleReads(connection: RedisConnection): ConsoleReads {
+  return {
+    readTenants: (queue) => readTenants(connection, queue, { limit: TENANTS_LISTED }),
+  };
+}
