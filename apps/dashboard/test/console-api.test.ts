@@ -144,7 +144,7 @@ describe('console API', () => {
     expect(await codeOf(await cancel(String(waiting.id)))).toEqual([409, 'JOB_FINISHED']);
 
     const search = await fetch(`${base}/search?key=documentId&value=x`, { headers: AUTH });
-    expect(await codeOf(search)).toEqual([501, 'SEARCH_UNAVAILABLE']);
+    expect(await codeOf(search)).toEqual([501, 'FEATURE_UNAVAILABLE']);
     const jobs = await fetch(`${base}/queues/ingestion/jobs?state=finished`, { headers: AUTH });
     expect(await codeOf(jobs)).toEqual([400, 'INVALID_REQUEST']);
   });
