@@ -64,7 +64,7 @@ const app = createApp({
   redis: connection,
   producer,
   events: consoleEvents.hub,
-  reads: consoleReads(connection),
+  reads: consoleReads(connection, redisConfig.prefix),
   logger,
 });
 const server = createDashboardServer(app);

@@ -179,6 +179,52 @@ describe('console in headless Chromium', () => {
     expect(pageProblems).toEqual([]);
   }, 60_000);
 
+  it('finds a job by its documentId and opens it in Bull Board', async () => {
+    const documentId = `doc-search-${Date.now()}`;
+    const { id } = await dashboard.producer.enqueue('ingestion', {
+      data: { ...INGEST_DATA, documentId },
+    });
+    const page = await openConsole();
+    await page.getByLabel('Key').fill('documentId');
+    await page.getByLabel('Value').fill(documentId);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(`1 job with documentId = ${documentId}.`).waitFor();
+    await page.screenshot({ path: `${IMAGES}console-search.png` });
+    await page
+      .locator(`#search-results tr[data-result="ingestion/${id}"]`)
+      .getByRole('link', { name: id, exact: true })
+      .click();
+    await page.waitForURL(`${dashboard.boardUrl}queue/ingestion/${id}`);
+    await page.getByText(documentId).first().waitFor();
+    await page.close();
+    expect(pageProblems).toEqual([]);
+  }, 60_000);
+
+  it("replays every dead letter among a search's matches, after a confirmation, with a count", async () => {
+    const orgId = `org-${Date.now()}`;
+    const ids = await addDeadLetters(dashboard, [
+      { documentId: `${orgId}-a`, orgId },
+      { documentId: `${orgId}-b`, orgId },
+      { documentId: `${orgId}-c`, orgId },
+      { documentId: `${orgId}-other`, orgId: `${orgId}-other` },
+    ]);
+    const page = await openConsole();
+    await page.getByLabel('Key').fill('orgId');
+    await page.getByLabel('Value').fill(orgId);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(`3 jobs with orgId = ${orgId}.`).waitFor();
+    await page.getByRole('button', { name: /Replay all dead letters that match/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay all' }).click();
+    await page.getByText('Replayed 3 of 3 dead letters that match.').waitFor();
+    const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
+    const left = (await deadLetters.getJobs(['wait'])).map((job) => job.id);
+    expect(left).toContain(ids[3]);
+    for (const id of ids.slice(0, 3)) expect(left).not.toContain(id);
+    await page.locator('#activity li', { hasText: 'completed' }).nth(2).waitFor();
+    await page.close();
+    expect(pageProblems).toEqual([]);
+  }, 60_000);
+
   it('cancels a waiting job from the page', async () => {
     // No worker consumes slack-events here: the job waits.
     const queue = dashboard.queue('slack-events');

@@ -1,4 +1,4 @@
-import { readTenants } from '@conveyor/queues';
+import { readTenants, searchJobs, validSearchKeys } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
 import type { CreateConsoleRouterOptions } from './create-console-router.js';
 
@@ -6,11 +6,18 @@ import type { CreateConsoleRouterOptions } from './create-console-router.js';
 const TENANTS_LISTED = 50;
 
 /** What the console reads beyond its queues' own state. */
-export type ConsoleReads = Pick<CreateConsoleRouterOptions, 'readTenants'>;
+export type ConsoleReads = Pick<CreateConsoleRouterOptions, 'readTenants' | 'search'>;
 
-/** The console's tenant listing (`readTenants`), on the board's shared connection. */
-export function consoleReads(connection: RedisConnection): ConsoleReads {
+/**
+ * The console's tenant listing (`readTenants`) and job search (`searchJobs`, over the index the
+ * producer writes at enqueue), on the board's shared connection.
+ */
+export function consoleReads(connection: RedisConnection, prefix: string): ConsoleReads {
   return {
     readTenants: (queue) => readTenants(connection, queue, { limit: TENANTS_LISTED }),
+    search: {
+      keys: validSearchKeys(),
+      search: (query) => searchJobs(connection, prefix, query),
+    },
   };
 }

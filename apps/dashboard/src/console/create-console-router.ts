@@ -1,14 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import {
+  InvalidSearchCursorError,
   isQueueName,
   JobCanceller,
   JobFinishedError,
   JobNotFoundError,
+  MAX_SEARCH_LIMIT,
   type Producer,
   QUEUE_NAMES,
   type QueueName,
   RedisUnavailableError,
   UnknownQueueError,
+  UnknownSearchKeyError,
   withDeadline,
 } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
@@ -125,7 +128,7 @@ const replayBody = z.object({
 const searchQuery = z.object({
   key: z.string().min(1).max(100),
   value: z.string().min(1).max(1000),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).default(50),
   cursor: z.string().max(1000).optional(),
 });
 const replaySearchBody = z.object({
@@ -303,7 +306,7 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     let cursor: string | undefined;
     do {
       const page = await withDeadline(
-        search.search({ key, value, limit: 200, ...(cursor ? { cursor } : {}) }),
+        search.search({ key, value, limit: MAX_SEARCH_LIMIT, ...(cursor ? { cursor } : {}) }),
         timeoutMs,
       );
       for (const job of page.jobs) if (job.deadLetter) letters.push(job);
@@ -371,7 +374,13 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
 
 /** The HTTP status of an error the console answers itself; undefined for a 500. */
 function statusOf(error: unknown): number | undefined {
-  if (error instanceof ConsoleRequestError) return 400;
+  if (
+    error instanceof ConsoleRequestError ||
+    error instanceof UnknownSearchKeyError ||
+    error instanceof InvalidSearchCursorError
+  ) {
+    return 400;
+  }
   if (error instanceof UnknownQueueError || error instanceof JobNotFoundError) return 404;
   if (error instanceof JobFinishedError) return 409;
   if (error instanceof RedisUnavailableError) return 503;

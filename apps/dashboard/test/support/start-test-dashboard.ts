@@ -89,7 +89,7 @@ export async function startTestDashboard(
     redis: connection,
     producer,
     events: consoleEvents.hub,
-    reads: consoleReads(connection),
+    reads: consoleReads(connection, redisConfig.prefix),
     logger,
     ...appOptions,
   });
