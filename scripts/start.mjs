@@ -326,6 +326,7 @@ async function main() {
 ${paint('1;32', 'Conveyor is running')}
   API         ${api}          (OpenAPI: ${api}/openapi.json)
   Dashboard   ${dashboard}    user ${childEnv.DASHBOARD_USERNAME}  password ${childEnv.DASHBOARD_PASSWORD}
+  Console     ${dashboard}/console/  (same login)
   Workers     ${workerCount} process(es)${workerPorts[0] ? `, metrics on :${workerPorts.join(', :')}` : ''}
   API token   ${token}
 

@@ -22,13 +22,10 @@ export interface CreateBoardQueuesOptions {
 
 const DAY_MS = 86_400_000;
 
-/**
- * Bull Board cannot tell a dead-letter queue from a queue whose workers are down: it shows "No
- * workers" and counts the entries as waiting. The description says why.
- */
+/** What a dead-letter queue holds, shown on its own board (see `createApp`). */
 function deadLetterDescription(origin: QueueName): string {
   const days = Math.round(DEAD_LETTER_RETENTION_MS / DAY_MS);
-  return `Dead letters of ${origin}: jobs that ran out of attempts or failed unrecoverably, kept ${days} days. No worker consumes this queue, so the board says "No workers" and counts its entries as waiting. Replay one with POST /v1/queues/${origin}/dead-letters/:id/replay.`;
+  return `Dead letters of ${origin}: jobs that ran out of attempts or failed unrecoverably, kept ${days} days. Each one waits here for a replay (from the console), never for a worker.`;
 }
 
 /** Title of a dead-letter queue's card; the marker first, so the card's truncation keeps it. */
@@ -59,6 +56,7 @@ export function createBoardQueues(options: CreateBoardQueuesOptions): BoardQueue
       queue: open(deadLetterQueueName(name)),
       displayName: deadLetterDisplayName(name),
       description: deadLetterDescription(name),
+      deadLettersOf: name,
     },
   ]);
 }

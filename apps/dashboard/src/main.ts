@@ -5,10 +5,13 @@
  * readable message and exits 1.
  */
 import type { AddressInfo } from 'node:net';
+import { Producer } from '@conveyor/queues';
 import { ConfigError, createRedisConnection, describeRedisTarget } from '@conveyor/redis';
 import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import { createApp } from './app.js';
+import { consoleReads } from './console/console-reads.js';
+import { createConsoleEventHub } from './console/create-console-event-hub.js';
 import { closeBoardQueues, createBoardQueues } from './create-board-queues.js';
 import { createDashboardServer } from './create-dashboard-server.js';
 import { type DashboardEnvironment, loadEnvironment } from './env.js';
@@ -49,7 +52,21 @@ const lifecycle = new ProcessLifecycle({
 });
 
 const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
-const app = createApp({ config, queues, redis: connection, logger });
+const producer = new Producer({
+  connection,
+  prefix: redisConfig.prefix,
+  onError: (error, queue) => logger.debug({ err: error, queue }, 'queue error'),
+});
+const consoleEvents = createConsoleEventHub({ redisConfig, queues, connection, logger });
+const app = createApp({
+  config,
+  queues,
+  redis: connection,
+  producer,
+  events: consoleEvents.hub,
+  reads: consoleReads(connection, redisConfig.prefix),
+  logger,
+});
 const server = createDashboardServer(app);
 
 await lifecycle.run({
@@ -64,13 +81,15 @@ await lifecycle.run({
     );
   },
   stop: async () => {
+    // Ends the console's event streams, which would otherwise hold their connections open.
+    await consoleEvents.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Bull Board's UI holds keep-alive connections and polls; do not wait for it to let go.
     const drain = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
     await closed;
     clearTimeout(drain);
-    await closeBoardQueues(queues);
+    await Promise.all([closeBoardQueues(queues), producer.close()]);
     return 0;
   },
 });

@@ -1,15 +1,16 @@
 import type { RequestHandler } from 'express';
 
 /**
- * What Bull Board's UI needs and nothing more: its own scripts, inline styles (its components set
- * them), Google Fonts for its typeface, JSON calls to itself. Everything else is refused, and no
- * page may frame the dashboard (its buttons retry and delete jobs: clickjacking bait).
+ * What Bull Board's UI and the console need and nothing more: their own scripts, inline styles
+ * (Bull Board's components and uPlot set them), fonts, JSON calls and event streams from the
+ * dashboard itself. Nothing from another origin, and no page may frame the dashboard (its buttons
+ * retry, replay and cancel jobs: clickjacking bait).
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
-  "font-src 'self' https://fonts.gstatic.com data:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
   "img-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",

@@ -41,10 +41,17 @@ interface BoardQueueJson {
   allowRetries: boolean;
 }
 
+/** The queues of both boards: the catalog queues', then the dead-letter queues'. */
 async function listQueues(dashboard: TestDashboard): Promise<BoardQueueJson[]> {
-  const response = await fetch(`${dashboard.boardUrl}api/queues`, { headers: AUTH });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { queues: BoardQueueJson[] }).queues;
+  const boards = [dashboard.boardUrl, dashboard.deadLetterBoardUrl];
+  const lists = await Promise.all(
+    boards.map(async (board) => {
+      const response = await fetch(`${board}api/queues`, { headers: AUTH });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { queues: BoardQueueJson[] }).queues;
+    }),
+  );
+  return lists.flat();
 }
 
 describe('dashboard app', () => {
@@ -113,20 +120,47 @@ describe('dashboard app', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('lists every catalog queue and its dead-letter queue with their descriptions', async () => {
+  it('lists the catalog queues on the board, their dead-letter queues on a board of their own', async () => {
     const queues = await listQueues(dashboard);
-    const expected = QUEUE_NAMES.flatMap((name) => [name, `${name}-dead-letters`]);
-    expect(queues.map((queue) => queue.name).sort()).toEqual([...expected].sort());
+    const expected = [...QUEUE_NAMES, ...QUEUE_NAMES.map((name) => `${name}-dead-letters`)];
+    expect(queues.map((queue) => queue.name)).toEqual(expected);
     for (const name of QUEUE_NAMES) {
       const queue = queues.find((entry) => entry.name === name);
       expect(queue?.description).toBe(QUEUE_CATALOG[name].description);
+      expect(queue).toMatchObject({ readOnlyMode: false, allowRetries: true });
       const deadLetters = queues.find((entry) => entry.name === `${name}-dead-letters`);
       expect(deadLetters?.displayName).toBe(`Dead letters · ${name}`);
       expect(deadLetters?.description).toContain(`Dead letters of ${name}`);
-      expect(deadLetters?.description).toContain('No worker consumes this queue');
+      // Replayed from the console, with the catalog's job options; never retried in place.
+      expect(deadLetters).toMatchObject({ readOnlyMode: false, allowRetries: false });
     }
-    for (const queue of queues) {
-      expect(queue).toMatchObject({ readOnlyMode: false, allowRetries: true });
+  });
+
+  it('reports no worker state for a dead-letter queue, so the board shows no "No workers"', async () => {
+    const workers = async (board: string, queue: string) => {
+      const response = await fetch(`${board}api/queues/${queue}/workers`, { headers: AUTH });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { workers: unknown[] | null }).workers;
+    };
+    expect(await workers(dashboard.boardUrl, 'ingestion')).toEqual([]);
+    expect(await workers(dashboard.deadLetterBoardUrl, deadLetterQueueName('ingestion'))).toBe(
+      null,
+    );
+  });
+
+  it("serves Bull Board's typefaces itself and links to nothing outside the dashboard", async () => {
+    for (const board of [dashboard.boardUrl, dashboard.deadLetterBoardUrl]) {
+      const page = await fetch(board, { headers: AUTH });
+      const html = await page.text();
+      expect(html).not.toMatch(/(?:href|src)="(?:https?:)?\/\//);
+      expect(html).toContain('<link href="fonts/ibm-plex-sans/400.css" rel="stylesheet">');
+      const css = await fetch(`${board}fonts/ibm-plex-sans/400.css`, { headers: AUTH });
+      expect(css.status).toBe(200);
+      const font = /url\(\.\/(files\/[^)]+\.woff2)\)/.exec(await css.text())?.[1];
+      const file = await fetch(`${board}fonts/ibm-plex-sans/${font}`, { headers: AUTH });
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toBe('font/woff2');
+      expect(page.headers.get('content-security-policy')).not.toContain('https:');
     }
   });
 
@@ -144,7 +178,7 @@ describe('dashboard app', () => {
 
   it('refuses a state-changing request from another site, or one whose body is not JSON', async () => {
     const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
-    const add = `${dashboard.boardUrl}api/queues/${deadLetters.name}/add`;
+    const add = `${dashboard.deadLetterBoardUrl}api/queues/${deadLetters.name}/add`;
     const body = JSON.stringify({ name: 'forged', data: { text: 'from elsewhere' } });
     const json = 'application/json';
     const refused: [Record<string, string>, number][] = [

@@ -1,39 +1,18 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deadLetterQueueName, QUEUE_NAMES } from '@conveyor/queues';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterDisplayName } from '../src/create-board-queues.js';
 import { addFailedJob } from './support/add-failed-job.js';
+import { launchChromium, type TestBrowser } from './support/launch-chromium.js';
 import { FIRST_ATTEMPT_ERROR, type FlakyWorker } from './support/start-flaky-worker.js';
-import {
-  startTestDashboard,
-  TEST_CREDENTIALS,
-  type TestDashboard,
-} from './support/start-test-dashboard.js';
+import { startTestDashboard, type TestDashboard } from './support/start-test-dashboard.js';
 import { waitForJobState } from './support/wait-for-job-state.js';
 
-/** Debian's Chromium; playwright-core never downloads a browser of its own here. */
-const CHROMIUM = '/usr/bin/chromium';
-/**
- * Without the background-networking flags Chromium dials Google services at start, and this
- * machine's closed network refuses its connections.
- */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 /**
@@ -57,8 +36,8 @@ async function startForgingSite(addUrl: string): Promise<{ url: string; server: 
 
 describe('dashboard in headless Chromium', () => {
   let dashboard: TestDashboard;
+  let browser: TestBrowser;
   let context: BrowserContext;
-  let userDataDir: string;
   let worker: FlakyWorker | undefined;
   let forgingSite: { url: string; server: Server };
   /** Uncaught page errors and Content Security Policy violations: the page must have none. */
@@ -74,60 +53,51 @@ describe('dashboard in headless Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; the dashboard's browser test needs it. Install it with \`apt-get install chromium\` (.ci/run does this on CI).`,
-      );
-    }
     await mkdir(ARTIFACTS, { recursive: true });
     dashboard = await startTestDashboard();
     forgingSite = await startForgingSite(
-      `${dashboard.boardUrl}api/queues/${deadLetterQueueName('ingestion')}/add`,
+      `${dashboard.deadLetterBoardUrl}api/queues/${deadLetterQueueName('ingestion')}/add`,
     );
-    const reachable = new Set([dashboard.origin, new URL(forgingSite.url).origin]);
-    userDataDir = await mkdtemp(join(tmpdir(), 'conveyor-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      // Answered to the server's 401 challenge, as a person typing into the login prompt would.
-      httpCredentials: { ...TEST_CREDENTIALS, origin: dashboard.origin },
-      viewport: { width: 1400, height: 900 },
-      timeout: 20_000,
-    });
-    context.setDefaultTimeout(10_000);
-    context.setDefaultNavigationTimeout(15_000);
-    // Only the dashboard and the forging site are reachable; anything else (Bull Board's web
-    // font) fails at once instead of waiting on the closed network.
-    await context.route('**/*', (route) =>
-      reachable.has(new URL(route.request().url()).origin) ? route.continue() : route.abort(),
-    );
+    browser = await launchChromium(dashboard.origin, [
+      dashboard.origin,
+      new URL(forgingSite.url).origin,
+    ]);
+    context = browser.context;
   }, 45_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await worker?.close();
     await dashboard?.close();
     await new Promise((resolve) => (forgingSite ? forgingSite.server.close(resolve) : resolve(0)));
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
-  it('logs in and lists both catalog queues and their dead letters', async () => {
+  it('logs in and lists the catalog queues, and their dead letters on a board of their own', async () => {
     const page = await openPage();
     const response = await page.goto(dashboard.boardUrl);
     expect(response?.status()).toBe(200);
     expect(await page.title()).toBe('Conveyor');
     const sidebar = page.locator('aside');
-    for (const name of QUEUE_NAMES.flatMap((queue) => [queue, deadLetterQueueName(queue)])) {
+    for (const name of QUEUE_NAMES) {
       await sidebar.getByRole('link', { name, exact: true }).waitFor({ state: 'visible' });
     }
-    // The overview's cards title dead-letter queues as such.
+    expect(await sidebar.getByRole('link', { name: /dead-letters/ }).count()).toBe(0);
+    // A catalog queue that no worker consumes here is flagged, as it should be.
+    await page.getByText('No workers').first().waitFor();
+
+    expect((await page.goto(dashboard.deadLetterBoardUrl))?.status()).toBe(200);
+    expect(await page.title()).toBe('Conveyor · dead letters');
+    // The overview's cards title dead-letter queues as such, and none says "No workers".
     const overview = page.locator('main');
     for (const name of QUEUE_NAMES) {
       const title = deadLetterDisplayName(name);
       await overview.getByRole('link', { name: title, exact: true }).waitFor({ state: 'visible' });
     }
+    expect(await page.getByText('No workers').count()).toBe(0);
     await page.close();
+    // Bull Board's typefaces came from the dashboard, like everything else.
+    expect(browser.requests.filter((url) => !url.startsWith(dashboard.origin))).toEqual([]);
+    expect(browser.requests.some((url) => url.includes('/fonts/ibm-plex-sans/'))).toBe(true);
   });
 
   it('opens a failed job, retries it from the UI, and the job then completes', async () => {
@@ -161,7 +131,7 @@ describe('dashboard in headless Chromium', () => {
 
   it("refuses a cross-site form posted with the operator's login; the board's own calls pass", async () => {
     const deadLetters = dashboard.queue(deadLetterQueueName('ingestion'));
-    const addUrl = `${dashboard.boardUrl}api/queues/${deadLetters.name}/add`;
+    const addUrl = `${dashboard.deadLetterBoardUrl}api/queues/${deadLetters.name}/add`;
     const stored = () => deadLetters.getJobCountByTypes('waiting', 'delayed', 'prioritized');
     // Not openPage(): the forged form's 403 is expected, not a problem of the board's page.
     const page = await context.newPage();

@@ -1,7 +1,7 @@
 import { DeadLetterQueue, DeadLetterSweep, type QueueName, TenantGate } from '@conveyor/queues';
 import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
-import { Queue, Worker } from 'bullmq';
+import { MetricsTime, Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
 import { CancelListener } from './lifecycle/cancel-listener.js';
@@ -269,6 +269,8 @@ export class Launcher {
         lockDuration: config.lockDurationMs,
         stalledInterval: config.stalledIntervalMs,
         maxStalledCount: config.maxStalledCount,
+        // Completed and failed per minute, bounded to a day: the console's charts, Bull Board's.
+        metrics: { maxDataPoints: 24 * MetricsTime.ONE_HOUR },
       },
     );
     // Without listeners an 'error' event would throw and end the process.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Producer } from '@conveyor/queues';
 import {
   closeRedisConnection,
   createRedisConnection,
@@ -10,8 +11,10 @@ import { logRedisErrors } from '@conveyor/runtime';
 import { createLogger } from '@conveyor/telemetry';
 import type { Queue } from 'bullmq';
 import { inject } from 'vitest';
-import { createApp, type DashboardAppDeps } from '../../src/app.js';
+import { createApp, type DashboardAppDeps, dashboardLinks } from '../../src/app.js';
 import type { BoardQueue } from '../../src/board-queue.js';
+import { consoleReads } from '../../src/console/console-reads.js';
+import { createConsoleEventHub } from '../../src/console/create-console-event-hub.js';
 import { closeBoardQueues, createBoardQueues } from '../../src/create-board-queues.js';
 import {
   createDashboardServer,
@@ -29,9 +32,15 @@ export interface TestDashboard {
   origin: string;
   /** Where Bull Board is: the origin plus the base path, ending with `/`. */
   boardUrl: string;
+  /** Where the dead-letter queues' Bull Board is, ending with `/`. */
+  deadLetterBoardUrl: string;
+  /** Where the console is, ending with `/`. */
+  consoleUrl: string;
   config: DashboardConfig;
   redisConfig: RedisConfig;
   queues: readonly BoardQueue[];
+  /** The dashboard's producer (the console replays with it); tests enqueue through it too. */
+  producer: Producer;
   /** The board's BullMQ queue of that name (catalog or dead-letter queue). */
   queue(name: string): Queue;
   /** Everything the dashboard logged so far, as JSON lines. */
@@ -72,20 +81,35 @@ export async function startTestDashboard(
   });
   logRedisErrors(connection, 'admin', logger);
   const queues = createBoardQueues({ connection, prefix: redisConfig.prefix, logger });
-  const app = createApp({ config, queues, redis: connection, logger, ...appOptions });
+  const producer = new Producer({ connection, prefix: redisConfig.prefix });
+  const consoleEvents = createConsoleEventHub({ redisConfig, queues, connection, logger });
+  const app = createApp({
+    config,
+    queues,
+    redis: connection,
+    producer,
+    events: consoleEvents.hub,
+    reads: consoleReads(connection, redisConfig.prefix),
+    logger,
+    ...appOptions,
+  });
   const server = createDashboardServer(app, serverLimits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const links = dashboardLinks(config.basePath);
 
   return {
     origin,
-    boardUrl: `${origin}${config.basePath === '/' ? '/' : `${config.basePath}/`}`,
+    boardUrl: `${origin}${links.board}`,
+    deadLetterBoardUrl: `${origin}${links.deadLetterBoard}`,
+    consoleUrl: `${origin}${links.console}`,
     config,
     redisConfig,
     queues,
+    producer,
     queue(name) {
       const found = queues.find(({ queue }) => queue.name === name);
       if (!found) throw new Error(`the board has no queue ${name}`);
@@ -93,9 +117,10 @@ export async function startTestDashboard(
     },
     logs: () => lines.join(''),
     async close() {
+      await consoleEvents.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await closeBoardQueues(queues);
+      await Promise.all([closeBoardQueues(queues), producer.close()]);
       await closeRedisConnection(connection);
     },
   };

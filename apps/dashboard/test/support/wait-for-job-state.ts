@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 export async function waitForJobState(
   queue: Queue,
   jobId: string,
-  state: 'failed' | 'completed' | 'waiting',
+  state: 'failed' | 'completed' | 'waiting' | 'active',
   timeoutMs = 10_000,
 ): Promise<void> {
   let last = 'not read yet';
