@@ -10,9 +10,11 @@ WORKDIR /app
 FROM base AS deps
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/tsconfig/package.json packages/tsconfig/
+COPY packages/errors/package.json packages/errors/
 COPY packages/redis/package.json packages/redis/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/queues/package.json packages/queues/
+COPY packages/slack/package.json packages/slack/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/testing/package.json packages/testing/
 COPY apps/api/package.json apps/api/

@@ -34,6 +34,7 @@ import type { RouteContext } from './routes/route-context.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerSlackRoutes } from './routes/slack-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
+import { registerSlackOAuthRoutes } from './slack-oauth/slack-oauth-routes.js';
 
 /** What {@link createApp} is built from; `main.ts` creates these once per process. */
 export interface AppDependencies {
@@ -190,6 +191,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
+  if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       maxEventStreams: 2000,
       eventsHeartbeatMs: 15000,
       eventsMaxBufferedBytes: 262144,
+      slackOAuth: undefined,
     });
     expect(redis.prefix).toBe('conveyor');
   });
@@ -193,5 +194,69 @@ describe('loadConfig', () => {
       'SLACK_SIGNING_SECRET',
     ]);
     expect(error.message).not.toContain('short');
+  });
+
+  describe('the Slack install flow', () => {
+    const KEY = Buffer.alloc(32, 7).toString('base64');
+    const OAUTH = {
+      API_TOKENS: `ci:${SECRET}`,
+      SLACK_CLIENT_ID: '123.456',
+      SLACK_CLIENT_SECRET: 'client-secret-value',
+      SLACK_STATE_SECRET: 's'.repeat(32),
+      SLACK_TOKEN_ENCRYPTION_KEY: KEY,
+    };
+
+    it('is on with the client id, and defaults its scopes, URLs and rate limit', () => {
+      expect(loadConfig(OAUTH).api.slackOAuth).toEqual({
+        clientId: '123.456',
+        clientSecret: 'client-secret-value',
+        stateSecret: 's'.repeat(32),
+        scopes: [
+          'app_mentions:read',
+          'chat:write',
+          'channels:history',
+          'groups:history',
+          'commands',
+        ],
+        tokenKeys: [{ version: 1, key: Buffer.alloc(32, 7) }],
+        authorizeUrl: 'https://slack.com/oauth/v2/authorize',
+        apiUrl: 'https://slack.com/api/',
+        rateLimitPerMinute: 30,
+      });
+      expect(
+        loadConfig({
+          ...OAUTH,
+          SLACK_SCOPES: 'chat:write, app_mentions:read',
+          SLACK_INSTALL_REDIRECT_URL: 'https://conveyor.example.com/slack/oauth_redirect',
+        }).api.slackOAuth,
+      ).toMatchObject({
+        scopes: ['chat:write', 'app_mentions:read'],
+        redirectUrl: 'https://conveyor.example.com/slack/oauth_redirect',
+      });
+    });
+
+    it('names every missing or bad part without printing secrets', () => {
+      const missing = configError({ API_TOKENS: `ci:${SECRET}`, SLACK_CLIENT_ID: '1.2' });
+      expect(missing.issues.map((issue) => issue.variable).sort()).toEqual([
+        'SLACK_CLIENT_SECRET',
+        'SLACK_STATE_SECRET',
+        'SLACK_TOKEN_ENCRYPTION_KEY',
+      ]);
+      const bad = configError({
+        ...OAUTH,
+        SLACK_STATE_SECRET: 'too-short-state',
+        SLACK_TOKEN_ENCRYPTION_KEY: 'not-a-32-byte-key',
+        SLACK_SCOPES: 'chat:write,DROP TABLE',
+      });
+      expect(bad.issues.map((issue) => `${issue.variable}: ${issue.message}`).sort()).toEqual([
+        expect.stringMatching(/^SLACK_SCOPES: .*"DROP TABLE"/),
+        expect.stringMatching(/^SLACK_STATE_SECRET: has 15 characters/),
+        expect.stringMatching(/^SLACK_TOKEN_ENCRYPTION_KEY: the key must be 32 bytes/),
+      ]);
+      expect(bad.message).not.toContain('not-a-32-byte-key');
+      expect(bad.message).not.toContain('too-short-state');
+      const orphan = configError({ API_TOKENS: `ci:${SECRET}`, SLACK_CLIENT_SECRET: 'x' });
+      expect(orphan.issues.map((issue) => issue.variable)).toEqual(['SLACK_CLIENT_SECRET']);
+    });
   });
 });

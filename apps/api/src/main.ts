@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { Producer } from '@conveyor/queues';
 import { ConfigError, createRedisConnection, describeRedisTarget } from '@conveyor/redis';
-import { listenHttpServer, ProcessLifecycle } from '@conveyor/runtime';
+import { listenHttpServer, ProcessLifecycle, settleWithin } from '@conveyor/runtime';
 import { createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { createApp } from './app.js';
 import { ApiSupervisor } from './cluster/api-supervisor.js';
@@ -20,20 +20,6 @@ import { MetricsExporterLease } from './metrics/metrics-exporter-lease.js';
 const CLOSE_TIMEOUT_MS = 3000;
 /** Longest a process of a multi-process API waits for Redis before it takes connections anyway. */
 const LISTEN_WAIT_MS = 10_000;
-
-/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** The configuration, or exit 1 with the readable message (no stack) when it is invalid. */
 function readConfig(): AppConfig {
@@ -132,6 +118,12 @@ async function main(): Promise<void> {
     }),
   );
   if (cluster.isWorker) listenToPrimary(lifecycle);
+  if (config.api.slackOAuth) {
+    logger.info(
+      { scopes: config.api.slackOAuth.scopes },
+      'Slack install flow on: GET /slack/install, GET /slack/oauth_redirect',
+    );
+  }
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
   }

@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { createBoundedServer } from '@conveyor/runtime';
 
 /** Connection limits of {@link createDashboardServer}. */
 export interface DashboardServerLimits {
@@ -47,19 +48,15 @@ export function createDashboardServer(
   app: RequestListener,
   limits: DashboardServerLimits = {},
 ): Server {
-  const headersTimeout = limits.headersTimeoutMs ?? 10_000;
-  const server = createServer(
+  return createBoundedServer(
     {
-      headersTimeout,
-      // Node requires requestTimeout to be 0 or at least headersTimeout.
-      requestTimeout: Math.max(limits.requestTimeoutMs ?? 30_000, headersTimeout),
-      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
-      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs ?? 1000,
+      maxConnections: limits.maxConnections ?? 256,
+      headersTimeoutMs: limits.headersTimeoutMs ?? 10_000,
+      requestTimeoutMs: limits.requestTimeoutMs ?? 30_000,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 5000,
+      checkIntervalMs: limits.connectionsCheckingIntervalMs ?? 1000,
+      idleTimeoutMs: limits.idleTimeoutMs ?? 20_000,
     },
     app,
   );
-  server.maxConnections = limits.maxConnections ?? 256;
-  // With no 'timeout' listener Node destroys the silent socket.
-  server.setTimeout(limits.idleTimeoutMs ?? 20_000);
-  return server;
 }

@@ -1,17 +1,13 @@
 import { envFields } from '@conveyor/redis';
 import { trustProxyField } from '@conveyor/runtime';
+import { LOG_LEVELS } from '@conveyor/telemetry';
 import { z } from 'zod';
 import type { DashboardConfig } from './dashboard-config.js';
 
-const { optionalString, integer, boolean } = envFields;
+const { optionalString, integer, boolean, emptyAsUnset, oneOf } = envFields;
 
 /** Shortest password accepted: the dashboard can retry, clean and add jobs. */
 export const MIN_PASSWORD_LENGTH = 12;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
-const withDefault = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, schema);
 
 /** `/ops/queues`: path segments of URL-safe characters (the root is handled apart). */
 const BASE_PATH_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/;
@@ -29,11 +25,9 @@ function normaliseBasePath(value: string): string {
 export const dashboardEnvSchema = z
   .object({
     PORT: integer({ default: 3001, min: 0, max: 65535 }),
-    HOST: withDefault(z.string().default('0.0.0.0')),
-    LOG_LEVEL: withDefault(
-      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    ),
-    DASHBOARD_AUTH: withDefault(
+    HOST: emptyAsUnset(z.string().default('0.0.0.0')),
+    LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    DASHBOARD_AUTH: emptyAsUnset(
       z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
     ),
     DASHBOARD_USERNAME: optionalString().refine((value) => !value?.includes(':'), {
@@ -45,7 +39,7 @@ export const dashboardEnvSchema = z
     ),
     DASHBOARD_READ_ONLY: boolean(false),
     TRUST_PROXY: trustProxyField(),
-    DASHBOARD_BASE_PATH: withDefault(
+    DASHBOARD_BASE_PATH: emptyAsUnset(
       z
         .string()
         .default('/')

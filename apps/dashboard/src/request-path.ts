@@ -1,10 +1,7 @@
+import { pathWithoutQuery } from '@conveyor/telemetry';
 import type { Request } from 'express';
 
-/**
- * The request's full path without its query string, for logs: a query can carry a secret
- * (`?access_token=…`) that a log must never keep.
- */
+/** The request's full path (under any mount point) without its query string, for logs. */
 export function requestPath(req: Request): string {
-  const query = req.originalUrl.indexOf('?');
-  return query < 0 ? req.originalUrl : req.originalUrl.slice(0, query);
+  return pathWithoutQuery(req.originalUrl);
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { SlackInstallationStore, TokenCipher } from '@conveyor/slack';
 import {
   createJobMetrics,
   createMetricsRegistry,
@@ -18,8 +19,7 @@ import { TextPipelinePool } from './ingestion/text-pipeline-pool.js';
 import { Launcher, type StopResult } from './launcher.js';
 import { ReplyLedger } from './slack/delivery/reply-ledger.js';
 import { ResponseUrlClient } from './slack/delivery/response-url-client.js';
-import { createSlackWebClient } from './slack/delivery/slack-web-client.js';
-import { ThreadReplier } from './slack/delivery/thread-replier.js';
+import { SlackClients } from './slack/delivery/slack-clients.js';
 import {
   registerSlackHandlers,
   type SlackHandlerServices,
@@ -79,20 +79,24 @@ function buildRegistry(
 ): HandlerRegistry {
   const { config, prefix, connections, logger } = deps;
   const ledger = new ReplyLedger({ connection: connections.admin, prefix });
-  const replier = config.slack.botToken
-    ? new ThreadReplier({
-        client: createSlackWebClient({
-          token: config.slack.botToken,
-          apiUrl: config.slack.apiUrl,
-          timeoutMs: config.slack.timeoutMs,
-          logger,
-        }),
-        ledger,
+  const installations = config.slack.tokenKeys
+    ? new SlackInstallationStore({
+        connection: connections.admin,
+        prefix,
+        cipher: new TokenCipher(config.slack.tokenKeys),
       })
     : undefined;
+  const clients = new SlackClients({
+    ...(installations ? { installations } : {}),
+    ...(config.slack.botToken ? { fallbackToken: config.slack.botToken } : {}),
+    apiUrl: config.slack.apiUrl,
+    timeoutMs: config.slack.timeoutMs,
+    logger,
+  });
   const registry = new HandlerRegistry();
   registerSlackHandlers(registry, {
-    replier,
+    clients,
+    ...(installations ? { installations } : {}),
     ledger,
     responseClient: new ResponseUrlClient({
       apiUrl: config.slack.apiUrl,

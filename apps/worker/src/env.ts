@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
 import { envFields, parseEnvironment, redisEnvSchema } from '@conveyor/redis';
+import { tokenEncryptionKeysField } from '@conveyor/slack';
+import { LOG_LEVELS } from '@conveyor/telemetry';
 import { z } from 'zod';
 import { threadHeapMbFor } from './ingestion/text-pipeline-pool.js';
 import type { QueueLimiter, WorkerConfig } from './worker-config.js';
 
-const { optionalString, integer, boolean } = envFields;
+const { optionalString, integer, boolean, oneOf } = envFields;
 
 const CONCURRENCY_PREFIX = 'WORKER_CONCURRENCY_';
 const LIMITER_PREFIX = 'WORKER_LIMITER_';
@@ -18,7 +20,6 @@ const PER_QUEUE_PREFIXES = [
   [TENANT_CONCURRENCY_PREFIX, 'concurrency'],
   [TENANT_LIMITER_PREFIX, 'limiter'],
 ] as const;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `slack-events` -> `SLACK_EVENTS`: the suffix of a queue's per-queue variables. */
 export function queueEnvSuffix(queue: string): string {
@@ -118,13 +119,11 @@ export const workerEnvSchema = z
     WORKER_HTTP_HOST: optionalString(),
     WORKER_HTTP_PORT: integer({ default: 9464, min: 0, max: 65535 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 25_000, min: 0, max: 3_600_000 }),
-    LOG_LEVEL: z.preprocess(
-      (value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase()),
-      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    ),
+    LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
     SLACK_BOT_TOKEN: optionalString(),
     SLACK_API_URL: httpUrl,
     SLACK_TIMEOUT_MS: integer({ default: 10_000, min: 100, max: 120_000 }),
+    SLACK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKeysField(),
     INGEST_OUTPUT_DIR: optionalString(),
     INGEST_ALLOW_PRIVATE_URLS: boolean(false),
     INGEST_FETCH_TIMEOUT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
@@ -188,6 +187,7 @@ export const workerEnvSchema = z
       logLevel: env.LOG_LEVEL,
       slack: {
         ...(env.SLACK_BOT_TOKEN ? { botToken: env.SLACK_BOT_TOKEN } : {}),
+        ...(env.SLACK_TOKEN_ENCRYPTION_KEY ? { tokenKeys: env.SLACK_TOKEN_ENCRYPTION_KEY } : {}),
         apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/',
         timeoutMs: env.SLACK_TIMEOUT_MS,
       },

@@ -5,6 +5,8 @@ export { DocumentTooLargeError } from './errors/document-too-large-error.js';
 export { InvalidJobDataError } from './errors/invalid-job-data-error.js';
 export { LockLostError } from './errors/lock-lost-error.js';
 export { ResponseUrlRejectedError } from './errors/response-url-rejected-error.js';
+export { SlackInstallationUnreadableError } from './errors/slack-installation-unreadable-error.js';
+export { SlackNotInstalledError } from './errors/slack-not-installed-error.js';
 export { SlackPermanentError } from './errors/slack-permanent-error.js';
 export { SlackRateLimitedError } from './errors/slack-rate-limited-error.js';
 export { SlackReplyInProgressError } from './errors/slack-reply-in-progress-error.js';

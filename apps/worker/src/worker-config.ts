@@ -1,4 +1,5 @@
 import type { QueueName } from '@conveyor/queues';
+import type { TokenEncryptionKey } from '@conveyor/slack';
 
 /** BullMQ's rate limiter for one queue: at most `max` jobs start per `duration` milliseconds. */
 export interface QueueLimiter {
@@ -51,8 +52,19 @@ export interface WorkerConfig {
   /** pino level. @defaultValue 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   slack: {
-    /** Bot token for the Web API; without it, Slack reply handlers fail unrecoverably. */
+    /**
+     * Bot token for the Web API (`SLACK_BOT_TOKEN`): the single-workspace shortcut, used for a
+     * job whose workspace has no installation. Without it and without an installation, Slack
+     * reply handlers fail unrecoverably.
+     */
     botToken?: string;
+    /**
+     * Keys that open the installations the API's install flow stored
+     * (`SLACK_TOKEN_ENCRYPTION_KEY`, the API's), current first. Unset: installations are not
+     * read and every reply uses `botToken`.
+     * @defaultValue undefined
+     */
+    tokenKeys?: TokenEncryptionKey[];
     /** Web API base URL. @defaultValue 'https://slack.com/api/' */
     apiUrl: string;
     /** Upper bound of one Slack HTTP call. @defaultValue 10000 */

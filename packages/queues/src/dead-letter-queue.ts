@@ -3,7 +3,7 @@ import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
-import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKeyPrefix } from './redis-keys.js';
+import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKey } from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
 import { jobTenant, setTenant } from './tenants/job-tenant.js';
 
@@ -178,7 +178,7 @@ export class DeadLetterQueue {
         CLAIM_DEAD_LETTER_SCRIPT,
         2,
         this.#originsKey,
-        jobKeyPrefix(this.queue) + letterId,
+        jobKey(this.queue, letterId),
         Date.now(),
         jobId,
         DEAD_LETTER_ORIGINS_KEPT_MS,

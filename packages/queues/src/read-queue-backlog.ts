@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
-import { bullKey, jobKeyPrefix } from './redis-keys.js';
+import { bullKey, jobKey } from './redis-keys.js';
 import { BACKLOG_SCRIPT, MAX_PRIORITY_LEVELS } from './scripts/queue-backlog.js';
 
 /** What a worker could start now in one queue, for autoscalers and the backlog gauges. */
@@ -38,8 +38,7 @@ export async function readQueueBacklog(
   let oldest = dueAt >= 0 ? Math.min(now, dueAt) : now;
   if (candidates.length > 0) {
     const pipeline = connection.pipeline();
-    const jobs = jobKeyPrefix(queue);
-    for (const id of candidates) pipeline.hget(jobs + id, 'timestamp');
+    for (const id of candidates) pipeline.hget(jobKey(queue, id), 'timestamp');
     for (const [error, timestamp] of (await pipeline.exec()) ?? []) {
       const enqueuedAt = error ? Number.NaN : Number(timestamp ?? Number.NaN);
       if (enqueuedAt < oldest) oldest = enqueuedAt;

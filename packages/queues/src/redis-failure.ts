@@ -1,3 +1,4 @@
+import { withTimeout } from '@conveyor/redis';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 
 const UNAVAILABLE_PATTERNS: [RegExp, string][] = [
@@ -35,20 +36,13 @@ export function toRedisFailure(error: unknown): unknown {
  * turns that into a prompt {@link RedisUnavailableError}.
  */
 export async function withDeadline<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnavailableError(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  // The losing operation may still reject later; it has been answered for already.
-  operation.catch(() => {});
   try {
-    return await Promise.race([operation, deadline]);
+    return await withTimeout(
+      operation,
+      timeoutMs,
+      () => new RedisUnavailableError(`no answer within ${timeoutMs} ms`),
+    );
   } catch (error) {
     throw toRedisFailure(error);
-  } finally {
-    clearTimeout(timer);
   }
 }

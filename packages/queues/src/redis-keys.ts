@@ -56,9 +56,9 @@ export function bullKey(queue: Queue, type: BullKeyType): string {
   return queue.toKey(type);
 }
 
-/** The prefix of `queue`'s job hashes (`<prefix>:<queue>:`): a job's hash is this plus its id. */
-export function jobKeyPrefix(queue: Queue): string {
-  return queue.toKey('');
+/** BullMQ's hash of job `id` of `queue` (`<prefix>:<queue>:<id>`). */
+export function jobKey(queue: Queue, id: string): string {
+  return queue.toKey(id);
 }
 
 /**

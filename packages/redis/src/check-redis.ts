@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from './create-redis-connection.js';
 import { isVersionAtLeast, parseInfo } from './parse-info.js';
+import { withTimeout } from './with-timeout.js';
 
 /** BullMQ's minimum supported Redis version. */
 export const MIN_REDIS_VERSION = '6.2.0';
@@ -119,17 +120,6 @@ async function checkNode(
   return health;
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Checks that Redis is reachable and safe for a job queue: PING latency, version at least 6.2,
  * `maxmemory-policy noeviction` (read from `INFO`, not `CONFIG`), memory use against `maxmemory`,
@@ -153,6 +143,7 @@ export async function checkRedis(
         ),
       ),
       timeoutMs,
+      () => new Error(`Redis did not answer within ${timeoutMs} ms`),
     );
     return {
       ready: problems.length === 0,

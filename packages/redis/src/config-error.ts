@@ -1,3 +1,4 @@
+import { CodedError } from '@conveyor/errors';
 /** One invalid or missing configuration value. */
 export interface ConfigIssue {
   /** The environment variable at fault, e.g. `REDIS_PORT`. */
@@ -10,7 +11,7 @@ export interface ConfigIssue {
  * Thrown when the environment does not describe a usable configuration. Its message names every
  * bad variable at once, so an operator fixes them in one round instead of one per restart.
  */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
   readonly code = 'CONFIG_INVALID';
 
   constructor(readonly issues: ConfigIssue[]) {

@@ -7,6 +7,17 @@ import { z } from 'zod';
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
 export const envFields = {
+  /** Any schema, with an empty string read as unset (so its default, if any, applies). */
+  emptyAsUnset: <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, schema),
+  /**
+   * One of `values`, matched without regard to case (`INFO` reads as `info`), with a default.
+   * Refused values are named in the message.
+   */
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) =>
+    z.preprocess(
+      (value) => (value === '' || value === undefined ? undefined : String(value).toLowerCase()),
+      z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(defaultValue),
+    ),
   /** An optional string; empty counts as unset. */
   optionalString: () => z.preprocess(unsetIfEmpty, z.string().optional()),
   /** A whole number in a range, with a default. */

@@ -25,3 +25,4 @@ export { type ReconnectDelayOptions, reconnectDelay } from './reconnect-delay.js
 export type { RedisConfig, RedisNodeAddress, RedisTarget, RedisTlsConfig } from './redis-config.js';
 export { redisEnvSchema } from './redis-env.js';
 export { isAuthError, RedisAuthError, waitUntilReady } from './wait-until-ready.js';
+export { withTimeout } from './with-timeout.js';

@@ -1,7 +1,8 @@
+import { CodedError } from '@conveyor/errors';
 import type { RedisConnection } from './create-redis-connection.js';
 
 /** Redis refused the credentials: retrying will not help, the configuration is wrong. */
-export class RedisAuthError extends Error {
+export class RedisAuthError extends CodedError {
   readonly code = 'REDIS_AUTH_FAILED';
 
   constructor(cause: Error) {

@@ -8,6 +8,7 @@ import {
 import type { Logger } from '@conveyor/telemetry';
 import { checkRedisAtStart } from './check-redis-at-start.js';
 import { logRedisErrors } from './log-redis-errors.js';
+import { settleWithin } from './settle-within.js';
 import { signalExitCode } from './signal-exit-code.js';
 import { waitForConnections } from './wait-for-connections.js';
 
@@ -244,14 +245,10 @@ export class ProcessLifecycle {
   }
 
   async #closeConnections(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await settleWithin(
       Promise.allSettled(Object.values(this.#options.connections).map(closeRedisConnection)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+      CLOSE_TIMEOUT_MS,
+    );
   }
 
   #end(code: number): void {

@@ -64,3 +64,52 @@ describe('FakeSlack', () => {
     });
   });
 });
+
+describe('FakeSlack OAuth', () => {
+  const form = (params: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+  });
+
+  it('approves on the authorize page, exchanges the code once, and issues per-team tokens', async () => {
+    const fake = await FakeSlack.start({ oauthApp: { clientId: 'cid', clientSecret: 'csecret' } });
+    slack = fake;
+    fake.authorizeAs({ teamId: 'T1', botToken: 'xoxb-t1' });
+    const page = await fetch(
+      `${fake.authorizeUrl}?client_id=cid&scope=chat:write&state=s1&redirect_uri=${encodeURIComponent('http://app.test/cb')}`,
+      { redirect: 'manual' },
+    );
+    expect(page.status).toBe(302);
+    const location = new URL(page.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe('http://app.test/cb');
+    expect(location.searchParams.get('state')).toBe('s1');
+    const code = location.searchParams.get('code') ?? '';
+
+    const exchange = { client_id: 'cid', client_secret: 'csecret', code };
+    const wrongSecret = await fetch(
+      `${fake.apiUrl}oauth.v2.access`,
+      form({ ...exchange, client_secret: 'nope' }),
+    );
+    expect(await wrongSecret.json()).toEqual({ ok: false, error: 'bad_client_secret' });
+    const granted = await (await fetch(`${fake.apiUrl}oauth.v2.access`, form(exchange))).json();
+    expect(granted).toMatchObject({
+      ok: true,
+      access_token: 'xoxb-t1',
+      team: { id: 'T1' },
+      enterprise: null,
+      is_enterprise_install: false,
+    });
+    const again = await (await fetch(`${fake.apiUrl}oauth.v2.access`, form(exchange))).json();
+    expect(again).toEqual({ ok: false, error: 'invalid_code' });
+
+    const authTest = async () =>
+      (await fetch(`${fake.apiUrl}auth.test`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-t1' },
+      }).then((r) => r.json())) as Record<string, unknown>;
+    expect(await authTest()).toMatchObject({ ok: true, team_id: 'T1', user_id: 'UT1BOT' });
+    fake.revoke('xoxb-t1');
+    expect(await authTest()).toEqual({ ok: false, error: 'token_revoked' });
+  });
+});

@@ -10,6 +10,42 @@ export interface FakeSlackMessage {
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
   /** `Date.now()` when it was accepted. */
   receivedAt: number;
+  /** The bot token it was posted with. */
+  token?: string;
+}
+
+/** What one simulated approval on Slack's authorize page grants (see {@link FakeSlack.authorizeAs}). */
+export interface FakeSlackGrant {
+  /** The workspace; omitted for an org-wide install. */
+  teamId?: string;
+  /** The Enterprise Grid organisation, for an install in one or org-wide. */
+  enterpriseId?: string;
+  /** Installed for the whole organisation: `team` is null in Slack's answer. @defaultValue false */
+  isEnterpriseInstall?: boolean;
+  /** @defaultValue `xoxb-<team or enterprise id>-<random>` */
+  botToken?: string;
+  /** @defaultValue `U<team or enterprise id>BOT` */
+  botUserId?: string;
+}
+
+/** A bot token the fake issued through `oauth.v2.access`. */
+export interface FakeSlackInstallation
+  extends Required<Omit<FakeSlackGrant, 'teamId' | 'enterpriseId'>> {
+  teamId?: string;
+  enterpriseId?: string;
+  botId: string;
+  /** True once {@link FakeSlack.revoke} was called: calls answer `token_revoked`. */
+  revoked: boolean;
+}
+
+/** The Slack app the fake's OAuth endpoints accept. */
+export interface FakeSlackOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  /** @defaultValue 'A0FAKEAPP' */
+  appId?: string;
+  /** The app's configured Redirect URL: used when the authorize page gets no `redirect_uri`. */
+  redirectUrl?: string;
 }
 
 /** One call the fake received, whatever it answered. */
@@ -55,6 +91,8 @@ export interface FakeSlackOptions {
    * @defaultValue 0
    */
   postLatencyMs?: number;
+  /** The app `oauth.v2.access` accepts. @defaultValue none: it answers `invalid_client_id` */
+  oauthApp?: FakeSlackOAuthApp;
 }
 
 interface FaultRule {
@@ -73,6 +111,12 @@ const TOKEN = /^Bearer xoxb-/;
  * Faults are scripted per method for the next N calls. It counts the posts of each reply key
  * (`metadata.event_payload.reply_key`, the Slack `event_id`): a key posted twice is a duplicate
  * side effect.
+ *
+ * It also installs the app in workspaces as Slack's OAuth v2 does: `GET /oauth/v2/authorize`
+ * (the page a user approves on; it redirects to `redirect_uri` with a one-time `code` and the
+ * `state`, granting what {@link FakeSlack.authorizeAs} said), `oauth.v2.access` (client id and
+ * secret, a code used once) and `auth.test`. Tokens it issued are per workspace or organisation:
+ * each message records the token it was posted with, and a revoked token answers `token_revoked`.
  */
 export class FakeSlack {
   readonly messages: FakeSlackMessage[] = [];
@@ -87,10 +131,17 @@ export class FakeSlack {
   readonly #held = new Set<ServerResponse>();
   readonly #server: Server;
   readonly #postLatencyMs: number;
+  /** Issued bot tokens. */
+  readonly installations = new Map<string, FakeSlackInstallation>();
+  readonly #codes = new Map<string, FakeSlackGrant>();
+  readonly #grants: FakeSlackGrant[] = [];
+  /** The app the OAuth endpoints accept; settable after start (its redirect URL may come later). */
+  oauthApp: FakeSlackOAuthApp | undefined;
   #counter = 0;
 
   private constructor(options: FakeSlackOptions) {
     this.#postLatencyMs = options.postLatencyMs ?? 0;
+    this.oauthApp = options.oauthApp;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
@@ -118,6 +169,35 @@ export class FakeSlack {
   /** A response URL on the fake. */
   responseUrl(id: string): string {
     return `${this.origin}/respond/${id}`;
+  }
+
+  /** The value for `SLACK_AUTHORIZE_URL`: the page where a user approves an install. */
+  get authorizeUrl(): string {
+    return `${this.origin}/oauth/v2/authorize`;
+  }
+
+  /** What the next approval on the authorize page grants (one grant per approval, in order). */
+  authorizeAs(grant: FakeSlackGrant): void {
+    this.#grants.push(grant);
+  }
+
+  /** A one-time code for `grant`, as Slack's redirect after an approval carries. */
+  issueCode(grant: FakeSlackGrant): string {
+    this.#counter += 1;
+    const code = `code-${this.#counter}-${Math.random().toString(36).slice(2)}`;
+    this.#codes.set(code, grant);
+    return code;
+  }
+
+  /** Revokes a bot token the fake issued (as an uninstall does): its calls answer `token_revoked`. */
+  revoke(token: string): void {
+    const installation = this.installations.get(token);
+    if (installation) installation.revoked = true;
+  }
+
+  /** Messages posted with `token`. */
+  messagesWith(token: string): FakeSlackMessage[] {
+    return this.messages.filter((message) => message.token === token);
   }
 
   /** Applies `fault` to the next `times` calls of `method` (`response_url` for response URLs). */
@@ -177,6 +257,10 @@ export class FakeSlack {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    if (request.method === 'GET' && url.pathname === '/oauth/v2/authorize') {
+      this.#authorizePage(url, response);
+      return;
+    }
     const method = url.pathname.startsWith('/api/') ? url.pathname.slice(5) : '';
     if (request.method !== 'POST' || !method) {
       response.writeHead(404).end();
@@ -199,13 +283,30 @@ export class FakeSlack {
       );
       return;
     }
+    if (method === 'oauth.v2.access') {
+      const result = this.#oauthAccess(params, request);
+      if (result.ok === false) call.error = String(result.error);
+      json(response, 200, result);
+      return;
+    }
     if (!TOKEN.test(call.authorization ?? '')) {
       call.error = 'not_authed';
       json(response, 200, { ok: false, error: 'not_authed' });
       return;
     }
+    const token = (call.authorization ?? '').slice('Bearer '.length);
+    const installation = this.installations.get(token);
+    if (installation?.revoked) {
+      call.error = 'token_revoked';
+      json(response, 200, { ok: false, error: 'token_revoked' });
+      return;
+    }
+    if (method === 'auth.test') {
+      json(response, 200, authTest(token, installation));
+      return;
+    }
     const fault = this.#takeFault(method, params);
-    const act = () => this.#api(method, params);
+    const act = () => this.#api(method, params, token);
     if (fault) return this.#applyFault(fault, call, response, act);
     const result = act();
     if (method === 'chat.postMessage' && this.#postLatencyMs > 0) {
@@ -262,7 +363,7 @@ export class FakeSlack {
     }
   }
 
-  #api(method: string, params: Record<string, unknown>): Record<string, unknown> {
+  #api(method: string, params: Record<string, unknown>, token: string): Record<string, unknown> {
     switch (method) {
       case 'chat.postMessage': {
         if (typeof params.channel !== 'string' || !params.channel) {
@@ -278,6 +379,7 @@ export class FakeSlack {
           channel: params.channel,
           ts,
           receivedAt: Date.now(),
+          token,
           ...(typeof params.thread_ts === 'string' ? { thread_ts: params.thread_ts } : {}),
           ...(typeof params.text === 'string' ? { text: params.text } : {}),
           ...(metadata ? { metadata } : {}),
@@ -299,7 +401,7 @@ export class FakeSlack {
               message.thread_ts === params.ts &&
               Number(message.ts) > oldest,
           )
-          .map(({ metadata, receivedAt: _, ...message }) => ({
+          .map(({ metadata, receivedAt: _, token: __, ...message }) => ({
             type: 'message',
             ...message,
             ...(withMetadata && metadata ? { metadata } : {}),
@@ -314,6 +416,69 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Slack's authorize page, approved at once with the next grant of {@link authorizeAs}. */
+  #authorizePage(url: URL, response: ServerResponse): void {
+    const redirectUri = url.searchParams.get('redirect_uri') ?? this.oauthApp?.redirectUrl;
+    const grant = this.#grants.shift();
+    if (!this.oauthApp || url.searchParams.get('client_id') !== this.oauthApp.clientId) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_client_id');
+      return;
+    }
+    if (!redirectUri || !grant) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('nothing to grant');
+      return;
+    }
+    const target = new URL(redirectUri);
+    target.searchParams.set('code', this.issueCode(grant));
+    const state = url.searchParams.get('state');
+    if (state !== null) target.searchParams.set('state', state);
+    response.writeHead(302, { location: target.toString() }).end();
+  }
+
+  /** `oauth.v2.access`: a code (once) and the app's credentials for a bot token. */
+  #oauthAccess(params: Record<string, unknown>, request: IncomingMessage): Record<string, unknown> {
+    const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const [basicId, basicSecret] = basic
+      ? Buffer.from(basic, 'base64').toString('utf8').split(':')
+      : [];
+    const clientId = params.client_id ?? basicId;
+    const clientSecret = params.client_secret ?? basicSecret;
+    const app = this.oauthApp;
+    if (!app || clientId !== app.clientId) return { ok: false, error: 'invalid_client_id' };
+    if (clientSecret !== app.clientSecret) return { ok: false, error: 'bad_client_secret' };
+    const grant = typeof params.code === 'string' ? this.#codes.get(params.code) : undefined;
+    if (!grant) return { ok: false, error: 'invalid_code' };
+    this.#codes.delete(params.code as string);
+    const isEnterpriseInstall = grant.isEnterpriseInstall ?? false;
+    const owner = (isEnterpriseInstall ? grant.enterpriseId : grant.teamId) ?? 'T0';
+    const installation: FakeSlackInstallation = {
+      ...(isEnterpriseInstall || grant.teamId === undefined ? {} : { teamId: grant.teamId }),
+      ...(grant.enterpriseId === undefined ? {} : { enterpriseId: grant.enterpriseId }),
+      isEnterpriseInstall,
+      botToken: grant.botToken ?? `xoxb-${owner}-${Math.random().toString(36).slice(2, 10)}`,
+      botUserId: grant.botUserId ?? `U${owner}BOT`,
+      botId: `B${owner}`,
+      revoked: false,
+    };
+    this.installations.set(installation.botToken, installation);
+    return {
+      ok: true,
+      app_id: app.appId ?? 'A0FAKEAPP',
+      authed_user: { id: 'UINSTALLER' },
+      scope: 'app_mentions:read,chat:write,channels:history',
+      token_type: 'bot',
+      access_token: installation.botToken,
+      bot_user_id: installation.botUserId,
+      team: installation.teamId
+        ? { id: installation.teamId, name: `Team ${installation.teamId}` }
+        : null,
+      enterprise: installation.enterpriseId
+        ? { id: installation.enterpriseId, name: `Org ${installation.enterpriseId}` }
+        : null,
+      is_enterprise_install: isEnterpriseInstall,
+    };
   }
 
   #storeResponse(id: string, body: Record<string, unknown>): void {
@@ -351,6 +516,20 @@ export class FakeSlack {
     this.calls.push(call);
     return call;
   }
+}
+
+/** `auth.test` for a token: who it belongs to. */
+function authTest(token: string, installation: FakeSlackInstallation | undefined) {
+  return {
+    ok: true,
+    url: 'https://fake.slack.test/',
+    team: installation?.teamId ?? 'T0',
+    team_id: installation?.teamId ?? 'T0',
+    user_id: installation?.botUserId ?? 'U0BOT',
+    bot_id: installation?.botId ?? `B${token.length}`,
+    is_enterprise_install: installation?.isEnterpriseInstall ?? false,
+    ...(installation?.enterpriseId ? { enterprise_id: installation.enterpriseId } : {}),
+  };
 }
 
 function parseParams(contentType: string | undefined, body: string): Record<string, unknown> {

@@ -7,7 +7,10 @@ export {
   FakeSlack,
   type FakeSlackCall,
   type FakeSlackFault,
+  type FakeSlackGrant,
+  type FakeSlackInstallation,
   type FakeSlackMessage,
+  type FakeSlackOAuthApp,
   type FakeSlackOptions,
   type FakeSlackResponse,
 } from './fake-slack.js';

@@ -1,3 +1,4 @@
+import { CodedError } from '@conveyor/errors';
 import type { RedisBinaryName } from './find-redis-binary.js';
 
 /** Debian/Ubuntu package that ships each binary. */
@@ -11,7 +12,7 @@ const APT_PACKAGES: Record<RedisBinaryName, string> = {
  * Thrown when a Redis binary the tests need cannot be found, with the command that installs it,
  * so a fresh machine fails with a fix instead of a bare ENOENT.
  */
-export class RedisNotInstalledError extends Error {
+export class RedisNotInstalledError extends CodedError {
   readonly code = 'REDIS_NOT_INSTALLED';
   readonly binary: RedisBinaryName;
   /** The folders that were searched, in order. */

@@ -1,15 +1,19 @@
 import { envFields } from '@conveyor/redis';
 import { trustProxyField } from '@conveyor/runtime';
+import { LOG_LEVELS } from '@conveyor/telemetry';
 import { z } from 'zod';
 import { MAX_DELAY_MS } from '../http/http-schemas.js';
+import {
+  checkSlackOAuthEnv,
+  slackOAuthEnvFields,
+  slackOAuthSettingsOf,
+} from '../slack-oauth/slack-oauth-env.js';
 import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
-import { type ApiSettings, LOG_LEVELS } from './app-config.js';
+import type { ApiSettings } from './app-config.js';
 
-const { integer, optionalString } = envFields;
-
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+const { integer, optionalString, emptyAsUnset, oneOf } = envFields;
 
 /** The client names `API_TOKENS` defines (empty when it is missing or invalid). */
 const clientNames = (apiTokens: string | undefined) =>
@@ -20,12 +24,8 @@ export const apiEnvSchema = z
   .object({
     PORT: integer({ default: 3000, min: 0, max: 65535 }),
     HOST: optionalString(),
-    LOG_LEVEL: z.preprocess(
-      unsetIfEmpty,
-      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    ),
-    API_TOKENS: z.preprocess(
-      unsetIfEmpty,
+    LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    API_TOKENS: emptyAsUnset(
       z
         .string({ error: 'is required: comma-separated name:secret pairs' })
         .superRefine((value, ctx) => {
@@ -59,8 +59,10 @@ export const apiEnvSchema = z
     EVENTS_HEARTBEAT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
     EVENTS_MAX_BUFFERED_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     METRICS_EXPORTER_LEASE_MS: integer({ default: 60_000, min: 1000, max: 3_600_000 }),
+    ...slackOAuthEnvFields,
   })
   .superRefine((env, ctx) => {
+    checkSlackOAuthEnv(env, ctx);
     const clients = clientNames(env.API_TOKENS);
     if (env.API_CLIENT_SCOPES !== undefined) {
       for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
@@ -103,5 +105,6 @@ export const apiEnvSchema = z
       eventsHeartbeatMs: env.EVENTS_HEARTBEAT_MS,
       eventsMaxBufferedBytes: env.EVENTS_MAX_BUFFERED_BYTES,
       metricsExporterLeaseMs: env.METRICS_EXPORTER_LEASE_MS,
+      slackOAuth: slackOAuthSettingsOf(env),
     }),
   );

@@ -1,10 +1,8 @@
 import type { QueueName } from '@conveyor/queues';
 import type { RedisConfig } from '@conveyor/redis';
 import type { TrustProxy } from '@conveyor/runtime';
-
-/** Log levels `LOG_LEVEL` accepts, as pino names them. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from '@conveyor/telemetry';
+import type { SlackOAuthSettings } from '../slack-oauth/slack-oauth-env.js';
 
 /** One API client: `name` labels its logs, metrics and rate limit; `secret` is its bearer token. */
 export interface ApiToken {
@@ -157,6 +155,12 @@ export interface ApiSettings {
    * @defaultValue 262144 (256 KiB)
    */
   eventsMaxBufferedBytes: number;
+  /**
+   * Slack's OAuth install flow (`/slack/install`, `/slack/oauth_redirect`), on when
+   * `SLACK_CLIENT_ID` is set.
+   * @defaultValue undefined: the routes are not served
+   */
+  slackOAuth: SlackOAuthSettings | undefined;
 }
 
 /** Everything the API process is configured with. */

@@ -1,3 +1,4 @@
+import { CodedError } from '@conveyor/errors';
 import type { ScopeAction } from '../config/app-config.js';
 
 /**
@@ -5,7 +6,7 @@ import type { ScopeAction } from '../config/app-config.js';
  * the queue. Maps to HTTP 403. Decided from the queue alone, before any job is looked up, so the
  * answer says nothing about which jobs exist.
  */
-export class ForbiddenError extends Error {
+export class ForbiddenError extends CodedError {
   readonly code = 'FORBIDDEN';
 
   constructor(

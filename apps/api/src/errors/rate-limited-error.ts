@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** The client used up its requests for the current minute. Maps to HTTP 429 with `Retry-After`. */
-export class RateLimitedError extends Error {
+export class RateLimitedError extends CodedError {
   readonly code = 'RATE_LIMITED';
 
   constructor(

@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** No schedule has this id. Maps to HTTP 404. */
-export class ScheduleNotFoundError extends Error {
+export class ScheduleNotFoundError extends CodedError {
   readonly code = 'SCHEDULE_NOT_FOUND';
 
   constructor(readonly id: string) {

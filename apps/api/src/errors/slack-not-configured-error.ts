@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** `SLACK_SIGNING_SECRET` is not set, so Slack requests cannot be verified. Maps to HTTP 503. */
-export class SlackNotConfiguredError extends Error {
+export class SlackNotConfiguredError extends CodedError {
   readonly code = 'SLACK_NOT_CONFIGURED';
 
   constructor() {

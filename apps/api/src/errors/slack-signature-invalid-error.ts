@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** A `/slack/*` request whose signature or timestamp does not verify. Maps to HTTP 401. */
-export class SlackSignatureInvalidError extends Error {
+export class SlackSignatureInvalidError extends CodedError {
   readonly code = 'SLACK_SIGNATURE_INVALID';
 
   constructor(readonly reason: string) {

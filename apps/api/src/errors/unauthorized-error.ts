@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** The request has no valid `Authorization: Bearer <secret>` header. Maps to HTTP 401. */
-export class UnauthorizedError extends Error {
+export class UnauthorizedError extends CodedError {
   readonly code = 'UNAUTHORIZED';
 
   constructor(reason: string) {

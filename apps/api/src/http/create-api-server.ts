@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createBoundedServer } from '@conveyor/runtime';
 
 /** How long a client may take to send its request line and headers. */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -34,14 +35,11 @@ export interface ApiServerLimits {
  * not Node's 30 s), and an idle keep-alive timeout. Requests are attached by the caller.
  */
 export function createApiServer(limits: ApiServerLimits): Server {
-  const headersTimeout = limits.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  const server = createServer({
-    headersTimeout,
-    // Node requires requestTimeout >= headersTimeout (or 0).
-    requestTimeout: Math.max(limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout),
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: limits.checkIntervalMs ?? 1000,
+  return createBoundedServer({
+    maxConnections: limits.maxConnections,
+    headersTimeoutMs: limits.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    checkIntervalMs: limits.checkIntervalMs ?? 1000,
   });
-  server.maxConnections = limits.maxConnections;
-  return server;
 }

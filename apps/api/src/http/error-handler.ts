@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CodedError, isCodedError } from '@conveyor/errors';
 import {
   JobFinishedError,
   JobNotFoundError,
@@ -23,7 +24,10 @@ import { SlackSignatureInvalidError } from '../errors/slack-signature-invalid-er
 import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
 import { sendJson } from './send-json.js';
 
-/** HTTP status of every error code the API answers with. */
+/**
+ * HTTP status of every error code the API answers with: the one place codes become statuses
+ * (the packages' and the API's own {@link CodedError}s alike).
+ */
 export const STATUS_BY_CODE = {
   BAD_REQUEST: 400,
   INVALID_JSON: 400,
@@ -146,10 +150,9 @@ function answerFor(thrown: unknown): Answer {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   // Only errors without a code of ours are classified by message: a validation message quotes
   // client input, which could contain words like ECONNREFUSED.
-  const ownCode = (error as { code?: unknown }).code;
-  const failure = isKnownCode(ownCode) ? error : toRedisFailure(error);
+  const failure = isCodedError(error) ? error : toRedisFailure(error);
   const classified = failure instanceof RedisUnavailableError ? failure : error;
-  const code = (classified as { code?: unknown }).code;
+  const code = isCodedError(classified) ? classified.code : undefined;
   if (isKnownCode(code)) {
     const details = detailsOf(classified);
     const headers = headersOf(code, classified);

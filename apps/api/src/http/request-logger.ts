@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@conveyor/telemetry';
+import { type Logger, pathWithoutQuery } from '@conveyor/telemetry';
 import { pinoHttp } from 'pino-http';
 import { clientOf } from '../auth/authenticated-client.js';
 
 /** An `X-Request-Id` from a proxy is reused only when it is short and plain. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The path of a request target, without its query string (which may carry a token). */
-const pathOf = (url: string | undefined) => {
-  if (url === undefined) return undefined;
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-};
 
 /** pino-http's middleware: callable with or without Express's `next`. */
 export type RequestLogger = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -51,7 +44,7 @@ export function createRequestLogger(logger: Logger): RequestLogger {
       req: (req: IncomingMessage & { id?: unknown }) => ({
         id: req.id,
         method: req.method,
-        url: pathOf(req.url),
+        url: req.url === undefined ? undefined : pathWithoutQuery(req.url),
         remoteAddress: req.socket?.remoteAddress,
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),

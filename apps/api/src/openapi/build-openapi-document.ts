@@ -16,6 +16,7 @@ import {
   tenantListResponseSchema,
 } from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
+import { slackOAuthPaths } from './slack-oauth-paths.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -198,7 +199,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Enqueue background jobs, wait for or stream their results, schedule them, replay dead letters, and receive Slack deliveries.',
-      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+      // No `license`: OpenAPI makes it optional, and the project has not chosen one (no
+      // package declares a license). Name the chosen one here (`name` + SPDX `identifier`).
     },
     // Relative: the document describes the API that serves it, wherever it is deployed.
     servers: [{ url: '/', description: 'The API serving this document' }],
@@ -383,6 +385,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           }),
         },
       }),
+      ...slackOAuthPaths(),
       '/healthz': {
         get: {
           operationId: 'getLiveness',

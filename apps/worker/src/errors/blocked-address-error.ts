@@ -1,3 +1,4 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
@@ -5,7 +6,7 @@ import { UnrecoverableError } from 'bullmq';
  * `INGEST_ALLOW_PRIVATE_URLS` is off. Refused so a job cannot make the worker reach internal
  * services.
  */
-export class BlockedAddressError extends UnrecoverableError {
+export class BlockedAddressError extends withCode(UnrecoverableError) {
   readonly code = 'INGEST_BLOCKED_ADDRESS';
 
   constructor(

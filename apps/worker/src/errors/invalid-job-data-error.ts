@@ -1,10 +1,11 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
  * The job's data does not match what its handler accepts. Retrying cannot change the data, so
  * the job goes straight to dead letters, where it can be fixed and replayed.
  */
-export class InvalidJobDataError extends UnrecoverableError {
+export class InvalidJobDataError extends withCode(UnrecoverableError) {
   readonly code = 'INVALID_JOB_DATA';
 
   constructor(

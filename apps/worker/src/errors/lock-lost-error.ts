@@ -1,8 +1,9 @@
+import { CodedError } from '@conveyor/errors';
 /**
  * The per-document lock expired or was taken over while this attempt was working. It stops
  * before writing anything, and retries.
  */
-export class LockLostError extends Error {
+export class LockLostError extends CodedError {
   readonly code = 'INGEST_LOCK_LOST';
 
   constructor(readonly documentId: string) {

@@ -1,3 +1,4 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
@@ -5,7 +6,7 @@ import { UnrecoverableError } from 'bullmq';
  * hosts (or the configured `SLACK_API_URL` origin), so a forged job cannot make it call anything
  * else.
  */
-export class ResponseUrlRejectedError extends UnrecoverableError {
+export class ResponseUrlRejectedError extends withCode(UnrecoverableError) {
   readonly code = 'SLACK_RESPONSE_URL_REJECTED';
 
   constructor(url: string, allowed: string[]) {

@@ -1,3 +1,4 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
@@ -5,7 +6,7 @@ import { UnrecoverableError } from 'bullmq';
  * long (`ENAMETOOLONG`) or invalid (`EINVAL`). Full disks and permissions stay retryable: an
  * operator can fix those while the job waits.
  */
-export class SinkRejectedError extends UnrecoverableError {
+export class SinkRejectedError extends withCode(UnrecoverableError) {
   readonly code = 'INGEST_SINK_REJECTED';
 
   constructor(

@@ -1,10 +1,11 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
  * Slack refused the call in a way a retry cannot fix (`invalid_auth`, `channel_not_found`,
  * `not_in_channel`, `msg_too_long`, an HTTP 4xx, ...). Goes to dead letters after one attempt.
  */
-export class SlackPermanentError extends UnrecoverableError {
+export class SlackPermanentError extends withCode(UnrecoverableError) {
   readonly code = 'SLACK_PERMANENT';
 
   constructor(

@@ -1,8 +1,9 @@
+import { CodedError } from '@conveyor/errors';
 /**
  * Slack answered 429. Not a failure of the job: `pauseTenantOnRateLimit` turns it into a pause of
  * its workspace (tenant) for `retryAfterMs`, and the job is tried again without spending an attempt.
  */
-export class SlackRateLimitedError extends Error {
+export class SlackRateLimitedError extends CodedError {
   readonly code = 'SLACK_RATE_LIMITED';
 
   constructor(

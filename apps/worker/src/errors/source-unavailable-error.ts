@@ -1,5 +1,6 @@
+import { CodedError } from '@conveyor/errors';
 /** The document source failed in a way that may pass: a 5xx, 408 or 429 status, a network error, a timeout. */
-export class SourceUnavailableError extends Error {
+export class SourceUnavailableError extends CodedError {
   readonly code = 'INGEST_SOURCE_UNAVAILABLE';
 
   constructor(

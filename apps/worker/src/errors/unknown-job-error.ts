@@ -1,7 +1,8 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /** No handler is registered for this job name on its queue, and the queue has no fallback. */
-export class UnknownJobError extends UnrecoverableError {
+export class UnknownJobError extends withCode(UnrecoverableError) {
   readonly code = 'UNKNOWN_JOB';
 
   constructor(

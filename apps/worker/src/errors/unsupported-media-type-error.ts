@@ -1,7 +1,8 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /** The document is not text/plain, text/markdown or text/html. */
-export class UnsupportedMediaTypeError extends UnrecoverableError {
+export class UnsupportedMediaTypeError extends withCode(UnrecoverableError) {
   readonly code = 'INGEST_UNSUPPORTED_MEDIA_TYPE';
 
   constructor(

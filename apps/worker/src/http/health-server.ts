@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBoundedServer } from '@conveyor/runtime';
 import type { Logger } from '@conveyor/telemetry';
 
 /**
@@ -70,21 +71,20 @@ export class HealthServer {
   constructor(options: HealthServerOptions) {
     this.#options = options;
     const limits = options.limits ?? {};
-    const headersTimeout = limits.headersTimeoutMs ?? 5000;
-    const serverOptions = {
-      headersTimeout,
-      requestTimeout: Math.max(limits.requestTimeoutMs ?? 10_000, headersTimeout),
-      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
-      connectionsCheckingInterval: limits.checkIntervalMs ?? 1000,
+    const bounds = {
+      maxConnections: limits.maxConnections ?? 64,
+      headersTimeoutMs: limits.headersTimeoutMs ?? 5000,
+      requestTimeoutMs: limits.requestTimeoutMs ?? 10_000,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 5000,
+      checkIntervalMs: limits.checkIntervalMs ?? 1000,
     };
-    this.#server = createServer(serverOptions, (request, response) => {
+    this.#server = createBoundedServer(bounds, (request, response) => {
       this.#handle(request, response).catch((error) => {
         options.logger.error({ err: error }, 'health server request failed');
         if (!response.headersSent) send(response, 500, { error: 'internal error' });
         else response.destroy();
       });
     });
-    this.#server.maxConnections = limits.maxConnections ?? 64;
   }
 
   async listen(): Promise<AddressInfo> {

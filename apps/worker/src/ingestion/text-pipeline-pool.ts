@@ -60,6 +60,30 @@ function defaultScript(): URL {
     : new URL('./text-pipeline-thread.js', import.meta.url);
 }
 
+const SOURCE_CONDITION = '@conveyor/source';
+
+/**
+ * The thread's Node flags: the process's, less the condition that resolves workspace packages
+ * to their TypeScript sources (set under vitest), since the compiled thread imports packages
+ * (`@conveyor/errors`) that Node 20 must load compiled too.
+ */
+function threadExecArgv(): string[] {
+  const argv: string[] = [];
+  const given = process.execArgv;
+  for (let index = 0; index < given.length; index++) {
+    const arg = given[index] as string;
+    if ((arg === '--conditions' || arg === '-C') && given[index + 1] === SOURCE_CONDITION) {
+      index++;
+    } else if (
+      !(arg.startsWith('--conditions=') || arg.startsWith('-C=')) ||
+      !arg.endsWith(`=${SOURCE_CONDITION}`)
+    ) {
+      argv.push(arg);
+    }
+  }
+  return argv;
+}
+
 function toError(answer: Extract<ThreadAnswer, { ok: false }>['error']): Error {
   if (answer.code === 'INGEST_TOO_DEEP' && answer.maxDepth !== undefined) {
     return new DocumentTooDeepError(answer.maxDepth);
@@ -142,6 +166,7 @@ export class TextPipelinePool {
   #spawn(): Slot {
     const slot: Slot = {
       thread: new Worker(this.#script, {
+        execArgv: threadExecArgv(),
         resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
       }),
     };

@@ -1,3 +1,4 @@
+import type { SlackWorkspace } from '@conveyor/slack';
 import { slackSamples } from '@conveyor/testing';
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
@@ -78,7 +79,13 @@ describe('appMentionHandler', () => {
       return { ts: '1515449523.000100', deduplicated: false };
     },
   } as unknown as ThreadReplier;
-  const handler = appMentionHandler({ replier });
+  const workspaces: SlackWorkspace[] = [];
+  const handler = appMentionHandler({
+    replierFor: async (workspace) => {
+      workspaces.push(workspace);
+      return replier;
+    },
+  });
 
   it('replies to a documented app_mention envelope', async () => {
     await expect(handler.handle(job(slackSamples.appMention), context)).resolves.toMatchObject({
@@ -86,6 +93,8 @@ describe('appMentionHandler', () => {
       channel: 'C123ABC456',
     });
     expect(replies.at(-1)).toBe('Hi <@U123ABC456>, you said: "What is the hour of the pearl, ?"');
+    // The reply speaks with the token of the event's workspace.
+    expect(workspaces.at(-1)).toMatchObject({ teamId: slackSamples.appMention.team_id });
   });
 
   it('fails for good, naming the field, when event.channel is not a channel id', async () => {

@@ -1,6 +1,6 @@
 import { slackEventCallbackSchema } from '@conveyor/queues';
+import { type SlackWorkspace, slackWorkspaceOf } from '@conveyor/slack';
 import { z } from 'zod';
-import { SlackTokenMissingError } from '../errors/slack-token-missing-error.js';
 import type { JobHandler } from '../handlers/job-handler.js';
 import { attemptTag } from './delivery/attempt-tag.js';
 import type { ThreadReplier } from './delivery/thread-replier.js';
@@ -36,8 +36,11 @@ export interface AppMentionResult {
 
 /** Options for {@link appMentionHandler}. */
 export interface AppMentionHandlerOptions {
-  /** Posts the reply; undefined when `SLACK_BOT_TOKEN` is not set. */
-  replier: ThreadReplier | undefined;
+  /**
+   * The replier that speaks with the bot token of the event's workspace; it throws a permanent
+   * error when no token serves that workspace (see `SlackClients`).
+   */
+  replierFor: (workspace: SlackWorkspace) => Promise<ThreadReplier>;
   /**
    * The reply's text.
    * @defaultValue a short acknowledgement that quotes the mention
@@ -87,7 +90,7 @@ function quotable(text: string): string {
 
 /**
  * `app_mention`: replies in the thread of the mention (`thread_ts` = `event.thread_ts ?? event.ts`),
- * once per `event_id`.
+ * once per `event_id`, with the bot token of the workspace the event came from.
  */
 export function appMentionHandler(
   options: AppMentionHandlerOptions,
@@ -95,9 +98,9 @@ export function appMentionHandler(
   const compose = options.compose ?? defaultMentionReply;
   return slackEventHandler(async (envelope, job, context): Promise<AppMentionResult> => {
     const { event } = envelope;
-    if (!options.replier) throw new SlackTokenMissingError('reply to app_mention events');
+    const replier = await options.replierFor(slackWorkspaceOf(envelope));
     const threadTs = event.thread_ts ?? event.ts;
-    const result = await options.replier.reply(
+    const result = await replier.reply(
       {
         replyKey: envelope.event_id,
         channel: event.channel,

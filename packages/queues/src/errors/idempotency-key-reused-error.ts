@@ -1,8 +1,9 @@
+import { CodedError } from '@conveyor/errors';
 /**
  * The `Idempotency-Key` was already used by the same client, within the dedupe window, for a
- * different request. Maps to HTTP 409: nothing was stored, and the earlier job is left as it is.
+ * different request: nothing was stored, and the earlier job is left as it is.
  */
-export class IdempotencyKeyReusedError extends Error {
+export class IdempotencyKeyReusedError extends CodedError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
 
   constructor() {

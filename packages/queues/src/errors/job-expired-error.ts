@@ -1,7 +1,8 @@
+import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /** Ends a job that was not started by its deadline: never run, recorded as a dead letter. */
-export class JobExpiredError extends UnrecoverableError {
+export class JobExpiredError extends withCode(UnrecoverableError) {
   readonly code = 'JOB_EXPIRED';
 
   constructor(readonly expiresAt: number) {

@@ -1,5 +1,6 @@
-/** The job already ended (completed, failed, cancelled or expired): nothing to cancel. HTTP 409. */
-export class JobFinishedError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** The job already ended (completed, failed, cancelled or expired): nothing to cancel. */
+export class JobFinishedError extends CodedError {
   readonly code = 'JOB_FINISHED';
 
   constructor(

@@ -1,5 +1,6 @@
-/** No job (or dead letter) with that id. Maps to HTTP 404. */
-export class JobNotFoundError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** No job (or dead letter) with that id. */
+export class JobNotFoundError extends CodedError {
   readonly code = 'JOB_NOT_FOUND';
 
   constructor(

@@ -1,5 +1,6 @@
-/** A job's data is larger than the per-job limit. Maps to HTTP 413. */
-export class PayloadTooLargeError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** A job's data is larger than the per-job limit. */
+export class PayloadTooLargeError extends CodedError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 
   constructor(

@@ -1,3 +1,4 @@
+import { CodedError } from '@conveyor/errors';
 /** One failing location in a submitted payload. */
 export interface PayloadIssue {
   /** Dotted path, e.g. `data.source.url` or `jobs.3.data.documentId`. */
@@ -5,8 +6,8 @@ export interface PayloadIssue {
   message: string;
 }
 
-/** The payload does not match its queue's schema. Maps to HTTP 400. */
-export class PayloadValidationError extends Error {
+/** The payload does not match its queue's schema. */
+export class PayloadValidationError extends CodedError {
   readonly code = 'INVALID_PAYLOAD';
 
   constructor(readonly issues: PayloadIssue[]) {

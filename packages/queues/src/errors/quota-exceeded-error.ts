@@ -1,8 +1,9 @@
+import { CodedError } from '@conveyor/errors';
 /**
- * Storing the jobs would take a client past its quota of jobs waiting or bytes stored. Maps to
- * HTTP 429: nothing was stored; room comes back as workers take the client's jobs.
+ * Storing the jobs would take a client past its quota of jobs waiting or bytes stored: nothing
+ * was stored; room comes back as workers take the client's jobs, so a later retry may succeed.
  */
-export class QuotaExceededError extends Error {
+export class QuotaExceededError extends CodedError {
   readonly code = 'QUOTA_EXCEEDED';
 
   constructor(

@@ -1,8 +1,9 @@
+import { CodedError } from '@conveyor/errors';
 /**
  * Redis could not store or read the data in time (down, frozen, failing over, out of memory).
- * Maps to HTTP 503 with `Retry-After`: the client should retry, nothing was acknowledged.
+ * Nothing was acknowledged: the caller should retry after a moment.
  */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends CodedError {
   readonly code = 'REDIS_UNAVAILABLE';
 
   constructor(

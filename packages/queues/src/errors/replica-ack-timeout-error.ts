@@ -1,10 +1,11 @@
+import { CodedError } from '@conveyor/errors';
 /**
  * Redis stored the write but fewer replicas than required confirmed it within the timeout (or the
- * connection changed before they could). Maps to HTTP 503 with `Retry-After`. Unlike
+ * connection changed before they could): worth a retry after a moment. Unlike
  * {@link RedisUnavailableError} the job may exist: a retry with the same `Idempotency-Key` (or
  * the same Slack `event_id`) returns it instead of storing it twice.
  */
-export class ReplicaAckTimeoutError extends Error {
+export class ReplicaAckTimeoutError extends CodedError {
   readonly code = 'REPLICA_ACK_TIMEOUT';
 
   constructor(

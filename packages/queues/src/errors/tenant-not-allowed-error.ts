@@ -1,8 +1,10 @@
+import { CodedError } from '@conveyor/errors';
+
 /**
  * A client whose scopes list tenants (`tenant:<id>` in `API_CLIENT_SCOPES`) enqueued a job for
- * another tenant, named or derived from the payload. Maps to HTTP 403; nothing was stored.
+ * another tenant, named or derived from the payload. Nothing was stored.
  */
-export class TenantNotAllowedError extends Error {
+export class TenantNotAllowedError extends CodedError {
   readonly code = 'TENANT_NOT_ALLOWED';
 
   constructor(

@@ -1,5 +1,6 @@
-/** The queue is not in the catalog. Maps to HTTP 404. */
-export class UnknownQueueError extends Error {
+import { CodedError } from '@conveyor/errors';
+/** The queue is not in the catalog. */
+export class UnknownQueueError extends CodedError {
   readonly code = 'UNKNOWN_QUEUE';
 
   constructor(

@@ -1,6 +1,6 @@
+import { slackLogger } from '@conveyor/slack';
 import type { Logger } from '@conveyor/telemetry';
 import { WebClient } from '@slack/web-api';
-import { slackLogger } from './slack-logger.js';
 
 /** Options for {@link createSlackWebClient}. */
 export interface SlackWebClientOptions {

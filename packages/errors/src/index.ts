@@ -1,0 +1,1 @@
+export { CodedError, isCodedError, withCode } from './coded-error.js';

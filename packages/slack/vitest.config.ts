@@ -1,0 +1,3 @@
+import { conveyorVitestConfig } from '../../vitest.base.js';
+
+export default conveyorVitestConfig({ redis: true });
