@@ -184,6 +184,7 @@ describe('app', () => {
       '/v1/queues/{queue}/tenants',
       '/v1/schedules',
       '/v1/schedules/{id}',
+      '/v1/search',
     ]);
     const ingest = document.paths['/v1/queues/ingestion/jobs']?.post;
     const body = ingest?.requestBody?.content['application/json']?.schema;

@@ -32,6 +32,7 @@ import { registerOpenApiRoute } from './routes/openapi-route.js';
 import { registerQueueRoutes } from './routes/queue-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
+import { registerSearchRoute } from './routes/search-route.js';
 import { registerSlackRoutes } from './routes/slack-routes.js';
 import { SlackOptionsRegistry } from './slack/slack-options-registry.js';
 import { registerSlackOAuthRoutes } from './slack-oauth/slack-oauth-routes.js';
@@ -190,6 +191,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerQueueRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
+  registerSearchRoute(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);

@@ -83,6 +83,10 @@ async function main(): Promise<void> {
     ...(config.redis.replicaAck ? { replicaAck: config.redis.replicaAck } : {}),
     onMarkerError: (error, queue) =>
       logger.warn({ err: error, queue }, 'dedupe marker not written; the job is stored'),
+    search: {
+      onError: (error, queueKey) =>
+        logger.warn({ err: error, queueKey }, 'search index not written; the job is stored'),
+    },
   });
 
   const events = createJobEventHub(config, producer, (error, queue) =>

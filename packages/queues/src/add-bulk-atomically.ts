@@ -1,4 +1,5 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
 
 /** One job for {@link addBulkAtomically}. */
 export interface BulkJob {
@@ -24,7 +25,19 @@ export interface BulkJob {
  * Cost: the same adds as `addBulk` plus MULTI/EXEC; `FlowProducer.addBulk`, BullMQ's own
  * transactional path, builds a flow per job and awaits each add, several times slower.
  */
-export async function addBulkAtomically(queue: Queue, jobs: BulkJob[]): Promise<Job[]> {
+/**
+ * Queues more commands on the transaction after the adds (the search index); returns what to
+ * call with their replies once EXEC has run, awaited before the adds' jobs are returned.
+ */
+export type AlongsideAdds = (
+  transaction: ChainableCommander,
+) => (replies: [Error | null, unknown][]) => Promise<void> | void;
+
+export async function addBulkAtomically(
+  queue: Queue,
+  jobs: BulkJob[],
+  alongside?: AlongsideAdds,
+): Promise<Job[]> {
   const instances = jobs.map((job) => {
     const opts = { ...queue.jobsOpts, ...job.opts };
     return new Job(queue, job.name, job.data, opts, opts.jobId);
@@ -41,6 +54,8 @@ export async function addBulkAtomically(queue: Queue, jobs: BulkJob[]): Promise<
   await Promise.all(
     entries.map(({ json, id }) => queue.backend.addJobToTransaction(multi, json, id)),
   );
+  // BullMQ's transaction is ioredis's own MULTI with a few methods added.
+  const after = alongside?.(multi as unknown as ChainableCommander);
   let results: [Error | null, unknown][] | null;
   try {
     results = await multi.exec();
@@ -49,10 +64,11 @@ export async function addBulkAtomically(queue: Queue, jobs: BulkJob[]): Promise<
     throw (error as { previousErrors?: Error[] }).previousErrors?.[0] ?? error;
   }
   if (results === null) throw new Error('bulk transaction discarded');
-  results.forEach(([error, id], index) => {
+  results.slice(0, instances.length).forEach(([error, id], index) => {
     if (error) throw error;
     const job = instances[index];
     if (job) job.id = String(id);
   });
+  await after?.(results.slice(instances.length));
   return instances;
 }

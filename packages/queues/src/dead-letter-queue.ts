@@ -5,6 +5,12 @@ import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
 import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKey } from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
+import {
+  type DeadLetterSearchContext,
+  indexDeadLetter,
+  indexReplay,
+} from './search/dead-letter-search.js';
+import { SearchIndex } from './search/search-index.js';
 import { jobTenant, setTenant } from './tenants/job-tenant.js';
 
 /** What a dead letter keeps of the job that died. */
@@ -87,6 +93,7 @@ export class DeadLetterQueue {
   readonly #redis: RedisConnection;
   /** Sorted set of the origin job ids recorded here, scored by when. */
   readonly #originsKey: string;
+  readonly #search: DeadLetterSearchContext;
 
   constructor(
     readonly origin: QueueName,
@@ -96,6 +103,12 @@ export class DeadLetterQueue {
     this.queue = new Queue(this.name, { connection: options.connection, prefix: options.prefix });
     this.#redis = options.connection;
     this.#originsKey = deadLetterOriginsKey(this.queue);
+    this.#search = {
+      redis: options.connection,
+      index: new SearchIndex(),
+      prefix: options.prefix,
+      origin,
+    };
   }
 
   /**
@@ -161,6 +174,8 @@ export class DeadLetterQueue {
     const id = deadLetterId(this.origin, data.jobId);
     // A fixed id makes the copy idempotent: a second copy of the same job adds nothing new.
     await this.queue.add(job.name, data, { jobId: id });
+    // Searchable like its origin job; written again by a second copy, which changes nothing.
+    await indexDeadLetter(this.#search, data.jobId, id, data.data);
     // Claimed after the copy: a call that stops in between leaves a copy that the next call
     // claims (and counts), never a claimed job without its copy.
     const claimed = await this.#claim(data.jobId, id);
@@ -234,6 +249,7 @@ export class DeadLetterQueue {
     const opts = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
     if (letter.tenant !== undefined) setTenant(opts, letter.tenant);
     const replayed = await originQueue.add(letter.name, letter.data, opts);
+    await indexReplay(this.#search, id, String(replayed.id), letter.data);
     // Remembered before the letter goes, so no sweep copies the origin job here again.
     await this.#remember(letter.jobId, Date.now());
     await job.remove();

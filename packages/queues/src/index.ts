@@ -15,6 +15,7 @@ export {
   type SweepResult,
 } from './dead-letter-sweep.js';
 export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
+export { InvalidSearchCursorError } from './errors/invalid-search-cursor-error.js';
 export { JobCancelledError } from './errors/job-cancelled-error.js';
 export { JobExpiredError } from './errors/job-expired-error.js';
 export { JobFinishedError } from './errors/job-finished-error.js';
@@ -26,6 +27,7 @@ export { RedisUnavailableError } from './errors/redis-unavailable-error.js';
 export { ReplicaAckTimeoutError } from './errors/replica-ack-timeout-error.js';
 export { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
+export { UnknownSearchKeyError } from './errors/unknown-search-key-error.js';
 export { isFinalFailure } from './final-failure.js';
 export { type CancelResult, JobCanceller } from './job-canceller.js';
 export type { EnqueueOptions, EnqueueResult, JobRequest } from './job-enqueuer.js';
@@ -76,6 +78,24 @@ export { COMPARE_AND_DELETE_SCRIPT } from './scripts/compare-and-delete.js';
 export { COMPARE_AND_EXTEND_SCRIPT } from './scripts/compare-and-extend.js';
 export { HOLD_LEASE_SCRIPT } from './scripts/hold-lease.js';
 export { LIFT_QUEUE_PAUSE_SCRIPT, PAUSE_QUEUE_SCRIPT } from './scripts/queue-pause.js';
+export {
+  DEFAULT_SEARCH_LIMIT,
+  type FoundJob,
+  MAX_SEARCH_LIMIT,
+  SEARCH_STATES,
+  type SearchPage,
+  type SearchQuery,
+  type SearchState,
+  searchJobs,
+} from './search/search-jobs.js';
+export {
+  COMMON_SEARCH_KEYS,
+  extractSearchKeys,
+  isSearchKeyOf,
+  MAX_SEARCH_VALUE_LENGTH,
+  type SearchKeys,
+  validSearchKeys,
+} from './search/search-keys.js';
 export { applyTurns, type PlacedJob } from './tenants/apply-turns.js';
 export { assignTurns, MAX_TURN, type TurnRequest } from './tenants/assign-turns.js';
 export {

@@ -14,6 +14,7 @@ import {
 import { isQueueName, QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from './queue-catalog.js';
 import { DEDUPE_WINDOW_MS } from './redis-keys.js';
 import type { ReplicaAckOptions } from './replica-ack.js';
+import { SearchIndex, type SearchIndexOptions } from './search/search-index.js';
 import { WriteGuard } from './write-guard.js';
 
 /** Options for {@link Producer}. */
@@ -56,6 +57,12 @@ export interface ProducerOptions {
    * @defaultValue undefined (answer once the master has it)
    */
   replicaAck?: ReplicaAckOptions;
+  /**
+   * How the search index sweeps entries of removed jobs, and where its errors go (an index write
+   * that failed behind a stored job; typically a logger's warn).
+   * @defaultValue {@link SearchIndexOptions} defaults, errors ignored
+   */
+  search?: SearchIndexOptions;
 }
 
 /**
@@ -96,6 +103,7 @@ export class Producer {
       }),
       quotas: new ClientQuota(connection, prefix),
       guard: this.#guard,
+      search: new SearchIndex(options.search),
     });
     const onError = options.onError ?? (() => {});
     for (const name of QUEUE_NAMES) {

@@ -1,9 +1,10 @@
 import { BACKOFF_JITTER, KEEP_COMPLETED, KEEP_FAILED } from './job-policies.js';
 import { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
-import { ingestionPayloadSchema } from './schemas/ingestion-payload.js';
+import { type IngestionPayload, ingestionPayloadSchema } from './schemas/ingestion-payload.js';
 import { slackEventCallbackSchema } from './schemas/slack-envelope.js';
 import { slackInteractionSchema } from './schemas/slack-interaction.js';
 import { slackSlashCommandSchema } from './schemas/slack-slash-command.js';
+import { SLACK_SEARCH_KEYS } from './search/slack-search-keys.js';
 import { isTenant } from './tenants/job-tenant.js';
 import { slackTenant } from './tenants/slack-tenant.js';
 
@@ -108,6 +109,7 @@ export const QUEUE_CATALOG = {
       [SLACK_SLASH_COMMAND_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
       [SLACK_INTERACTION_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
     },
+    searchKeys: SLACK_SEARCH_KEYS,
     parseJob: parseSlackJob,
     tenantOf: (_name, data) => slackTenant(data),
   },
@@ -120,6 +122,10 @@ export const QUEUE_CATALOG = {
       backoff: { type: 'exponential', delay: 5000, jitter: BACKOFF_JITTER },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
+    },
+    searchKeys: {
+      documentId: (data) => (data as Partial<IngestionPayload> | null)?.documentId,
+      orgId: (data) => (data as Partial<IngestionPayload> | null)?.orgId,
     },
     parseJob: parseIngestJob,
     tenantOf: (_name, data) => {

@@ -24,6 +24,12 @@ export interface QueueDefinition {
    */
   expiresInMs?: Readonly<Record<string, number>>;
   /**
+   * Business keys a job can be found by (`searchJobs`, `GET /v1/search`), each read from the
+   * job's validated data; undefined when the job does not carry it. Every queue is also
+   * searchable by {@link COMMON_SEARCH_KEYS}, which are not listed here.
+   */
+  searchKeys: Readonly<Record<string, (data: unknown) => string | undefined>>;
+  /**
    * The tenant of a job whose request names none, from its validated data; undefined falls back
    * to `default`. Jobs of one tenant share its fair turn, its concurrency cap and rate limit.
    * @defaultValue every job is `default`

@@ -200,3 +200,38 @@ export function ingestStateKey(prefix: string, documentId: string): string {
 export function ingestLockKey(prefix: string, documentId: string): string {
   return `${prefix}:worker:ingest-lock:${documentId}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Search index (per queue, built from the queue's key `<prefix>:<queue>` so that `searchJobs`
+// needs no Queue object; value keys expire `searchTtlMs` after their last write, the log,
+// entries and cursor on each sweep window; entries go with their job)
+
+/** A queue's key, as BullMQ builds it (`queue.qualifiedName`). */
+export function queueKeyOf(prefix: string, queue: string): string {
+  return `${prefix}:${queue}`;
+}
+
+/** The jobs of `queueKey` with `key` = `value`: a sorted set of job ids scored by enqueue order. */
+export function searchValueKey(queueKey: string, key: string, value: string): string {
+  return `${queueKey}:search:v:${key}:${value}`;
+}
+
+/** Every indexed job of the queue in enqueue order (sorted set), walked by the sweep. */
+export function searchLogKey(queueKey: string): string {
+  return `${queueKey}:search:log`;
+}
+
+/** The keys each indexed job was indexed under (hash: job id -> JSON of its keys). */
+export function searchEntriesKey(queueKey: string): string {
+  return `${queueKey}:search:keys`;
+}
+
+/** Where the sweep goes on in the log (a rank). */
+export function searchCursorKey(queueKey: string): string {
+  return `${queueKey}:search:cursor`;
+}
+
+/** BullMQ's hash of job `id`. */
+export function jobKeyOf(queueKey: string, id: string): string {
+  return `${queueKey}:${id}`;
+}

@@ -12,6 +12,7 @@ import {
   TenantNotAllowedError,
   toRedisFailure,
   UnknownQueueError,
+  UnknownSearchKeyError,
 } from '@conveyor/queues';
 import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
@@ -33,6 +34,8 @@ export const STATUS_BY_CODE = {
   INVALID_JSON: 400,
   INVALID_PAYLOAD: 400,
   INVALID_REQUEST: 400,
+  UNKNOWN_SEARCH_KEY: 400,
+  INVALID_CURSOR: 400,
   REQUEST_ABORTED: 400,
   UNAUTHORIZED: 401,
   SLACK_SIGNATURE_INVALID: 401,
@@ -120,6 +123,9 @@ function detailsOf(error: Error): unknown {
   }
   if (error instanceof ScheduleNotFoundError) return { id: error.id };
   if (error instanceof SubscriberLimitError) return { kind: error.kind, limit: error.limit };
+  if (error instanceof UnknownSearchKeyError) {
+    return { key: error.key, validKeys: error.validKeys };
+  }
   return undefined;
 }
 

@@ -137,7 +137,7 @@ export const queueBacklogResponseSchema = z.object({
 });
 
 /** A query parameter holding a plain decimal number (no `0x10`, `1e3` or `1.0`), or absent. */
-const pageNumber = (range: { min: number; max: number; fallback: number }) =>
+export const pageNumber = (range: { min: number; max: number; fallback: number }) =>
   z
     .string()
     .regex(/^\d{1,7}$/, { error: 'must be a whole number' })

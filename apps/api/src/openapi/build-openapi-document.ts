@@ -16,6 +16,7 @@ import {
   tenantListResponseSchema,
 } from '../http/http-schemas.js';
 import { lifecyclePaths, lifecycleSchemas } from './lifecycle-paths.js';
+import { searchPaths, searchSchemas } from './search-paths.js';
 import { slackOAuthPaths } from './slack-oauth-paths.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -220,6 +221,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         DeadLetterPage: jsonSchema(deadLetterListResponseSchema, 'output'),
         Replayed: jsonSchema(replayResponseSchema, 'output'),
         ...lifecycleSchemas(parts),
+        ...searchSchemas(parts),
         Cancelled: jsonSchema(cancelResponseSchema, 'output'),
       },
     },
@@ -237,6 +239,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       ...lifecyclePaths(parts),
+      ...searchPaths(parts),
       '/v1/queues/{queue}/backlog': {
         get: {
           operationId: 'getQueueBacklog',

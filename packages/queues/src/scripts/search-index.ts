@@ -1,0 +1,85 @@
+/**
+ * KEYS: log, entries, cursor, then per job: its BullMQ hash and its value keys.
+ * ARGV: ttl ms, sweep window, job count, 1 to index only jobs that exist (after their `add`, in
+ * its transaction: an `add` that deduplicated stored nothing under its own id) or 0 (sent beside
+ * the `adds`, possibly just before them), then per job: id, score, keys JSON, value key count.
+ * Value keys live `ttl` after their last write; the log, entries and cursor are given the same
+ * life on each sweep window (the first index call of every process asks for one). Returns the
+ * next `window` entries of the log from the sweep's cursor as id, score, keys JSON triples (the
+ * cursor wraps at the end).
+ */
+export const SEARCH_INDEX_SCRIPT = `
+local ttl = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local checked = ARGV[4] == '1'
+local k, a = 4, 5
+local logged, described = {}, {}
+for j = 1, count do
+  local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
+  if not checked or redis.call('EXISTS', KEYS[k]) == 1 then
+    logged[#logged + 1] = score
+    logged[#logged + 1] = id
+    described[#described + 1] = id
+    described[#described + 1] = ARGV[a + 2]
+    for i = k + 1, k + n do
+      redis.call('ZADD', KEYS[i], score, id)
+      redis.call('PEXPIRE', KEYS[i], ttl)
+    end
+  end
+  a = a + 4
+  k = k + 1 + n
+end
+if #logged > 0 then
+  redis.call('ZADD', KEYS[1], unpack(logged))
+  redis.call('HSET', KEYS[2], unpack(described))
+end
+if window <= 0 then return {} end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+local from = tonumber(redis.call('GET', KEYS[3]) or '0')
+local entries = redis.call('ZRANGE', KEYS[1], from, from + window - 1, 'WITHSCORES')
+local found = #entries / 2
+if found < window then from = 0 else from = from + found end
+redis.call('SET', KEYS[3], from, 'PX', ttl)
+if found == 0 then return {} end
+local ids = {}
+for i = 1, found do ids[i] = entries[2 * i - 1] end
+local keys = redis.call('HMGET', KEYS[2], unpack(ids))
+local out = {}
+for i = 1, found do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = entries[2 * i]
+  out[#out + 1] = keys[i] or ''
+end
+return out
+`;
+
+/**
+ * KEYS: log, entries, cursor, then per candidate: its BullMQ hash and its value keys.
+ * ARGV: candidate count, then per candidate: id, value key count.
+ * Drops every candidate whose job is gone (retention removed it) from its value keys, the log and
+ * the entries, and moves the cursor back by as many (they sat before it). Returns how many.
+ */
+export const SEARCH_PRUNE_SCRIPT = `
+local count = tonumber(ARGV[1])
+local k, a, removed = 4, 2, 0
+for j = 1, count do
+  local id, n = ARGV[a], tonumber(ARGV[a + 1])
+  if redis.call('EXISTS', KEYS[k]) == 0 then
+    for i = k + 1, k + n do redis.call('ZREM', KEYS[i], id) end
+    removed = removed + redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+  end
+  a = a + 2
+  k = k + 1 + n
+end
+if removed > 0 then
+  local from = tonumber(redis.call('GET', KEYS[3]) or '0')
+  local ttl = redis.call('PTTL', KEYS[3])
+  if from > 0 and ttl > 0 then
+    redis.call('SET', KEYS[3], math.max(0, from - removed), 'PX', ttl)
+  end
+end
+return removed
+`;

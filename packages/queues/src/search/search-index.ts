@@ -1,0 +1,285 @@
+import type { RedisConnection } from '@conveyor/redis';
+import type { ChainableCommander } from 'ioredis';
+import type { AlongsideAdds } from '../add-bulk-atomically.js';
+import {
+  jobKeyOf,
+  searchCursorKey,
+  searchEntriesKey,
+  searchLogKey,
+  searchValueKey,
+} from '../redis-keys.js';
+import { SEARCH_INDEX_SCRIPT, SEARCH_PRUNE_SCRIPT } from '../scripts/search-index.js';
+import { isNoScript, LuaScript } from './lua-script.js';
+import type { SearchKeys } from './search-keys.js';
+
+const INDEX = new LuaScript(SEARCH_INDEX_SCRIPT);
+const PRUNE = new LuaScript(SEARCH_PRUNE_SCRIPT);
+
+/** One job to index. */
+export interface IndexedJob {
+  id: string;
+  keys: SearchKeys;
+}
+
+/** Options for {@link SearchIndex}. */
+export interface SearchIndexOptions {
+  /**
+   * The sweep runs once per this many jobs indexed into a queue by this process (or per bulk),
+   * over three times as many log entries: about three entries checked per job enqueued.
+   * @defaultValue 32
+   */
+  sweepEvery?: number;
+  /**
+   * Entries younger than this are never dropped: a single enqueue writes its entry alongside its
+   * `add`, on the same connection, so an entry can briefly precede its job (by about one turn of
+   * the event loop; the margin covers the clocks of other processes).
+   * @defaultValue 5000
+   */
+  graceMs?: number;
+  /**
+   * Called when a sweep behind an answer failed (the next one picks up where it could not);
+   * typically a logger's warn.
+   * @defaultValue ignore
+   */
+  onError?: (error: Error, queueKey: string) => void;
+}
+
+/** Jobs indexed together by {@link SearchIndex.writeSoon}. */
+interface PendingBatch {
+  client: RedisConnection;
+  jobs: IndexedJob[];
+  ttlMs: number;
+  done: Promise<void>;
+}
+
+/**
+ * Log entries the sweep checks per job indexed. The log holds the retained jobs R plus dead
+ * entries D; a round over it takes (R + D) / k jobs, which leave as many dead entries behind, so
+ * D settles near (R + D) / k: D = R / (k - 1). At 1 it never settles (a window capped at 1,000
+ * for bulks of 1,000 grew without bound in the bench); 3 keeps the log near 1.5 times R.
+ */
+const SWEEP_PER_JOB = 3;
+/** Most entries one prune call checks (a window is pruned in calls of this size). */
+const PRUNE_CHUNK = 500;
+
+/**
+ * Conveyor's search index of job business keys, written at enqueue and following retention.
+ *
+ * Per queue (all keys under the queue's key, in its slot):
+ * - one sorted set per key and value (`search:v:<key>:<value>`): the job ids, scored by enqueue
+ *   order, read newest first by `searchJobs`;
+ * - a log of every indexed job in enqueue order (`search:log`) and what each was indexed under
+ *   (`search:keys`), so an entry can be removed once its job is gone;
+ * - a sweep cursor (`search:cursor`).
+ *
+ * Responsibilities:
+ * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
+ *   it stored), single jobs with one script call per turn of the event loop;
+ * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
+ *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
+ *   also hands back the next entries of the log (same round trip), and a prune call behind the
+ *   answer drops those whose job is gone. The log is walked round and round, about three
+ *   entries per enqueue, so it holds about 1.5 times the jobs the queue retains; readers drop
+ *   entries of removed jobs they meet too;
+ * - keys not written for the queue's longest retention expire.
+ */
+export class SearchIndex {
+  readonly #sweepEvery: number;
+  readonly #graceMs: number;
+  readonly #onError: (error: Error, queueKey: string) => void;
+  /** Jobs indexed per queue since its last sweep, by this process. */
+  readonly #sinceSweep = new Map<string, number>();
+  /** Single jobs waiting for the end of this turn of the event loop, per queue. */
+  readonly #batches = new Map<string, PendingBatch>();
+  #sequence = 0;
+
+  constructor(options: SearchIndexOptions = {}) {
+    this.#sweepEvery = options.sweepEvery ?? 32;
+    this.#graceMs = options.graceMs ?? 5000;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /**
+   * Queues the index write of `jobs` on `transaction` (a MULTI or pipeline of `client`), after
+   * their adds. Call the returned function with the command's reply once it has run: it loads
+   * the script and writes again when Redis did not hold it, and starts the sweep the reply asks
+   * for, behind the answer. The jobs are stored whatever it answers: an index write that failed
+   * is reported to `onError`, not thrown.
+   */
+  queue(
+    client: RedisConnection,
+    transaction: ChainableCommander,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+  ): (error: Error | null, reply: unknown) => Promise<void> {
+    const window = this.#windowFor(queueKey, jobs.length);
+    const args = this.#indexArgs(queueKey, jobs, ttlMs, window, true);
+    transaction.evalsha(INDEX.sha, ...args);
+    return async (error, reply) => {
+      let written = reply;
+      try {
+        // Redis does not hold the script yet (first use on this node, or after a restart): index
+        // on its own, before the answer (the index script checks the jobs exist).
+        if (isNoScript(error)) written = await INDEX.run(client, args);
+        else if (error) throw error;
+      } catch (failed) {
+        this.#onError(failed as Error, queueKey);
+        return;
+      }
+      this.#sweep(client, queueKey, written);
+    };
+  }
+
+  /** {@link queue} as the extra commands of an `addBulkAtomically` of these jobs. */
+  alongside(
+    client: RedisConnection,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+  ): AlongsideAdds {
+    return (transaction) => {
+      const done = this.queue(client, transaction, queueKey, jobs, ttlMs);
+      return ([reply]) => done(reply?.[0] ?? null, reply?.[1]);
+    };
+  }
+
+  /**
+   * Indexes `jobs` on their own: those already stored (`stored: true`), or, with `stored: false`,
+   * jobs whose `add` is in flight on the same connection (both share one round trip; an entry
+   * may be written just before its job). An entry of an `add` that then stored nothing is skipped
+   * by readers and dropped by the sweep.
+   */
+  async write(
+    client: RedisConnection,
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    options: { ttlMs: number; stored: boolean },
+  ): Promise<void> {
+    const window = this.#windowFor(queueKey, jobs.length);
+    const args = this.#indexArgs(queueKey, jobs, options.ttlMs, window, options.stored);
+    const reply = await INDEX.run(client, args);
+    this.#sweep(client, queueKey, reply);
+  }
+
+  /**
+   * Indexes a job whose `add` is being sent, together with the other jobs of the queue indexed
+   * in the same turn of the event loop: one script call for every enqueue that arrived together
+   * (under load, several HTTP requests are read in one turn). Resolves once written; never
+   * rejects (a failed write is reported to `onError`: the job is stored regardless).
+   */
+  writeSoon(
+    client: RedisConnection,
+    queueKey: string,
+    job: IndexedJob,
+    ttlMs: number,
+  ): Promise<void> {
+    let batch = this.#batches.get(queueKey);
+    if (batch === undefined || batch.client !== client) {
+      const created: PendingBatch = { client, jobs: [], ttlMs: 0, done: Promise.resolve() };
+      created.done = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          if (this.#batches.get(queueKey) === created) this.#batches.delete(queueKey);
+          this.write(client, queueKey, created.jobs, { ttlMs: created.ttlMs, stored: false })
+            .catch((error: Error) => this.#onError(error, queueKey))
+            .finally(resolve);
+        });
+      });
+      this.#batches.set(queueKey, created);
+      batch = created;
+    }
+    batch.jobs.push(job);
+    batch.ttlMs = Math.max(batch.ttlMs, ttlMs);
+    return batch.done;
+  }
+
+  /** True when an entry of this score is old enough to be dropped once its job is gone. */
+  droppable(score: number, now = Date.now()): boolean {
+    return score < (now - this.#graceMs) * 1000;
+  }
+
+  /**
+   * Removes the entries of these jobs whose job hash is gone; returns how many. What readers
+   * call for the removed jobs they meet.
+   */
+  async prune(
+    client: RedisConnection,
+    queueKey: string,
+    candidates: readonly IndexedJob[],
+  ): Promise<number> {
+    if (candidates.length === 0) return 0;
+    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const args: (string | number)[] = [candidates.length];
+    for (const { id, keys: values } of candidates) {
+      const valueKeys = Object.entries(values).map(([key, value]) =>
+        searchValueKey(queueKey, key, value),
+      );
+      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
+      args.push(id, valueKeys.length);
+    }
+    return Number(await PRUNE.run(client, [keys.length, ...keys, ...args]));
+  }
+
+  /** The next score: enqueue time in ms, times 1,000, plus a sequence, so scores rarely tie. */
+  nextScore(now = Date.now()): number {
+    this.#sequence = (this.#sequence + 1) % 1000;
+    return now * 1000 + this.#sequence;
+  }
+
+  #windowFor(queueKey: string, jobs: number): number {
+    // A process's first write asks for a window: it gives the log its time to live.
+    const since = (this.#sinceSweep.get(queueKey) ?? this.#sweepEvery) + jobs;
+    if (since < this.#sweepEvery) {
+      this.#sinceSweep.set(queueKey, since);
+      return 0;
+    }
+    this.#sinceSweep.set(queueKey, 0);
+    return SWEEP_PER_JOB * since;
+  }
+
+  #indexArgs(
+    queueKey: string,
+    jobs: readonly IndexedJob[],
+    ttlMs: number,
+    window: number,
+    stored: boolean,
+  ): [number, ...(string | number)[]] {
+    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length, stored ? 1 : 0];
+    const now = Date.now();
+    for (const { id, keys: values } of jobs) {
+      const valueKeys = Object.entries(values).map(([key, value]) =>
+        searchValueKey(queueKey, key, value),
+      );
+      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
+      args.push(id, this.nextScore(now), JSON.stringify(values), valueKeys.length);
+    }
+    return [keys.length, ...keys, ...args];
+  }
+
+  #sweep(client: RedisConnection, queueKey: string, reply: unknown): void {
+    if (!Array.isArray(reply) || reply.length === 0) return;
+    const candidates: IndexedJob[] = [];
+    const now = Date.now();
+    for (let index = 0; index + 2 < reply.length; index += 3) {
+      if (!this.droppable(Number(reply[index + 1]), now)) continue;
+      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 2]) });
+    }
+    for (let start = 0; start < candidates.length; start += PRUNE_CHUNK) {
+      this.prune(client, queueKey, candidates.slice(start, start + PRUNE_CHUNK)).catch(
+        (error: Error) => this.#onError(error, queueKey),
+      );
+    }
+  }
+}
+
+/** The keys JSON of an entry ({} when absent or unreadable). */
+export function parseKeys(value: unknown): SearchKeys {
+  if (typeof value !== 'string' || value === '') return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as SearchKeys) : {};
+  } catch {
+    return {};
+  }
+}

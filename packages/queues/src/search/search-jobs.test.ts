@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { slackObjectShapedEvents, slackSamples } from '@conveyor/testing';
+import { type Job, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestQueues, type TestQueues } from '../../test/support/test-queues.js';
+import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
+import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
+import type { JobRequest } from '../job-enqueuer.js';
+import { type SearchQuery, searchJobs } from './search-jobs.js';
+
+const ingest = (documentId: string, orgId?: string): JobRequest['data'] => ({
+  documentId,
+  source: { kind: 'inline', text: 'hello' },
+  ...(orgId ? { orgId } : {}),
+});
+
+describe('searchJobs', () => {
+  let queues: TestQueues;
+  const search = (query: SearchQuery) => searchJobs(queues.connection, queues.prefix, query);
+  const ids = async (query: SearchQuery) => (await search(query)).jobs.map((job) => job.id);
+
+  beforeAll(async () => {
+    queues = await connectTestQueues();
+  });
+  afterAll(() => queues.close());
+
+  it('finds ingestion jobs by documentId and orgId, newest first, with their keys', async () => {
+    const org = `org-${randomUUID()}`;
+    const first = await queues.producer.enqueue('ingestion', { data: ingest('doc-a', org) });
+    const second = await queues.producer.enqueue('ingestion', { data: ingest('doc-b', org) });
+    expect(await ids({ key: 'orgId', value: org })).toEqual([second.id, first.id]);
+    const page = await search({ key: 'documentId', value: 'doc-b' });
+    expect(page.jobs).toContainEqual({
+      queue: 'ingestion',
+      id: second.id,
+      name: 'ingest',
+      state: 'waiting',
+      tenant: org,
+      keys: { documentId: 'doc-b', orgId: org },
+      createdAt: expect.any(String),
+      deadLetter: false,
+    });
+    expect(page.next).toBeUndefined();
+  });
+
+  it('finds Slack events, slash commands and interactions by event_id, team_id, channel, user', async () => {
+    const team = `T${randomUUID().slice(0, 8)}`;
+    const event = await queues.producer.enqueue('slack-events', {
+      data: { ...slackSamples.appMention, team_id: team, event_id: `Ev${randomUUID()}` },
+    });
+    const created = slackObjectShapedEvents.channel_created as { event_id: string };
+    const objectShaped = await queues.producer.enqueue('slack-events', {
+      data: { ...created, team_id: team, event_id: `Ev${randomUUID()}` },
+    });
+    const command = await queues.producer.enqueue('slack-events', {
+      name: 'slash_command',
+      data: { ...slackSamples.slashCommand, team_id: team, trigger_id: `t-${randomUUID()}` },
+    });
+    const interaction = await queues.producer.enqueue('slack-events', {
+      name: 'interaction',
+      data: {
+        type: 'block_actions',
+        user: { id: 'U-INTERACT' },
+        team: { id: team },
+        channel: { id: 'C-INTERACT' },
+        trigger_id: `t-${randomUUID()}`,
+      },
+    });
+    expect(await ids({ key: 'team_id', value: team })).toEqual([
+      interaction.id,
+      command.id,
+      objectShaped.id,
+      event.id,
+    ]);
+    const eventJob = await queues.producer.queue('slack-events').getJob(event.id);
+    expect(await ids({ key: 'event_id', value: eventJob?.data.event_id })).toEqual([event.id]);
+    const teamPage = await search({ key: 'team_id', value: team });
+    const keysOf = (id: string) => teamPage.jobs.find((job) => job.id === id)?.keys;
+    expect(keysOf(event.id)).toMatchObject({ channel: 'C123ABC456', user: 'U123ABC456' });
+    expect(keysOf(objectShaped.id)).toMatchObject({ channel: 'C024BE91L' });
+    expect(keysOf(command.id)).toMatchObject({
+      channel: slackSamples.slashCommand.channel_id,
+      user: slackSamples.slashCommand.user_id,
+    });
+    expect(keysOf(interaction.id)).toEqual({
+      team_id: team,
+      channel: 'C-INTERACT',
+      user: 'U-INTERACT',
+    });
+    expect(await ids({ key: 'user', value: 'U-INTERACT' })).toContain(interaction.id);
+    expect(await ids({ key: 'channel', value: 'C-INTERACT', queue: 'slack-events' })).toContain(
+      interaction.id,
+    );
+  });
+
+  it('finds a job by id, by tenant, and by idempotency key only in its own client', async () => {
+    const tenant = `tenant-${randomUUID()}`;
+    const key = `key-${randomUUID()}`;
+    const request = { data: ingest(`doc-${randomUUID()}`), options: { tenant } } as JobRequest;
+    const fromA = await queues.producer.enqueue('ingestion', request, {
+      idempotencyKey: key,
+      client: 'a',
+    });
+    const fromB = await queues.producer.enqueueBulk('ingestion', [{ data: ingest('b-1') }], {
+      idempotencyKey: key,
+      client: 'b',
+    });
+    expect(await ids({ key: 'id', value: fromA.id })).toEqual([fromA.id]);
+    const byTenant = await search({ key: 'tenant', value: tenant });
+    expect(byTenant.jobs.map((job) => [job.id, job.tenant])).toEqual([[fromA.id, tenant]]);
+    const mine = await search({ key: 'idempotencyKey', value: key, client: 'a' });
+    expect(mine.jobs.map((job) => job.id)).toEqual([fromA.id]);
+    expect(mine.jobs[0]?.keys.idempotencyKey).toBe(key);
+    expect(await ids({ key: 'idempotencyKey', value: key, client: 'b' })).toEqual([fromB[0]?.id]);
+    expect(await ids({ key: 'idempotencyKey', value: key, client: 'c' })).toEqual([]);
+    expect(await ids({ key: 'idempotencyKey', value: key })).toEqual([]);
+    // Another client's jobs carry no trace of the key.
+    expect((await search({ key: 'tenant', value: tenant })).jobs[0]?.keys).not.toHaveProperty(
+      'idempotencyKey',
+    );
+  });
+
+  it('indexes a bulk in its transaction, and a deduplicated job once', async () => {
+    const org = `org-${randomUUID()}`;
+    const bulk = await queues.producer.enqueueBulk(
+      'ingestion',
+      Array.from({ length: 30 }, (_, index) => ({ data: ingest(`bulk-${index}`, org) })),
+    );
+    const found = await search({ key: 'orgId', value: org, limit: 100 });
+    expect(found.jobs.map((job) => job.id).sort()).toEqual(bulk.map((job) => job.id).sort());
+    const eventId = `Ev${randomUUID()}`;
+    const data = { ...slackSamples.appMention, event_id: eventId };
+    const first = await queues.producer.enqueue('slack-events', { data });
+    const again = await queues.producer.enqueue('slack-events', { data });
+    expect(again).toMatchObject({ id: first.id, deduplicated: true });
+    expect(await ids({ key: 'event_id', value: eventId })).toEqual([first.id]);
+  });
+
+  it('indexes concurrent single enqueues together, each found once its enqueue answered', async () => {
+    const org = `org-${randomUUID()}`;
+    const stored = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        queues.producer.enqueue('ingestion', { data: ingest(`together-${index}`, org) }),
+      ),
+    );
+    const found = await search({ key: 'orgId', value: org, limit: 100 });
+    expect(found.jobs.map((job) => job.id).sort()).toEqual(stored.map((job) => job.id).sort());
+  });
+
+  it('pages with a cursor that stays stable while jobs are added', async () => {
+    const org = `org-${randomUUID()}`;
+    const stored: string[] = [];
+    for (let index = 0; index < 25; index += 1) {
+      stored.push(
+        (await queues.producer.enqueue('ingestion', { data: ingest(`p-${index}`, org) })).id,
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await search({ key: 'orgId', value: org, limit: 10, cursor });
+      seen.push(...page.jobs.map((job) => job.id));
+      cursor = page.next;
+      pages += 1;
+      // Newer jobs arrive between pages: they belong before the first page, not in later ones.
+      await queues.producer.enqueue('ingestion', { data: ingest(`late-${pages}`, org) });
+    } while (cursor !== undefined);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...stored].reverse());
+  });
+
+  it('narrows to a state', async () => {
+    const org = `org-${randomUUID()}`;
+    const done = await queues.producer.enqueue('ingestion', { data: ingest('s-done', org) });
+    await queues.producer.enqueue('ingestion', {
+      data: ingest('s-wait', org),
+      options: { delay: 60_000 },
+    });
+    const queue = queues.producer.queue('ingestion');
+    const job = (await queue.getJob(done.id)) as Job;
+    const worker = new Worker('ingestion', null, {
+      connection: queues.workerConnection,
+      prefix: queues.prefix,
+    });
+    try {
+      // Take this job alone (a manual worker), complete it, and look.
+      let taken: Job | undefined;
+      while (taken?.id !== job.id) {
+        taken = await worker.getNextJob('token');
+        if (taken && taken.id !== job.id) await taken.moveToDelayed(Date.now() + 60_000, 'token');
+      }
+      await (taken as Job).moveToCompleted('ok', 'token', false);
+    } finally {
+      await worker.close();
+    }
+    const completed = await search({ key: 'orgId', value: org, state: 'completed' });
+    expect(completed.jobs.map((each) => [each.id, each.state])).toEqual([[done.id, 'completed']]);
+    expect(completed.jobs[0]?.finishedAt).toEqual(expect.any(String));
+    const delayed = await search({ key: 'orgId', value: org, state: 'delayed' });
+    expect(delayed.jobs.map((each) => each.state)).toEqual(['delayed']);
+    expect((await search({ key: 'orgId', value: org, state: 'active' })).jobs).toEqual([]);
+  });
+
+  it('finds dead letters with deadLetter true, and the replayed job', async () => {
+    const documentId = `dl-${randomUUID()}`;
+    const { id } = await queues.producer.enqueue('ingestion', {
+      data: ingest(documentId),
+      options: { tenant: 'acme' },
+    } as JobRequest);
+    const job = (await queues.producer.queue('ingestion').getJob(id)) as Job;
+    const deadLetters = queues.producer.deadLetters('ingestion');
+    const { id: letterId } = await deadLetters.record(job, new Error('upstream said no'), {
+      unrecoverable: true,
+    });
+    const page = await search({ key: 'documentId', value: documentId });
+    expect(page.jobs).toContainEqual(
+      expect.objectContaining({
+        queue: 'ingestion',
+        id: letterId,
+        originJobId: id,
+        deadLetter: true,
+        state: 'failed',
+        failedReason: 'upstream said no',
+        tenant: 'acme',
+      }),
+    );
+    expect((await search({ key: 'id', value: id })).jobs.map((each) => each.deadLetter)).toEqual([
+      true,
+      false,
+    ]);
+    const replayed = await queues.producer.replayDeadLetter('ingestion', letterId);
+    const after = await search({ key: 'tenant', value: 'acme' });
+    expect(after.jobs[0]).toMatchObject({ id: replayed, deadLetter: false, tenant: 'acme' });
+    // The dead letter is gone: its entry is skipped and dropped.
+    expect(after.jobs.some((each) => each.id === letterId)).toBe(false);
+  });
+
+  it("keeps to a caller's tenants", async () => {
+    const org = `org-${randomUUID()}`;
+    const ofAcme = await queues.producer.enqueue('ingestion', {
+      data: ingest('t-acme', org),
+      options: { tenant: 'acme' },
+    } as JobRequest);
+    const ofGlobex = await queues.producer.enqueue('ingestion', {
+      data: ingest('t-globex', org),
+      options: { tenant: 'globex' },
+    } as JobRequest);
+    await queues.producer.enqueue('ingestion', { data: ingest('t-none', org) });
+    expect(await ids({ key: 'orgId', value: org, tenants: new Set(['acme']) })).toEqual([
+      ofAcme.id,
+    ]);
+    expect(await ids({ key: 'orgId', value: org, tenants: new Set(['acme', 'globex']) })).toEqual([
+      ofGlobex.id,
+      ofAcme.id,
+    ]);
+    expect(await ids({ key: 'id', value: ofGlobex.id, tenants: new Set(['acme']) })).toEqual([]);
+  });
+
+  it('refuses an unknown key, listing the valid ones, and a forged cursor', async () => {
+    await expect(search({ key: 'nope', value: 'x' })).rejects.toThrow(UnknownSearchKeyError);
+    await expect(search({ key: 'nope', value: 'x' })).rejects.toMatchObject({
+      validKeys: expect.arrayContaining(['documentId', 'event_id', 'tenant', 'id']),
+    });
+    await expect(search({ key: 'event_id', value: 'x', queue: 'ingestion' })).rejects.toThrow(
+      UnknownSearchKeyError,
+    );
+    await expect(search({ key: 'orgId', value: 'x', cursor: 'bm9wZQ' })).rejects.toThrow(
+      InvalidSearchCursorError,
+    );
+    expect(await search({ key: 'orgId', value: 'x'.repeat(300) })).toEqual({ jobs: [] });
+  });
+});

@@ -1,0 +1,508 @@
+import type { RedisConnection } from '@conveyor/redis';
+import { type DeadLetterData, deadLetterId } from '../dead-letter-queue.js';
+import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
+import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
+import {
+  BULLMQ_JOB_STATES,
+  JOB_ENDINGS,
+  type JobEndingRecord,
+  reportedState,
+} from '../job-state.js';
+import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
+import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
+import { SEARCH_READ_SCRIPT } from '../scripts/search-read.js';
+import { LuaScript } from './lua-script.js';
+import { parseKeys, SearchIndex } from './search-index.js';
+import {
+  idempotencySearchValue,
+  isSearchKeyOf,
+  MAX_SEARCH_VALUE_LENGTH,
+  type SearchKeys,
+  validSearchKeys,
+} from './search-keys.js';
+
+/** States a search can be narrowed to: BullMQ's and Conveyor's endings. */
+export const SEARCH_STATES = [...BULLMQ_JOB_STATES, ...JOB_ENDINGS] as const;
+export type SearchState = (typeof SEARCH_STATES)[number];
+
+/** Most jobs one page answers. */
+export const MAX_SEARCH_LIMIT = 100;
+/** Jobs one page answers when the query names no limit. */
+export const DEFAULT_SEARCH_LIMIT = 20;
+/**
+ * Most index entries one call looks at: with a filter that few matches pass, a page stops
+ * there and answers what it found with a `next` cursor, so a call costs a bounded amount.
+ */
+const MAX_EXAMINED = 1000;
+
+/** One search. */
+export interface SearchQuery {
+  /** A catalog search key (`documentId`, `event_id`, ...) or `id`, `tenant`, `idempotencyKey`. */
+  key: string;
+  value: string;
+  /** Only this queue (and its dead letters). @defaultValue every queue in `queues` */
+  queue?: QueueName | undefined;
+  /** Only jobs in this state now (a dead letter is `failed` or `expired`). @defaultValue any */
+  state?: SearchState | undefined;
+  /**
+   * Only jobs of these tenants (a client's tenant scopes); a job without a tenant is left out.
+   * @defaultValue every tenant
+   */
+  tenants?: ReadonlySet<string> | undefined;
+  /** Jobs per page, 1 to {@link MAX_SEARCH_LIMIT}. @defaultValue {@link DEFAULT_SEARCH_LIMIT} */
+  limit?: number | undefined;
+  /** The `next` of the previous page. @defaultValue the newest jobs */
+  cursor?: string | undefined;
+  /** The queues the caller may read. @defaultValue every catalog queue */
+  queues?: readonly QueueName[] | undefined;
+  /**
+   * The client whose `Idempotency-Key` is searched: keys are scoped per client, so a search
+   * finds only the jobs its client sent with that key.
+   * @defaultValue unscoped (jobs stored with no client)
+   */
+  client?: string | undefined;
+}
+
+/** A job a search found. */
+export interface FoundJob {
+  /** The catalog queue (for a dead letter, the queue it died in). */
+  queue: QueueName;
+  /** The job's id (for a dead letter, the dead letter's id, which replays it). */
+  id: string;
+  name: string;
+  state: SearchState;
+  tenant: string | null;
+  /** The business keys it was indexed under (an idempotency key only when searched by it). */
+  keys: Record<string, string>;
+  /** ISO time it was enqueued (a dead letter: recorded). */
+  createdAt: string;
+  finishedAt?: string;
+  failedReason?: string;
+  deadLetter: boolean;
+  /** A dead letter's origin job id. */
+  originJobId?: string;
+}
+
+/** One page of a search, newest first. */
+export interface SearchPage {
+  jobs: FoundJob[];
+  /** Pass as `cursor` for the next page; absent on the last one. */
+  next?: string;
+}
+
+/** Where a search looks: one queue or dead-letter queue of one queue. */
+interface Source {
+  queue: QueueName;
+  deadLetter: boolean;
+  /** The BullMQ queue's key; also what orders sources with equal scores. */
+  queueKey: string;
+}
+
+/** A place in the order of results: newest score first, then source key, then id descending. */
+interface Position {
+  score: number;
+  source: string;
+  id: string;
+}
+
+interface Candidate {
+  source: Source;
+  id: string;
+  score: number;
+}
+
+const positionOf = (candidate: Candidate): Position => ({
+  score: candidate.score,
+  source: candidate.source.queueKey,
+  id: candidate.id,
+});
+
+/** True when `a` comes before `b` in the results. */
+function precedes(a: Position, b: Position): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  if (a.source !== b.source) return a.source < b.source;
+  return a.id > b.id;
+}
+
+function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position.score, position.source, position.id])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isFinite(value[0]) &&
+      typeof value[1] === 'string' &&
+      typeof value[2] === 'string'
+    ) {
+      return { score: value[0] as number, source: value[1], id: value[2] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidSearchCursorError();
+}
+
+const READ = new LuaScript(SEARCH_READ_SCRIPT);
+
+/** Readers' own pruning of entries whose job is gone (no sweep state is touched). */
+const readerIndex = new SearchIndex();
+
+/**
+ * Finds jobs by a business key, newest first, dead letters included (`deadLetter: true`). What
+ * `GET /v1/search` and the dashboard's console answer.
+ *
+ * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
+ * queue, then one small script per match (its state from the sorted sets and its lock). Entries
+ * whose job retention removed are skipped and dropped from the index. A `state` or `tenants`
+ * filter that few matches pass stops a page after {@link MAX_EXAMINED} entries, answering what
+ * it found and a `next`. The cursor is a position in the order of results, so jobs added
+ * meanwhile (newer) do not shift later pages.
+ * @throws UnknownSearchKeyError for a key the searched queues are not indexed by
+ * @throws InvalidSearchCursorError for a cursor no search answered
+ */
+export async function searchJobs(
+  connection: RedisConnection,
+  prefix: string,
+  query: SearchQuery,
+): Promise<SearchPage> {
+  const readable = query.queues ?? QUEUE_NAMES;
+  const queues = query.queue === undefined ? readable : readable.filter((q) => q === query.queue);
+  const keyQueues = query.queue === undefined ? QUEUE_NAMES : [query.queue];
+  if (!keyQueues.some((queue) => isSearchKeyOf(queue, query.key))) {
+    const valid =
+      query.queue === undefined
+        ? validSearchKeys()
+        : validSearchKeys().filter((key) => isSearchKeyOf(query.queue as QueueName, key));
+    throw new UnknownSearchKeyError(query.key, valid);
+  }
+  const limit = Math.min(
+    Math.max(1, Math.floor(query.limit ?? DEFAULT_SEARCH_LIMIT)),
+    MAX_SEARCH_LIMIT,
+  );
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const sources = queues
+    .filter((queue) => isSearchKeyOf(queue, query.key))
+    .flatMap((queue): Source[] => [
+      { queue, deadLetter: false, queueKey: queueKeyOf(prefix, queue) },
+      { queue, deadLetter: true, queueKey: queueKeyOf(prefix, deadLetterQueueName(queue)) },
+    ]);
+  if (
+    sources.length === 0 ||
+    query.value.length === 0 ||
+    query.value.length > MAX_SEARCH_VALUE_LENGTH
+  ) {
+    return { jobs: [] };
+  }
+  const echoed: Record<string, string> =
+    query.key === 'idempotencyKey' ? { idempotencyKey: query.value } : {};
+  if (query.key === 'id') {
+    const wanted = (job: FoundJob) => matches(job, query.state, query.tenants);
+    return { jobs: await findById(connection, sources, query.value, wanted, limit) };
+  }
+  const indexed =
+    query.key === 'idempotencyKey'
+      ? idempotencySearchValue(query.value, query.client)
+      : query.value;
+  const readers = sources.map(
+    (source) =>
+      new SourceReader(source, searchValueKey(source.queueKey, query.key, indexed), after),
+  );
+  return page(connection, readers, {
+    limit,
+    filtered: query.state !== undefined || query.tenants !== undefined,
+    wanted: (job) => matches(job, query.state, query.tenants),
+    echoed,
+  });
+}
+
+/** Reads one source's matches in result order, a batch at a time, from a position. */
+class SourceReader {
+  buffer: Candidate[] = [];
+  exhausted = false;
+
+  constructor(
+    readonly source: Source,
+    private readonly valueKey: string,
+    private after: Position | undefined,
+  ) {}
+
+  /** Refills the buffer with the next matches after the last one read (or the cursor). */
+  async fill(connection: RedisConnection, size: number): Promise<void> {
+    let count = size;
+    for (;;) {
+      const max = this.after === undefined ? '+inf' : String(this.after.score);
+      const reply = await connection.zrevrangebyscore(
+        this.valueKey,
+        max,
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        count,
+      );
+      const items: Candidate[] = [];
+      for (let index = 0; index + 1 < reply.length; index += 2) {
+        items.push({
+          source: this.source,
+          id: String(reply[index]),
+          score: Number(reply[index + 1]),
+        });
+      }
+      const after = this.after;
+      const fresh =
+        after === undefined ? items : items.filter((c) => precedes(after, positionOf(c)));
+      if (items.length < count) this.exhausted = true;
+      if (fresh.length > 0 || this.exhausted) {
+        this.buffer = fresh;
+        const last = fresh.at(-1);
+        if (last) this.after = positionOf(last);
+        return;
+      }
+      // Every entry read ties with the position and was read before: read further.
+      count *= 2;
+    }
+  }
+}
+
+async function page(
+  connection: RedisConnection,
+  readers: SourceReader[],
+  options: {
+    limit: number;
+    /** True when `wanted` may refuse jobs: pages then read ahead in larger steps. */
+    filtered: boolean;
+    wanted: (job: FoundJob) => boolean;
+    echoed: Record<string, string>;
+  },
+): Promise<SearchPage> {
+  const { limit, filtered, wanted: isWanted } = options;
+  const jobs: FoundJob[] = [];
+  let examined = 0;
+  let last: Position | undefined;
+  let leftOver = false;
+  while (jobs.length < limit && examined < MAX_EXAMINED) {
+    const step = Math.min(
+      Math.max(limit - jobs.length, filtered ? 20 : 1),
+      MAX_EXAMINED - examined,
+    );
+    const picked = await pick(connection, readers, step, limit + 1);
+    if (picked.length === 0) break;
+    examined += picked.length;
+    const found = await resolve(connection, picked, options.echoed);
+    for (const [index, candidate] of picked.entries()) {
+      last = positionOf(candidate);
+      const job = found[index];
+      if (job && isWanted(job)) jobs.push(job);
+      if (jobs.length === limit) {
+        leftOver = index < picked.length - 1;
+        break;
+      }
+    }
+  }
+  const more = leftOver || readers.some((reader) => reader.buffer.length > 0 || !reader.exhausted);
+  return more && last !== undefined ? { jobs, next: encodeCursor(last) } : { jobs };
+}
+
+/** The next `count` matches across sources, in result order. */
+async function pick(
+  connection: RedisConnection,
+  readers: SourceReader[],
+  count: number,
+  batch: number,
+): Promise<Candidate[]> {
+  const picked: Candidate[] = [];
+  while (picked.length < count) {
+    const empty = readers.filter((reader) => reader.buffer.length === 0 && !reader.exhausted);
+    await Promise.all(empty.map((reader) => reader.fill(connection, batch)));
+    let best: SourceReader | undefined;
+    for (const reader of readers) {
+      const head = reader.buffer[0];
+      const bestHead = best?.buffer[0];
+      if (head && (!bestHead || precedes(positionOf(head), positionOf(bestHead)))) best = reader;
+    }
+    const next = best?.buffer.shift();
+    if (next === undefined) break;
+    picked.push(next);
+  }
+  return picked;
+}
+
+type ReadReply =
+  | [
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+    ]
+  | null;
+
+const iso = (epochMs: string | null | undefined) =>
+  epochMs && Number(epochMs) > 0 ? new Date(Number(epochMs)).toISOString() : undefined;
+
+/**
+ * Reads each candidate's job, state and indexed keys in one round trip (pipelined); undefined
+ * for a job that is gone, whose entries are then dropped behind the answer.
+ */
+async function resolve(
+  connection: RedisConnection,
+  candidates: readonly Candidate[],
+  echoed: Record<string, string>,
+): Promise<(FoundJob | undefined)[]> {
+  const bySource = new Map<Source, Candidate[]>();
+  for (const candidate of candidates) {
+    bySource.set(candidate.source, [...(bySource.get(candidate.source) ?? []), candidate]);
+  }
+  const [replies, entries] = await Promise.all([
+    Promise.all(candidates.map((candidate) => readJob(connection, candidate))),
+    Promise.all(
+      [...bySource].map(async ([source, list]) => {
+        const values = await connection.hmget(
+          searchEntriesKey(source.queueKey),
+          ...list.map((candidate) => candidate.id),
+        );
+        return list.map((candidate, index): [Candidate, SearchKeys] => [
+          candidate,
+          parseKeys(values[index]),
+        ]);
+      }),
+    ),
+  ]);
+  const keysOf = new Map(entries.flat());
+  const gone: Candidate[] = [];
+  const jobs = candidates.map((candidate, index) => {
+    const job = toFoundJob(candidate, replies[index] ?? null, keysOf.get(candidate) ?? {}, echoed);
+    if (job === undefined) gone.push(candidate);
+    return job;
+  });
+  dropGone(connection, gone, keysOf);
+  return jobs;
+}
+
+function readJob(connection: RedisConnection, candidate: Candidate): Promise<ReadReply> {
+  const { queueKey, deadLetter } = candidate.source;
+  const id = candidate.id;
+  return READ.run(connection, [
+    8,
+    jobKeyOf(queueKey, id),
+    `${jobKeyOf(queueKey, id)}:lock`,
+    `${queueKey}:completed`,
+    `${queueKey}:failed`,
+    `${queueKey}:delayed`,
+    `${queueKey}:prioritized`,
+    `${queueKey}:waiting-children`,
+    `${queueKey}:ended:${id}`,
+    id,
+    deadLetter ? 'data' : 'name',
+  ]) as Promise<ReadReply>;
+}
+
+function toFoundJob(
+  candidate: Candidate,
+  reply: ReadReply,
+  indexed: SearchKeys,
+  echoed: Record<string, string>,
+): FoundJob | undefined {
+  if (reply === null) return undefined;
+  const [bullState, name, timestamp, finishedOn, failedReason, extra, ending] = reply;
+  const createdAt = iso(timestamp);
+  if (typeof name !== 'string' || createdAt === undefined) return undefined;
+  const { tenant = null, idempotencyKey: _digest, ...business } = indexed;
+  const common = {
+    queue: candidate.source.queue,
+    id: candidate.id,
+    tenant,
+    keys: { ...business, ...echoed },
+    createdAt,
+  };
+  if (candidate.source.deadLetter) {
+    const letter = parseJson(extra) as Partial<DeadLetterData> | undefined;
+    return {
+      ...common,
+      name: letter?.name ?? name,
+      state: letter?.reason === 'expired' ? 'expired' : 'failed',
+      ...(letter?.failedAt ? { finishedAt: letter.failedAt } : {}),
+      ...(letter?.failedReason ? { failedReason: letter.failedReason } : {}),
+      deadLetter: true,
+      ...(letter?.jobId ? { originJobId: letter.jobId } : {}),
+    };
+  }
+  const ended =
+    bullState === 'failed' ? (parseJson(ending) as JobEndingRecord | undefined) : undefined;
+  const finishedAt = iso(finishedOn);
+  return {
+    ...common,
+    name,
+    // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
+    state: ended?.state ?? (reportedState(bullState ?? 'waiting') as SearchState),
+    ...(finishedAt ? { finishedAt } : {}),
+    ...(failedReason ? { failedReason } : {}),
+    deadLetter: false,
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Drops the entries of jobs retention removed (best effort: a read-only caller just skips them). */
+function dropGone(
+  connection: RedisConnection,
+  gone: readonly Candidate[],
+  keysOf: ReadonlyMap<Candidate, SearchKeys>,
+): void {
+  const bySource = new Map<string, { id: string; keys: SearchKeys }[]>();
+  const now = Date.now();
+  for (const candidate of gone) {
+    // A single enqueue writes its entry just before its job: a young entry may be on its way.
+    if (candidate.score > 0 && !readerIndex.droppable(candidate.score, now)) continue;
+    const list = bySource.get(candidate.source.queueKey) ?? [];
+    list.push({ id: candidate.id, keys: keysOf.get(candidate) ?? {} });
+    bySource.set(candidate.source.queueKey, list);
+  }
+  for (const [queueKey, list] of bySource) {
+    readerIndex.prune(connection, queueKey, list).catch(() => {});
+  }
+}
+
+/** True when `job` is in `state` and of one of `tenants` (each when given). */
+function matches(
+  job: FoundJob,
+  state: SearchState | undefined,
+  tenants: ReadonlySet<string> | undefined,
+): boolean {
+  if (state !== undefined && job.state !== state) return false;
+  return tenants === undefined || (job.tenant !== null && tenants.has(job.tenant));
+}
+
+/** A search by job id: the job in each queue searched, and its dead letter. */
+async function findById(
+  connection: RedisConnection,
+  sources: readonly Source[],
+  id: string,
+  wanted: (job: FoundJob) => boolean,
+  limit: number,
+): Promise<FoundJob[]> {
+  const candidates = sources.flatMap((source): Candidate[] => {
+    const ids = source.deadLetter ? [...new Set([id, deadLetterId(source.queue, id)])] : [id];
+    return ids.map((each) => ({ source, id: each, score: 0 }));
+  });
+  const found = await resolve(connection, candidates, {});
+  return found
+    .filter((job): job is FoundJob => job !== undefined && wanted(job))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, limit);
+}

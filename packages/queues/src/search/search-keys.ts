@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { QUEUE_CATALOG, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
+import type { QueueDefinition } from '../queue-definition.js';
+
+/** Keys every queue is searchable by, besides its catalog's own `searchKeys`. */
+export const COMMON_SEARCH_KEYS = ['id', 'tenant', 'idempotencyKey'] as const;
+
+/** Longest value indexed or searched; a longer value is not indexed (and cannot match). */
+export const MAX_SEARCH_VALUE_LENGTH = 256;
+
+/** The business keys of one job, as indexed: key name -> value. */
+export type SearchKeys = Record<string, string>;
+
+/** What an enqueue knows about a job beyond its data. */
+export interface SearchKeySources {
+  /** The job's tenant (named by the request or derived by the catalog). @defaultValue none */
+  tenant?: string | undefined;
+  /** The request's `Idempotency-Key`, with the client that sent it. @defaultValue none */
+  idempotency?: { key: string; client?: string | undefined } | undefined;
+}
+
+const catalogKeys = (queue: QueueName) => (QUEUE_CATALOG[queue] as QueueDefinition).searchKeys;
+
+/** Every key `searchJobs` accepts, in a stable order: the catalog's, then the common ones. */
+export function validSearchKeys(): string[] {
+  const keys = new Set<string>();
+  for (const queue of QUEUE_NAMES) for (const key of Object.keys(catalogKeys(queue))) keys.add(key);
+  for (const key of COMMON_SEARCH_KEYS) keys.add(key);
+  return [...keys];
+}
+
+/** True when jobs of `queue` can be found by `key`. */
+export function isSearchKeyOf(queue: QueueName, key: string): boolean {
+  return (
+    (COMMON_SEARCH_KEYS as readonly string[]).includes(key) ||
+    Object.hasOwn(catalogKeys(queue), key)
+  );
+}
+
+/**
+ * The indexed value of an idempotency key: a digest of the key in its client's key space, so a
+ * search finds only the jobs of the client that sent the key, and the raw keys are not kept.
+ */
+export function idempotencySearchValue(key: string, client?: string): string {
+  return createHash('sha256')
+    .update(`${client ?? ''}\n${key}`)
+    .digest('hex')
+    .slice(0, 40);
+}
+
+/**
+ * The business keys of a job of `queue`: the catalog's (read from its data), its tenant and its
+ * idempotency key. The job id is not indexed (a search by id reads the job directly). Values
+ * that are not non-empty strings of at most {@link MAX_SEARCH_VALUE_LENGTH} characters are
+ * left out.
+ */
+export function extractSearchKeys(
+  queue: QueueName,
+  data: unknown,
+  sources: SearchKeySources = {},
+): SearchKeys {
+  const keys: SearchKeys = {};
+  for (const [key, read] of Object.entries(catalogKeys(queue))) {
+    const value = read(data);
+    if (isIndexable(value)) keys[key] = value;
+  }
+  if (isIndexable(sources.tenant)) keys.tenant = sources.tenant;
+  if (sources.idempotency !== undefined) {
+    const { key, client } = sources.idempotency;
+    keys.idempotencyKey = idempotencySearchValue(key, client);
+  }
+  return keys;
+}
+
+function isIndexable(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_SEARCH_VALUE_LENGTH;
+}
