@@ -218,5 +218,6 @@ export function parseBenchOptions(
     resultsDir,
     cpuProfDir,
     worker: { ...base.worker, concurrencies: concurrencies ?? base.worker.concurrencies },
+    fairness: { ...base.fairness, rounds: rounds ?? base.fairness.rounds },
   };
 }

@@ -40,6 +40,7 @@ describe('parseBenchOptions', () => {
     expect(full.tenants.tenants).toBe(1000);
     expect(full.memory).toMatchObject({ jobs: 1_000_000, tenants: 100_000 });
     expect(parseBenchOptions(['--smoke'], {}, '/r').fairness.floodJobs).toBeLessThan(10_000);
+    expect(parseBenchOptions(['--rounds', '2'], {}, '/r').fairness.rounds).toBe(2);
   });
 
   it('--skip leaves scenarios out; search is measured in the memory pass', () => {
