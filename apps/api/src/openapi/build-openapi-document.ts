@@ -200,8 +200,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Enqueue background jobs, wait for or stream their results, schedule them, replay dead letters, and receive Slack deliveries.',
-      // No `license`: OpenAPI makes it optional, and the project has not chosen one (no
-      // package declares a license). Name the chosen one here (`name` + SPDX `identifier`).
+      // Every package is private and the repository grants no licence: all rights reserved,
+      // said with SPDX's own form for a licence outside its list.
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     // Relative: the document describes the API that serves it, wherever it is deployed.
     servers: [{ url: '/', description: 'The API serving this document' }],
