@@ -140,6 +140,8 @@ export function sweepWatermarkKey(deadLetterQueue: Queue): string {
  *
  * - `tenants`: ZSET tenant -> its next turn (virtual time); only tenants with jobs waiting;
  * - `tenants:clock`: the last turn handed out, where turns resume when nothing is waiting;
+ * - `tenants:lanes`: ZSET `p:<tenant>` / `d:<tenant>` -> next turn of its priority and delayed
+ *   lanes; pruned like `tenants`;
  * - `tenants:parked`: ZSET tenant -> jobs parked at its concurrency cap;
  * - `tenants:limited`: ZSET tenant -> end of its pause, for the listing (expires with the last);
  * - `tenant:<t>:running`, `:parked`, `:limited`, `:starts`: one tenant's running jobs (cap),
@@ -149,6 +151,7 @@ export function sweepWatermarkKey(deadLetterQueue: Queue): string {
 export const tenantKeys = {
   turns: (queue: Queue) => queue.toKey('tenants'),
   clock: (queue: Queue) => queue.toKey('tenants:clock'),
+  lanes: (queue: Queue) => queue.toKey('tenants:lanes'),
   parkedIndex: (queue: Queue) => queue.toKey('tenants:parked'),
   limitedIndex: (queue: Queue) => queue.toKey('tenants:limited'),
   running: (queue: Queue, tenant: string) => queue.toKey(`tenant:${tenant}:running`),

@@ -10,10 +10,13 @@ export const MAX_TURN = 2 ** 21 - 1;
  * another tenant's new job takes `floor` and runs after at most one job of each tenant already
  * at that turn.
  *
- * - A caller's priority `p` places the job `p - 1` turns after the floor, ahead of its tenant's
- *   own backlog, and still costs its tenant one turn: priorities order a tenant's jobs, and a
- *   tenant sending priority 1 goes before others' jobs that have none (BullMQ's meaning).
- * - A delayed job takes the floor of its enqueue: when due it runs ahead of the backlog.
+ * - A job with a caller's priority `p`, or with a delay, takes its turn in one of its tenant's
+ *   two side lanes (`tenants:lanes`, members `p:<tenant>` and `d:<tenant>`), which advance
+ *   like the main one: `max(lane, floor) + p - 1`. A tenant's priority jobs thus run ahead of its
+ *   own backlog (priorities order a tenant's jobs), and a flood of priority or delayed jobs gets
+ *   one turn per round like any other, so neither lets one tenant jump the others' work; a
+ *   tenant with all three lanes busy gets at most three jobs per round. A delayed job's turn
+ *   is below the floor by the time it is due, so it runs when due, ahead of the backlog.
  * - A tenant whose next turn is at or below the floor has nothing waiting: it leaves the ZSET
  *   (so quiet tenants leave nothing behind), and `next - floor` is its backlog for
  *   {@link readTenants}.
@@ -23,7 +26,7 @@ export const MAX_TURN = 2 ** 21 - 1;
  *   (first in, first out) until the queue empties once.
  */
 export const TURNS_SCRIPT = `
-local prioritized, turns, clockKey = KEYS[1], KEYS[2], KEYS[3]
+local prioritized, turns, clockKey, lanes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local LIMIT, HALF, LEVEL = ${MAX_TURN}, ${2 ** 20}, 0x100000000
 local clock = tonumber(redis.call('GET', clockKey) or '1')
 local floor
@@ -31,8 +34,9 @@ local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
 if head[1] then
   floor = math.floor(tonumber(head[2]) / LEVEL)
   redis.call('ZREMRANGEBYSCORE', turns, '-inf', floor)
+  redis.call('ZREMRANGEBYSCORE', lanes, '-inf', floor)
 else
-  redis.call('UNLINK', turns)
+  redis.call('UNLINK', turns, lanes)
   if clock >= HALF then clock = 1 end
   floor = clock
 end
@@ -41,12 +45,15 @@ local out = {}
 for i = 1, #ARGV, 3 do
   local tenant, priority, delayed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2] == '1'
   local turn
-  if delayed then
-    turn = floor + math.max(priority, 1) - 1
+  if delayed or priority > 0 then
+    local member = (delayed and 'd:' or 'p:') .. tenant
+    local lane = math.max(tonumber(redis.call('ZSCORE', lanes, member) or floor), floor)
+    redis.call('ZADD', lanes, lane + 1, member)
+    turn = lane + math.max(priority, 1) - 1
   else
     local start = math.max(tonumber(redis.call('ZSCORE', turns, tenant) or floor), floor)
     redis.call('ZADD', turns, start + 1, tenant)
-    turn = priority > 0 and floor + priority - 1 or start
+    turn = start
   end
   if turn > LIMIT then turn = LIMIT end
   if turn > last then last = turn end

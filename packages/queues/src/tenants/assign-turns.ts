@@ -10,7 +10,7 @@ export interface TurnRequest {
   tenant: string;
   /** The caller's priority, 1 (highest) to {@link MAX_TURN}; none = the tenant's next turn. */
   priority?: number;
-  /** True for a job with a `delay`: it is placed when due, not charged to its tenant's turns. */
+  /** True for a job with a `delay`: it takes its turn in its tenant's delayed lane. */
   delayed?: boolean;
 }
 
@@ -24,6 +24,11 @@ export async function assignTurns(
   jobs: readonly TurnRequest[],
 ): Promise<number[]> {
   const args = jobs.flatMap((job) => [job.tenant, job.priority ?? 0, job.delayed ? 1 : 0]);
-  const keys = [queue.toKey('prioritized'), tenantKeys.turns(queue), tenantKeys.clock(queue)];
+  const keys = [
+    queue.toKey('prioritized'),
+    tenantKeys.turns(queue),
+    tenantKeys.clock(queue),
+    tenantKeys.lanes(queue),
+  ];
   return (await connection.eval(TURNS_SCRIPT, keys.length, ...keys, ...args)) as number[];
 }

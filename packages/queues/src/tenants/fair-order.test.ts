@@ -101,6 +101,34 @@ describe('tenants at enqueue', () => {
     await runOrder(connection, prefix, 1);
   });
 
+  it('a flood of priority or delayed jobs gets one turn per round, not the head of the queue', async () => {
+    const urgent = await producer.enqueueBulk(
+      'ingestion',
+      Array.from({ length: 100 }, (_, i) => ({
+        data: ingest(`u-${i}`, 'org-u'),
+        options: { priority: 1 },
+      })),
+    );
+    const delayed = await producer.enqueueBulk(
+      'ingestion',
+      Array.from({ length: 100 }, (_, i) => ({
+        data: ingest(`d-${i}`, 'org-u'),
+        options: { delay: 1 },
+      })),
+    );
+    const other = await producer.enqueue('ingestion', { data: ingest('o-0', 'org-o') });
+    const order = await runOrder(connection, prefix, 201);
+    const position = (id: string) => order.findIndex((job) => job.id === id);
+    // Before, every one of them took the floor's turn and the other tenant waited behind 200.
+    expect(position(other.id)).toBeLessThanOrEqual(2);
+    // The tenant's priority jobs keep their order among themselves.
+    const ran = order.map((job) => job.id);
+    expect(ran.filter((id) => urgent.some((job) => job.id === id))).toEqual(
+      urgent.map((job) => job.id),
+    );
+    expect(delayed.every((job) => ran.includes(job.id))).toBe(true);
+  });
+
   it('orders a tenant’s jobs by priority, ahead of its own backlog', async () => {
     await producer.enqueueBulk(
       'ingestion',
