@@ -105,7 +105,7 @@ describe('tenants across worker processes', () => {
       const redis = context.producerConnection;
       const queue = context.producer.queue('ingestion');
       expect(await redis.exists(tenantKeys.running(queue, 'cap-a'))).toBe(0);
-      expect(await redis.llen(tenantKeys.parked(queue, 'cap-a'))).toBe(0);
+      expect(await redis.zcard(tenantKeys.parked(queue, 'cap-a'))).toBe(0);
     } finally {
       await context.close();
     }
@@ -130,7 +130,7 @@ describe('tenants across worker processes', () => {
       await waitFor(
         async () =>
           documents.inFlight('kill-k') === 2 &&
-          (await context.producerConnection.llen(tenantKeys.parked(queue, 'kill-k'))) >= 1,
+          (await context.producerConnection.zcard(tenantKeys.parked(queue, 'kill-k'))) >= 1,
         { timeoutMs: 20_000, description: 'two kill-k jobs running and others parked' },
       );
       doomed!.kill('SIGKILL');

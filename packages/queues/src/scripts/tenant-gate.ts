@@ -10,18 +10,25 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 `;
 
-/** Takes the next parked job of a tenant off its list, keeping the parked index in step. */
-const POP_PARKED = `
-local function popParked(parked, index, tenant)
-  local id = redis.call('LPOP', parked)
-  local left = redis.call('LLEN', parked)
+/**
+ * A tenant's parked jobs are a ZSET (id -> when parked), so a job parked twice is listed once
+ * and a job that came back on its own timer and ran is dropped in O(log n). Keeps the parked
+ * index (tenant -> parked count) in step.
+ */
+const PARKED = `
+local function countParked(parked, index, tenant)
+  local left = redis.call('ZCARD', parked)
   if left > 0 then redis.call('ZADD', index, left, tenant) else redis.call('ZREM', index, tenant) end
-  return id
+end
+local function popParked(parked, index, tenant)
+  local first = redis.call('ZPOPMIN', parked)
+  countParked(parked, index, tenant)
+  return first[1] or false
 end
 `;
 
 /**
- * KEYS: limited, rate, slot, running, parked. ARGV: jobId, cap, max, period.
+ * KEYS: limited, rate, slot, running, parked, parked index. ARGV: jobId, cap, max, period, tenant.
  * Returns {code, until or parked count}: 0 admitted, 1 tenant paused, 2 over its rate (its slot
  * is reserved: it is delayed once, to it), 3 at its cap.
  *
@@ -29,14 +36,16 @@ end
  * slots are handed out in order, each at least `period` after the one `max` places before it,
  * so no window of `period` ms holds more than `max` starts, bursts included.
  */
-export const ADMIT_SCRIPT = `${NOW}
+export const ADMIT_SCRIPT = `${NOW}${PARKED}
 local limitedKey, rateKey, slotKey, running, parked = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local parkedIndex = KEYS[6]
 local jobId, cap, max, period = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local tenant = ARGV[5]
 local limited = tonumber(redis.call('GET', limitedKey) or '0')
 if limited > now then return {1, limited} end
 local holds = cap > 0 and redis.call('ZSCORE', running, jobId)
 if cap > 0 and not holds and redis.call('ZCARD', running) >= cap then
-  return {3, redis.call('LLEN', parked)}
+  return {3, redis.call('ZCARD', parked)}
 end
 if max > 0 and redis.call('DEL', slotKey) == 0 then
   local slot = now
@@ -57,6 +66,8 @@ end
 if cap > 0 and not holds then
   redis.call('ZADD', running, now, jobId)
   redis.call('PEXPIRE', running, ${RUNNING_TTL_MS})
+  -- Back on its own timer (its promoter died, or it outlived its park): it is no longer parked.
+  if redis.call('ZREM', parked, jobId) == 1 then countParked(parked, parkedIndex, tenant) end
 end
 return {0, 0}
 `;
@@ -81,27 +92,35 @@ return 1
  * moved to delayed at its tenant's cap; when a slot freed meanwhile, returns the next parked job
  * to promote (so a release between the check and the record is not lost).
  */
-export const PARK_SCRIPT = `${POP_PARKED}
+export const PARK_SCRIPT = `${NOW}${PARKED}
 local running, parked, index = KEYS[1], KEYS[2], KEYS[3]
 local jobId, cap, tenant, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-redis.call('RPUSH', parked, jobId)
+redis.call('ZADD', parked, now, jobId)
 redis.call('PEXPIRE', parked, ttl)
-redis.call('ZADD', index, redis.call('LLEN', parked), tenant)
+countParked(parked, index, tenant)
+-- Outlives every parked list it counts; a tenant whose list expired is dropped when read.
+redis.call('PEXPIRE', index, ttl)
 if redis.call('ZCARD', running) < cap then return popParked(parked, index, tenant) end
 return false
 `;
 
-/** KEYS: running, parked, parked index. ARGV: jobId, cap, tenant. Frees the job's slot. */
-export const RELEASE_SCRIPT = `${POP_PARKED}
-local running, parked, index = KEYS[1], KEYS[2], KEYS[3]
+/**
+ * KEYS: running, parked, parked index, limited. ARGV: jobId, cap, tenant. Frees the job's slot
+ * and returns the next parked job to promote, unless the tenant is paused: a promoted job would
+ * only be put back until the pause ends (and promote the next, and so on), so parked jobs wait
+ * for a slot freed after the pause, or their own timer.
+ */
+export const RELEASE_SCRIPT = `${NOW}${PARKED}
+local running, parked, index, limited = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local jobId, cap, tenant = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 redis.call('ZREM', running, jobId)
+if tonumber(redis.call('GET', limited) or '0') > now then return false end
 if redis.call('ZCARD', running) < cap then return popParked(parked, index, tenant) end
 return false
 `;
 
 /** KEYS: parked, parked index. ARGV: tenant. The next parked job, for a promotion that failed. */
-export const POP_SCRIPT = `${POP_PARKED}
+export const POP_SCRIPT = `${PARKED}
 return popParked(KEYS[1], KEYS[2], ARGV[1])
 `;
 

@@ -80,6 +80,44 @@ describe('TenantGate', () => {
     expect(await connection.exists(tenantKeys.running(queue, 'ghosted'))).toBe(0);
   });
 
+  it('a parked job that came back on its own timer and ran is no longer listed as parked', async () => {
+    const gate = new TenantGate({ connection, queue, concurrency: 1, parkMs: 150 });
+    // A slot held by a job of another worker whose lock lapses in 700 ms (that worker died).
+    await connection.zadd(tenantKeys.running(queue, 'returning'), Date.now(), 'elsewhere');
+    await connection.set(tenantKeys.lock(queue, 'elsewhere'), 'token', 'PX', 700);
+    const job = await add('returning');
+    const decisions: Admission[] = [];
+    const parkedCounts: (string | null)[] = [];
+    let admitted: () => void = () => {};
+    const ran = new Promise<void>((resolve) => {
+      admitted = resolve;
+    });
+    const worker = new Worker(
+      'gate',
+      async (taken: Job, token?: string) => {
+        const admission = await gate.admit(taken, token ?? '');
+        decisions.push(admission);
+        if (!admission.admitted) {
+          parkedCounts.push(await connection.zscore(tenantKeys.parkedIndex(queue), 'returning'));
+          throw new DelayedError();
+        }
+        await gate.release(taken);
+        admitted();
+      },
+      { connection: connection.duplicate(), prefix },
+    );
+    await ran;
+    await worker.close();
+    // Parked more than once while the lock lived, listed once, then admitted on its own timer.
+    expect(decisions[0]).toMatchObject({ admitted: false, reason: 'cap' });
+    expect(parkedCounts.length).toBeGreaterThan(1);
+    expect(new Set(parkedCounts)).toEqual(new Set(['1']));
+    expect(decisions.at(-1)).toEqual({ admitted: true });
+    expect(await queue.getJobState(job.id!)).toBe('completed');
+    expect(await connection.exists(tenantKeys.parked(queue, 'returning'))).toBe(0);
+    expect(await connection.zscore(tenantKeys.parkedIndex(queue), 'returning')).toBeNull();
+  });
+
   it('parks a job at its tenant cap and promotes it when a slot frees; other tenants pass', async () => {
     const gate = new TenantGate({ connection, queue, concurrency: 1, parkMs: 600_000 });
     const first = await add('capped');

@@ -125,7 +125,8 @@ export class TenantGate {
 
   /**
    * Decides whether `job` (active, locked by `token`) may run now. When not, it has been moved
-   * to the delayed set already: the processor throws BullMQ's DelayedError.
+   * to the delayed set already: the processor throws BullMQ's DelayedError. Either way the
+   * processor calls {@link release} once the job leaves it.
    */
   async admit(job: Job, token: string): Promise<Admission> {
     const tenant = jobTenant(job);
@@ -137,8 +138,8 @@ export class TenantGate {
     const reason = REASONS[code as 1 | 2 | 3];
     if (reason === 'cap')
       return { admitted: false, reason, until: await this.#park(job, token, tenant, value) };
-    // It may hold a slot (taken when its dead neighbours were dropped): it does not run now.
-    if (this.capped) await this.release(job);
+    // A slot it may hold (taken when its dead neighbours were dropped) is freed by the caller's
+    // release, which every job the processor took gets once, admitted or not.
     await job.moveToDelayed(value, token);
     return { admitted: false, reason, until: value };
   }
@@ -149,10 +150,11 @@ export class TenantGate {
     const tenant = jobTenant(job);
     const next = (await this.#connection.eval(
       RELEASE_SCRIPT,
-      3,
+      4,
       tenantKeys.running(this.#queue, tenant),
       tenantKeys.parked(this.#queue, tenant),
       tenantKeys.parkedIndex(this.#queue),
+      tenantKeys.limited(this.#queue, tenant),
       String(job.id),
       this.#cap,
       tenant,
@@ -200,16 +202,18 @@ export class TenantGate {
     const queue = this.#queue;
     return (await this.#connection.eval(
       ADMIT_SCRIPT,
-      5,
+      6,
       tenantKeys.limited(queue, tenant),
       tenantKeys.rate(queue, tenant),
       tenantKeys.slot(queue, id),
       tenantKeys.running(queue, tenant),
       tenantKeys.parked(queue, tenant),
+      tenantKeys.parkedIndex(queue),
       id,
       this.#cap,
       this.#max,
       this.#period,
+      tenant,
     )) as [number, number];
   }
 
