@@ -11,7 +11,10 @@ import {
   indexReplay,
 } from './search/dead-letter-search.js';
 import { SearchIndex } from './search/search-index.js';
-import { jobTenant, setTenant } from './tenants/job-tenant.js';
+import { DEFAULT_TENANT, jobTenant, setTenant } from './tenants/job-tenant.js';
+
+/** Letters read at a time when a listing filters by tenant. */
+const LIST_BATCH = 200;
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -213,16 +216,37 @@ export class DeadLetterQueue {
     for (const [error] of results ?? []) if (error) throw error;
   }
 
-  /** Dead letters newest first. */
+  /**
+   * Dead letters newest first; with `tenants`, only theirs (a letter recorded before tenants
+   * counts as {@link DEFAULT_TENANT}'s), paged and counted among them. Filtering walks every
+   * letter (kept 7 days) in batches, so it costs a read of the whole queue.
+   */
   async list(page: {
     offset: number;
     limit: number;
+    tenants?: ReadonlySet<string> | undefined;
   }): Promise<{ total: number; items: DeadLetter[] }> {
-    const [total, jobs] = await Promise.all([
-      this.queue.getWaitingCount(),
-      this.queue.getJobs(['wait'], page.offset, page.offset + page.limit - 1, false),
-    ]);
-    return { total, items: jobs.filter(Boolean).map(toDeadLetter) };
+    const { offset, limit, tenants } = page;
+    if (tenants === undefined) {
+      const [total, jobs] = await Promise.all([
+        this.queue.getWaitingCount(),
+        this.queue.getJobs(['wait'], offset, offset + limit - 1, false),
+      ]);
+      return { total, items: jobs.filter(Boolean).map(toDeadLetter) };
+    }
+    const items: DeadLetter[] = [];
+    let total = 0;
+    for (let start = 0; ; start += LIST_BATCH) {
+      const jobs = await this.queue.getJobs(['wait'], start, start + LIST_BATCH - 1, false);
+      for (const job of jobs) {
+        if (!job) continue;
+        const letter = toDeadLetter(job);
+        if (!tenants.has(letter.tenant ?? DEFAULT_TENANT)) continue;
+        if (total >= offset && items.length < limit) items.push(letter);
+        total += 1;
+      }
+      if (jobs.length < LIST_BATCH) return { total, items };
+    }
   }
 
   /** One dead letter, or undefined. */

@@ -3,8 +3,8 @@ import type { ScopeAction } from '../config/app-config.js';
 
 /**
  * The client is authenticated but its scopes (`API_CLIENT_SCOPES`) do not cover the action on
- * the queue. Maps to HTTP 403. Decided from the queue alone, before any job is looked up, so the
- * answer says nothing about which jobs exist.
+ * the queue. Maps to HTTP 403. Decided from the queue (and whether the client has tenant scopes) alone,
+ * before any job is looked up, so the answer says nothing about which jobs exist.
  */
 export class ForbiddenError extends CodedError {
   readonly code = 'FORBIDDEN';
@@ -12,8 +12,12 @@ export class ForbiddenError extends CodedError {
   constructor(
     readonly action: ScopeAction,
     readonly queue: string,
+    /** Why, when more than the missing scope. */
+    reason?: string,
   ) {
-    super(`This client's scopes do not allow ${action} on queue ${queue} (API_CLIENT_SCOPES)`);
+    super(
+      `This client's scopes do not allow ${action} on queue ${queue}${reason ? ` (${reason})` : ''} (API_CLIENT_SCOPES)`,
+    );
     this.name = 'ForbiddenError';
   }
 }

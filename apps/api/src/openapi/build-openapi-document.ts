@@ -82,9 +82,11 @@ const ERRORS = {
   400: errorAnswer('Invalid JSON, payload, query or header; details.issues names each path'),
   401: errorAnswer('Missing or invalid bearer token'),
   403: errorAnswer(
-    "The client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue",
+    "FORBIDDEN: the client's scopes (API_CLIENT_SCOPES) do not cover this action on this queue (a client with tenant scopes may not stream a whole queue). TENANT_NOT_ALLOWED: the job or dead letter is for a tenant outside its tenant scopes",
   ),
-  404: errorAnswer('Unknown queue, job or schedule'),
+  404: errorAnswer(
+    "Unknown queue, job or schedule; a job of a tenant outside the client's tenant scopes reads as unknown",
+  ),
   409: errorAnswer(
     'IDEMPOTENCY_KEY_REUSED: the key was used by this client for a different request. JOB_FINISHED: the job already ended; details.state says how',
   ),

@@ -1,4 +1,4 @@
-import { JobCanceller } from '@conveyor/queues';
+import { DEFAULT_TENANT, JobCanceller, jobTenant, readJobEndings } from '@conveyor/queues';
 import type { Express } from 'express';
 import { queueNameOf } from '../http/queue-name-of.js';
 import { sendJson } from '../http/send-json.js';
@@ -23,6 +23,18 @@ export function registerCancelRoute(app: Express, ctx: RouteContext): void {
     const id = String(req.params.id);
     const queue = producer.queue(queueName);
     const job = await findJob(queue, id, ctx.redisTimeoutMs);
+    if (ctx.access.tenantsOfRequest(res) !== undefined) {
+      // A job of another tenant, running or ended, is answered as absent and left alone.
+      const tenant =
+        job === undefined
+          ? (
+              await readFromRedis(ctx.redisTimeoutMs, () =>
+                readJobEndings(ctx.producerConnection, queue, [id]),
+              )
+            ).get(id)?.tenant
+          : jobTenant(job);
+      ctx.access.assertJobVisible(res, queueName, id, tenant ?? DEFAULT_TENANT);
+    }
     const result = await readFromRedis(ctx.redisTimeoutMs, () => canceller.cancel(queue, id, job));
     sendJson(res, 202, result);
   });

@@ -50,9 +50,16 @@ export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void
     });
     let final: JobEvent | undefined;
     try {
-      final = finalEventOf(
-        await readJobStatus(producer, ctx.producerConnection, queue, id, redisTimeoutMs),
+      const status = await readJobStatus(
+        producer,
+        ctx.producerConnection,
+        queue,
+        id,
+        redisTimeoutMs,
       );
+      // A job of another tenant is answered as absent; events held meanwhile are dropped.
+      ctx.access.assertJobVisible(res, queue, id, status.tenant);
+      final = finalEventOf(status);
     } catch (error) {
       unsubscribe();
       throw error;
@@ -77,6 +84,8 @@ export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void
   app.get('/v1/queues/:queue/events', guard, (req, res) => {
     const queue = queueNameOf(req);
     ctx.access.assert(res, 'read', queue);
+    // Its events do not carry the tenant: a tenant-scoped client would see every tenant's jobs.
+    ctx.access.assertWholeQueue(res, queue);
     let stream: SseStream | undefined;
     const unsubscribe = events.subscribeQueue(queue, {
       event: (event) => {

@@ -99,6 +99,8 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
         id,
         ctx.redisTimeoutMs,
       );
+      // A job of another tenant is answered as absent, before any wait.
+      access.assertJobVisible(res, queue, id, status.tenant);
       if (watch !== undefined && !isFinalState(status.state)) {
         const left = new AbortController();
         res.once('close', () => left.abort());

@@ -1,4 +1,11 @@
-import { JobNotFoundError, QUEUE_CATALOG, readQueueBacklog, readTenants } from '@conveyor/queues';
+import {
+  DEFAULT_TENANT,
+  type DeadLetterData,
+  JobNotFoundError,
+  QUEUE_CATALOG,
+  readQueueBacklog,
+  readTenants,
+} from '@conveyor/queues';
 import type { Express } from 'express';
 import { clientOf } from '../auth/authenticated-client.js';
 import { deadLetterPageSchema, tenantPageSchema } from '../http/http-schemas.js';
@@ -46,10 +53,13 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
     const { limit, cursor } = parseQuery(tenantPageSchema, req);
+    // A client with tenant scopes sees only its tenants.
+    const only = access.tenantsOfRequest(res);
     const page = await readFromRedis(redisTimeoutMs, () =>
       readTenants(producerConnection, producer.queue(queue), {
         limit,
         ...(cursor === undefined ? {} : { cursor }),
+        ...(only === undefined ? {} : { only }),
       }),
     );
     sendJson(res, 200, { queue, ...page });
@@ -59,8 +69,10 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
     const page = parseQuery(deadLetterPageSchema, req);
+    // A client with tenant scopes sees only its tenants' letters.
+    const tenants = access.tenantsOfRequest(res);
     const { total, items } = await readFromRedis(redisTimeoutMs, () =>
-      producer.deadLetters(queue).list(page),
+      producer.deadLetters(queue).list({ ...page, tenants }),
     );
     sendJson(res, 200, { queue, total, offset: page.offset, limit: page.limit, items });
   });
@@ -73,6 +85,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
     const deadLetters = producer.deadLetters(queue);
     const letter = await findJob(deadLetters.queue, id, redisTimeoutMs);
     if (letter === undefined) throw new JobNotFoundError(deadLetters.name, id);
+    access.assertTenant(res, (letter.data as DeadLetterData).tenant ?? DEFAULT_TENANT, 'id');
     const newId = await producer.replayDeadLetter(queue, id);
     sendJson(res, 202, { id: newId, queue });
   });

@@ -30,6 +30,11 @@ export interface ReadTenantsOptions {
   limit?: number;
   /** `next` of the previous page. @defaultValue the first page */
   cursor?: string;
+  /**
+   * Only these tenants (a tenant-scoped client's), read by name instead of from the top of the
+   * backlog. @defaultValue every tenant
+   */
+  only?: ReadonlySet<string>;
 }
 
 /** Deepest page a cursor reaches: tenants past it are left out of the listing. */
@@ -54,12 +59,26 @@ export async function readTenants(
   const offset = Math.min(Number(options.cursor ?? 0) || 0, MAX_TENANT_OFFSET);
   const reach = offset + limit + 1;
   const now = Date.now();
+  const only = options.only === undefined ? undefined : [...options.only];
   const [head, turns, parked, activeIds, paused] = await Promise.all([
     connection.zrange(queue.toKey('prioritized'), 0, 0, 'WITHSCORES'),
-    connection.zrevrange(tenantKeys.turns(queue), 0, reach - 1, 'WITHSCORES'),
-    connection.zrevrange(tenantKeys.parkedIndex(queue), 0, reach - 1, 'WITHSCORES'),
+    only
+      ? scoresOf(connection, tenantKeys.turns(queue), only)
+      : connection.zrevrange(tenantKeys.turns(queue), 0, reach - 1, 'WITHSCORES'),
+    only
+      ? scoresOf(connection, tenantKeys.parkedIndex(queue), only)
+      : connection.zrevrange(tenantKeys.parkedIndex(queue), 0, reach - 1, 'WITHSCORES'),
     connection.lrange(queue.toKey('active'), 0, MAX_ACTIVE_READ - 1),
-    connection.zrangebyscore(tenantKeys.limitedIndex(queue), `(${now}`, '+inf', 'LIMIT', 0, reach),
+    only
+      ? pausedOf(connection, tenantKeys.limitedIndex(queue), only, now)
+      : connection.zrangebyscore(
+          tenantKeys.limitedIndex(queue),
+          `(${now}`,
+          '+inf',
+          'LIMIT',
+          0,
+          reach,
+        ),
   ]);
   const floor =
     head[1] === undefined ? Number.POSITIVE_INFINITY : Math.floor(Number(head[1]) / LEVEL);
@@ -73,6 +92,8 @@ export async function readTenants(
     waiting.set(tenant, (waiting.get(tenant) ?? 0) + Number(parked[i + 1]));
   }
   const active = await activeByTenant(connection, queue, activeIds);
+  if (only)
+    for (const tenant of active.keys()) if (!options.only?.has(tenant)) active.delete(tenant);
   const all = [...new Set([...waiting.keys(), ...active.keys(), ...paused])]
     .map((tenant) => ({
       tenant,
@@ -93,6 +114,31 @@ export async function readTenants(
   });
   const more = all.length > offset + limit && offset + limit < MAX_TENANT_OFFSET;
   return more ? { tenants, next: String(offset + limit) } : { tenants };
+}
+
+/** The scores of `members` in sorted set `key`, as ZREVRANGE WITHSCORES lists them (absent left out). */
+async function scoresOf(
+  connection: RedisConnection,
+  key: string,
+  members: string[],
+): Promise<string[]> {
+  if (members.length === 0) return [];
+  const scores = await connection.zmscore(key, ...members);
+  return members.flatMap((member, index) => {
+    const score = scores[index];
+    return score === null || score === undefined ? [] : [member, String(score)];
+  });
+}
+
+/** Which of `members` are paused past `now` in the limited index. */
+async function pausedOf(
+  connection: RedisConnection,
+  key: string,
+  members: string[],
+  now: number,
+): Promise<string[]> {
+  const scored = await scoresOf(connection, key, members);
+  return scored.filter((_, index) => index % 2 === 0 && Number(scored[index + 1]) > now);
 }
 
 /** Running jobs per tenant, from the options of each job in BullMQ's active list. */
