@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { JobNotFoundError, type QueueName, TenantNotAllowedError } from '@conveyor/queues';
+import { JobNotFoundError, type QueueName } from '@conveyor/queues';
 import type { ClientScopes, ScopeAction } from '../config/app-config.js';
 import { ForbiddenError } from '../errors/forbidden-error.js';
 import { clientOf } from './authenticated-client.js';
@@ -11,7 +11,7 @@ import { clientOf } from './authenticated-client.js';
  *
  * Tenant scopes (`tenant:<id>`) narrow every route that touches jobs, not only enqueue: the
  * routes ask here whether a job's tenant is the client's ({@link assertJobVisible},
- * {@link assertTenant}, {@link tenantsOfRequest}), so the rule lives in one place.
+ * {@link tenantsOfRequest}), so the rule lives in one place.
  */
 export class AccessPolicy {
   readonly #scopes: ReadonlyMap<string, ClientScopes>;
@@ -51,16 +51,6 @@ export class AccessPolicy {
   assertJobVisible(res: ServerResponse, queue: string, id: string, tenant: string): void {
     const tenants = this.tenantsOfRequest(res);
     if (tenants !== undefined && !tenants.has(tenant)) throw new JobNotFoundError(queue, id);
-  }
-
-  /**
-   * Throws {@link TenantNotAllowedError} (HTTP 403) when `tenant` is outside the request's
-   * client's tenants; `path` names where the request points at it.
-   */
-  assertTenant(res: ServerResponse, tenant: string, path: string): void {
-    const tenants = this.tenantsOfRequest(res);
-    if (tenants !== undefined && !tenants.has(tenant))
-      throw new TenantNotAllowedError(tenant, path);
   }
 
   /**

@@ -85,7 +85,9 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
     const deadLetters = producer.deadLetters(queue);
     const letter = await findJob(deadLetters.queue, id, redisTimeoutMs);
     if (letter === undefined) throw new JobNotFoundError(deadLetters.name, id);
-    access.assertTenant(res, (letter.data as DeadLetterData).tenant ?? DEFAULT_TENANT, 'id');
+    // Another tenant's letter is not found, as its jobs are: a 403 would confirm it exists.
+    const tenant = (letter.data as DeadLetterData).tenant ?? DEFAULT_TENANT;
+    access.assertJobVisible(res, deadLetters.name, id, tenant);
     const newId = await producer.replayDeadLetter(queue, id);
     sendJson(res, 202, { id: newId, queue });
   });

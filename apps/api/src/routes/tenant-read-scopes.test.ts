@@ -100,12 +100,12 @@ describe('tenant scopes on reads, cancels and replays', () => {
     expect(every.tenants.map(({ tenant }) => tenant).sort()).toEqual(['A', 'B']);
   });
 
-  it('refuses to replay another tenant’s dead letter with 403 TENANT_NOT_ALLOWED', async () => {
+  it('answers 404 to a replay of another tenant’s dead letter, leaving it alone', async () => {
     const refused = await asOther(`/v1/queues/ingestion/dead-letters/${letters.b}/replay`, {
       method: 'POST',
     });
-    expect(refused.status).toBe(403);
-    expect((await errorOf(refused)).error.code).toBe('TENANT_NOT_ALLOWED');
+    expect(refused.status).toBe(404);
+    expect((await errorOf(refused)).error.code).toBe('JOB_NOT_FOUND');
     expect(await app.producer.deadLetters('ingestion').get(letters.b)).toBeDefined();
     const replayed = await asOther(`/v1/queues/ingestion/dead-letters/${letters.a}/replay`, {
       method: 'POST',
