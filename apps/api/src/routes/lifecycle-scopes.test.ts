@@ -12,6 +12,7 @@ describe('lifecycle routes under API_CLIENT_SCOPES', () => {
     // `other` may only read slack-events.
     app = await startTestApp({ env: { API_CLIENT_SCOPES: 'other=read:slack-events' } });
     const created = await app.postJson('/v1/queues/ingestion/jobs', { data: ingestData('scoped') });
+    expect(created.status).toBe(202);
     jobId = ((await created.json()) as { id: string }).id;
   });
   afterAll(() => app.close());
