@@ -7,8 +7,7 @@ import {
   startBaselineHttp,
   startBaselineWorker,
 } from '../processes/baseline-processes.js';
-import { startConveyorApi } from '../processes/conveyor-api.js';
-import { startConveyorWorker } from '../processes/conveyor-worker.js';
+import { startConveyorFleet } from '../processes/conveyor-fleet.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, pairedRatio } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
@@ -158,25 +157,11 @@ async function openLoopRound(
 export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
   const { ratePerSecond, warmupSeconds, seconds, concurrency } = ctx.options.latency;
   await ctx.client.flushall();
-  const profile = ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {};
-  const api = await startConveyorApi({
-    script: ctx.scripts.api,
-    redisUrl: ctx.redis.url,
-    secret: ctx.secret,
-    dir: ctx.dir,
-    ...profile,
-  });
-  const stopApi = ctx.cleanup.add('api', () => api.process.stop());
-  const worker = startConveyorWorker({
-    script: ctx.scripts.worker,
-    redisUrl: ctx.redis.url,
+  const { api, worker, stopApi, stopWorker } = await startConveyorFleet(ctx, {
     queues: [QUEUE],
     concurrency,
-    dir: ctx.dir,
     name: 'worker-latency',
-    ...profile,
   });
-  const stopWorker = ctx.cleanup.add('worker', () => worker.stop());
   const baseline = await startBaselineHttp(ctx.redis.url, ctx.dir);
   const stopBaseline = ctx.cleanup.add('baseline-http', () => baseline.process.stop());
   const baselineWorker = startBaselineWorker({

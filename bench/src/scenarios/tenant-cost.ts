@@ -9,8 +9,7 @@ import {
   startBaselineWorker,
   startGroupmqWorker,
 } from '../processes/baseline-processes.js';
-import { startConveyorApi } from '../processes/conveyor-api.js';
-import { startConveyorWorker } from '../processes/conveyor-worker.js';
+import { startConveyorFleet } from '../processes/conveyor-fleet.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, failedFigure, ratioFigure } from '../report/figure.js';
 import { alternate, rotate } from '../support/alternate.js';
@@ -60,25 +59,11 @@ async function groupmqDrained(client: Redis, worker: NodeProcess): Promise<numbe
 export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
   const { tenants, workerJobs, concurrency, bulkJobs } = ctx.options.tenants;
   await ctx.client.flushall();
-  const profile = ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {};
-  const api = await startConveyorApi({
-    script: ctx.scripts.api,
-    redisUrl: ctx.redis.url,
-    secret: ctx.secret,
-    dir: ctx.dir,
-    ...profile,
-  });
-  const stopApi = ctx.cleanup.add('api', () => api.process.stop());
-  const worker = startConveyorWorker({
-    script: ctx.scripts.worker,
-    redisUrl: ctx.redis.url,
+  const { api, worker, stopApi, stopWorker } = await startConveyorFleet(ctx, {
     queues: [WORKER_QUEUE],
     concurrency,
-    dir: ctx.dir,
     name: 'worker-tenants',
-    ...profile,
   });
-  const stopWorker = ctx.cleanup.add('worker', () => worker.stop());
   const rawWorker = startBaselineWorker({
     redisUrl: ctx.redis.url,
     dir: ctx.dir,

@@ -11,8 +11,7 @@ import {
   startBaselineWorker,
   startGroupmqWorker,
 } from '../processes/baseline-processes.js';
-import { startConveyorApi } from '../processes/conveyor-api.js';
-import { startConveyorWorker } from '../processes/conveyor-worker.js';
+import { startConveyorFleet } from '../processes/conveyor-fleet.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, pairedRatio } from '../report/figure.js';
 import { rotate } from '../support/alternate.js';
@@ -185,25 +184,11 @@ async function groupStarts(logFile: string, group: string, into: Map<string, num
 export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]> {
   const { floodJobs, quietJobs, intervalMs, concurrency, rounds } = ctx.options.fairness;
   await ctx.client.flushall();
-  const profile = ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {};
-  const api = await startConveyorApi({
-    script: ctx.scripts.api,
-    redisUrl: ctx.redis.url,
-    secret: ctx.secret,
-    dir: ctx.dir,
-    ...profile,
-  });
-  const stopApi = ctx.cleanup.add('api', () => api.process.stop());
-  const worker = startConveyorWorker({
-    script: ctx.scripts.worker,
-    redisUrl: ctx.redis.url,
+  const { api, worker, stopApi, stopWorker } = await startConveyorFleet(ctx, {
     queues: [QUEUE],
     concurrency,
-    dir: ctx.dir,
     name: 'worker-fairness',
-    ...profile,
   });
-  const stopWorker = ctx.cleanup.add('worker', () => worker.stop());
   const baselineWorker = startBaselineWorker({
     redisUrl: ctx.redis.url,
     dir: ctx.dir,
