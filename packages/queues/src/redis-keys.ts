@@ -122,6 +122,16 @@ export function deadLetterOriginsKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('origins');
 }
 
+/**
+ * Sorted set of one tenant's dead letters (letter ids scored by their timestamp), so a
+ * tenant-scoped listing reads that tenant's letters alone. Written with each letter, trimmed to
+ * the retention on each write and read, expiring the retention after its last write; a letter
+ * replayed leaves it at once, one removed otherwise (Bull Board) when a listing meets it.
+ */
+export function deadLetterTenantKey(deadLetterQueue: Queue, tenant: string): string {
+  return deadLetterQueue.toKey(`tenant-letters:${tenant}`);
+}
+
 /** The short lock that keeps overlapping dead-letter sweeps from doing the same work. */
 export function sweepLockKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('sweep-lock');
