@@ -49,7 +49,14 @@ export const INGEST_STATE_TTL_MS = 30 * DAY_MS;
 // BullMQ's own keys (read or written by our scripts; BullMQ owns their lifetime)
 
 /** BullMQ's own key types that Conveyor's scripts read or write. */
-export type BullKeyType = 'wait' | 'prioritized' | 'delayed' | 'meta' | 'limiter' | 'failed';
+export type BullKeyType =
+  | 'wait'
+  | 'active'
+  | 'prioritized'
+  | 'delayed'
+  | 'meta'
+  | 'limiter'
+  | 'failed';
 
 /** BullMQ's own key `type` of `queue`. */
 export function bullKey(queue: Queue, type: BullKeyType): string {
