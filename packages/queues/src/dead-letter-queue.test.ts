@@ -128,6 +128,8 @@ describe('dead letters', () => {
         if (n < 2) await record('C', n);
       }
       const only = (...tenants: string[]) => new Set(tenants);
+      // The first scoped listing of a queue makes the one pass that indexes older letters.
+      await dlq.list({ offset: 0, limit: 1, tenants: only('C') });
 
       // Every command the listing runs, seen by MONITOR, up to a marker sent after it.
       const watcher = new Redis(inject('redisUrl'), { lazyConnect: true });
@@ -187,6 +189,31 @@ describe('dead letters', () => {
     } finally {
       await dlq.close();
       await origin.close();
+    }
+  });
+
+  it('indexes the letters recorded before the tenant index, once', async () => {
+    const { connection } = queues;
+    const isolated = `${prefix}-old`;
+    const dlq = new DeadLetterQueue('slack-events', { connection, prefix: isolated });
+    try {
+      // As a version without the index stored them: the letter alone.
+      for (const [id, tenant] of [
+        ['old-1', 'A'],
+        ['old-2', 'B'],
+        ['old-3', 'A'],
+      ] as const) {
+        await dlq.queue.add('app_mention', { jobId: id, tenant, failedReason: id }, { jobId: id });
+      }
+      const page = await dlq.list({ offset: 0, limit: 10, tenants: new Set(['A']) });
+      expect(page.total).toBe(2);
+      expect(page.items.map((item) => item.id).sort()).toEqual(['old-1', 'old-3']);
+      expect(
+        await connection.exists(`${isolated}:slack-events-dead-letters:tenant-letters-indexed`),
+      ).toBe(1);
+      expect(await connection.zcard(deadLetterTenantKey(dlq.queue, 'B'))).toBe(1);
+    } finally {
+      await dlq.close();
     }
   });
 });

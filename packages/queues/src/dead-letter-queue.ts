@@ -7,6 +7,7 @@ import {
   DEAD_LETTER_ORIGINS_KEPT_MS,
   deadLetterOriginsKey,
   deadLetterTenantKey,
+  deadLetterTenantsIndexedKey,
   jobKey,
 } from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
@@ -20,6 +21,8 @@ import { DEFAULT_TENANT, jobTenant, setTenant } from './tenants/job-tenant.js';
 
 /** Times a tenant's listing reads again after finding letters removed behind its index. */
 const STALE_REREADS = 3;
+/** Letters read at a time by the one pass that indexes letters recorded before the index. */
+const BACKFILL_BATCH = 500;
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -103,6 +106,8 @@ export class DeadLetterQueue {
   /** Sorted set of the origin job ids recorded here, scored by when. */
   readonly #originsKey: string;
   readonly #search: DeadLetterSearchContext;
+  /** True once this process saw the older letters indexed (see {@link #indexOlderLetters}). */
+  #olderLettersIndexed = false;
 
   constructor(
     readonly origin: QueueName,
@@ -244,6 +249,7 @@ export class DeadLetterQueue {
       ]);
       return { total, items: jobs.filter(Boolean).map(toDeadLetter) };
     }
+    await this.#indexOlderLetters();
     for (let read = 0; ; read += 1) {
       const { total, ids } = await this.#tenantPage([...tenants], offset, limit);
       const jobs = await Promise.all(ids.map(({ id }) => this.queue.getJob(id)));
@@ -258,6 +264,33 @@ export class DeadLetterQueue {
         pipeline.zrem(deadLetterTenantKey(this.queue, tenant), id);
       await pipeline.exec();
     }
+  }
+
+  /**
+   * Indexes by tenant the letters recorded before the tenant index existed, once per queue (a
+   * marker in Redis) and checked once per process: a pass over the whole queue, the one time.
+   * Letters recorded meanwhile are indexed twice, which changes nothing.
+   */
+  async #indexOlderLetters(): Promise<void> {
+    if (this.#olderLettersIndexed) return;
+    const marker = deadLetterTenantsIndexedKey(this.queue);
+    if ((await this.#redis.exists(marker)) === 0) {
+      for (let start = 0; ; start += BACKFILL_BATCH) {
+        const jobs = await this.queue.getJobs(['wait'], start, start + BACKFILL_BATCH - 1, false);
+        const pipeline = this.#redis.pipeline();
+        for (const job of jobs) {
+          if (!job) continue;
+          const tenant = (job.data as DeadLetterData).tenant ?? DEFAULT_TENANT;
+          const key = deadLetterTenantKey(this.queue, tenant);
+          pipeline.zadd(key, job.timestamp, String(job.id));
+          pipeline.pexpire(key, DEAD_LETTER_RETENTION_MS);
+        }
+        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+        if (jobs.length < BACKFILL_BATCH) break;
+      }
+      await this.#redis.set(marker, String(Date.now()));
+    }
+    this.#olderLettersIndexed = true;
   }
 
   /**

@@ -139,6 +139,14 @@ export function deadLetterTenantKey(deadLetterQueue: Queue, tenant: string): str
   return deadLetterQueue.toKey(`tenant-letters:${tenant}`);
 }
 
+/**
+ * Set once the letters recorded before the tenant index existed were indexed (one pass over the
+ * queue, by the first tenant-scoped listing). One key per dead-letter queue, kept.
+ */
+export function deadLetterTenantsIndexedKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('tenant-letters-indexed');
+}
+
 /** The short lock that keeps overlapping dead-letter sweeps from doing the same work. */
 export function sweepLockKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('sweep-lock');
