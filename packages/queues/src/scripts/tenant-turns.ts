@@ -2,6 +2,10 @@
 export const MAX_TURN = 2 ** 21 - 1;
 
 /**
+ * KEYS: BullMQ's prioritized set, `tenants`, `tenants:clock`, `tenants:lanes`, BullMQ's delayed
+ * set and active list (read only when turns may restart). ARGV: tenant, priority, delayed (1/0)
+ * per job. Returns each job's turn.
+ *
  * Start-time fair queuing on BullMQ's own priorities. A job's BullMQ priority is its turn
  * (virtual time): BullMQ runs the lowest first, FIFO among equals. Each tenant with jobs waiting
  * has a next turn in the `tenants` ZSET; a job takes `max(next, floor)`, where `floor` is the
@@ -21,13 +25,16 @@ export const MAX_TURN = 2 ** 21 - 1;
  *   (so quiet tenants leave nothing behind), and `next - floor` is its backlog for
  *   {@link readTenants}.
  * - With nothing prioritized, turns resume from the last turn handed out (`tenants:clock`), and
- *   restart from 1 once that passed half of BullMQ's ceiling: the ceiling is reached only under
- *   a backlog that never empties for a million turns, where jobs then share the last turn
- *   (first in, first out) until the queue empties once.
+ *   restart from 1 once that passed half of BullMQ's ceiling and no job that may come back with
+ *   an old turn is left (none delayed, retrying, parked or running): such a job would otherwise
+ *   wait behind every newer turn until the floor climbed back to its own. A queue that always
+ *   holds one (a schedule's next run, a busy worker) restarts at three quarters of the ceiling
+ *   all the same. The ceiling is reached only under a backlog that never empties for a million
+ *   turns, where jobs then share the last turn (first in, first out) until the queue empties once.
  */
 export const TURNS_SCRIPT = `
 local prioritized, turns, clockKey, lanes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local LIMIT, HALF, LEVEL = ${MAX_TURN}, ${2 ** 20}, 0x100000000
+local LIMIT, HALF, FORCE, LEVEL = ${MAX_TURN}, ${2 ** 20}, ${2 ** 20 + 2 ** 19}, 0x100000000
 local clock = tonumber(redis.call('GET', clockKey) or '1')
 local floor
 local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
@@ -37,7 +44,10 @@ if head[1] then
   redis.call('ZREMRANGEBYSCORE', lanes, '-inf', floor)
 else
   redis.call('UNLINK', turns, lanes)
-  if clock >= HALF then clock = 1 end
+  if clock >= FORCE or (clock >= HALF and redis.call('ZCARD', KEYS[5]) == 0
+      and redis.call('LLEN', KEYS[6]) == 0) then
+    clock = 1
+  end
   floor = clock
 end
 local last = clock

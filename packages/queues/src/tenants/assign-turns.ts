@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
-import { tenantKeys } from '../redis-keys.js';
+import { bullKey, tenantKeys } from '../redis-keys.js';
 import { MAX_TURN, TURNS_SCRIPT } from '../scripts/tenant-turns.js';
 
 export { MAX_TURN };
@@ -29,6 +29,8 @@ export async function assignTurns(
     tenantKeys.turns(queue),
     tenantKeys.clock(queue),
     tenantKeys.lanes(queue),
+    bullKey(queue, 'delayed'),
+    bullKey(queue, 'active'),
   ];
   return (await connection.eval(TURNS_SCRIPT, keys.length, ...keys, ...args)) as number[];
 }
