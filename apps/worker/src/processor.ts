@@ -131,7 +131,7 @@ export class JobProcessor {
       this.#running.delete(id);
       if (controller) this.#controllers.delete(id);
       this.#options.lifecycle?.end(id);
-      await this.#release(job);
+      if (this.#options.gate?.capped) await this.#release(job);
     }
   };
 
@@ -147,10 +147,8 @@ export class JobProcessor {
 
   /** Frees the tenant slot of a job that ran (or was put back); a failure is healed later. */
   async #release(job: Job): Promise<void> {
-    const { gate } = this.#options;
-    if (!gate?.capped) return;
     try {
-      await gate.release(job);
+      await this.#options.gate?.release(job);
     } catch (error) {
       // Its slot is dropped once its lock is gone; a parked job comes back by its own delay.
       this.#options.logger.warn(
