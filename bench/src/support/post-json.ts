@@ -74,15 +74,20 @@ export async function warmConnections(agent: Agent, url: URL, sockets: number): 
   );
 }
 
-/** Retries of a 503 per request when a queue is filled outside a measurement. */
-export const FILL_RETRIES = 5;
+/**
+ * Retries of a 503 per request when a queue is filled outside a measurement: about a minute of
+ * them. A 1000-job bulk costs Redis a few hundred ms, so on a loaded machine a few in flight
+ * together with a worker draining the queue pass the API's 1 s command timeout now and then.
+ */
+export const FILL_RETRIES = 40;
 
 /**
  * POSTs `requests` bulk requests to `url`, at most `inFlight` at once, the body of request `i`
  * being `body(i)`; rejects on the first answer that is not 202. With `retries`, a 503 (Redis
- * busy or unavailable: a bulk stores all of its jobs or none) is sent again after a second, as a
- * client told `Retry-After` would, at most that many times per request: for filling a queue
- * outside a measurement, never for a measured round.
+ * busy or unavailable: a bulk stores all of its jobs or none) is sent again after its
+ * `Retry-After` (1 s) plus up to as much again at random, so that the requests in flight do not
+ * come back together and time out together again, at most that many times per request: for
+ * filling a queue outside a measurement, never for a measured round.
  */
 export async function postBulk(
   agent: Agent,
@@ -101,7 +106,7 @@ export async function postBulk(
       if (answer.status !== 503 || attempt >= retries) {
         throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
       }
-      await sleep(1000);
+      await sleep(1000 + Math.random() * 1000);
     }
   });
 }
