@@ -82,7 +82,10 @@ export interface BenchOptions {
   };
 }
 
-const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir' | 'keepLogs'>> = {
+const PROFILES: Record<
+  Profile,
+  Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir' | 'keepLogs'>
+> = {
   full: {
     profile: 'full',
     rounds: 5,

@@ -92,9 +92,7 @@ async function main(): Promise<number> {
     const machine = machineInfo(version);
     log(`Conveyor bench, ${options.profile} run: ${options.only.join(', ')}`);
     log(`Machine: ${describeMachine(machine)}`);
-    log(
-      `Logs of the processes: ${dir} (${options.keepLogs ? 'kept' : 'removed at the end'})\n`,
-    );
+    log(`Logs of the processes: ${dir} (${options.keepLogs ? 'kept' : 'removed at the end'})\n`);
 
     const ctx: BenchContext = {
       options,
