@@ -114,6 +114,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
     redisUrl: ctx.redis.url,
     secret: ctx.secret,
     dir: ctx.dir,
+    ...(ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {}),
     env: {
       API_PROCESSES: '1',
       MAX_WAITERS: String(waiters),
