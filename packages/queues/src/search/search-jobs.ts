@@ -10,7 +10,7 @@ import {
 } from '../job-state.js';
 import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
 import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
-import { SEARCH_READ_SCRIPT } from '../scripts/search-read.js';
+import { SEARCH_READ_SCRIPT, SEARCH_READ_STRIDE } from '../scripts/search-read.js';
 import { LuaScript } from './lua-script.js';
 import { parseKeys, SearchIndex } from './search-index.js';
 import {
@@ -158,10 +158,10 @@ const readerIndex = new SearchIndex();
  * `GET /v1/search` and the dashboard's console answer.
  *
  * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
- * queue, then one small script per match (its state from the sorted sets and its lock). Entries
- * whose job retention removed are skipped and dropped from the index. A `state` or `tenants`
- * filter that few matches pass stops a page after {@link MAX_EXAMINED} entries, answering what
- * it found and a `next`. The cursor is a position in the order of results, so jobs added
+ * queue, sent together, then one script that reads every match of the page (its state from the
+ * sorted sets and its lock): two round trips for a page. Entries whose job retention removed are
+ * skipped and dropped from the index. A `state` or `tenants` filter that few matches pass stops
+ * a page after {@link MAX_EXAMINED} entries, answering what it found and a `next`. The cursor is a position in the order of results, so jobs added
  * meanwhile (newer) do not shift later pages.
  * @throws UnknownSearchKeyError for a key the searched queues are not indexed by
  * @throws InvalidSearchCursorError for a cursor no search answered
@@ -339,76 +339,81 @@ async function pick(
   return picked;
 }
 
-type ReadReply =
-  | [
-      string,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-    ]
-  | null;
+/** What {@link SEARCH_READ_SCRIPT} answers for one job found. */
+type ReadReply = [
+  state: string,
+  name: string | null,
+  timestamp: string | null,
+  finishedOn: string | null,
+  failedReason: string | null,
+  extra: string | null,
+  ending: string | null,
+];
 
 const iso = (epochMs: string | null | undefined) =>
   epochMs && Number(epochMs) > 0 ? new Date(Number(epochMs)).toISOString() : undefined;
 
 /**
- * Reads each candidate's job, state and indexed keys in one round trip (pipelined); undefined
- * for a job that is gone, whose entries are then dropped behind the answer.
+ * Reads each candidate's job, state and indexed keys in one script call (one round trip and one
+ * reply for the whole page); undefined for a job that is gone, whose entries are then dropped
+ * behind the answer.
  */
 async function resolve(
   connection: RedisConnection,
   candidates: readonly Candidate[],
   echoed: Record<string, string>,
 ): Promise<(FoundJob | undefined)[]> {
-  const bySource = new Map<Source, Candidate[]>();
-  for (const candidate of candidates) {
-    bySource.set(candidate.source, [...(bySource.get(candidate.source) ?? []), candidate]);
+  if (candidates.length === 0) return [];
+  const places = new Map<Source, number>();
+  const keys: string[] = [];
+  const args: string[] = [];
+  for (const { source, id } of candidates) {
+    let place = places.get(source);
+    if (place === undefined) {
+      place = places.size + 1;
+      places.set(source, place);
+    }
+    args.push(String(place), id, source.deadLetter ? 'data' : 'name');
   }
-  const [replies, entries] = await Promise.all([
-    Promise.all(candidates.map((candidate) => readJob(connection, candidate))),
-    Promise.all(
-      [...bySource].map(async ([source, list]) => {
-        const values = await connection.hmget(
-          searchEntriesKey(source.queueKey),
-          ...list.map((candidate) => candidate.id),
-        );
-        return list.map((candidate, index): [Candidate, SearchKeys] => [
-          candidate,
-          parseKeys(values[index]),
-        ]);
-      }),
-    ),
-  ]);
-  const keysOf = new Map(entries.flat());
-  const gone: Candidate[] = [];
+  for (const { queueKey } of places.keys()) {
+    keys.push(
+      `${queueKey}:completed`,
+      `${queueKey}:failed`,
+      `${queueKey}:delayed`,
+      `${queueKey}:prioritized`,
+      `${queueKey}:waiting-children`,
+      searchEntriesKey(queueKey),
+    );
+  }
+  for (const { source, id } of candidates) {
+    const job = jobKeyOf(source.queueKey, id);
+    keys.push(job, `${job}:lock`, `${source.queueKey}:ended:${id}`);
+  }
+  const reply = (await READ.run(connection, [
+    keys.length,
+    ...keys,
+    String(places.size),
+    ...args,
+  ])) as (string | null)[];
+  const gone: { candidate: Candidate; keys: SearchKeys }[] = [];
   const jobs = candidates.map((candidate, index) => {
-    const job = toFoundJob(candidate, replies[index] ?? null, keysOf.get(candidate) ?? {}, echoed);
-    if (job === undefined) gone.push(candidate);
+    const at = index * SEARCH_READ_STRIDE;
+    const indexed = parseKeys(reply[at + SEARCH_READ_STRIDE - 1]);
+    const state = reply[at];
+    const job =
+      typeof state === 'string'
+        ? toFoundJob(
+            candidate,
+            reply.slice(at, at + SEARCH_READ_STRIDE - 1) as ReadReply,
+            indexed,
+            echoed,
+          )
+        : undefined;
+    if (job === undefined) gone.push({ candidate, keys: indexed });
     return job;
   });
-  dropGone(connection, gone, keysOf);
+  dropGone(connection, gone);
   return jobs;
-}
-
-function readJob(connection: RedisConnection, candidate: Candidate): Promise<ReadReply> {
-  const { queueKey, deadLetter } = candidate.source;
-  const id = candidate.id;
-  return READ.run(connection, [
-    8,
-    jobKeyOf(queueKey, id),
-    `${jobKeyOf(queueKey, id)}:lock`,
-    `${queueKey}:completed`,
-    `${queueKey}:failed`,
-    `${queueKey}:delayed`,
-    `${queueKey}:prioritized`,
-    `${queueKey}:waiting-children`,
-    `${queueKey}:ended:${id}`,
-    id,
-    deadLetter ? 'data' : 'name',
-  ]) as Promise<ReadReply>;
 }
 
 function toFoundJob(
@@ -417,7 +422,6 @@ function toFoundJob(
   indexed: SearchKeys,
   echoed: Record<string, string>,
 ): FoundJob | undefined {
-  if (reply === null) return undefined;
   const [bullState, name, timestamp, finishedOn, failedReason, extra, ending] = reply;
   const createdAt = iso(timestamp);
   if (typeof name !== 'string' || createdAt === undefined) return undefined;
@@ -467,16 +471,15 @@ function parseJson(text: string | null): unknown {
 /** Drops the entries of jobs retention removed (best effort: a read-only caller just skips them). */
 function dropGone(
   connection: RedisConnection,
-  gone: readonly Candidate[],
-  keysOf: ReadonlyMap<Candidate, SearchKeys>,
+  gone: readonly { candidate: Candidate; keys: SearchKeys }[],
 ): void {
   const bySource = new Map<string, { id: string; keys: SearchKeys }[]>();
   const now = Date.now();
-  for (const candidate of gone) {
+  for (const { candidate, keys } of gone) {
     // A single enqueue writes its entry just before its job: a young entry may be on its way.
     if (candidate.score > 0 && !readerIndex.droppable(candidate.score, now)) continue;
     const list = bySource.get(candidate.source.queueKey) ?? [];
-    list.push({ id: candidate.id, keys: keysOf.get(candidate) ?? {} });
+    list.push({ id: candidate.id, keys });
     bySource.set(candidate.source.queueKey, list);
   }
   for (const [queueKey, list] of bySource) {
