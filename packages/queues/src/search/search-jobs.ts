@@ -101,31 +101,25 @@ interface Source {
 /** A place in the order of results: newest score first, then source key, then id descending. */
 interface Position {
   score: number;
-  source: string;
+  /** The source's queue key. */
+  queueKey: string;
   id: string;
 }
 
-interface Candidate {
+/** An index entry read: its own place in the order of results. */
+interface Candidate extends Position {
   source: Source;
-  id: string;
-  score: number;
 }
-
-const positionOf = (candidate: Candidate): Position => ({
-  score: candidate.score,
-  source: candidate.source.queueKey,
-  id: candidate.id,
-});
 
 /** True when `a` comes before `b` in the results. */
 function precedes(a: Position, b: Position): boolean {
   if (a.score !== b.score) return a.score > b.score;
-  if (a.source !== b.source) return a.source < b.source;
+  if (a.queueKey !== b.queueKey) return a.queueKey < b.queueKey;
   return a.id > b.id;
 }
 
 function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.score, position.source, position.id])).toString(
+  return Buffer.from(JSON.stringify([position.score, position.queueKey, position.id])).toString(
     'base64url',
   );
 }
@@ -140,7 +134,7 @@ function decodeCursor(cursor: string): Position {
       typeof value[1] === 'string' &&
       typeof value[2] === 'string'
     ) {
-      return { score: value[0] as number, source: value[1], id: value[2] };
+      return { score: value[0] as number, queueKey: value[1], id: value[2] };
     }
   } catch {
     // Reported below.
@@ -148,7 +142,7 @@ function decodeCursor(cursor: string): Position {
   throw new InvalidSearchCursorError();
 }
 
-const READ = new LuaScript(SEARCH_READ_SCRIPT);
+const READ_SCRIPT = new LuaScript(SEARCH_READ_SCRIPT);
 
 /** Readers' own pruning of entries whose job is gone (no sweep state is touched). */
 const readerIndex = new SearchIndex();
@@ -256,18 +250,18 @@ class SourceReader {
       for (let index = 0; index + 1 < reply.length; index += 2) {
         items.push({
           source: this.source,
+          queueKey: this.source.queueKey,
           id: String(reply[index]),
           score: Number(reply[index + 1]),
         });
       }
       const after = this.#after;
-      const fresh =
-        after === undefined ? items : items.filter((c) => precedes(after, positionOf(c)));
+      const fresh = after === undefined ? items : items.filter((c) => precedes(after, c));
       if (items.length < count) this.exhausted = true;
       if (fresh.length > 0 || this.exhausted) {
         this.buffer = fresh;
         const last = fresh.at(-1);
-        if (last) this.#after = positionOf(last);
+        if (last) this.#after = last;
         return;
       }
       // Every entry read ties with the position and was read before: read further.
@@ -302,7 +296,7 @@ async function page(
     examined += picked.length;
     const found = await resolve(connection, picked, options.echoed);
     for (const [index, candidate] of picked.entries()) {
-      last = positionOf(candidate);
+      last = candidate;
       const job = found[index];
       if (job && isWanted(job)) jobs.push(job);
       if (jobs.length === limit) {
@@ -325,12 +319,12 @@ async function pick(
   const picked: Candidate[] = [];
   while (picked.length < count) {
     const empty = readers.filter((reader) => reader.buffer.length === 0 && !reader.exhausted);
-    await Promise.all(empty.map((reader) => reader.fill(connection, batch)));
+    if (empty.length > 0) await Promise.all(empty.map((reader) => reader.fill(connection, batch)));
     let best: SourceReader | undefined;
     for (const reader of readers) {
       const head = reader.buffer[0];
       const bestHead = best?.buffer[0];
-      if (head && (!bestHead || precedes(positionOf(head), positionOf(bestHead)))) best = reader;
+      if (head && (!bestHead || precedes(head, bestHead))) best = reader;
     }
     const next = best?.buffer.shift();
     if (next === undefined) break;
@@ -339,16 +333,17 @@ async function pick(
   return picked;
 }
 
-/** What {@link SEARCH_READ_SCRIPT} answers for one job found. */
-type ReadReply = [
-  state: string,
-  name: string | null,
-  timestamp: string | null,
-  finishedOn: string | null,
-  failedReason: string | null,
-  extra: string | null,
-  ending: string | null,
-];
+/** Where each value {@link SEARCH_READ_SCRIPT} answers for a candidate is, from its first. */
+const READ = {
+  state: 0,
+  name: 1,
+  timestamp: 2,
+  finishedOn: 3,
+  failedReason: 4,
+  extra: 5,
+  ending: 6,
+  indexed: 7,
+} as const;
 
 const iso = (epochMs: string | null | undefined) =>
   epochMs && Number(epochMs) > 0 ? new Date(Number(epochMs)).toISOString() : undefined;
@@ -389,7 +384,7 @@ async function resolve(
     const job = jobKeyOf(source.queueKey, id);
     keys.push(job, `${job}:lock`, `${source.queueKey}:ended:${id}`);
   }
-  const reply = (await READ.run(connection, [
+  const reply = (await READ_SCRIPT.run(connection, [
     keys.length,
     ...keys,
     String(places.size),
@@ -398,16 +393,10 @@ async function resolve(
   const gone: { candidate: Candidate; keys: SearchKeys }[] = [];
   const jobs = candidates.map((candidate, index) => {
     const at = index * SEARCH_READ_STRIDE;
-    const indexed = parseKeys(reply[at + SEARCH_READ_STRIDE - 1]);
-    const state = reply[at];
+    const indexed = parseKeys(reply[at + READ.indexed]);
     const job =
-      typeof state === 'string'
-        ? toFoundJob(
-            candidate,
-            reply.slice(at, at + SEARCH_READ_STRIDE - 1) as ReadReply,
-            indexed,
-            echoed,
-          )
+      typeof reply[at + READ.state] === 'string'
+        ? toFoundJob(candidate, reply, at, indexed, echoed)
         : undefined;
     if (job === undefined) gone.push({ candidate, keys: indexed });
     return job;
@@ -418,45 +407,51 @@ async function resolve(
 
 function toFoundJob(
   candidate: Candidate,
-  reply: ReadReply,
+  reply: readonly (string | null)[],
+  at: number,
   indexed: SearchKeys,
   echoed: Record<string, string>,
 ): FoundJob | undefined {
-  const [bullState, name, timestamp, finishedOn, failedReason, extra, ending] = reply;
-  const createdAt = iso(timestamp);
+  const name = reply[at + READ.name];
+  const createdAt = iso(reply[at + READ.timestamp]);
   if (typeof name !== 'string' || createdAt === undefined) return undefined;
-  const { tenant = null, idempotencyKey: _digest, ...business } = indexed;
-  const common = {
+  // The tenant has a field of its own; an idempotency key is shown only as searched (echoed).
+  const keys: Record<string, string> = {};
+  for (const key in indexed) {
+    if (key !== 'tenant' && key !== 'idempotencyKey') keys[key] = indexed[key] as string;
+  }
+  Object.assign(keys, echoed);
+  const job: FoundJob = {
     queue: candidate.source.queue,
     id: candidate.id,
-    tenant,
-    keys: { ...business, ...echoed },
+    name,
+    state: 'waiting',
+    tenant: indexed.tenant ?? null,
+    keys,
     createdAt,
+    deadLetter: candidate.source.deadLetter,
   };
   if (candidate.source.deadLetter) {
-    const letter = parseJson(extra) as Partial<DeadLetterData> | undefined;
-    return {
-      ...common,
-      name: letter?.name ?? name,
-      state: letter?.reason === 'expired' ? 'expired' : 'failed',
-      ...(letter?.failedAt ? { finishedAt: letter.failedAt } : {}),
-      ...(letter?.failedReason ? { failedReason: letter.failedReason } : {}),
-      deadLetter: true,
-      ...(letter?.jobId ? { originJobId: letter.jobId } : {}),
-    };
+    const letter = parseJson(reply[at + READ.extra] ?? null) as Partial<DeadLetterData> | undefined;
+    job.name = letter?.name ?? name;
+    job.state = letter?.reason === 'expired' ? 'expired' : 'failed';
+    if (letter?.failedAt) job.finishedAt = letter.failedAt;
+    if (letter?.failedReason) job.failedReason = letter.failedReason;
+    if (letter?.jobId) job.originJobId = letter.jobId;
+    return job;
   }
+  const bullState = reply[at + READ.state] ?? 'waiting';
   const ended =
-    bullState === 'failed' ? (parseJson(ending) as JobEndingRecord | undefined) : undefined;
-  const finishedAt = iso(finishedOn);
-  return {
-    ...common,
-    name,
-    // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
-    state: ended?.state ?? (reportedState(bullState ?? 'waiting') as SearchState),
-    ...(finishedAt ? { finishedAt } : {}),
-    ...(failedReason ? { failedReason } : {}),
-    deadLetter: false,
-  };
+    bullState === 'failed'
+      ? (parseJson(reply[at + READ.ending] ?? null) as JobEndingRecord | undefined)
+      : undefined;
+  // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
+  job.state = ended?.state ?? (reportedState(bullState) as SearchState);
+  const finishedAt = iso(reply[at + READ.finishedOn]);
+  if (finishedAt) job.finishedAt = finishedAt;
+  const failedReason = reply[at + READ.failedReason];
+  if (failedReason) job.failedReason = failedReason;
+  return job;
 }
 
 function parseJson(text: string | null): unknown {
@@ -507,7 +502,7 @@ async function findById(
 ): Promise<FoundJob[]> {
   const candidates = sources.flatMap((source): Candidate[] => {
     const ids = source.deadLetter ? [...new Set([id, deadLetterId(source.queue, id)])] : [id];
-    return ids.map((each) => ({ source, id: each, score: 0 }));
+    return ids.map((each) => ({ source, queueKey: source.queueKey, id: each, score: 0 }));
   });
   const found = await resolve(connection, candidates, {});
   return found
