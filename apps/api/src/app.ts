@@ -9,9 +9,10 @@ import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import type { AppConfig } from './config/app-config.js';
 import { type Clock, systemClock } from './config/clock.js';
-import { createEnqueueFastPath } from './enqueue/enqueue-fast-path.js';
+import { enqueueFastRoute } from './enqueue/enqueue-fast-path.js';
 import { createEnqueueHandler } from './enqueue/enqueue-handler.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { createFastPath } from './http/fast-path.js';
 import { MAX_BULK_JOBS } from './http/http-schemas.js';
 import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
@@ -91,9 +92,9 @@ export type ApiRequestListener = (req: IncomingMessage, res: ServerResponse) => 
 
 /**
  * Builds the producer API: an Express app with every route, authentication, rate limit, body
- * limits, logs, metrics and the one error handler, fronted by the enqueue fast path (the same
- * handler, guards, logs and metrics without Express's per-request cost). It opens nothing
- * itself: connections come in `deps`, so tests and `main.ts` share it.
+ * limits, logs, metrics and the one error handler, fronted by the fast path of the hot routes,
+ * enqueue and search (the same handlers, guards, logs and metrics without Express's per-request
+ * cost). It opens nothing itself: connections come in `deps`, so tests and `main.ts` share it.
  */
 export function createApp(deps: AppDependencies): ApiRequestListener {
   const { config, producer, logger } = deps;
@@ -196,14 +197,14 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerQueueRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
-  registerSearchRoute(app, ctx);
+  const searchRoute = registerSearchRoute(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 
-  const fastPath = createEnqueueFastPath({
-    handler: enqueue,
+  const fastPath = createFastPath({
+    routes: [enqueueFastRoute(enqueue), searchRoute],
     guards,
     metrics,
     requestLogger,
