@@ -61,6 +61,9 @@ describe('ScheduleTicks', () => {
     );
     await finished;
     await worker.close();
+    // Taken twice (placed, then run), the tick still made one next tick, no more.
+    const next = (await queue.getJobs(['delayed'])).filter((job) => job.repeatJobKey === schedule);
+    expect(next).toHaveLength(1);
     await queue.removeJobScheduler(schedule);
 
     const tick = order.find((job) => job.repeatJobKey === schedule) as Job;
