@@ -9,9 +9,10 @@ import { bearerAuth } from './auth/bearer-auth.js';
 import { TokenMatcher } from './auth/token-matcher.js';
 import type { AppConfig } from './config/app-config.js';
 import { type Clock, systemClock } from './config/clock.js';
-import { createEnqueueFastPath } from './enqueue/enqueue-fast-path.js';
+import { enqueueFastRoute } from './enqueue/enqueue-fast-path.js';
 import { createEnqueueHandler } from './enqueue/enqueue-handler.js';
 import { createErrorHandler } from './http/error-handler.js';
+import { createFastPath } from './http/fast-path.js';
 import { MAX_BULK_JOBS } from './http/http-schemas.js';
 import { notFoundHandler } from './http/not-found-handler.js';
 import { guardMiddleware, type RequestGuard } from './http/request-guard.js';
@@ -91,9 +92,9 @@ export type ApiRequestListener = (req: IncomingMessage, res: ServerResponse) => 
 
 /**
  * Builds the producer API: an Express app with every route, authentication, rate limit, body
- * limits, logs, metrics and the one error handler, fronted by the enqueue fast path (the same
- * handler, guards, logs and metrics without Express's per-request cost). It opens nothing
- * itself: connections come in `deps`, so tests and `main.ts` share it.
+ * limits, logs, metrics and the one error handler, fronted by the fast path of the hot routes,
+ * enqueue and search (the same handlers, guards, logs and metrics without Express's per-request
+ * cost). It opens nothing itself: connections come in `deps`, so tests and `main.ts` share it.
  */
 export function createApp(deps: AppDependencies): ApiRequestListener {
   const { config, producer, logger } = deps;
@@ -147,7 +148,10 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   let limiter: RateLimiter | undefined;
   if (config.api.rateLimitPerMinute > 0) {
     limiter = new RateLimiter({
-      connection: deps.adminConnection,
+      // The request's own commands go on the producer connection in the same turn of the event
+      // loop: the count leaves in their write and its reply comes back in their read, instead of
+      // costing a write and a read of its own on another socket per request.
+      connection: deps.producerConnection,
       prefix: config.redis.prefix,
       limitPerMinute: config.api.rateLimitPerMinute,
       clock,
@@ -193,14 +197,14 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   registerQueueRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
-  registerSearchRoute(app, ctx);
+  const searchRoute = registerSearchRoute(app, ctx);
   registerSlackRoutes(app, ctx, deps.slackOptions ?? new SlackOptionsRegistry());
   if (config.api.slackOAuth) registerSlackOAuthRoutes(app, ctx, config.api.slackOAuth, logger);
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
 
-  const fastPath = createEnqueueFastPath({
-    handler: enqueue,
+  const fastPath = createFastPath({
+    routes: [enqueueFastRoute(enqueue), searchRoute],
     guards,
     metrics,
     requestLogger,

@@ -1,4 +1,10 @@
-import { DeadLetterQueue, DeadLetterSweep, type QueueName, TenantGate } from '@conveyor/queues';
+import {
+  DeadLetterQueue,
+  DeadLetterSweep,
+  type QueueName,
+  ScheduleTicks,
+  TenantGate,
+} from '@conveyor/queues';
 import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
 import { MetricsTime, Queue, Worker } from 'bullmq';
@@ -263,6 +269,7 @@ export class Launcher {
       rateLimit: (ms) => pause.pause(ms),
       lifecycle,
       gate,
+      ticks: new ScheduleTicks({ connection: connections.worker, queue: control, name: queue }),
     });
     const worker = new Worker(queue, processor.process, {
       connection: connections.worker,

@@ -5,6 +5,7 @@ import {
   type JobExpiredError,
   jobTenant,
   type QueueName,
+  type ScheduleTicks,
   type TenantGate,
 } from '@conveyor/queues';
 import type { createJobMetrics, Logger } from '@conveyor/telemetry';
@@ -51,6 +52,12 @@ export interface JobProcessorOptions {
    * @defaultValue none: tenants are not limited (`limitTenant` then delays the job alone)
    */
   gate?: TenantGate;
+  /**
+   * Indexes each schedule's tick the first time it is taken and gives it its tenant's turn,
+   * putting it back until then (BullMQ adds ticks where no Conveyor code runs).
+   * @defaultValue none: ticks run when BullMQ hands them out, unindexed
+   */
+  ticks?: ScheduleTicks;
 }
 
 /** What a job's child logger carries. */
@@ -203,6 +210,10 @@ export class JobProcessor {
     try {
       const check = lifecycle?.beforeRun(job);
       if (check) await check;
+      if (await this.#options.ticks?.place(job, token ?? '')) {
+        logger.debug('schedule tick indexed and given its tenant turn; put back until then');
+        throw new DelayedError();
+      }
       const admission = await this.#options.gate?.admit(job, token ?? '');
       if (admission && !admission.admitted) {
         logger.debug(

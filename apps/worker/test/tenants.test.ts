@@ -1,4 +1,4 @@
-import { tenantKeys } from '@conveyor/queues';
+import { QUEUE_CATALOG, searchJobs, setTenant, tenantKeys } from '@conveyor/queues';
 import { FakeSlack, getFreePort, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -71,6 +71,44 @@ describe('tenants across worker processes', () => {
       // (plus one a worker may have taken while the other was starting).
       expect(orgs.indexOf('fair-b')).toBeLessThanOrEqual(2);
       expect(orgs).toHaveLength(41);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("places a schedule's tick: after a flood's first job, and found by search once run", {
+    timeout: 60_000,
+  }, async () => {
+    const context = await TestContext.create();
+    try {
+      const flood = await enqueueAll(context, 'tick-a', 20);
+      const queue = context.producer.queue('ingestion');
+      const opts = { ...QUEUE_CATALOG.ingestion.defaultJobOptions };
+      setTenant(opts, 'tick-b');
+      // Every hour: the first tick is due at once, ahead of every turn in BullMQ's wait list.
+      await queue.upsertJobScheduler(
+        'hourly',
+        { every: 60 * 60 * 1000 },
+        { name: 'ingest', data: ingest('tick-b', 'report'), opts },
+      );
+      await spawnWorkers(context, 1, { WORKER_CONCURRENCY: '1' });
+      await waitFor(
+        async () =>
+          (await queue.getJobs(['completed'])).some((job) => job.repeatJobKey === 'hourly'),
+        { timeoutMs: 45_000, description: 'the tick to complete' },
+      );
+      await waitAllCompleted(context, flood);
+      const orgs = documents.arrivals.filter((a) => a.org.startsWith('tick-')).map((a) => a.org);
+      expect(orgs.indexOf('tick-b')).toBeGreaterThanOrEqual(1);
+      expect(orgs.indexOf('tick-b')).toBeLessThanOrEqual(2);
+      const found = await searchJobs(context.producerConnection, context.prefix, {
+        key: 'documentId',
+        value: 'tick-b.report',
+      });
+      expect(found.jobs).toEqual([
+        expect.objectContaining({ tenant: 'tick-b', state: 'completed', deadLetter: false }),
+      ]);
+      await queue.removeJobScheduler('hourly');
     } finally {
       await context.close();
     }

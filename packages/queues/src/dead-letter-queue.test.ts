@@ -71,7 +71,8 @@ describe('dead letters', () => {
     const replayedId = await producer.replayDeadLetter('ingestion', items[0]?.id ?? '');
     const replayed = await producer.queue('ingestion').getJob(replayedId);
     expect(replayed?.data).toEqual(items[0]?.data);
-    expect(await replayed?.getState()).toBe('waiting');
+    // Waiting its tenant's turn: in BullMQ's prioritized set, as a fresh enqueue.
+    expect(await replayed?.getState()).toBe('prioritized');
     expect(replayed?.opts.attempts).toBe(3);
     expect(await deadLetters.count()).toBe(0);
     await replayed?.remove();

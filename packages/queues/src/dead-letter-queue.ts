@@ -1,5 +1,5 @@
 import type { RedisConnection } from '@conveyor/redis';
-import { type Job, Queue } from 'bullmq';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
@@ -17,6 +17,7 @@ import {
   indexReplay,
 } from './search/dead-letter-search.js';
 import { SearchIndex } from './search/search-index.js';
+import { applyTurns } from './tenants/apply-turns.js';
 import { DEFAULT_TENANT, jobTenant, setTenant } from './tenants/job-tenant.js';
 
 /** Times a tenant's listing reads again after finding letters removed behind its index. */
@@ -341,7 +342,8 @@ export class DeadLetterQueue {
 
   /**
    * Puts the original payload back on the origin queue as a new job (with the catalog's
-   * attempts and retention) and removes the dead letter. Returns the new job's id.
+   * attempts and retention, its tenant and that tenant's next turn in the fair order, indexed
+   * for search under the letter's keys) and removes the dead letter. Returns the new job's id.
    */
   async replay(id: string, originQueue: Queue): Promise<string> {
     const job = await this.queue.getJob(id);
@@ -350,8 +352,12 @@ export class DeadLetterQueue {
     // Deterministic: replaying the same dead letter twice (a crash between add and remove)
     // finds the first replay instead of adding a second job. Named after the origin job, not the
     // dead letter, so a replay that dies again does not repeat the queue name in its ids.
-    const opts = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
+    const opts: JobsOptions = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
     if (letter.tenant !== undefined) setTenant(opts, letter.tenant);
+    // Its tenant's next turn, as an enqueue takes: without one it would run ahead of fair order.
+    await applyTurns(this.#redis, originQueue, [
+      { opts, turn: { tenant: letter.tenant ?? DEFAULT_TENANT } },
+    ]);
     const replayed = await originQueue.add(letter.name, letter.data, opts);
     await indexReplay(this.#search, id, String(replayed.id), letter.data);
     // Remembered before the letter goes, so no sweep copies the origin job here again.

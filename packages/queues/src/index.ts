@@ -69,6 +69,7 @@ export { toRedisFailure, withDeadline } from './redis-failure.js';
 export * from './redis-keys.js';
 export { tenantKeys } from './redis-keys.js';
 export { ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
+export { ScheduleTicks, type ScheduleTicksOptions } from './schedule-ticks.js';
 export * from './schemas/ingestion-payload.js';
 export * from './schemas/slack-envelope.js';
 export * from './schemas/slack-interaction.js';

@@ -1,13 +1,12 @@
-import type { Request } from 'express';
 import type { z } from 'zod';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 
 /**
- * The request's query string parsed with `schema`.
+ * A query string parsed with `schema`: Express's `req.query`, or the fast path's own parse.
  * @throws InvalidRequestError (HTTP 400) naming each failing parameter as `query.<name>`
  */
-export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.query);
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
+  const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   throw new InvalidRequestError(
     parsed.error.issues.map((issue) => ({

@@ -7,7 +7,10 @@ export const WINDOW_MS = 60_000;
 
 /** Options for {@link RateLimiter}. */
 export interface RateLimiterOptions {
-  /** A fail-fast (`admin` role) connection. */
+  /**
+   * A fail-fast connection: the API's producer connection, so that the count leaves in the same
+   * write as the request's own commands.
+   */
   connection: RedisConnection;
   /** Key namespace: the queue prefix (hash-tagged under Cluster, so one slot holds it all). */
   prefix: string;
@@ -44,11 +47,11 @@ const ALLOWED: RateLimitDecision = { allowed: true };
  * Redis, without a Redis round trip on the request path.
  *
  * Each process decides locally from the window's total as Redis last reported it plus what it
- * admitted since, and writes its own admissions behind the requests: one pipelined
- * `INCRBY`+`PEXPIRE` per client at a time, which carries every request admitted while the
- * previous write was in flight. The reply brings the total of all processes. So the cost is a
- * fraction of a round trip per request, and the limit can be overshot only by what other processes
- * admit within one write's round trip.
+ * admitted since, and writes its own admissions behind the requests: one `INCRBY`+`PEXPIRE`
+ * per client at a time, which carries every request admitted while the previous write was in
+ * flight. The reply brings the total of all processes. So the cost is a fraction of a round trip
+ * per request, and the limit can be overshot only by what other processes admit within one
+ * write's round trip.
  *
  * If Redis is unreachable the counts stay local (and are sent later): the limit still holds per
  * process, and enqueues answer 503 anyway.
@@ -98,16 +101,14 @@ export class RateLimiter {
     state.unsent = 0;
     state.sending = count;
     const key = rateLimitKey(this.#options.prefix, client, state.window);
-    const write = this.#options.connection
-      .pipeline()
+    const { connection } = this.#options;
+    // Two plain commands, not a pipeline: both leave in one write all the same (the connection
+    // coalesces a turn's writes), and a pipeline copies every script defined on the connection
+    // (BullMQ's, on the producer's) per request.
+    const write = connection
       .incrby(key, count)
-      // Two windows: a late write into a window that just ended still expires.
-      .pexpire(key, 2 * WINDOW_MS)
-      .exec()
-      .then((results) => {
-        const [error, total] = results?.[0] ?? [new Error('no reply'), null];
-        if (error) throw error;
-        state.stored = Number(total);
+      .then((total) => {
+        state.stored = total;
         state.sending = 0;
         if (state.unsent > 0) this.#send(client, state);
       })
@@ -119,6 +120,9 @@ export class RateLimiter {
       .finally(() => {
         this.#writes.delete(write);
       });
+    // Two windows: a late write into a window that just ended still expires. A failure is the
+    // count's too, reported above.
+    connection.pexpire(key, 2 * WINDOW_MS).catch(() => {});
     this.#writes.add(write);
   }
 }

@@ -89,7 +89,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
     const id = String(req.params.id);
-    const { waitMs } = parseQuery(jobStatusQuerySchema, req);
+    const { waitMs } = parseQuery(jobStatusQuerySchema, req.query);
     // Subscribed before the read: a job finishing in between is seen, not missed.
     const watch = waitMs > 0 ? new FinalEventWatch(ctx.events, queue, id) : undefined;
     try {

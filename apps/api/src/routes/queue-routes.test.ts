@@ -98,7 +98,8 @@ describe('queue routes', () => {
       documentId: 'dead-1',
       source: { kind: 'inline', text: 'hello' },
     });
-    expect(await job?.getState()).toBe('waiting');
+    // Waiting its tenant's turn: in BullMQ's prioritized set, as a fresh enqueue.
+    expect(await job?.getState()).toBe('prioritized');
     expect(await app.producer.deadLetters('ingestion').count()).toBe(2);
 
     const again = await app.request(`/v1/queues/ingestion/dead-letters/${id}/replay`, {

@@ -52,7 +52,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
   app.get('/v1/queues/:queue/tenants', guard, async (req, res) => {
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
-    const { limit, cursor } = parseQuery(tenantPageSchema, req);
+    const { limit, cursor } = parseQuery(tenantPageSchema, req.query);
     // A client with tenant scopes sees only its tenants.
     const only = access.tenantsOfRequest(res);
     const page = await readFromRedis(redisTimeoutMs, () =>
@@ -68,7 +68,7 @@ export function registerQueueRoutes(app: Express, ctx: RouteContext): void {
   app.get('/v1/queues/:queue/dead-letters', guard, async (req, res) => {
     const queue = queueNameOf(req);
     access.assert(res, 'read', queue);
-    const page = parseQuery(deadLetterPageSchema, req);
+    const page = parseQuery(deadLetterPageSchema, req.query);
     // A client with tenant scopes sees only its tenants' letters.
     const tenants = access.tenantsOfRequest(res);
     const { total, items } = await readFromRedis(redisTimeoutMs, () =>

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jobTenant } from '@conveyor/queues';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, issuePaths } from '../../test/support/error-body.js';
-import { ingestData } from '../../test/support/payloads.js';
+import { ingestData, slackEvent } from '../../test/support/payloads.js';
 import { startTestApp, type TestApp } from '../../test/support/test-app.js';
 import { startTestWorker } from '../../test/support/test-worker.js';
 
@@ -68,6 +69,20 @@ describe('schedules', () => {
     expect(gone.status).toBe(404);
     expect((await errorOf(gone)).error.code).toBe('SCHEDULE_NOT_FOUND');
     expect((await app.request('/v1/schedules/nightly', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it("stores the tenant in each tick, as an enqueue derives it (Slack's team)", async () => {
+    const created = await put(app, 'team-digest', {
+      queue: 'slack-events',
+      data: slackEvent('EvScheduled'),
+      cron: '0 3 * * *',
+    });
+    expect(created.status).toBe(201);
+    const delayed = await app.producer.queue('slack-events').getJobs(['delayed']);
+    const tick = delayed.find((job) => job.repeatJobKey === 'team-digest');
+    // The worker indexes the tick and gives it this tenant's turn when it first takes it.
+    expect(tick && jobTenant(tick)).toBe('T0TEST');
+    expect((await app.request('/v1/schedules/team-digest', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('refuses an invalid schedule with 400 naming the field', async () => {

@@ -5,9 +5,11 @@ import {
   QUEUE_CATALOG,
   QUEUE_NAMES,
   type QueueName,
+  resolveTenant,
+  setTenant,
   withDeadline,
 } from '@conveyor/queues';
-import type { JobSchedulerJson } from 'bullmq';
+import type { JobSchedulerJson, JobsOptions } from 'bullmq';
 import type { ScheduleRequest, ScheduleView } from './schedule-schemas.js';
 
 /** Most schedules listed per queue. */
@@ -47,6 +49,14 @@ export class Schedules {
     if (Buffer.byteLength(JSON.stringify(parsed.data)) > this.#maxJobBytes) {
       throw new PayloadTooLargeError(this.#maxJobBytes);
     }
+    const opts: JobsOptions = {
+      ...definition.defaultJobOptions,
+      ...(request.options?.priority ? { priority: request.options.priority } : {}),
+    };
+    // Each tick carries its tenant (the catalog's derivation, as for an enqueue): the worker
+    // indexes it and gives it that tenant's turn when it first takes it (`ScheduleTicks`).
+    const tenant = resolveTenant(definition, parsed.name, parsed.data, undefined);
+    if (tenant.ok) setTenant(opts, tenant.tenant);
     const existing = await this.#find(id);
     if (existing !== undefined && existing.queue !== request.queue) {
       await this.#bounded(this.#producer.queue(existing.queue).removeJobScheduler(id));
@@ -63,14 +73,7 @@ export class Schedules {
           ...(request.endAt !== undefined ? { endDate: request.endAt } : {}),
           ...(request.limit !== undefined ? { limit: request.limit } : {}),
         },
-        {
-          name: parsed.name,
-          data: parsed.data,
-          opts: {
-            ...definition.defaultJobOptions,
-            ...(request.options?.priority ? { priority: request.options.priority } : {}),
-          },
-        },
+        { name: parsed.name, data: parsed.data, opts },
       ),
     );
     const stored = await this.#bounded(queue.getJobScheduler(id));

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { slackObjectShapedEvents, slackSamples } from '@conveyor/testing';
+import {
+  auditScriptKeys,
+  RedisServer,
+  slackObjectShapedEvents,
+  slackSamples,
+} from '@conveyor/testing';
 import { type Job, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestQueues, type TestQueues } from '../../test/support/test-queues.js';
@@ -255,6 +260,39 @@ describe('searchJobs', () => {
       ofAcme.id,
     ]);
     expect(await ids({ key: 'id', value: ofGlobex.id, tenants: new Set(['acme']) })).toEqual([]);
+  });
+
+  it('reads a page of matches in one script call, every key it touches declared', async () => {
+    // MONITOR sees every client: a Redis of this test's own.
+    const server = await RedisServer.start();
+    const own = await connectTestQueues(server.url);
+    try {
+      const org = `org-${randomUUID()}`;
+      const stored = await own.producer.enqueueBulk(
+        'ingestion',
+        Array.from({ length: 10 }, (_, index) => ({ data: ingest(`audit-${index}`, org) })),
+      );
+      const first = (await own.producer.queue('ingestion').getJob(stored[0]?.id ?? '')) as Job;
+      const letter = await own.producer
+        .deadLetters('ingestion')
+        .record(first, new Error('no'), { unrecoverable: true });
+      // Once before, so that Redis holds the script (a first call is EVALSHA, then EVAL).
+      await searchJobs(own.connection, own.prefix, { key: 'orgId', value: org });
+      let page: Awaited<ReturnType<typeof searchJobs>> | undefined;
+      const audit = await auditScriptKeys(server.url, async () => {
+        page = await searchJobs(own.connection, own.prefix, { key: 'orgId', value: org });
+      });
+      expect(page?.jobs.map((job) => job.id).sort()).toEqual(
+        [...stored.map((job) => job.id), letter.id].sort(),
+      );
+      // The ranges of the queue and its dead letters, then one script for the eleven matches.
+      expect(audit.scripts).toBe(1);
+      expect(audit.touched).toContain(`${own.prefix}:ingestion:${stored[0]?.id}`);
+      expect(audit.undeclared).toEqual([]);
+    } finally {
+      await own.close();
+      await server.stop();
+    }
   });
 
   it('refuses an unknown key, listing the valid ones, and a forged cursor', async () => {

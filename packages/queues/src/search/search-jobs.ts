@@ -10,7 +10,7 @@ import {
 } from '../job-state.js';
 import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
 import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
-import { SEARCH_READ_SCRIPT } from '../scripts/search-read.js';
+import { SEARCH_READ_SCRIPT, SEARCH_READ_STRIDE } from '../scripts/search-read.js';
 import { LuaScript } from './lua-script.js';
 import { parseKeys, SearchIndex } from './search-index.js';
 import {
@@ -101,31 +101,25 @@ interface Source {
 /** A place in the order of results: newest score first, then source key, then id descending. */
 interface Position {
   score: number;
-  source: string;
+  /** The source's queue key. */
+  queueKey: string;
   id: string;
 }
 
-interface Candidate {
+/** An index entry read: its own place in the order of results. */
+interface Candidate extends Position {
   source: Source;
-  id: string;
-  score: number;
 }
-
-const positionOf = (candidate: Candidate): Position => ({
-  score: candidate.score,
-  source: candidate.source.queueKey,
-  id: candidate.id,
-});
 
 /** True when `a` comes before `b` in the results. */
 function precedes(a: Position, b: Position): boolean {
   if (a.score !== b.score) return a.score > b.score;
-  if (a.source !== b.source) return a.source < b.source;
+  if (a.queueKey !== b.queueKey) return a.queueKey < b.queueKey;
   return a.id > b.id;
 }
 
 function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.score, position.source, position.id])).toString(
+  return Buffer.from(JSON.stringify([position.score, position.queueKey, position.id])).toString(
     'base64url',
   );
 }
@@ -140,7 +134,7 @@ function decodeCursor(cursor: string): Position {
       typeof value[1] === 'string' &&
       typeof value[2] === 'string'
     ) {
-      return { score: value[0] as number, source: value[1], id: value[2] };
+      return { score: value[0] as number, queueKey: value[1], id: value[2] };
     }
   } catch {
     // Reported below.
@@ -148,7 +142,7 @@ function decodeCursor(cursor: string): Position {
   throw new InvalidSearchCursorError();
 }
 
-const READ = new LuaScript(SEARCH_READ_SCRIPT);
+const READ_SCRIPT = new LuaScript(SEARCH_READ_SCRIPT);
 
 /** Readers' own pruning of entries whose job is gone (no sweep state is touched). */
 const readerIndex = new SearchIndex();
@@ -158,10 +152,10 @@ const readerIndex = new SearchIndex();
  * `GET /v1/search` and the dashboard's console answer.
  *
  * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
- * queue, then one small script per match (its state from the sorted sets and its lock). Entries
- * whose job retention removed are skipped and dropped from the index. A `state` or `tenants`
- * filter that few matches pass stops a page after {@link MAX_EXAMINED} entries, answering what
- * it found and a `next`. The cursor is a position in the order of results, so jobs added
+ * queue, sent together, then one script that reads every match of the page (its state from the
+ * sorted sets and its lock): two round trips for a page. Entries whose job retention removed are
+ * skipped and dropped from the index. A `state` or `tenants` filter that few matches pass stops
+ * a page after {@link MAX_EXAMINED} entries, answering what it found and a `next`. The cursor is a position in the order of results, so jobs added
  * meanwhile (newer) do not shift later pages.
  * @throws UnknownSearchKeyError for a key the searched queues are not indexed by
  * @throws InvalidSearchCursorError for a cursor no search answered
@@ -256,18 +250,18 @@ class SourceReader {
       for (let index = 0; index + 1 < reply.length; index += 2) {
         items.push({
           source: this.source,
+          queueKey: this.source.queueKey,
           id: String(reply[index]),
           score: Number(reply[index + 1]),
         });
       }
       const after = this.#after;
-      const fresh =
-        after === undefined ? items : items.filter((c) => precedes(after, positionOf(c)));
+      const fresh = after === undefined ? items : items.filter((c) => precedes(after, c));
       if (items.length < count) this.exhausted = true;
       if (fresh.length > 0 || this.exhausted) {
         this.buffer = fresh;
         const last = fresh.at(-1);
-        if (last) this.#after = positionOf(last);
+        if (last) this.#after = last;
         return;
       }
       // Every entry read ties with the position and was read before: read further.
@@ -302,7 +296,7 @@ async function page(
     examined += picked.length;
     const found = await resolve(connection, picked, options.echoed);
     for (const [index, candidate] of picked.entries()) {
-      last = positionOf(candidate);
+      last = candidate;
       const job = found[index];
       if (job && isWanted(job)) jobs.push(job);
       if (jobs.length === limit) {
@@ -325,12 +319,12 @@ async function pick(
   const picked: Candidate[] = [];
   while (picked.length < count) {
     const empty = readers.filter((reader) => reader.buffer.length === 0 && !reader.exhausted);
-    await Promise.all(empty.map((reader) => reader.fill(connection, batch)));
+    if (empty.length > 0) await Promise.all(empty.map((reader) => reader.fill(connection, batch)));
     let best: SourceReader | undefined;
     for (const reader of readers) {
       const head = reader.buffer[0];
       const bestHead = best?.buffer[0];
-      if (head && (!bestHead || precedes(positionOf(head), positionOf(bestHead)))) best = reader;
+      if (head && (!bestHead || precedes(head, bestHead))) best = reader;
     }
     const next = best?.buffer.shift();
     if (next === undefined) break;
@@ -339,120 +333,125 @@ async function pick(
   return picked;
 }
 
-type ReadReply =
-  | [
-      string,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-    ]
-  | null;
+/** Where each value {@link SEARCH_READ_SCRIPT} answers for a candidate is, from its first. */
+const READ = {
+  state: 0,
+  name: 1,
+  timestamp: 2,
+  finishedOn: 3,
+  failedReason: 4,
+  extra: 5,
+  ending: 6,
+  indexed: 7,
+} as const;
 
 const iso = (epochMs: string | null | undefined) =>
   epochMs && Number(epochMs) > 0 ? new Date(Number(epochMs)).toISOString() : undefined;
 
 /**
- * Reads each candidate's job, state and indexed keys in one round trip (pipelined); undefined
- * for a job that is gone, whose entries are then dropped behind the answer.
+ * Reads each candidate's job, state and indexed keys in one script call (one round trip and one
+ * reply for the whole page); undefined for a job that is gone, whose entries are then dropped
+ * behind the answer.
  */
 async function resolve(
   connection: RedisConnection,
   candidates: readonly Candidate[],
   echoed: Record<string, string>,
 ): Promise<(FoundJob | undefined)[]> {
-  const bySource = new Map<Source, Candidate[]>();
-  for (const candidate of candidates) {
-    bySource.set(candidate.source, [...(bySource.get(candidate.source) ?? []), candidate]);
+  if (candidates.length === 0) return [];
+  const places = new Map<Source, number>();
+  const keys: string[] = [];
+  const args: string[] = [];
+  for (const { source, id } of candidates) {
+    let place = places.get(source);
+    if (place === undefined) {
+      place = places.size + 1;
+      places.set(source, place);
+    }
+    args.push(String(place), id, source.deadLetter ? 'data' : 'name');
   }
-  const [replies, entries] = await Promise.all([
-    Promise.all(candidates.map((candidate) => readJob(connection, candidate))),
-    Promise.all(
-      [...bySource].map(async ([source, list]) => {
-        const values = await connection.hmget(
-          searchEntriesKey(source.queueKey),
-          ...list.map((candidate) => candidate.id),
-        );
-        return list.map((candidate, index): [Candidate, SearchKeys] => [
-          candidate,
-          parseKeys(values[index]),
-        ]);
-      }),
-    ),
-  ]);
-  const keysOf = new Map(entries.flat());
-  const gone: Candidate[] = [];
+  for (const { queueKey } of places.keys()) {
+    keys.push(
+      `${queueKey}:completed`,
+      `${queueKey}:failed`,
+      `${queueKey}:delayed`,
+      `${queueKey}:prioritized`,
+      `${queueKey}:waiting-children`,
+      searchEntriesKey(queueKey),
+    );
+  }
+  for (const { source, id } of candidates) {
+    const job = jobKeyOf(source.queueKey, id);
+    keys.push(job, `${job}:lock`, `${source.queueKey}:ended:${id}`);
+  }
+  const reply = (await READ_SCRIPT.run(connection, [
+    keys.length,
+    ...keys,
+    String(places.size),
+    ...args,
+  ])) as (string | null)[];
+  const gone: { candidate: Candidate; keys: SearchKeys }[] = [];
   const jobs = candidates.map((candidate, index) => {
-    const job = toFoundJob(candidate, replies[index] ?? null, keysOf.get(candidate) ?? {}, echoed);
-    if (job === undefined) gone.push(candidate);
+    const at = index * SEARCH_READ_STRIDE;
+    const indexed = parseKeys(reply[at + READ.indexed]);
+    const job =
+      typeof reply[at + READ.state] === 'string'
+        ? toFoundJob(candidate, reply, at, indexed, echoed)
+        : undefined;
+    if (job === undefined) gone.push({ candidate, keys: indexed });
     return job;
   });
-  dropGone(connection, gone, keysOf);
+  dropGone(connection, gone);
   return jobs;
-}
-
-function readJob(connection: RedisConnection, candidate: Candidate): Promise<ReadReply> {
-  const { queueKey, deadLetter } = candidate.source;
-  const id = candidate.id;
-  return READ.run(connection, [
-    8,
-    jobKeyOf(queueKey, id),
-    `${jobKeyOf(queueKey, id)}:lock`,
-    `${queueKey}:completed`,
-    `${queueKey}:failed`,
-    `${queueKey}:delayed`,
-    `${queueKey}:prioritized`,
-    `${queueKey}:waiting-children`,
-    `${queueKey}:ended:${id}`,
-    id,
-    deadLetter ? 'data' : 'name',
-  ]) as Promise<ReadReply>;
 }
 
 function toFoundJob(
   candidate: Candidate,
-  reply: ReadReply,
+  reply: readonly (string | null)[],
+  at: number,
   indexed: SearchKeys,
   echoed: Record<string, string>,
 ): FoundJob | undefined {
-  if (reply === null) return undefined;
-  const [bullState, name, timestamp, finishedOn, failedReason, extra, ending] = reply;
-  const createdAt = iso(timestamp);
+  const name = reply[at + READ.name];
+  const createdAt = iso(reply[at + READ.timestamp]);
   if (typeof name !== 'string' || createdAt === undefined) return undefined;
-  const { tenant = null, idempotencyKey: _digest, ...business } = indexed;
-  const common = {
+  // The tenant has a field of its own; an idempotency key is shown only as searched (echoed).
+  const keys: Record<string, string> = {};
+  for (const key in indexed) {
+    if (key !== 'tenant' && key !== 'idempotencyKey') keys[key] = indexed[key] as string;
+  }
+  Object.assign(keys, echoed);
+  const job: FoundJob = {
     queue: candidate.source.queue,
     id: candidate.id,
-    tenant,
-    keys: { ...business, ...echoed },
+    name,
+    state: 'waiting',
+    tenant: indexed.tenant ?? null,
+    keys,
     createdAt,
+    deadLetter: candidate.source.deadLetter,
   };
   if (candidate.source.deadLetter) {
-    const letter = parseJson(extra) as Partial<DeadLetterData> | undefined;
-    return {
-      ...common,
-      name: letter?.name ?? name,
-      state: letter?.reason === 'expired' ? 'expired' : 'failed',
-      ...(letter?.failedAt ? { finishedAt: letter.failedAt } : {}),
-      ...(letter?.failedReason ? { failedReason: letter.failedReason } : {}),
-      deadLetter: true,
-      ...(letter?.jobId ? { originJobId: letter.jobId } : {}),
-    };
+    const letter = parseJson(reply[at + READ.extra] ?? null) as Partial<DeadLetterData> | undefined;
+    job.name = letter?.name ?? name;
+    job.state = letter?.reason === 'expired' ? 'expired' : 'failed';
+    if (letter?.failedAt) job.finishedAt = letter.failedAt;
+    if (letter?.failedReason) job.failedReason = letter.failedReason;
+    if (letter?.jobId) job.originJobId = letter.jobId;
+    return job;
   }
+  const bullState = reply[at + READ.state] ?? 'waiting';
   const ended =
-    bullState === 'failed' ? (parseJson(ending) as JobEndingRecord | undefined) : undefined;
-  const finishedAt = iso(finishedOn);
-  return {
-    ...common,
-    name,
-    // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
-    state: ended?.state ?? (reportedState(bullState ?? 'waiting') as SearchState),
-    ...(finishedAt ? { finishedAt } : {}),
-    ...(failedReason ? { failedReason } : {}),
-    deadLetter: false,
-  };
+    bullState === 'failed'
+      ? (parseJson(reply[at + READ.ending] ?? null) as JobEndingRecord | undefined)
+      : undefined;
+  // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
+  job.state = ended?.state ?? (reportedState(bullState) as SearchState);
+  const finishedAt = iso(reply[at + READ.finishedOn]);
+  if (finishedAt) job.finishedAt = finishedAt;
+  const failedReason = reply[at + READ.failedReason];
+  if (failedReason) job.failedReason = failedReason;
+  return job;
 }
 
 function parseJson(text: string | null): unknown {
@@ -467,16 +466,15 @@ function parseJson(text: string | null): unknown {
 /** Drops the entries of jobs retention removed (best effort: a read-only caller just skips them). */
 function dropGone(
   connection: RedisConnection,
-  gone: readonly Candidate[],
-  keysOf: ReadonlyMap<Candidate, SearchKeys>,
+  gone: readonly { candidate: Candidate; keys: SearchKeys }[],
 ): void {
   const bySource = new Map<string, { id: string; keys: SearchKeys }[]>();
   const now = Date.now();
-  for (const candidate of gone) {
+  for (const { candidate, keys } of gone) {
     // A single enqueue writes its entry just before its job: a young entry may be on its way.
     if (candidate.score > 0 && !readerIndex.droppable(candidate.score, now)) continue;
     const list = bySource.get(candidate.source.queueKey) ?? [];
-    list.push({ id: candidate.id, keys: keysOf.get(candidate) ?? {} });
+    list.push({ id: candidate.id, keys });
     bySource.set(candidate.source.queueKey, list);
   }
   for (const [queueKey, list] of bySource) {
@@ -504,7 +502,7 @@ async function findById(
 ): Promise<FoundJob[]> {
   const candidates = sources.flatMap((source): Candidate[] => {
     const ids = source.deadLetter ? [...new Set([id, deadLetterId(source.queue, id)])] : [id];
-    return ids.map((each) => ({ source, id: each, score: 0 }));
+    return ids.map((each) => ({ source, queueKey: source.queueKey, id: each, score: 0 }));
   });
   const found = await resolve(connection, candidates, {});
   return found

@@ -149,6 +149,27 @@ describe('tenants at enqueue', () => {
     expect(position(later.id)).toBeLessThan(15);
   });
 
+  it("a replayed dead letter takes its tenant's turn, not the head of the queue", async () => {
+    const { id } = await producer.enqueue('ingestion', { data: ingest('r-0', 'org-r') });
+    // It dies (recorded as a dead letter) before the flood arrives.
+    const died = (await producer.queue('ingestion').getJob(id)) as Job;
+    const letter = await producer
+      .deadLetters('ingestion')
+      .record(died, new Error('no'), { unrecoverable: true });
+    await died.remove();
+    const flood = await producer.enqueueBulk(
+      'ingestion',
+      Array.from({ length: 30 }, (_, i) => ({ data: ingest(`f-${i}`, 'org-f') })),
+    );
+    const replayed = await producer.replayDeadLetter('ingestion', letter.id);
+    const order = await runOrder(connection, prefix, flood.length + 1);
+    const position = order.findIndex((job) => job.id === replayed);
+    // Without a turn it would sit in BullMQ's wait list, which runs before every turn (first).
+    expect(position).toBeGreaterThanOrEqual(1);
+    expect(position).toBeLessThanOrEqual(2);
+    expect(jobTenant(order[position] as Job)).toBe('org-r');
+  });
+
   it('stores the tenant: named, derived from Slack or orgId, else default', async () => {
     const named = await producer.enqueue('ingestion', {
       data: ingest('n-0', 'org-x'),

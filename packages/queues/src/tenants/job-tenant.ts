@@ -25,8 +25,13 @@ export function setTenant(opts: JobsOptions, tenant: string): void {
   (opts as Record<string, unknown>)[TENANT_OPTION] = tenant;
 }
 
+/** The tenant a stored job's options name, or undefined (stored without one). */
+export function namedTenant(job: Pick<Job, 'opts'>): string | undefined {
+  const value = (job.opts as Record<string, unknown> | undefined)?.[TENANT_OPTION];
+  return isTenant(value) ? value : undefined;
+}
+
 /** The tenant of a stored job; {@link DEFAULT_TENANT} for a job stored before tenants existed. */
 export function jobTenant(job: Pick<Job, 'opts'>): string {
-  const value = (job.opts as Record<string, unknown> | undefined)?.[TENANT_OPTION];
-  return isTenant(value) ? value : DEFAULT_TENANT;
+  return namedTenant(job) ?? DEFAULT_TENANT;
 }

@@ -20,12 +20,15 @@ export interface TestQueues {
   close(): Promise<void>;
 }
 
-/** Connects a {@link TestQueues} and waits until its producer connection is ready. */
-export async function connectTestQueues(): Promise<TestQueues> {
+/**
+ * Connects a {@link TestQueues} and waits until its producer connection is ready.
+ * @param url the Redis to use. @defaultValue the test run's Redis
+ */
+export async function connectTestQueues(url: string = inject('redisUrl')): Promise<TestQueues> {
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const config = parseEnvironment(
     { redis: redisEnvSchema },
-    { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix },
+    { REDIS_URL: url, QUEUE_PREFIX: prefix },
   ).redis;
   const connection = createRedisConnection(config, 'producer');
   const workerConnection = createRedisConnection(config, 'worker');
