@@ -113,7 +113,7 @@ export class SearchIndex {
     jobs: readonly IndexedJob[],
     ttlMs: number,
   ): (error: Error | null, reply: unknown) => Promise<void> {
-    const window = this.#windowFor(queueKey, jobs.length);
+    const window = this.windowFor(queueKey, jobs.length);
     const args = this.#indexArgs(queueKey, jobs, ttlMs, window, true);
     transaction.evalsha(INDEX.sha, ...args);
     return async (error, reply) => {
@@ -127,7 +127,7 @@ export class SearchIndex {
         this.#onError(failed as Error, queueKey);
         return;
       }
-      this.#sweep(client, queueKey, written);
+      this.sweepAfter(client, queueKey, written);
     };
   }
 
@@ -156,10 +156,10 @@ export class SearchIndex {
     jobs: readonly IndexedJob[],
     options: { ttlMs: number; stored: boolean },
   ): Promise<void> {
-    const window = this.#windowFor(queueKey, jobs.length);
+    const window = this.windowFor(queueKey, jobs.length);
     const args = this.#indexArgs(queueKey, jobs, options.ttlMs, window, options.stored);
     const reply = await INDEX.run(client, args);
-    this.#sweep(client, queueKey, reply);
+    this.sweepAfter(client, queueKey, reply);
   }
 
   /**
@@ -226,7 +226,12 @@ export class SearchIndex {
     return now * 1000 + this.#sequence;
   }
 
-  #windowFor(queueKey: string, jobs: number): number {
+  /**
+   * The sweep window a write of `jobs` entries into `queueKey` asks for: 0 most of the time,
+   * {@link SearchIndexOptions.sweepEvery} entries' worth once every so many. For a script that
+   * writes entries itself; hand its `sweepLog` reply to {@link sweepAfter}.
+   */
+  windowFor(queueKey: string, jobs: number): number {
     // A process's first write asks for a window: it gives the log its time to live.
     const since = (this.#sinceSweep.get(queueKey) ?? this.#sweepEvery) + jobs;
     if (since < this.#sweepEvery) {
@@ -257,7 +262,11 @@ export class SearchIndex {
     return [keys.length, ...keys, ...args];
   }
 
-  #sweep(client: RedisConnection, queueKey: string, reply: unknown): void {
+  /**
+   * Starts the prune of the log entries a write handed back (id, score, keys JSON triples),
+   * behind the answer; a failure goes to `onError`.
+   */
+  sweepAfter(client: RedisConnection, queueKey: string, reply: unknown): void {
     if (!Array.isArray(reply) || reply.length === 0) return;
     const candidates: IndexedJob[] = [];
     const now = Date.now();

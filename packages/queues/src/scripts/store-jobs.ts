@@ -1,0 +1,112 @@
+import { SEARCH_SWEEP_LUA } from './search-index.js';
+import { TURNS_LUA } from './tenant-turns.js';
+
+/** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
+export const STORE_JOBS_FIXED_KEYS = 13;
+/** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value key indexes. */
+export const STORE_JOBS_ARGS_PER_JOB = 10;
+
+/**
+ * Stores prioritized jobs (no delay, no deduplication, no parent) as BullMQ 6's
+ * `addPrioritizedJob` stores each one, gives each its tenant's turn as its priority
+ * ({@link TURNS_LUA}) and writes its search entries, all in one script: one call per bulk (or per
+ * turn of the event loop of single enqueues) instead of a turns call, then one BullMQ script per
+ * job, then an index call. What is per queue rather than per job (the id and priority counters,
+ * the events cap, the paused check, the marker, the turns of a tenant, a search value shared by
+ * many jobs) is read or written once per call.
+ *
+ * What BullMQ's script does per job and this one does too: the job hash (`name`, `data`, `opts`
+ * with `priority`, `timestamp`, `delay`, `priority`), the `added` and `waiting` events in that
+ * order, the prioritized entry scored `priority * 2^32 + counter`, the queue's marker unless it
+ * is paused or at its concurrency. Not done: BullMQ's check that the job id is free (ids are
+ * fresh UUIDs, `j-<uuid>`).
+ *
+ * All or nothing: the first write is `INCRBY` of the id counter, a command Redis refuses at
+ * maxmemory; a script whose first write was refused wrote nothing, and one whose first write
+ * passed writes everything (Redis takes the out-of-memory verdict once, before the script, with
+ * the call's own arguments counted).
+ *
+ * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
+ * tenants:lanes, search log, search entries, search cursor; then each job's hash; then the
+ * distinct search value keys.
+ * ARGV: job count, search ttl ms, sweep window; then per job: id, name, data
+ * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
+ * score, search keys JSON, value key count, then that many indexes (1-based) among the value keys.
+ * Returns the sweep's entries (`sweepLog`).
+ */
+export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
+local rcall = redis.call
+local meta, prioritized, events, marker = KEYS[1], KEYS[3], KEYS[4], KEYS[6]
+local count = tonumber(ARGV[1])
+local ttl, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
+
+local function addAll(command, key, list)
+  for i = 1, #list, 2000 do
+    rcall(command, key, unpack(list, i, math.min(i + 1999, #list)))
+  end
+end
+
+rcall('INCRBY', KEYS[2], count)
+local maxEvents = rcall('HGET', meta, 'opts.maxLenEvents')
+if not maxEvents then
+  maxEvents = 10000
+  rcall('HSET', meta, 'opts.maxLenEvents', maxEvents)
+end
+local paused = false
+local queueAttributes = rcall('HMGET', meta, 'paused', 'concurrency')
+if queueAttributes[1] then
+  paused = true
+elseif queueAttributes[2] then
+  paused = rcall('LLEN', KEYS[7]) >= tonumber(queueAttributes[2])
+end
+local counter = rcall('INCRBY', KEYS[5], count) - count
+local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10])
+
+local ranked, logged, described, byValue = {}, {}, {}, {}
+local a = 4
+for j = 1, count do
+  local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
+  local score, n = ARGV[a + 7], tonumber(ARGV[a + 9])
+  local turn = takeTurn(turns, ARGV[a + 5], tonumber(ARGV[a + 6]), false)
+  if opts == '{}' then
+    opts = '{"priority":' .. turn .. '}'
+  else
+    opts = '{"priority":' .. turn .. ',' .. string.sub(opts, 2)
+  end
+  rcall('HMSET', KEYS[${STORE_JOBS_FIXED_KEYS} + j], 'name', name, 'data', ARGV[a + 2], 'opts', opts,
+    'timestamp', ARGV[a + 4], 'delay', 0, 'priority', turn)
+  rcall('XADD', events, '*', 'event', 'added', 'jobId', id, 'name', name)
+  ranked[#ranked + 1] = turn * 0x100000000 + (counter + j) % 0x100000000
+  ranked[#ranked + 1] = id
+  rcall('XADD', events, 'MAXLEN', '~', maxEvents, '*', 'event', 'waiting', 'jobId', id)
+  logged[#logged + 1] = score
+  logged[#logged + 1] = id
+  described[#described + 1] = id
+  described[#described + 1] = ARGV[a + 8]
+  for i = a + ${STORE_JOBS_ARGS_PER_JOB}, a + ${STORE_JOBS_ARGS_PER_JOB} + n - 1 do
+    local index = tonumber(ARGV[i])
+    local entries = byValue[index]
+    if entries == nil then
+      entries = {}
+      byValue[index] = entries
+    end
+    entries[#entries + 1] = score
+    entries[#entries + 1] = id
+  end
+  a = a + ${STORE_JOBS_ARGS_PER_JOB} + n
+end
+closeTurns(turns)
+addAll('ZADD', prioritized, ranked)
+if not paused then rcall('ZADD', marker, 0, '0') end
+for index, entries in pairs(byValue) do
+  local key = KEYS[firstValue + index]
+  addAll('ZADD', key, entries)
+  rcall('PEXPIRE', key, ttl)
+end
+if count > 0 then
+  addAll('ZADD', KEYS[11], logged)
+  addAll('HSET', KEYS[12], described)
+end
+return sweepLog(KEYS[11], KEYS[12], KEYS[13], ttl, window)
+`;
