@@ -161,23 +161,20 @@ export class JobEnqueuer {
     const built = JobStore.accepts(job) ? this.#built(queue, [job], false)[0] : undefined;
     return this.#guard.run(
       this.#charging(options.quota, name, [job], async () => {
-        if (built) {
-          // Turn, job and search entries in one call, shared with the enqueues of this turn.
-          const id = await this.#store.storeSoon(queue, name, built);
-          return { id, queue: name, name: job.name, deduplicated: false };
-        }
-        await applyTurns(this.#connection, queue, [job]);
+        // Turn, job and search entries in one call, shared with the enqueues of this turn of the
+        // event loop; otherwise a turns call, then BullMQ's add.
+        const store = async () => {
+          if (built) return this.#store.storeSoon(queue, name, built);
+          return String((await this.#add(queue, name, job)).id);
+        };
+        if (!built) await applyTurns(this.#connection, queue, [job]);
         const { dedupe } = job;
         if (dedupe === undefined) {
-          const added = await this.#add(queue, name, job);
-          return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+          return { id: await store(), queue: name, name: job.name, deduplicated: false };
         }
+        // Sent first, on the same connection: the store sees the key it re-arms.
         const rearmed = this.#markers.rearm(queue, dedupe, payloadFingerprint(request));
-        const [added, { remembered, conflict }] = await Promise.all([
-          this.#add(queue, name, job),
-          rearmed,
-        ]);
-        const id = String(added.id);
+        const [id, { remembered, conflict }] = await Promise.all([store(), rearmed]);
         const deduplicated = id !== job.opts.jobId;
         // BullMQ's key covers the window while the job exists; the marker carries it past retention.
         // Not awaited: the job is stored, and a marker lost with the connection costs at worst a

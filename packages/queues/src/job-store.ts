@@ -2,6 +2,7 @@ import type { RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, optsEncodeMap, type Queue } from 'bullmq';
 import type { QueueName } from './queue-catalog.js';
 import {
+  bullDeduplicationKey,
   jobKeyOf,
   searchCursorKey,
   searchEntriesKey,
@@ -96,11 +97,18 @@ export class JobStore {
 
   /**
    * True for a job the store can take: no delay (a delayed job waits in BullMQ's delayed set),
-   * no deduplication and no parent (BullMQ's own scripts handle those).
+   * no parent, and no deduplication other than `{ id, ttl }` (BullMQ's own scripts handle the
+   * rest).
    */
   static accepts(job: Pick<JobToStore, 'opts'>): boolean {
-    const { opts } = job;
-    return !opts.delay && opts.deduplication === undefined && opts.parent === undefined;
+    const { delay, deduplication, parent } = job.opts;
+    return (
+      !delay &&
+      parent === undefined &&
+      (deduplication === undefined ||
+        (Object.keys(deduplication).every((name) => name === 'id' || name === 'ttl') &&
+          (deduplication.ttl ?? 0) > 0))
+    );
   }
 
   /**
@@ -135,7 +143,10 @@ export class JobStore {
     return { id, data, opts: this.#encode(queue, opts), timestamp, job };
   }
 
-  /** Stores built jobs in one call; resolves with their ids. */
+  /**
+   * Stores built jobs in one call; resolves with their ids: a deduplicated job's is the id its
+   * key held (nothing of it was stored).
+   */
   async store(queue: Queue, name: QueueName, jobs: readonly BuiltJob[]): Promise<string[]> {
     return this.#send(queue, name, jobs);
   }
@@ -167,21 +178,23 @@ export class JobStore {
     if (entries.length === 0) return [];
     const queueKey = queue.qualifiedName;
     const jobKeys: string[] = [];
-    const valueKeys = new Map<string, number>();
+    const otherKeys = new Map<string, number>();
     const args: (string | number)[] = [];
     const now = Date.now();
+    const position = (key: string) => {
+      let found = otherKeys.get(key);
+      if (found === undefined) {
+        found = otherKeys.size + 1;
+        otherKeys.set(key, found);
+      }
+      return found;
+    };
     for (const { id, data, opts, timestamp, job } of entries) {
       jobKeys.push(jobKeyOf(queueKey, id));
-      const indexes: number[] = [];
-      for (const [key, value] of Object.entries(job.searchKeys)) {
-        const valueKey = searchValueKey(queueKey, key, value);
-        let position = valueKeys.get(valueKey);
-        if (position === undefined) {
-          position = valueKeys.size + 1;
-          valueKeys.set(valueKey, position);
-        }
-        indexes.push(position);
-      }
+      const indexes = Object.entries(job.searchKeys).map(([key, value]) =>
+        position(searchValueKey(queueKey, key, value)),
+      );
+      const deduplication = job.opts.deduplication;
       args.push(
         id,
         job.name,
@@ -192,6 +205,9 @@ export class JobStore {
         job.turn.priority ?? 0,
         this.#search.nextScore(now),
         JSON.stringify(job.searchKeys),
+        deduplication?.id ?? '',
+        deduplication?.ttl ?? 0,
+        deduplication ? position(bullDeduplicationKey(queue, deduplication.id)) : 0,
         indexes.length,
         ...indexes,
       );
@@ -211,7 +227,7 @@ export class JobStore {
       searchEntriesKey(queueKey),
       searchCursorKey(queueKey),
       ...jobKeys,
-      ...valueKeys.keys(),
+      ...otherKeys.keys(),
     ];
     const window = this.#search.windowFor(queueKey, entries.length);
     const reply = await STORE.run(this.#connection, [
@@ -222,8 +238,9 @@ export class JobStore {
       window,
       ...args,
     ]);
-    this.#search.sweepAfter(this.#connection, queueKey, reply);
-    return entries.map((entry) => entry.id);
+    const [ids, sweep] = reply as [string[], unknown];
+    this.#search.sweepAfter(this.#connection, queueKey, sweep);
+    return ids;
   }
 
   /** The JSON of `opts` over the queue's defaults, as BullMQ stores it (see {@link encodeOptions}). */
