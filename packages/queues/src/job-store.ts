@@ -236,6 +236,7 @@ export class JobStore {
       entries.length,
       Math.ceil(searchTtlMs(name)),
       window,
+      this.#search.dropBefore(now),
       ...args,
     ]);
     const [ids, sweep] = reply as [string[], unknown];

@@ -1,11 +1,12 @@
 /**
- * `sweepLog(log, entries, cursor, ttl, window)`, a Lua function the index scripts include: gives
- * the log, entries and cursor their life of `ttl` again and returns the next `window` entries of
- * the log from the sweep's cursor as id, score, keys JSON triples (the cursor wraps at the end);
- * nothing when `window` is 0.
+ * `sweepLog(log, entries, cursor, ttl, window, before)`, a Lua function the index scripts
+ * include: gives the log, entries and cursor their life of `ttl` again, moves the sweep's cursor
+ * over the next `window` entries of the log (wrapping at the end) and returns those scored below
+ * `before` (all when nil) as id, score, keys JSON triples; nothing when `window` is 0. Entries
+ * too young to drop are passed over without being read.
  */
 export const SEARCH_SWEEP_LUA = `
-local function sweepLog(log, entries, cursor, ttl, window)
+local function sweepLog(log, entries, cursor, ttl, window, before)
   if window <= 0 then return {} end
   redis.call('PEXPIRE', log, ttl)
   redis.call('PEXPIRE', entries, ttl)
@@ -14,14 +15,20 @@ local function sweepLog(log, entries, cursor, ttl, window)
   local count = #found / 2
   if count < window then from = 0 else from = from + count end
   redis.call('SET', cursor, from, 'PX', ttl)
-  if count == 0 then return {} end
-  local ids = {}
-  for i = 1, count do ids[i] = found[2 * i - 1] end
+  local ids, scores = {}, {}
+  for i = 1, count do
+    local score = found[2 * i]
+    if before == nil or tonumber(score) < before then
+      ids[#ids + 1] = found[2 * i - 1]
+      scores[#scores + 1] = score
+    end
+  end
+  if #ids == 0 then return {} end
   local keys = redis.call('HMGET', entries, unpack(ids))
   local out = {}
-  for i = 1, count do
+  for i = 1, #ids do
     out[#out + 1] = ids[i]
-    out[#out + 1] = found[2 * i]
+    out[#out + 1] = scores[i]
     out[#out + 1] = keys[i] or ''
   end
   return out

@@ -31,7 +31,8 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
  * tenants:lanes, search log, search entries, search cursor; then each job's hash; then the
  * other keys (distinct search value keys and deduplication keys).
- * ARGV: job count, search ttl ms, sweep window; then per job: id, name, data
+ * ARGV: job count, search ttl ms, sweep window, the score below which a swept entry may be
+ * dropped; then per job: id, name, data
  * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
  * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
  * key among the other keys, value key count, then that many indexes among the other keys.
@@ -42,7 +43,7 @@ export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
 local rcall = redis.call
 local meta, prioritized, events, marker = KEYS[1], KEYS[3], KEYS[4], KEYS[6]
 local count = tonumber(ARGV[1])
-local ttl, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
 
 local function addAll(command, key, list)
@@ -68,7 +69,7 @@ local counter = rcall('INCRBY', KEYS[5], count) - count
 local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10])
 
 local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
-local a = 4
+local a = 5
 for j = 1, count do
   local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
   local score, n = ARGV[a + 7], tonumber(ARGV[a + 12])
@@ -132,5 +133,5 @@ if #logged > 0 then
   addAll('ZADD', KEYS[11], logged)
   addAll('HSET', KEYS[12], described)
 end
-return { ids, sweepLog(KEYS[11], KEYS[12], KEYS[13], ttl, window) }
+return { ids, sweepLog(KEYS[11], KEYS[12], KEYS[13], ttl, window, before) }
 `;

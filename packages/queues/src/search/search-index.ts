@@ -193,9 +193,14 @@ export class SearchIndex {
     return batch.done;
   }
 
+  /** The score below which an entry is old enough to be dropped once its job is gone. */
+  dropBefore(now = Date.now()): number {
+    return (now - this.#graceMs) * 1000;
+  }
+
   /** True when an entry of this score is old enough to be dropped once its job is gone. */
   droppable(score: number, now = Date.now()): boolean {
-    return score < (now - this.#graceMs) * 1000;
+    return score < this.dropBefore(now);
   }
 
   /**
