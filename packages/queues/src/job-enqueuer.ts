@@ -124,7 +124,8 @@ const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
  * - deduplicate through {@link DedupeMarkers} (idempotency keys per client, Slack `event_id`),
  *   a single job in one Redis round trip;
  * - count jobs against a client's quota and un-count those not stored;
- * - store through the {@link WriteGuard}.
+ * - store through the {@link WriteGuard}: with the {@link JobStore} (turn, job and search entries
+ *   in one script) when the jobs allow it, else a turns call and BullMQ's own scripts.
  */
 export class JobEnqueuer {
   readonly #connection: RedisConnection;

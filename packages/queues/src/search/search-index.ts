@@ -74,7 +74,9 @@ const PRUNE_CHUNK = 500;
  *
  * Responsibilities:
  * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
- *   it stored), single jobs with one script call per turn of the event loop;
+ *   it stored), single jobs with one script call per turn of the event loop (the `JobStore`
+ *   writes the entries of the jobs it stores itself, with {@link windowFor} and
+ *   {@link sweepAfter});
  * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
  *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
  *   also hands back the next entries of the log (same round trip), and a prune call behind the
