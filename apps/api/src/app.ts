@@ -124,7 +124,7 @@ export function createApp(deps: AppDependencies): ApiRequestListener {
   });
   createEventSubscribersGauge(deps.metrics, deps.events);
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  const requestLogger = createRequestLogger(logger);
+  const requestLogger = createRequestLogger(logger, trustProxy);
   app.use(metrics.middleware());
   app.use(requestLogger as RequestHandler);
   app.use((_req, res, next) => {

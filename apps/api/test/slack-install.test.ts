@@ -139,6 +139,8 @@ beforeAll(async () => {
     WORKER_QUEUES: 'slack-events',
     WORKER_HTTP_PORT: '0',
     LOG_LEVEL: 'debug',
+    // The shared shortcut too: it must never stand in for a workspace that uninstalled the app.
+    SLACK_BOT_TOKEN: 'xoxb-shared-fallback',
     ...slackEnv,
   });
   workerLogs = [];
@@ -303,9 +305,12 @@ describe('installing the Slack app in many workspaces', () => {
     expect(revoked.returnvalue).toEqual({ installation: 'team:TTWO', outcome: 'removed' });
     const after = await deliver(mention('C-TWO', { team_id: 'TTWO' }));
     expect(after.failedReason).toMatch(/not installed in workspace TTWO/);
-    expect(await installationKeys()).not.toContain(
-      `${api.config.redis.prefix}:slack:installation:team:TTWO`,
-    );
+    // What is left is a tombstone, holding no token: it keeps SLACK_BOT_TOKEN from standing in.
+    expect(
+      Object.keys(
+        await api.redis.hgetall(`${api.config.redis.prefix}:slack:installation:team:TTWO`),
+      ),
+    ).toEqual(['uninstalledAt']);
   });
 
   it('keeps a reinstall that overtook an older uninstall event', async () => {

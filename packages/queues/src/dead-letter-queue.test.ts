@@ -1,9 +1,14 @@
 import type { RedisConnection } from '@conveyor/redis';
-import { UnrecoverableError, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectTestQueues, type TestQueues } from '../test/support/test-queues.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
 import { isFinalFailure } from './final-failure.js';
+import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import type { Producer } from './producer.js';
+import { deadLetterTenantKey } from './redis-keys.js';
+import { setTenant } from './tenants/job-tenant.js';
 
 describe('dead letters', () => {
   let queues: TestQueues;
@@ -103,5 +108,112 @@ describe('dead letters', () => {
     expect(first.items.map((item) => item.failedReason)).toEqual(['e3', 'e2']);
     const second = await dlq.list({ offset: 2, limit: 2 });
     expect(second.items.map((item) => item.failedReason)).toEqual(['e1']);
+  });
+
+  it("lists a tenant's letters from its own index, never reading another tenant's", async () => {
+    const { connection } = queues;
+    const isolated = `${prefix}-dl`;
+    const origin = new Queue('slack-events', { connection, prefix: isolated });
+    const dlq = new DeadLetterQueue('slack-events', { connection, prefix: isolated });
+    try {
+      const record = async (tenant: string, n: number) => {
+        const opts = { jobId: `${tenant}-${n}` };
+        setTenant(opts, tenant);
+        const job = await origin.add('app_mention', { n }, opts);
+        await dlq.record(job, new Error(`${tenant}${n}`), { unrecoverable: true });
+      };
+      for (let n = 0; n < 6; n += 1) {
+        await record('A', n);
+        for (let m = 0; m < 5; m += 1) await record('B', n * 5 + m);
+        if (n < 2) await record('C', n);
+      }
+      const only = (...tenants: string[]) => new Set(tenants);
+      // The first scoped listing of a queue makes the one pass that indexes older letters.
+      await dlq.list({ offset: 0, limit: 1, tenants: only('C') });
+
+      // Every command the listing runs, seen by MONITOR, up to a marker sent after it.
+      const watcher = new Redis(inject('redisUrl'), { lazyConnect: true });
+      const monitor = await watcher.monitor();
+      const seen: string[] = [];
+      const marker = `${isolated}:marker`;
+      const markerSeen = new Promise<void>((resolve) => {
+        monitor.on('monitor', (_time: string, args: string[]) => {
+          seen.push(args.join(' '));
+          if (args.includes(marker)) resolve();
+        });
+      });
+      const first = await dlq.list({ offset: 0, limit: 2, tenants: only('A') });
+      await connection.get(marker);
+      await markerSeen;
+      monitor.disconnect();
+      watcher.disconnect();
+      expect(first).toMatchObject({ total: 6, items: [{ jobId: 'A-5' }, { jobId: 'A-4' }] });
+      expect(seen.filter((command) => command.includes('slack-events-B-'))).toEqual([]);
+      expect(seen.filter((command) => command.includes('slack-events-A-')).length).toBeGreaterThan(
+        0,
+      );
+
+      // Pages of one tenant, in the order of the whole queue's listing.
+      const everything = await dlq.list({ offset: 0, limit: 100 });
+      expect(everything.total).toBe(38);
+      const paged: string[] = [];
+      for (let offset = 0; offset < 8; offset += 4) {
+        const page = await dlq.list({ offset, limit: 4, tenants: only('A') });
+        expect(page.total).toBe(6);
+        paged.push(...page.items.map((item) => item.jobId));
+      }
+      expect(paged).toEqual(
+        everything.items.filter((item) => item.tenant === 'A').map((item) => item.jobId),
+      );
+      // Two tenants: merged newest first, every letter once.
+      const merged: string[] = [];
+      for (let offset = 0; offset < 9; offset += 3) {
+        const page = await dlq.list({ offset, limit: 3, tenants: only('A', 'C') });
+        expect(page.total).toBe(8);
+        merged.push(...page.items.map((item) => item.jobId));
+      }
+      expect(merged.sort()).toEqual(['A-0', 'A-1', 'A-2', 'A-3', 'A-4', 'A-5', 'C-0', 'C-1']);
+
+      // A replayed letter leaves the index; one removed behind it (Bull Board) too, when met.
+      const indexA = deadLetterTenantKey(dlq.queue, 'A');
+      await dlq.replay('slack-events-A-5', origin);
+      expect(await connection.zscore(indexA, 'slack-events-A-5')).toBeNull();
+      await (await dlq.queue.getJob('slack-events-A-4'))?.remove();
+      const after = await dlq.list({ offset: 0, limit: 2, tenants: only('A') });
+      expect(after).toMatchObject({ total: 4, items: [{ jobId: 'A-3' }, { jobId: 'A-2' }] });
+      expect(await connection.zcard(indexA)).toBe(4);
+      // It goes with its letters: expiring the retention after its last write.
+      const ttl = await connection.pttl(indexA);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(DEAD_LETTER_RETENTION_MS);
+    } finally {
+      await dlq.close();
+      await origin.close();
+    }
+  });
+
+  it('indexes the letters recorded before the tenant index, once', async () => {
+    const { connection } = queues;
+    const isolated = `${prefix}-old`;
+    const dlq = new DeadLetterQueue('slack-events', { connection, prefix: isolated });
+    try {
+      // As a version without the index stored them: the letter alone.
+      for (const [id, tenant] of [
+        ['old-1', 'A'],
+        ['old-2', 'B'],
+        ['old-3', 'A'],
+      ] as const) {
+        await dlq.queue.add('app_mention', { jobId: id, tenant, failedReason: id }, { jobId: id });
+      }
+      const page = await dlq.list({ offset: 0, limit: 10, tenants: new Set(['A']) });
+      expect(page.total).toBe(2);
+      expect(page.items.map((item) => item.id).sort()).toEqual(['old-1', 'old-3']);
+      expect(
+        await connection.exists(`${isolated}:slack-events-dead-letters:tenant-letters-indexed`),
+      ).toBe(1);
+      expect(await connection.zcard(deadLetterTenantKey(dlq.queue, 'B'))).toBe(1);
+    } finally {
+      await dlq.close();
+    }
   });
 });

@@ -3,7 +3,13 @@ import { type Job, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import { deadLetterQueueName, type QueueName } from './queue-catalog.js';
-import { DEAD_LETTER_ORIGINS_KEPT_MS, deadLetterOriginsKey, jobKey } from './redis-keys.js';
+import {
+  DEAD_LETTER_ORIGINS_KEPT_MS,
+  deadLetterOriginsKey,
+  deadLetterTenantKey,
+  deadLetterTenantsIndexedKey,
+  jobKey,
+} from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
 import {
   type DeadLetterSearchContext,
@@ -13,8 +19,10 @@ import {
 import { SearchIndex } from './search/search-index.js';
 import { DEFAULT_TENANT, jobTenant, setTenant } from './tenants/job-tenant.js';
 
-/** Letters read at a time when a listing filters by tenant. */
-const LIST_BATCH = 200;
+/** Times a tenant's listing reads again after finding letters removed behind its index. */
+const STALE_REREADS = 3;
+/** Letters read at a time by the one pass that indexes letters recorded before the index. */
+const BACKFILL_BATCH = 500;
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -86,7 +94,8 @@ export function deadLetterId(origin: QueueName, jobId: string): string {
  * Responsibilities:
  * - record a finally-failed job idempotently (a second record of the same job is a no-op), and
  *   remember which origin jobs were recorded, also after their dead letter is replayed;
- * - list newest first, read one, count;
+ * - index each letter under its tenant, so a tenant's listing costs its own letters only;
+ * - list newest first (all, or some tenants'), read one, count;
  * - replay one onto the origin queue and remove it;
  * - trim entries older than the retention.
  */
@@ -97,6 +106,8 @@ export class DeadLetterQueue {
   /** Sorted set of the origin job ids recorded here, scored by when. */
   readonly #originsKey: string;
   readonly #search: DeadLetterSearchContext;
+  /** True once this process saw the older letters indexed (see {@link #indexOlderLetters}). */
+  #olderLettersIndexed = false;
 
   constructor(
     readonly origin: QueueName,
@@ -181,25 +192,29 @@ export class DeadLetterQueue {
     await indexDeadLetter(this.#search, data.jobId, id, data.data);
     // Claimed after the copy: a call that stops in between leaves a copy that the next call
     // claims (and counts), never a claimed job without its copy.
-    const claimed = await this.#claim(data.jobId, id);
+    const claimed = await this.#claim(data.jobId, id, data.tenant ?? DEFAULT_TENANT);
     await this.trim();
     return { id, created: claimed };
   }
 
   /**
-   * Remembers that origin job `jobId`, whose dead letter is `letterId`, was recorded; true for the
-   * one call that does it first. Throws when the letter is missing (the claim would be a lie).
+   * Remembers that origin job `jobId`, whose dead letter is `letterId`, was recorded, and indexes
+   * the letter under `tenant`; true for the one call that does it first. Throws when the letter
+   * is missing (the claim would be a lie).
    */
-  async #claim(jobId: string, letterId: string): Promise<boolean> {
+  async #claim(jobId: string, letterId: string, tenant: string): Promise<boolean> {
     const claimed = Number(
       await this.#redis.eval(
         CLAIM_DEAD_LETTER_SCRIPT,
-        2,
+        3,
         this.#originsKey,
         jobKey(this.queue, letterId),
+        deadLetterTenantKey(this.queue, tenant),
         Date.now(),
         jobId,
         DEAD_LETTER_ORIGINS_KEPT_MS,
+        letterId,
+        DEAD_LETTER_RETENTION_MS,
       ),
     );
     if (claimed < 0) throw new Error(`dead letter ${letterId} vanished before it was claimed`);
@@ -217,9 +232,9 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Dead letters newest first; with `tenants`, only theirs (a letter recorded before tenants
-   * counts as {@link DEFAULT_TENANT}'s), paged and counted among them. Filtering walks every
-   * letter (kept 7 days) in batches, so it costs a read of the whole queue.
+   * Dead letters newest first; with `tenants`, only theirs, paged and counted among them. A
+   * tenant's listing reads its tenants' indexes (`offset + limit` entries of each) and those
+   * letters alone, never the rest of the queue.
    */
   async list(page: {
     offset: number;
@@ -234,19 +249,84 @@ export class DeadLetterQueue {
       ]);
       return { total, items: jobs.filter(Boolean).map(toDeadLetter) };
     }
-    const items: DeadLetter[] = [];
-    let total = 0;
-    for (let start = 0; ; start += LIST_BATCH) {
-      const jobs = await this.queue.getJobs(['wait'], start, start + LIST_BATCH - 1, false);
-      for (const job of jobs) {
-        if (!job) continue;
-        const letter = toDeadLetter(job);
-        if (!tenants.has(letter.tenant ?? DEFAULT_TENANT)) continue;
-        if (total >= offset && items.length < limit) items.push(letter);
-        total += 1;
+    await this.#indexOlderLetters();
+    for (let read = 0; ; read += 1) {
+      const { total, ids } = await this.#tenantPage([...tenants], offset, limit);
+      const jobs = await Promise.all(ids.map(({ id }) => this.queue.getJob(id)));
+      const stale = ids.filter((_, index) => !jobs[index]);
+      if (stale.length === 0 || read === STALE_REREADS) {
+        const items = jobs.flatMap((job) => (job ? [toDeadLetter(job)] : []));
+        return { total: total - stale.length, items };
       }
-      if (jobs.length < LIST_BATCH) return { total, items };
+      // Removed behind the index (Bull Board, retention): forget them and read the page again.
+      const pipeline = this.#redis.pipeline();
+      for (const { id, tenant } of stale)
+        pipeline.zrem(deadLetterTenantKey(this.queue, tenant), id);
+      await pipeline.exec();
     }
+  }
+
+  /**
+   * Indexes by tenant the letters recorded before the tenant index existed, once per queue (a
+   * marker in Redis) and checked once per process: a pass over the whole queue, the one time.
+   * Letters recorded meanwhile are indexed twice, which changes nothing.
+   */
+  async #indexOlderLetters(): Promise<void> {
+    if (this.#olderLettersIndexed) return;
+    const marker = deadLetterTenantsIndexedKey(this.queue);
+    if ((await this.#redis.exists(marker)) === 0) {
+      for (let start = 0; ; start += BACKFILL_BATCH) {
+        const jobs = await this.queue.getJobs(['wait'], start, start + BACKFILL_BATCH - 1, false);
+        const pipeline = this.#redis.pipeline();
+        for (const job of jobs) {
+          if (!job) continue;
+          const tenant = (job.data as DeadLetterData).tenant ?? DEFAULT_TENANT;
+          const key = deadLetterTenantKey(this.queue, tenant);
+          pipeline.zadd(key, job.timestamp, String(job.id));
+          pipeline.pexpire(key, DEAD_LETTER_RETENTION_MS);
+        }
+        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+        if (jobs.length < BACKFILL_BATCH) break;
+      }
+      await this.#redis.set(marker, String(Date.now()));
+    }
+    this.#olderLettersIndexed = true;
+  }
+
+  /**
+   * Letter ids `offset`..`offset + limit - 1` among `tenants`' letters, newest first, and how
+   * many they have: the first `offset + limit` of each tenant's index, merged. One round trip.
+   */
+  async #tenantPage(
+    tenants: string[],
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; ids: { id: string; tenant: string }[] }> {
+    const oldest = Date.now() - DEAD_LETTER_RETENTION_MS;
+    const pipeline = this.#redis.pipeline();
+    for (const tenant of tenants) {
+      const key = deadLetterTenantKey(this.queue, tenant);
+      pipeline.zremrangebyscore(key, '-inf', oldest);
+      pipeline.zcard(key);
+      pipeline.zrevrange(key, 0, offset + limit - 1, 'WITHSCORES');
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    let total = 0;
+    const entries: { id: string; tenant: string; at: number }[] = [];
+    for (const [index, tenant] of tenants.entries()) {
+      total += Number(results[index * 3 + 1]?.[1] ?? 0);
+      const range = (results[index * 3 + 2]?.[1] ?? []) as string[];
+      for (let at = 0; at < range.length; at += 2) {
+        entries.push({ id: range[at] as string, tenant, at: Number(range[at + 1]) });
+      }
+    }
+    // Newest first; ties by id, so that pages neither overlap nor skip.
+    entries.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return {
+      total,
+      ids: entries.slice(offset, offset + limit).map(({ id, tenant }) => ({ id, tenant })),
+    };
   }
 
   /** One dead letter, or undefined. */
@@ -277,6 +357,7 @@ export class DeadLetterQueue {
     // Remembered before the letter goes, so no sweep copies the origin job here again.
     await this.#remember(letter.jobId, Date.now());
     await job.remove();
+    await this.#redis.zrem(deadLetterTenantKey(this.queue, letter.tenant ?? DEFAULT_TENANT), id);
     return String(replayed.id);
   }
 

@@ -226,6 +226,7 @@ export class JobStore {
       searchLogKey(queueKey),
       searchEntriesKey(queueKey),
       searchCursorKey(queueKey),
+      queue.toKey('delayed'),
       ...jobKeys,
       ...otherKeys.keys(),
     ];

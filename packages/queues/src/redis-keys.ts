@@ -49,7 +49,14 @@ export const INGEST_STATE_TTL_MS = 30 * DAY_MS;
 // BullMQ's own keys (read or written by our scripts; BullMQ owns their lifetime)
 
 /** BullMQ's own key types that Conveyor's scripts read or write. */
-export type BullKeyType = 'wait' | 'prioritized' | 'delayed' | 'meta' | 'limiter' | 'failed';
+export type BullKeyType =
+  | 'wait'
+  | 'active'
+  | 'prioritized'
+  | 'delayed'
+  | 'meta'
+  | 'limiter'
+  | 'failed';
 
 /** BullMQ's own key `type` of `queue`. */
 export function bullKey(queue: Queue, type: BullKeyType): string {
@@ -120,6 +127,24 @@ export function jobEndingKey(queue: Queue, id: string): string {
  */
 export function deadLetterOriginsKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('origins');
+}
+
+/**
+ * Sorted set of one tenant's dead letters (letter ids scored by their timestamp), so a
+ * tenant-scoped listing reads that tenant's letters alone. Written with each letter, trimmed to
+ * the retention on each write and read, expiring the retention after its last write; a letter
+ * replayed leaves it at once, one removed otherwise (Bull Board) when a listing meets it.
+ */
+export function deadLetterTenantKey(deadLetterQueue: Queue, tenant: string): string {
+  return deadLetterQueue.toKey(`tenant-letters:${tenant}`);
+}
+
+/**
+ * Set once the letters recorded before the tenant index existed were indexed (one pass over the
+ * queue, by the first tenant-scoped listing). One key per dead-letter queue, kept.
+ */
+export function deadLetterTenantsIndexedKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('tenant-letters-indexed');
 }
 
 /** The short lock that keeps overlapping dead-letter sweeps from doing the same work. */

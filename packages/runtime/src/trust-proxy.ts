@@ -56,12 +56,15 @@ export const trustProxyField = () =>
       return z.NEVER;
     });
 
+/** The {@link TrustFunction} of `TRUST_PROXY=false`: the TCP peer is the client. */
+export const TRUST_NO_PROXY: TrustFunction = () => false;
+
 /**
  * Compiles `trust` once into the function Express's `trust proxy` setting and
  * {@link clientAddress} both take, so that every path of an app agrees on the client.
  */
 export function compileTrustProxy(trust: TrustProxy): TrustFunction {
-  if (trust === false) return () => false;
+  if (trust === false) return TRUST_NO_PROXY;
   if (typeof trust === 'number') return (_address, index) => index < trust;
   return proxyaddr.compile([...trust]);
 }

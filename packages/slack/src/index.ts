@@ -4,6 +4,7 @@ export {
   type BotAuthorization,
   SlackInstallationStore,
   type SlackInstallationStoreOptions,
+  type UninstalledWorkspace,
   type UninstallOutcome,
 } from './installation-store.js';
 export { type SlackLoggerOptions, slackLogger } from './slack-logger.js';

@@ -116,7 +116,32 @@ describe('SlackInstallationStore', () => {
     expect(await store.removeUninstalled({ installationId, eventTimeMs: 2_001_000 })).toBe(
       'absent',
     );
-    expect(await store.findBotToken({ teamId: 'TB1', isEnterpriseInstall: false })).toBeUndefined();
+    expect(await store.findBotToken({ teamId: 'TB1', isEnterpriseInstall: false })).toEqual({
+      installationId,
+      uninstalledAt: 2_001_000,
+    });
+  });
+
+  it('remembers an uninstall until a reinstall or its expiry, behind an org-wide install', async () => {
+    now = 3_000_000;
+    const key = `${prefix}:slack:installation:team:TD1`;
+    await store.storeInstallation(teamInstall('TD1', 'xoxb-d'));
+    await store.removeUninstalled({ installationId: 'team:TD1', eventTimeMs: 3_001_000 });
+    expect(await connection.hgetall(key)).toEqual({ uninstalledAt: '3001000' });
+    const ttl = await connection.pttl(key);
+    expect(ttl).toBeGreaterThan(29 * 24 * 3_600_000);
+    expect(ttl).toBeLessThanOrEqual(30 * 24 * 3_600_000);
+    // The organisation's install still serves the workspace.
+    await store.storeInstallation(orgInstall('EO2', 'xoxb-org2'));
+    expect(
+      await store.findBotToken({ teamId: 'TD1', enterpriseId: 'EO2', isEnterpriseInstall: false }),
+    ).toMatchObject({ installationId: 'enterprise:EO2', token: 'xoxb-org2' });
+    now = 3_002_000;
+    await store.storeInstallation(teamInstall('TD1', 'xoxb-d2'));
+    expect(await connection.pttl(key)).toBe(-1);
+    expect(await store.findBotToken({ teamId: 'TD1', isEnterpriseInstall: false })).toMatchObject({
+      token: 'xoxb-d2',
+    });
   });
 
   it('does not open a value moved under another workspace', async () => {

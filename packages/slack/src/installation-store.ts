@@ -22,6 +22,13 @@ export interface SlackInstallationStoreOptions {
    * @defaultValue Date.now
    */
   now?: () => number;
+  /**
+   * How long an uninstalled workspace is remembered as such (so `SLACK_BOT_TOKEN` never stands
+   * in for it): longer than any job of that workspace can still run (`MAX_DELAY_MS`, retries,
+   * dead letters replayed within their 7 days). A reinstall ends it at once.
+   * @defaultValue 30 days
+   */
+  uninstalledTtlMs?: number;
 }
 
 /** The bot token of the installation that serves a workspace. */
@@ -31,9 +38,16 @@ export interface BotAuthorization {
   botUserId?: string;
 }
 
+/** A workspace whose installation an uninstall event removed (and that was not reinstalled). */
+export interface UninstalledWorkspace {
+  installationId: InstallationId;
+  /** When the uninstall event happened (ms). */
+  uninstalledAt: number;
+}
+
 /**
  * What {@link SlackInstallationStore.removeUninstalled} did: `removed`; `absent` (nothing
- * stored); `reinstalled` (stored after the event, so the event is about the installation
+ * stored; the workspace is marked uninstalled all the same); `reinstalled` (stored after the event, so the event is about the installation
  * before it); `other-bot` (the revoked bot tokens are not this installation's).
  */
 export type UninstallOutcome = 'removed' | 'absent' | 'reinstalled' | 'other-bot';
@@ -42,26 +56,35 @@ export type UninstallOutcome = 'removed' | 'absent' | 'reinstalled' | 'other-bot
 const SEALED = 'sealed';
 const INSTALLED_AT = 'installedAt';
 const BOT_USER_ID = 'botUserId';
+/** The only field of an uninstalled workspace's hash (its tombstone). */
+const UNINSTALLED_AT = 'uninstalledAt';
 
 /**
- * KEYS[1] installation. ARGV[1] the event's time (ms); ARGV[2..] bot user ids whose tokens were
- * revoked (none: any). Removes the installation unless it was stored after the event or belongs
- * to another bot; in one step, so a reinstall cannot slip between the check and the delete.
+ * KEYS[1] installation. ARGV[1] the event's time (ms); ARGV[2] how long the tombstone lives (ms);
+ * ARGV[3..] bot user ids whose tokens were revoked (none: any). Replaces the installation by a
+ * tombstone unless it was stored after the event or belongs to another bot; in one step, so a
+ * reinstall cannot slip between the check and the write.
  */
 const REMOVE_UNINSTALLED = `
 local installedAt = redis.call('HGET', KEYS[1], '${INSTALLED_AT}')
-if not installedAt then return 'absent' end
-if tonumber(installedAt) > tonumber(ARGV[1]) then return 'reinstalled' end
-if #ARGV > 1 then
-  local botUserId = redis.call('HGET', KEYS[1], '${BOT_USER_ID}')
-  local revoked = false
-  for i = 2, #ARGV do
-    if ARGV[i] == botUserId then revoked = true end
+local outcome = 'removed'
+if not installedAt then
+  outcome = 'absent'
+else
+  if tonumber(installedAt) > tonumber(ARGV[1]) then return 'reinstalled' end
+  if #ARGV > 2 then
+    local botUserId = redis.call('HGET', KEYS[1], '${BOT_USER_ID}')
+    local revoked = false
+    for i = 3, #ARGV do
+      if ARGV[i] == botUserId then revoked = true end
+    end
+    if not revoked then return 'other-bot' end
   end
-  if not revoked then return 'other-bot' end
 end
 redis.call('DEL', KEYS[1])
-return 'removed'
+redis.call('HSET', KEYS[1], '${UNINSTALLED_AT}', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return outcome
 `;
 
 /** The id an installation is stored under: its organisation's for an org-wide install. */
@@ -89,20 +112,24 @@ function queryIdOf(query: InstallationQuery<boolean>): InstallationId {
  * install time and the bot's user id are kept in clear, for uninstall events.
  *
  * It is `@slack/oauth`'s `InstallationStore` (the API's install flow stores through it) and what
- * workers ask for a workspace's bot token. Keys are removed by uninstall events, so they grow
- * with the workspaces that have the app, not with traffic.
+ * workers ask for a workspace's bot token. An uninstall event replaces the installation by a
+ * tombstone (`uninstalledAt` alone) that expires after `uninstalledTtlMs`, so that no other
+ * token (`SLACK_BOT_TOKEN`) stands in for a workspace that removed the app; keys grow with the
+ * workspaces that have (or lately had) the app, not with traffic.
  */
 export class SlackInstallationStore implements InstallationStore {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #cipher: TokenCipher;
   readonly #now: () => number;
+  readonly #uninstalledTtlMs: number;
 
   constructor(options: SlackInstallationStoreOptions) {
     this.#connection = options.connection;
     this.#prefix = options.prefix;
     this.#cipher = options.cipher;
     this.#now = options.now ?? Date.now;
+    this.#uninstalledTtlMs = options.uninstalledTtlMs ?? 30 * 24 * 3_600_000;
   }
 
   key(id: InstallationId): string {
@@ -140,19 +167,27 @@ export class SlackInstallationStore implements InstallationStore {
   }
 
   /**
-   * The bot token that serves `workspace` (see `installationIdsOf` for the order), or undefined
-   * when no installation holds one. One round trip.
+   * The bot token that serves `workspace` (see `installationIdsOf` for the order); else, when an
+   * uninstall event removed one of its installations, that uninstall; else undefined (never
+   * installed). One round trip.
    * @throws TokenDecryptionError when a stored installation does not open with the configured keys
    */
-  async findBotToken(workspace: SlackWorkspace): Promise<BotAuthorization | undefined> {
+  async findBotToken(
+    workspace: SlackWorkspace,
+  ): Promise<BotAuthorization | UninstalledWorkspace | undefined> {
     const ids = installationIdsOf(workspace);
     if (ids.length === 0) return undefined;
     const pipeline = this.#connection.pipeline();
-    for (const id of ids) pipeline.hget(this.key(id), SEALED);
+    for (const id of ids) pipeline.hmget(this.key(id), SEALED, UNINSTALLED_AT);
     const results = (await pipeline.exec()) ?? [];
+    let uninstalled: UninstalledWorkspace | undefined;
     for (const [index, id] of ids.entries()) {
-      const [error, sealed] = results[index] ?? [new Error('no reply'), null];
+      const [error, fields] = results[index] ?? [new Error('no reply'), null];
       if (error) throw error;
+      const [sealed, uninstalledAt] = fields as [string | null, string | null];
+      if (uninstalledAt !== null) {
+        uninstalled ??= { installationId: id, uninstalledAt: Number(uninstalledAt) };
+      }
       if (typeof sealed !== 'string') continue;
       const installation = JSON.parse(this.#cipher.open(sealed, id)) as Installation;
       const token = installation.bot?.token;
@@ -163,13 +198,13 @@ export class SlackInstallationStore implements InstallationStore {
         ...(installation.bot?.userId ? { botUserId: installation.bot.userId } : {}),
       };
     }
-    return undefined;
+    return uninstalled;
   }
 
   /**
    * Removes an installation after `app_uninstalled` or `tokens_revoked`, unless it was stored
    * after `eventTimeMs` (a reinstall overtook the event) or, with `botUserIds`, it belongs to
-   * another bot.
+   * another bot; leaves the tombstone {@link findBotToken} reports as uninstalled.
    */
   async removeUninstalled(options: {
     installationId: InstallationId;
@@ -181,6 +216,7 @@ export class SlackInstallationStore implements InstallationStore {
       1,
       this.key(options.installationId),
       String(options.eventTimeMs),
+      String(this.#uninstalledTtlMs),
       ...(options.botUserIds ?? []),
     )) as UninstallOutcome;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddress, type TrustFunction } from '@conveyor/runtime';
 import { type Logger, pathWithoutQuery } from '@conveyor/telemetry';
 import { pinoHttp } from 'pino-http';
 import { clientOf } from '../auth/authenticated-client.js';
@@ -18,12 +19,14 @@ const withClient = (_req: IncomingMessage, res: ServerResponse, value: Record<st
 
 /**
  * pino-http: one JSON line per request with method, path (never the query string: a caller may
- * put a token there), status, duration, request id and the client name. Only chosen request fields are serialised (no headers at all), so a bearer token,
+ * put a token there), status, duration, request id, the client name and its address
+ * (`remoteAddress`: resolved through `trust`, the app's `TRUST_PROXY`, as the throttles count it,
+ * so behind a proxy it names the client, not the proxy). Only chosen request fields are serialised (no headers at all), so a bearer token,
  * Slack signature or cookie cannot reach the log; the logger's redaction paths are the second
  * line of defence. Serialisers read the raw objects (no intermediate copies with every header),
  * which matters on the enqueue path.
  */
-export function createRequestLogger(logger: Logger): RequestLogger {
+export function createRequestLogger(logger: Logger, trust: TrustFunction): RequestLogger {
   return pinoHttp({
     logger,
     wrapSerializers: false,
@@ -45,7 +48,7 @@ export function createRequestLogger(logger: Logger): RequestLogger {
         id: req.id,
         method: req.method,
         url: req.url === undefined ? undefined : pathWithoutQuery(req.url),
-        remoteAddress: req.socket?.remoteAddress,
+        remoteAddress: clientAddress(req, trust),
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },

@@ -2,8 +2,8 @@ import { withCode } from '@conveyor/errors';
 import { UnrecoverableError } from 'bullmq';
 
 /**
- * The job's workspace has no Slack installation (never installed, or uninstalled:
- * `app_uninstalled`, `tokens_revoked`) and no `SLACK_BOT_TOKEN` stands in. Permanent for this
+ * The job's workspace has no Slack installation: never installed and no `SLACK_BOT_TOKEN` stands
+ * in, or uninstalled (`app_uninstalled`, `tokens_revoked`), whatever `SLACK_BOT_TOKEN` says. Permanent for this
  * job only: it goes to dead letters and can be replayed once the app is installed there.
  */
 export class SlackNotInstalledError extends withCode(UnrecoverableError) {

@@ -2,7 +2,7 @@ import { SEARCH_SWEEP_LUA } from './search-index.js';
 import { TURNS_LUA } from './tenant-turns.js';
 
 /** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
-export const STORE_JOBS_FIXED_KEYS = 13;
+export const STORE_JOBS_FIXED_KEYS = 14;
 /** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value key indexes. */
 export const STORE_JOBS_ARGS_PER_JOB = 13;
 
@@ -29,7 +29,7 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * the call's own arguments counted).
  *
  * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
- * tenants:lanes, search log, search entries, search cursor; then each job's hash; then the
+ * tenants:lanes, search log, search entries, search cursor, delayed; then each job's hash; then the
  * other keys (distinct search value keys and deduplication keys).
  * ARGV: job count, search ttl ms, sweep window, the score below which a swept entry may be
  * dropped; then per job: id, name, data
@@ -66,7 +66,7 @@ elseif queueAttributes[2] then
   paused = rcall('LLEN', KEYS[7]) >= tonumber(queueAttributes[2])
 end
 local counter = rcall('INCRBY', KEYS[5], count) - count
-local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10])
+local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10], KEYS[14], KEYS[7])
 
 local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
 local a = 5

@@ -21,16 +21,19 @@ export const MAX_TURN = 2 ** 21 - 1;
  *   (so quiet tenants leave nothing behind), and `next - floor` is its backlog for
  *   {@link readTenants}.
  * - With nothing prioritized, turns resume from the last turn handed out (`tenants:clock`), and
- *   restart from 1 once that passed half of BullMQ's ceiling: the ceiling is reached only under
- *   a backlog that never empties for a million turns, where jobs then share the last turn
- *   (first in, first out) until the queue empties once.
+ *   restart from 1 once that passed half of BullMQ's ceiling and no job that may come back with
+ *   an old turn is left (none delayed, retrying, parked or running): such a job would otherwise
+ *   wait behind every newer turn until the floor climbed back to its own. A queue that always
+ *   holds one (a schedule's next run, a busy worker) restarts at three quarters of the ceiling
+ *   all the same. The ceiling is reached only under a backlog that never empties for a million
+ *   turns, where jobs then share the last turn (first in, first out) until the queue empties once.
  *
  * Each tenant's (and lane's) next turn is read once per call and written once at the end, so a
  * batch costs Redis calls per tenant, not per job. `openTurns` only reads: the script decides
  * which write comes first (see `STORE_JOBS_SCRIPT`), and `closeTurns` writes.
  */
 export const TURNS_LUA = `
-local function openTurns(prioritized, turns, clockKey, lanes)
+local function openTurns(prioritized, turns, clockKey, lanes, delayed, active)
   local clock = tonumber(redis.call('GET', clockKey) or '1')
   local state = { turns = turns, lanes = lanes, clockKey = clockKey, next = {}, lane = {} }
   local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
@@ -39,7 +42,10 @@ local function openTurns(prioritized, turns, clockKey, lanes)
   else
     -- Nothing waits: every stored turn is stale (dropped by closeTurns).
     state.fresh = true
-    if clock >= ${2 ** 20} then clock = 1 end
+    if clock >= ${2 ** 20 + 2 ** 19} or (clock >= ${2 ** 20} and redis.call('ZCARD', delayed) == 0
+        and redis.call('LLEN', active) == 0) then
+      clock = 1
+    end
     state.floor = clock
   end
   state.last = clock
@@ -96,11 +102,12 @@ end
 
 /**
  * The turn of each job, in order (see {@link TURNS_LUA}).
- * KEYS: prioritized, tenants, tenants:clock, tenants:lanes.
+ * KEYS: BullMQ's prioritized set, `tenants`, `tenants:clock`, `tenants:lanes`, BullMQ's delayed
+ * set and active list (read only when turns may restart).
  * ARGV: per job: tenant, caller's priority (0 = none), 1 when delayed else 0.
  */
 export const TURNS_SCRIPT = `${TURNS_LUA}
-local state = openTurns(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+local state = openTurns(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 local out = {}
 for i = 1, #ARGV, 3 do
   out[#out + 1] = takeTurn(state, ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2] == '1')

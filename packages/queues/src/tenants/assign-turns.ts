@@ -1,6 +1,6 @@
 import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
-import { tenantKeys } from '../redis-keys.js';
+import { bullKey, tenantKeys } from '../redis-keys.js';
 import { MAX_TURN, TURNS_SCRIPT } from '../scripts/tenant-turns.js';
 import { LuaScript } from '../search/lua-script.js';
 
@@ -32,6 +32,8 @@ export async function assignTurns(
     tenantKeys.turns(queue),
     tenantKeys.clock(queue),
     tenantKeys.lanes(queue),
+    bullKey(queue, 'delayed'),
+    bullKey(queue, 'active'),
   ];
   return (await TURNS.run(connection, [keys.length, ...keys, ...args])) as number[];
 }

@@ -51,6 +51,28 @@ describe('SlackClients', () => {
     expect((await clients.forWorkspace(team('TZ'), 'reply')).token).toBe('xoxb-fallback');
   });
 
+  it('never lets SLACK_BOT_TOKEN speak for a workspace that uninstalled the app', async () => {
+    await installations.storeInstallation(install('TU', 'xoxb-u'));
+    const clients = new SlackClients({ ...options, installations, fallbackToken: 'xoxb-fallback' });
+    expect((await clients.forWorkspace(team('TU'), 'reply')).token).toBe('xoxb-u');
+    const eventTimeMs = Date.now() + 1000;
+    expect(await installations.removeUninstalled({ installationId: 'team:TU', eventTimeMs })).toBe(
+      'removed',
+    );
+    const uninstalled = clients.forWorkspace(team('TU'), 'reply');
+    await expect(uninstalled).rejects.toThrow(SlackNotInstalledError);
+    await expect(uninstalled).rejects.toMatchObject({ code: 'SLACK_NOT_INSTALLED' });
+    // Uninstalled without ever being stored here (it used SLACK_BOT_TOKEN): the same.
+    expect(await installations.removeUninstalled({ installationId: 'team:TV', eventTimeMs })).toBe(
+      'absent',
+    );
+    await expect(clients.forWorkspace(team('TV'), 'reply')).rejects.toThrow(SlackNotInstalledError);
+    // A workspace that never had the app still gets the shortcut; a reinstall ends the ban.
+    expect((await clients.forWorkspace(team('TW'), 'reply')).token).toBe('xoxb-fallback');
+    await installations.storeInstallation(install('TU', 'xoxb-u2'));
+    expect((await clients.forWorkspace(team('TU'), 'reply')).token).toBe('xoxb-u2');
+  });
+
   it('fails that job for good when nothing serves its workspace', async () => {
     const clients = new SlackClients({ ...options, installations });
     await expect(clients.forWorkspace(team('TNONE'), 'reply')).rejects.toThrow(

@@ -22,7 +22,7 @@ export interface SlackClientsOptions {
   installations?: SlackInstallationStore;
   /**
    * `SLACK_BOT_TOKEN`: the single-workspace shortcut, for jobs whose workspace has no
-   * installation.
+   * installation and never uninstalled the app.
    * @defaultValue none
    */
   fallbackToken?: string;
@@ -52,9 +52,10 @@ const fingerprintOf = (token: string) =>
 /**
  * Picks the Web API client of a job's workspace: the one home of "which token speaks for this
  * workspace". In order: the installation that serves the workspace (its own, or its
- * organisation's for an org-wide install; see `installationIdsOf`), else `SLACK_BOT_TOKEN`, else
- * a permanent failure of that job alone ({@link SlackNotInstalledError}, or
- * {@link SlackTokenMissingError} when this worker reads no installations).
+ * organisation's for an org-wide install; see `installationIdsOf`), else `SLACK_BOT_TOKEN` unless
+ * the workspace uninstalled the app, else a permanent failure of that job alone
+ * ({@link SlackNotInstalledError}, or {@link SlackTokenMissingError} when this worker reads no
+ * installations).
  *
  * The installation is read from Redis for every job (one round trip), so an uninstall or a
  * reinstall is seen at once by every worker process; only the clients are cached, by workspace,
@@ -93,8 +94,10 @@ export class SlackClients {
           cause: error,
         });
       }
-      if (found) return this.#client(found.installationId, found.token);
+      if (found && 'token' in found) return this.#client(found.installationId, found.token);
       this.forget(workspace);
+      // An uninstalled workspace said no: no other workspace's token may speak for it.
+      if (found) throw new SlackNotInstalledError(describeWorkspace(workspace), action);
     }
     if (fallbackToken) return this.#client(FALLBACK_ID, fallbackToken);
     if (!installations) throw new SlackTokenMissingError(action);
