@@ -32,6 +32,8 @@ export interface BenchOptions {
   resultsDir: string | undefined;
   /** Folder for `--cpu-prof` profiles of the Conveyor processes; undefined profiles nothing. */
   cpuProfDir: string | undefined;
+  /** Leave the run's folder (the processes' logs) in place at the end, to read after a failure. */
+  keepLogs: boolean;
   /** Judge the targets (exit 1 when one is missed); smoke runs are too small to judge. */
   judge: boolean;
   http: { connections: number; warmupSeconds: number; seconds: number };
@@ -80,7 +82,10 @@ export interface BenchOptions {
   };
 }
 
-const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir'>> = {
+const PROFILES: Record<
+  Profile,
+  Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuProfDir' | 'keepLogs'>
+> = {
   full: {
     profile: 'full',
     rounds: 5,
@@ -148,13 +153,15 @@ const PROFILES: Record<Profile, Omit<BenchOptions, 'only' | 'resultsDir' | 'cpuP
 
 export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only NAME,...] [--skip NAME,...]
                          [--rounds N] [--results-dir DIR | --no-write] [--cpu-prof DIR]
+                         [--keep-logs]
                          [--worker-concurrency N,N,...]
   (no flag)  the full run: 5 rounds a side, 100,000-job bulk, 1,000,000 jobs for memory
   --quick    smaller sizes and 3-second rounds (BENCH_PROFILE=quick does the same)
   --smoke    a tiny run that only proves the bench works; targets are not judged
   --only, --skip  run only these scenarios, or all but these: ${SCENARIOS.join(', ')}
              (search is measured in the memory pass: --only search runs it)
-  --worker-concurrency  the worker concurrencies measured (default 10,50,100)`;
+  --worker-concurrency  the worker concurrencies measured (default 10,50,100)
+  --keep-logs  leave the processes' logs (the run's temp folder) in place at the end`;
 
 /** Scenario names from a comma-separated list, aliases resolved; throws on an unknown one. */
 function scenarioNames(list: string): ScenarioName[] {
@@ -176,6 +183,7 @@ export function parseBenchOptions(
   let rounds: number | undefined;
   let resultsDir: string | undefined = defaultResultsDir;
   let cpuProfDir: string | undefined;
+  let keepLogs = false;
   let concurrencies: number[] | undefined;
   const args = [...argv];
   const value = (flag: string) => {
@@ -202,6 +210,7 @@ export function parseBenchOptions(
     } else if (arg === '--results-dir') resultsDir = value(arg);
     else if (arg === '--no-write') resultsDir = undefined;
     else if (arg === '--cpu-prof') cpuProfDir = value(arg);
+    else if (arg === '--keep-logs') keepLogs = true;
     else if (arg === '--worker-concurrency') {
       concurrencies = value(arg).split(',').map(Number);
       if (concurrencies.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) {
@@ -217,6 +226,7 @@ export function parseBenchOptions(
     only,
     resultsDir,
     cpuProfDir,
+    keepLogs,
     worker: { ...base.worker, concurrencies: concurrencies ?? base.worker.concurrencies },
     fairness: { ...base.fairness, rounds: rounds ?? base.fairness.rounds },
   };

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInfo } from '@conveyor/redis';
 import { createTempDir, RedisServer } from '@conveyor/testing';
@@ -73,8 +76,13 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const tempDir = await createTempDir('conveyor-bench-');
-    cleanup.add('temp folder', () => tempDir.remove());
+    let dir: string;
+    if (options.keepLogs) dir = await mkdtemp(join(tmpdir(), 'conveyor-bench-'));
+    else {
+      const tempDir = await createTempDir('conveyor-bench-');
+      cleanup.add('temp folder', () => tempDir.remove());
+      dir = tempDir.path;
+    }
     const redisConfig = 'redis.conf of the repository, appendonly yes, appendfsync everysec';
     const redis = await RedisServer.start({ configFile: REDIS_CONF, appendonly: true });
     cleanup.add('redis-server', () => redis.stop());
@@ -84,13 +92,13 @@ async function main(): Promise<number> {
     const machine = machineInfo(version);
     log(`Conveyor bench, ${options.profile} run: ${options.only.join(', ')}`);
     log(`Machine: ${describeMachine(machine)}`);
-    log(`Logs of the processes: ${tempDir.path} (removed at the end)\n`);
+    log(`Logs of the processes: ${dir} (${options.keepLogs ? 'kept' : 'removed at the end'})\n`);
 
     const ctx: BenchContext = {
       options,
       redis,
       client,
-      dir: tempDir.path,
+      dir,
       scripts,
       secret: newApiSecret(),
       cleanup,

@@ -32,6 +32,8 @@ describe('parseBenchOptions', () => {
       resultsDir: undefined,
       rounds: 5,
     });
+    expect(parseBenchOptions([], {}, '/r').keepLogs).toBe(false);
+    expect(parseBenchOptions(['--keep-logs'], {}, '/r').keepLogs).toBe(true);
   });
 
   it('sizes the tenant and search figures as issues 14 and 16 ask', () => {

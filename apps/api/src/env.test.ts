@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       slackSigningSecret: undefined,
       slackMaxBodyBytes: 131072,
       shutdownTimeoutMs: 10000,
-      maxConnections: 1024,
+      maxConnections: 20000 + 2000 + 1024,
       keepAliveTimeoutMs: 5000,
       processes: 1,
       metricsExporterLeaseMs: 60_000,
@@ -76,6 +76,21 @@ describe('loadConfig', () => {
       metricsExporterLeaseMs: 90_000,
       trustProxy: ['loopback', '10.0.0.0/8'],
     });
+  });
+
+  it('leaves a connection for every wait and stream the process allows', () => {
+    const api = (env: Record<string, string>) =>
+      loadConfig({ API_TOKENS: `ci:${SECRET}`, ...env }).api;
+    expect(api({ MAX_WAITERS: '10000', MAX_EVENT_STREAMS: '1000' }).maxConnections).toBe(12_024);
+    expect(
+      api({ MAX_WAITERS: '10', MAX_EVENT_STREAMS: '5', API_MAX_CONNECTIONS: '16' }).maxConnections,
+    ).toBe(16);
+    const error = configError({
+      API_TOKENS: `ci:${SECRET}`,
+      API_MAX_CONNECTIONS: '1024',
+      MAX_WAITERS: '10000',
+    });
+    expect(error.message).toMatch(/API_MAX_CONNECTIONS.*1024.*MAX_WAITERS \(10000\).*above 12000/);
   });
 
   it('reads TRUST_PROXY as a hop count and refuses trusting every address', () => {

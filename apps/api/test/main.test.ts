@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   getFreePort,
   openRawConnection,
@@ -8,7 +9,7 @@ import {
   waitFor,
   waitForHttp,
 } from '@conveyor/testing';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestData } from './support/payloads.js';
 import { MAIN, type SpawnedApi, spawnApi } from './support/spawn-api.js';
@@ -44,6 +45,24 @@ function halfSentRequest(url: string, body: string) {
   );
   req.write(body.slice(0, 10));
   return { response, finish: () => req.end(body.slice(10)) };
+}
+
+/** A GET on a connection of its own (as separate clients hold them), read to its end. */
+function heldGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${TOKEN}` } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.end();
+  });
 }
 
 describe('node dist/main.js', () => {
@@ -96,7 +115,14 @@ describe('node dist/main.js', () => {
   });
 
   it('caps its connections at API_MAX_CONNECTIONS and closes idle ones after API_KEEP_ALIVE_TIMEOUT_MS', async () => {
-    api = await spawnApi({ ...env(), API_MAX_CONNECTIONS: '2', API_KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    api = await spawnApi({
+      ...env(),
+      API_MAX_CONNECTIONS: '2',
+      // Each wait and stream the process allows holds a connection: none here.
+      MAX_WAITERS: '0',
+      MAX_EVENT_STREAMS: '0',
+      API_KEEP_ALIVE_TIMEOUT_MS: '1000',
+    });
     const { port, url } = api;
     await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
     const kept = await openRawConnection(port);
@@ -108,6 +134,81 @@ describe('node dist/main.js', () => {
     expect(await kept.closedWithin(10_000)).toContain('200 OK');
     second.socket.destroy();
   });
+
+  it('holds MAX_WAITERS waits and MAX_EVENT_STREAMS streams, each on its own connection, and answers every one', async () => {
+    // Past the 1024 connections a process once accepted by default, whatever MAX_WAITERS said;
+    // and past the 1000 completed jobs ingestion keeps, so retention removes some of them as
+    // they complete, before their waits read them again.
+    const waits = 1500;
+    const streams = 100;
+    api = await spawnApi({
+      ...env(),
+      MAX_WAITERS: String(waits),
+      MAX_EVENT_STREAMS: String(streams),
+    });
+    const { url } = api;
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 10_000 });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const ids: string[] = [];
+    for (let first = 0; first < waits; first += 500) {
+      const created = await fetch(`${url}/v1/queues/ingestion/jobs/bulk`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jobs: Array.from({ length: 500 }, (_, i) => ({ data: ingestData(`held-${first + i}`) })),
+        }),
+      });
+      expect(created.status).toBe(202);
+      ids.push(...((await created.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id));
+    }
+    const held: Promise<{ status: number; body: string }>[] = [];
+    for (const [index, id] of ids.entries()) {
+      held.push(heldGet(`${url}/v1/queues/ingestion/jobs/${id}?waitMs=60000`));
+      if (index < streams) held.push(heldGet(`${url}/v1/queues/ingestion/jobs/${id}/events`));
+      // Spread out, as clients arrive: the listen backlog is not what is tested.
+      if (index % 100 === 99) await sleep(20);
+    }
+    const subscribers = (text: string, kind: string) =>
+      Number(
+        new RegExp(`^conveyor_api_event_subscribers\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(
+          text,
+        )?.[1],
+      );
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return subscribers(text, 'wait') === waits && subscribers(text, 'stream') === streams;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, description: 'every wait and stream held' },
+    );
+    // Holding them all, it still takes new connections.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    const connection = redis.client({ maxRetriesPerRequest: null });
+    const worker = new Worker('ingestion', async () => 'done', {
+      connection,
+      prefix,
+      concurrency: 50,
+    });
+    try {
+      const answers = await Promise.all(held);
+      const waited = answers.filter((answer) => answer.body.startsWith('{'));
+      const streamed = answers.filter((answer) => !answer.body.startsWith('{'));
+      expect(waited).toHaveLength(waits);
+      expect(streamed).toHaveLength(streams);
+      for (const answer of waited) {
+        expect(answer.status, answer.body).toBe(200);
+        expect(JSON.parse(answer.body)).toMatchObject({ state: 'completed' });
+      }
+      for (const answer of streamed) {
+        expect(answer.status, answer.body).toBe(200);
+        expect(answer.body).toContain('event: completed');
+      }
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+  }, 120_000);
 
   it('serves jobs, and on SIGTERM refuses new connections, finishes the request in flight and exits 0', async () => {
     api = await spawnApi(env());

@@ -69,6 +69,8 @@ export interface WorkerApp {
   readonly httpPort: number | undefined;
   /** The BullMQ Worker of a consumed queue. */
   worker(queue: WorkerConfig['queues'][number]): Worker | undefined;
+  /** Aborts a running job's signal, as a cancellation does; see {@link Launcher.abortJob}. */
+  abortJob(queue: WorkerConfig['queues'][number], id: string, reason?: unknown): boolean;
 }
 
 /** Builds the handler registry with the built-in Slack and ingestion handlers. */
@@ -176,5 +178,6 @@ export function createWorkerApp(deps: WorkerAppDependencies): WorkerApp {
       return launcher.httpPort;
     },
     worker: (queue) => launcher.worker(queue),
+    abortJob: (queue, id, reason) => launcher.abortJob(queue, id, reason),
   };
 }

@@ -89,6 +89,15 @@ export class Launcher {
     return this.#runners.find((runner) => runner.queue === queue)?.worker;
   }
 
+  /**
+   * Aborts the signal of job `id` of `queue` running here, as a cancellation does. False when it
+   * does not run here or its handler is not `cancellable`.
+   */
+  abortJob(queue: QueueName, id: string, reason?: unknown): boolean {
+    const runner = this.#runners.find((candidate) => candidate.queue === queue);
+    return runner?.processor.abort(id, reason) ?? false;
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     for (const queue of config.queues) this.#runners.push(this.#createRunner(queue));
@@ -233,7 +242,7 @@ export class Launcher {
     const lifecycle = new JobLifecycle({
       queue: control,
       connection: connections.worker,
-      abort: (id) => worker.cancelJob(id, 'cancelled'),
+      abort: (id) => processor.abort(id, 'cancelled'),
     });
     const tenantCap = config.tenantConcurrency[queue];
     const tenantLimiter = config.tenantLimiters[queue];
@@ -255,24 +264,20 @@ export class Launcher {
       lifecycle,
       gate,
     });
-    const worker = new Worker(
-      queue,
-      registry.cancellable(queue) ? processor.process : processor.processWithoutSignal,
-      {
-        connection: connections.worker,
-        prefix,
-        name: this.#options.name,
-        autorun: false,
-        concurrency: config.concurrency[queue],
-        // None unless configured: a Slack 429's pause sets a queue-wide limit while it runs.
-        ...(config.limiters[queue] ? { limiter: config.limiters[queue] } : {}),
-        lockDuration: config.lockDurationMs,
-        stalledInterval: config.stalledIntervalMs,
-        maxStalledCount: config.maxStalledCount,
-        // Completed and failed per minute, bounded to a day: the console's charts, Bull Board's.
-        metrics: { maxDataPoints: 24 * MetricsTime.ONE_HOUR },
-      },
-    );
+    const worker = new Worker(queue, processor.process, {
+      connection: connections.worker,
+      prefix,
+      name: this.#options.name,
+      autorun: false,
+      concurrency: config.concurrency[queue],
+      // None unless configured: a Slack 429's pause sets a queue-wide limit while it runs.
+      ...(config.limiters[queue] ? { limiter: config.limiters[queue] } : {}),
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+      // Completed and failed per minute, bounded to a day: the console's charts, Bull Board's.
+      metrics: { maxDataPoints: 24 * MetricsTime.ONE_HOUR },
+    });
     // Without listeners an 'error' event would throw and end the process.
     const onError = (error: Error) => logger.error({ err: error, queue }, 'queue error');
     worker.on('error', onError);

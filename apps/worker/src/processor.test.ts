@@ -70,3 +70,67 @@ describe('JobProcessor dead letters', () => {
     await worker.close();
   });
 });
+
+describe('JobProcessor cancellation signals', () => {
+  const prefix = `s${randomUUID().slice(0, 8)}`;
+  const { redis } = parseEnvironment(
+    { redis: redisEnvSchema },
+    { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix },
+  );
+  const connection = createRedisConnection(redis, 'worker');
+  const producer = new Producer({ connection, prefix });
+  beforeAll(() => waitFor(() => connection.status === 'ready', { description: 'Redis' }));
+  afterAll(async () => {
+    await producer.close();
+    connection.disconnect();
+  });
+
+  it('gives a signal only to a cancellable handler, and aborts it on abort()', async () => {
+    const seen = new Map<string, AbortSignal | undefined>();
+    const handlers = new HandlerRegistry()
+      .register('ingestion', 'ingest', {
+        cancellable: true,
+        handle: (job, context) => {
+          seen.set(String(job.id), context.signal);
+          return new Promise((_resolve, reject) => {
+            context.signal?.addEventListener('abort', () => reject(context.signal?.reason));
+          });
+        },
+      })
+      .register('ingestion', 'plain', {
+        handle: async (job, context) => {
+          seen.set(String(job.id), context.signal);
+          return 'done';
+        },
+      });
+    const processor = new JobProcessor({
+      queue: 'ingestion',
+      registry: handlers,
+      logger: createLogger({ name: 'worker', level: 'silent' }),
+      metrics: createJobMetrics(createMetricsRegistry('worker')),
+      deadLetters: producer.deadLetters('ingestion'),
+      rateLimit: async () => {},
+    });
+    const queue = producer.queue('ingestion');
+    const plain = await queue.add('plain', {});
+    const cancellable = await queue.add('ingest', {});
+    const worker = new Worker('ingestion', null, { connection, prefix, autorun: false });
+    const first = await worker.getNextJob('token-1');
+    const second = await worker.getNextJob('token-2');
+    if (first?.id !== plain.id || second?.id !== cancellable.id) throw new Error('jobs not taken');
+
+    await expect(processor.process(first, 'token-1')).resolves.toBe('done');
+    expect(seen.get(String(plain.id))).toBeUndefined();
+    expect(processor.abort(String(plain.id))).toBe(false);
+
+    const running = processor.process(second, 'token-2');
+    await waitFor(() => seen.has(String(cancellable.id)), { description: 'the handler to start' });
+    expect(seen.get(String(cancellable.id))?.aborted).toBe(false);
+    expect(processor.abort(String(cancellable.id), 'cancelled')).toBe(true);
+    await expect(running).rejects.toThrow('cancelled');
+    expect(seen.get(String(cancellable.id))?.aborted).toBe(true);
+    // Its controller is gone with the job.
+    expect(processor.abort(String(cancellable.id))).toBe(false);
+    await worker.close();
+  });
+});

@@ -223,7 +223,7 @@ describe('ingestion', () => {
       timeoutMs: 10_000,
       description: 'the fetch to start',
     });
-    expect(worker.app.worker('ingestion')?.cancelJob(id, 'cancelled by the test')).toBe(true);
+    expect(worker.app.abortJob('ingestion', id, 'cancelled by the test')).toBe(true);
     const done = await context.waitForJob('ingestion', id, { timeoutMs: 10_000 });
     expect(await done.getState()).toBe('failed');
     expect(done.attemptsMade).toBe(1);

@@ -28,6 +28,8 @@ interface Sample extends CannonSample {
   streamsEnded?: number;
   /** Waits and streams asked again during the measured round (a wait ended, or a 503). */
   reasked?: number;
+  /** Seconds from the first wait sent to the last one held by the API. */
+  openedSeconds?: number;
 }
 
 /** An HTTP GET whose answer is read whole; resolves with its status and body, or undefined. */
@@ -81,22 +83,46 @@ function heldRequest(url: string, authorization: string, isFinal: (body: string)
   };
 }
 
+/** Waits and streams the API holds now, from its `/metrics`. */
+async function heldNow(url: string): Promise<{ wait: number; stream: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const held = (kind: string) =>
+    Number(
+      new RegExp(`^conveyor_api_event_subscribers\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(
+        text,
+      )?.[1] ?? 0,
+    );
+  return { wait: held('wait'), stream: held('stream') };
+}
+
 /** Polls `/metrics` until the API holds `wait` waits and `stream` streams. */
 async function untilHeld(url: string, wait: number, stream: number): Promise<void> {
   const deadline = performance.now() + 300_000;
   for (;;) {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const held = (kind: string) =>
-      Number(
-        new RegExp(`^conveyor_api_event_subscribers\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(
-          text,
-        )?.[1] ?? 0,
-      );
-    if (held('wait') === wait && held('stream') === stream) return;
+    const held = await heldNow(url);
+    if (held.wait === wait && held.stream === stream) return;
     if (performance.now() > deadline) {
-      throw new Error(`the API holds ${held('wait')} waits and ${held('stream')} streams`);
+      throw new Error(`the API holds ${held.wait} waits and ${held.stream} streams`);
     }
     await sleep(200);
+  }
+}
+
+/**
+ * Waits until the API holds all but `slack` of the `sent` requests: opening at the pace the API
+ * takes them in, not faster. On a loaded machine the API took 11,000 of them in 35 s where the
+ * fixed pace sent them in 10; the backlog then outlasted the first waits' 60 s, which ended and
+ * were asked again while the round had not even started.
+ */
+async function untilCaughtUp(url: string, sent: number, slack: number): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const held = await heldNow(url);
+    if (held.wait + held.stream >= sent - slack) return;
+    if (performance.now() > deadline) {
+      throw new Error(`the API took ${held.wait + held.stream} of ${sent} requests in 2 minutes`);
+    }
+    await sleep(50);
   }
 }
 
@@ -114,6 +140,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
     redisUrl: ctx.redis.url,
     secret: ctx.secret,
     dir: ctx.dir,
+    ...(ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {}),
     env: {
       API_PROCESSES: '1',
       MAX_WAITERS: String(waiters),
@@ -151,6 +178,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
       (s.answered === undefined ? '' : `, ${s.answered}/${waiters} waits answered`) +
       (s.streamsEnded === undefined ? '' : `, ${s.streamsEnded}/${streams} streams ended`) +
       (s.reasked === undefined ? '' : `, ${s.reasked} re-asked in the round`) +
+      (s.openedSeconds === undefined ? '' : `, all held after ${round(s.openedSeconds, 1)} s`) +
       (s.failures ? `, ${s.failures} FAILED` : '');
     const samples = await alternate<Sample>(
       ctx.options.rounds,
@@ -168,6 +196,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
           const hasCompleted = (text: string) => text.includes('event: completed');
           const waits: ReturnType<typeof heldRequest>[] = [];
           const held: ReturnType<typeof heldRequest>[] = [];
+          const openStarted = performance.now();
           for (let i = 0; i < jobs.length; i += OPEN_BATCH) {
             jobs.slice(i, i + OPEN_BATCH).forEach((job, j) => {
               waits.push(
@@ -177,14 +206,18 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
                 held.push(heldRequest(`${url(job.id)}/events`, api.authorization, hasCompleted));
               }
             });
-            // Paced so that the API's listen backlog never overflows.
+            // Paced so that the API's listen backlog never overflows, and no faster than the
+            // API takes them in.
             await sleep(100);
+            await untilCaughtUp(api.url, waits.length + held.length, 2 * OPEN_BATCH);
           }
           await untilHeld(api.url, waiters, streams);
+          const openedSeconds = (performance.now() - openStarted) / 1000;
           const asks = () => [...waits, ...held].reduce((sum, r) => sum + r.asks(), 0);
           const asksBefore = asks();
           const sample = await measure(() => cannon(api.url, auth, body, connections, seconds));
           sample.reasked = asks() - asksBefore;
+          sample.openedSeconds = openedSeconds;
           // Every wait and stream must now be answered by its job's completion.
           const worker = new Worker(WAITED_QUEUE, async () => 'done', {
             connection,
@@ -238,7 +271,9 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
       `GET .../jobs/:id/events held open on ${WAITED_QUEUE} jobs during the round; afterwards a ` +
       `worker runs those jobs and every wait must answer "completed", every stream end with its ` +
       `"completed" event. Requests re-asked during the loaded rounds (a wait that ended, or a 503): ` +
-      `${samples.conveyor.map((s) => s.reasked ?? 0).join('/')}. API RSS at start ${round(idleRssMiB)} MiB; in mid-round: loaded ${samples.conveyor.map((s) => round(s.rssMiB)).join('/')}, ` +
+      `${samples.conveyor.map((s) => s.reasked ?? 0).join('/')}; seconds until all were held (sent ${OPEN_BATCH} ` +
+      `every 100 ms at most, no faster than the API took them in): ` +
+      `${samples.conveyor.map((s) => round(s.openedSeconds ?? 0, 1)).join('/')}. API RSS at start ${round(idleRssMiB)} MiB; in mid-round: loaded ${samples.conveyor.map((s) => round(s.rssMiB)).join('/')}, ` +
       `unloaded ${samples.baseline.map((s) => round(s.rssMiB)).join('/')} (the same process: an ` +
       `unloaded round after a loaded one keeps the heap the loaded one grew until V8 gives it back).`;
     const throughput = ratioFigure({

@@ -9,6 +9,7 @@ import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
 import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
 import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
+import { processTreeCpuMs } from '../support/process-cpu.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
@@ -158,6 +159,35 @@ async function measureAt(
       }
     }
 
+    // CPU per Slack event of each side's worker, and of the API meanwhile (it only filled the
+    // queue; what it spends during the drain is its reading of the queue's job events).
+    const cpuPerJob = {
+      conveyorWorker: [] as number[],
+      api: [] as number[],
+      baseline: [] as number[],
+    };
+    const cpuOf = (worker: NodeProcess) => ({
+      worker: processTreeCpuMs(worker.pid),
+      api: processTreeCpuMs(api.process.pid),
+    });
+    const recordCpu = (
+      queue: Queue,
+      worker: NodeProcess,
+      before: ReturnType<typeof cpuOf>,
+      total: number,
+    ) => {
+      if (workloadOf(queue) !== 'slack') return;
+      const after = cpuOf(worker);
+      const perJob = (from?: number, to?: number) =>
+        from === undefined || to === undefined ? undefined : round(((to - from) * 1000) / total);
+      const workerUs = perJob(before.worker, after.worker);
+      const apiUs = perJob(before.api, after.api);
+      if (workerUs === undefined || apiUs === undefined) return;
+      if (worker === conveyorWorker) {
+        cpuPerJob.conveyorWorker.push(workerUs);
+        cpuPerJob.api.push(apiUs);
+      } else cpuPerJob.baseline.push(workerUs);
+    };
     const drain = async (
       queue: Queue,
       worker: NodeProcess,
@@ -170,9 +200,11 @@ async function measureAt(
       } else await fill(queue, total, 1000, job);
       await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
+      const cpuBefore = cpuOf(worker);
       const started = performance.now();
       await queue.resume();
       const finished = await waitUntilDrained(queue, { timeoutMs: 300_000, worker });
+      recordCpu(queue, worker, cpuBefore, total);
       const failed = (await queue.getFailedCount()) - failedBefore;
       if (failed > 0) throw new Error(`${worker.name} failed ${failed} ${queue.name} jobs`);
       return total / ((finished - started) / 1000);
@@ -208,6 +240,12 @@ async function measureAt(
       return { conveyor, baseline, medians: [median(conveyor), median(baseline)] as const };
     };
     const slack = figure('slack');
+    const cpuNote =
+      cpuPerJob.baseline.length > 0
+        ? ` Process CPU per event, µs (warm-up excluded, /proc, 10 ms resolution): Conveyor worker ${cpuPerJob.conveyorWorker.slice(-ctx.options.rounds).join('/')}, ` +
+          `the API during Conveyor's drains ${cpuPerJob.api.slice(-ctx.options.rounds).join('/')} ` +
+          `(it reads every job event of the queue), raw worker ${cpuPerJob.baseline.slice(-ctx.options.rounds).join('/')}.`
+        : '';
     const ingestion = figure('ingestion');
     const setup =
       `the real worker process (WORKER_QUEUES=${queueNames.join(',')}, WORKER_CONCURRENCY=${concurrency}) ` +
@@ -225,7 +263,7 @@ async function measureAt(
         samples: { conveyor: slack.conveyor, baseline: slack.baseline },
         notes:
           `${jobs} slack-events "reaction_added" events per round, which the worker completes ` +
-          `through the registered fallback handler (ignored); ${setup}`,
+          `through the registered fallback handler (ignored); ${setup}${cpuNote}`,
       }),
       ratioFigure({
         id: `worker-ingestion-c${concurrency}`,

@@ -13,12 +13,35 @@ export interface JsonAnswer {
  * bench's own client must cost as little CPU as it can, since it shares the machine with what it
  * measures.
  */
-export function postJson(
+export async function postJson(
   agent: Agent,
   url: URL,
   body: string | Buffer,
   headers: Record<string, string> = {},
   timeoutMs = 30_000,
+): Promise<JsonAnswer> {
+  try {
+    return await postOnce(agent, url, body, headers, timeoutMs);
+  } catch (error) {
+    // A kept-alive connection the server closed (its keep-alive timeout) just as the request
+    // went out on it: the server read none of it, so it is sent again on a fresh connection, as
+    // Node's documentation advises. Any other failure is the server's and is reported.
+    if ((error as ReusedSocketError).reusedSocket !== true) throw error;
+    return postOnce(agent, url, body, headers, timeoutMs);
+  }
+}
+
+/** A request error, marked when it came on a connection reused from an earlier request. */
+interface ReusedSocketError extends Error {
+  reusedSocket?: boolean;
+}
+
+function postOnce(
+  agent: Agent,
+  url: URL,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
 ): Promise<JsonAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -43,14 +66,23 @@ export function postJson(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (error: ReusedSocketError) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No byte of the answer came: 'socket hang up' and a reset both carry ECONNRESET.
+      if (req.reusedSocket && code === 'ECONNRESET') error.reusedSocket = true;
+      reject(error);
+    });
     req.end(body);
   });
 }
 
-/** A keep-alive agent with at most `sockets` connections. */
+/**
+ * A keep-alive agent with at most `sockets` connections. With a `timeout`, Node's agent also
+ * drops an idle connection a second before the server's announced keep-alive timeout
+ * (`Keep-Alive: timeout=5`), which it ignores without one.
+ */
 export function keepAliveAgent(sockets: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets: sockets });
+  return new Agent({ keepAlive: true, maxSockets: sockets, timeout: 60_000 });
 }
 
 /**
@@ -74,15 +106,20 @@ export async function warmConnections(agent: Agent, url: URL, sockets: number): 
   );
 }
 
-/** Retries of a 503 per request when a queue is filled outside a measurement. */
-export const FILL_RETRIES = 5;
+/**
+ * Retries of a 503 per request when a queue is filled outside a measurement: about a minute of
+ * them. A 1000-job bulk costs Redis a few hundred ms, so on a loaded machine a few in flight
+ * together with a worker draining the queue pass the API's 1 s command timeout now and then.
+ */
+export const FILL_RETRIES = 40;
 
 /**
  * POSTs `requests` bulk requests to `url`, at most `inFlight` at once, the body of request `i`
  * being `body(i)`; rejects on the first answer that is not 202. With `retries`, a 503 (Redis
- * busy or unavailable: a bulk stores all of its jobs or none) is sent again after a second, as a
- * client told `Retry-After` would, at most that many times per request: for filling a queue
- * outside a measurement, never for a measured round.
+ * busy or unavailable: a bulk stores all of its jobs or none) is sent again after its
+ * `Retry-After` (1 s) plus up to as much again at random, so that the requests in flight do not
+ * come back together and time out together again, at most that many times per request: for
+ * filling a queue outside a measurement, never for a measured round.
  */
 export async function postBulk(
   agent: Agent,
@@ -101,7 +138,7 @@ export async function postBulk(
       if (answer.status !== 503 || attempt >= retries) {
         throw new Error(`${url.pathname} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
       }
-      await sleep(1000);
+      await sleep(1000 + Math.random() * 1000);
     }
   });
 }

@@ -19,6 +19,12 @@ const { integer, optionalString, emptyAsUnset, oneOf } = envFields;
 const clientNames = (apiTokens: string | undefined) =>
   new Set(apiTokens === undefined ? [] : parseApiTokens(apiTokens).tokens.map((t) => t.name));
 
+/**
+ * Connections an API process accepts beyond its waits and event streams when
+ * `API_MAX_CONNECTIONS` is unset: room for the requests that come and go.
+ */
+export const CONNECTIONS_BESIDE_SUBSCRIBERS = 1024;
+
 /** The API's environment variables (the shared `REDIS_*` ones are `redisEnvSchema`'s). */
 export const apiEnvSchema = z
   .object({
@@ -51,7 +57,15 @@ export const apiEnvSchema = z
     }),
     SLACK_MAX_BODY_BYTES: integer({ default: 128 * 1024, min: 1024, max: 4 * 1024 * 1024 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
-    API_MAX_CONNECTIONS: integer({ default: 1024, min: 1, max: 1_000_000 }),
+    // Unset: MAX_WAITERS + MAX_EVENT_STREAMS + CONNECTIONS_BESIDE_SUBSCRIBERS.
+    API_MAX_CONNECTIONS: emptyAsUnset(
+      z.coerce
+        .number({ error: 'must be a whole number' })
+        .int({ error: 'must be a whole number' })
+        .min(1)
+        .max(1_000_000)
+        .optional(),
+    ),
     API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
     MAX_WAITERS: integer({ default: 20_000, min: 0, max: 1_000_000 }),
@@ -63,6 +77,14 @@ export const apiEnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkSlackOAuthEnv(env, ctx);
+    const held = env.MAX_WAITERS + env.MAX_EVENT_STREAMS;
+    if (env.API_MAX_CONNECTIONS !== undefined && env.API_MAX_CONNECTIONS <= held) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_MAX_CONNECTIONS'],
+        message: `is ${env.API_MAX_CONNECTIONS}, but MAX_WAITERS (${env.MAX_WAITERS}) and MAX_EVENT_STREAMS (${env.MAX_EVENT_STREAMS}) each hold a connection: raise it above ${held} (with room for other requests), or lower those`,
+      });
+    }
     const clients = clientNames(env.API_TOKENS);
     if (env.API_CLIENT_SCOPES !== undefined) {
       for (const message of parseClientScopes(env.API_CLIENT_SCOPES, clients).problems) {
@@ -97,7 +119,9 @@ export const apiEnvSchema = z
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       slackMaxBodyBytes: env.SLACK_MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      maxConnections: env.API_MAX_CONNECTIONS,
+      maxConnections:
+        env.API_MAX_CONNECTIONS ??
+        env.MAX_WAITERS + env.MAX_EVENT_STREAMS + CONNECTIONS_BESIDE_SUBSCRIBERS,
       keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
       maxWaiters: env.MAX_WAITERS,

@@ -112,7 +112,9 @@ export interface ApiSettings {
   shutdownTimeoutMs: number;
   /**
    * Open connections each API process accepts (`API_MAX_CONNECTIONS`); more are closed at once.
-   * @defaultValue 1024
+   * Each request waiting with `waitMs` and each event stream holds one for as long as it lasts,
+   * so an explicit value must exceed `maxWaiters + maxEventStreams`.
+   * @defaultValue `maxWaiters + maxEventStreams + 1024` (23024)
    */
   maxConnections: number;
   /**

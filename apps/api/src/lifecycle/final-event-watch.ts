@@ -1,5 +1,5 @@
 import type { QueueName } from '@conveyor/queues';
-import { isFinalEvent } from './job-event.js';
+import { isFinalEvent, type JobEvent } from './job-event.js';
 import type { JobEventHub } from './job-event-hub.js';
 
 /**
@@ -10,6 +10,7 @@ export class FinalEventWatch {
   readonly #unsubscribe: () => void;
   readonly #settled: Promise<void>;
   #settle: () => void = () => {};
+  #final: JobEvent | undefined;
 
   /** @throws SubscriberLimitError when the process holds as many waiters as it allows */
   constructor(hub: JobEventHub, queue: QueueName, jobId: string) {
@@ -18,7 +19,9 @@ export class FinalEventWatch {
     });
     this.#unsubscribe = hub.subscribeJob(queue, jobId, 'wait', {
       event: (event) => {
-        if (isFinalEvent(event)) this.#settle();
+        if (!isFinalEvent(event)) return;
+        this.#final ??= event;
+        this.#settle();
       },
       close: () => this.#settle(),
     });
@@ -43,6 +46,11 @@ export class FinalEventWatch {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The job's final event, once it came. */
+  get final(): JobEvent | undefined {
+    return this.#final;
   }
 
   /** Lets go of the subscription. */

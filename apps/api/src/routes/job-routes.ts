@@ -24,6 +24,7 @@ import { validate } from '../http/validate.js';
 import { readJobStatus } from '../jobs/read-job-status.js';
 import { FinalEventWatch } from '../lifecycle/final-event-watch.js';
 import { isFinalState } from '../lifecycle/job-event.js';
+import { statusAfterFinalEvent } from '../lifecycle/status-after-final-event.js';
 import type { RouteContext } from './route-context.js';
 
 /**
@@ -106,13 +107,19 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
         res.once('close', () => left.abort());
         await watch.until(waitMs, left.signal);
         if (left.signal.aborted) return;
-        status = await readJobStatus(
+        const reread = readJobStatus(
           producer,
           ctx.producerConnection,
           queue,
           id,
           ctx.redisTimeoutMs,
         );
+        const final = watch.final;
+        // Its end seen, the job is answered even when the read fails or finds it removed.
+        status =
+          final === undefined
+            ? await reread
+            : statusAfterFinalEvent(status, await reread.catch(() => undefined), final);
       }
       sendJson(res, 200, status);
     } finally {

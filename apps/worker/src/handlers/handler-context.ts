@@ -9,10 +9,7 @@ export interface HandlerContext {
   readonly logger: Logger;
   /** The job's lock token (BullMQ), needed to move the job from inside the handler. */
   readonly token: string;
-  /**
-   * Aborted when the worker cancels the job; undefined unless a handler of the queue is
-   * `cancellable`.
-   */
+  /** Aborted when the job is cancelled; undefined unless this job's handler is `cancellable`. */
   readonly signal: AbortSignal | undefined;
   /**
    * Pauses the whole queue for `ms` (every worker process) and puts this job back at the front

@@ -19,18 +19,6 @@ describe('HandlerRegistry', () => {
     expect(registry.jobNames('slack-events')).toEqual(['app_mention', '*']);
   });
 
-  it('tells which queues have a handler that needs a cancellation signal', () => {
-    const cancellable: JobHandler = { cancellable: true, handle: async () => 'fetched' };
-    const registry = new HandlerRegistry()
-      .register('ingestion', 'ingest', cancellable)
-      .register('slack-events', 'app_mention', handler('mention'))
-      .registerFallback('slack-events', handler('fallback'));
-    expect(registry.cancellable('ingestion')).toBe(true);
-    expect(registry.cancellable('slack-events')).toBe(false);
-    registry.registerFallback('slack-events', cancellable);
-    expect(registry.cancellable('slack-events')).toBe(true);
-  });
-
   it('refuses an accidental second registration unless asked to replace', () => {
     const registry = new HandlerRegistry().register('ingestion', 'ingest', handler('a'));
     expect(() => registry.register('ingestion', 'ingest', handler('b'))).toThrow(

@@ -56,12 +56,6 @@ export class HandlerRegistry {
     return (this.#handlers.get(queue)?.size ?? 0) > 0 || this.#fallbacks.has(queue);
   }
 
-  /** True when a handler of `queue` (or its fallback) is {@link JobHandler.cancellable}. */
-  cancellable(queue: QueueName): boolean {
-    const handlers = [...(this.#handlers.get(queue)?.values() ?? []), this.#fallbacks.get(queue)];
-    return handlers.some((handler) => handler?.cancellable === true);
-  }
-
   /** The job names registered on `queue`, for start-up logs. */
   jobNames(queue: QueueName): string[] {
     const names = [...(this.#handlers.get(queue)?.keys() ?? [])];

@@ -14,7 +14,7 @@ export interface JobLifecycleOptions {
   queue: Queue;
   /** Where ending records are read and written. */
   connection: RedisConnection;
-  /** Aborts the signal BullMQ gave the handler of a running job (`worker.cancelJob`). */
+  /** Aborts the signal of a running job's handler (`JobProcessor.abort`). */
   abort: (id: string) => void;
   /**
    * How long a cancellation of a job not running here is remembered: a job the process is

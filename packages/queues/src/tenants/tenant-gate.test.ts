@@ -7,7 +7,7 @@ import {
   waitUntilReady,
 } from '@conveyor/redis';
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { tenantKeys } from '../redis-keys.js';
 import { setTenant } from './job-tenant.js';
 import { readTenants } from './read-tenants.js';
@@ -178,5 +178,64 @@ describe('TenantGate', () => {
     for (const job of others) expect(byId.get(job.id!)).toEqual({ admitted: true });
     // One read of the paused tenants for 21 admissions.
     expect(sent).toBe(1);
+  });
+  it('refreshes its view of pauses behind the jobs; a job waits only for a view past its bound', async () => {
+    const own = connection.duplicate();
+    await waitUntilReady(own, 5000);
+    // Each read of the paused tenants is held until the test releases it.
+    const reads: (() => void)[] = [];
+    const read = own.zrangebyscore.bind(own) as (...args: unknown[]) => Promise<string[]>;
+    own.zrangebyscore = ((...args: unknown[]) =>
+      new Promise<string[]>((resolve, reject) => {
+        reads.push(() => void read(...args).then(resolve, reject));
+      })) as unknown as typeof own.zrangebyscore;
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const job = (tenant: string) => {
+      const opts = {};
+      setTenant(opts, tenant);
+      return { opts, moveToDelayed: async () => {} } as unknown as Job;
+    };
+    const settled = (promise: Promise<unknown>) => {
+      const state = { done: false };
+      void promise.then(() => {
+        state.done = true;
+      });
+      return state;
+    };
+    try {
+      const gate = new TenantGate({ connection: own, queue, pauseViewMs: 1000 });
+      // The first job waits for the first view.
+      const first = gate.admit(job('quiet'), 'token');
+      await vi.waitFor(() => expect(reads).toHaveLength(1));
+      reads[0]?.();
+      expect(await first).toEqual({ admitted: true });
+
+      // Past half the bound: admitted from the view at once, while a read refreshes it.
+      const until = await limitTenant(connection, queue, 'later', 60_000);
+      now += 600;
+      expect(await gate.admit(job('later'), 'token')).toEqual({ admitted: true });
+      expect(reads).toHaveLength(2);
+      reads[1]?.();
+      await vi.waitFor(async () =>
+        expect(await gate.admit(job('later'), 'token')).toEqual({
+          admitted: false,
+          reason: 'limited',
+          until,
+        }),
+      );
+
+      // Past the bound (a quiet spell): the job waits for a fresh view.
+      now += 1100;
+      const waiting = gate.admit(job('quiet'), 'token');
+      const state = settled(waiting);
+      await vi.waitFor(() => expect(reads).toHaveLength(3));
+      expect(state.done).toBe(false);
+      reads[2]?.();
+      expect(await waiting).toEqual({ admitted: true });
+    } finally {
+      clock.mockRestore();
+      own.disconnect();
+    }
   });
 });
