@@ -10,6 +10,7 @@ import { type PayloadIssue, PayloadValidationError } from './errors/payload-vali
 import type { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 import { setExpiry } from './job-expiry.js';
+import { type BuiltJob, JobStore } from './job-store.js';
 import { payloadFingerprint } from './payload-fingerprint.js';
 import { QUEUE_CATALOG, type QueueName } from './queue-catalog.js';
 import type { QueueDefinition } from './queue-definition.js';
@@ -123,7 +124,8 @@ const catalogExpiry = (queue: QueueName, name: string): number | undefined =>
  * - deduplicate through {@link DedupeMarkers} (idempotency keys per client, Slack `event_id`),
  *   a single job in one Redis round trip;
  * - count jobs against a client's quota and un-count those not stored;
- * - store through the {@link WriteGuard}.
+ * - store through the {@link WriteGuard}: with the {@link JobStore} (turn, job and search entries
+ *   in one script) when the jobs allow it, else a turns call and BullMQ's own scripts.
  */
 export class JobEnqueuer {
   readonly #connection: RedisConnection;
@@ -132,6 +134,7 @@ export class JobEnqueuer {
   readonly #quotas: ClientQuota;
   readonly #guard: WriteGuard;
   readonly #search: SearchIndex;
+  readonly #store: JobStore;
 
   constructor(options: JobEnqueuerOptions) {
     this.#connection = options.connection;
@@ -140,6 +143,7 @@ export class JobEnqueuer {
     this.#quotas = options.quotas;
     this.#guard = options.guard;
     this.#search = options.search;
+    this.#store = new JobStore(options.connection, options.search);
   }
 
   /**
@@ -155,20 +159,23 @@ export class JobEnqueuer {
     const prepared = this.#prepare(queue, name, request, '', options);
     if (!prepared.ok) throw new PayloadValidationError(prepared.issues);
     const job = prepared.job;
+    const built = JobStore.accepts(job) ? this.#built(queue, [job], false)[0] : undefined;
     return this.#guard.run(
       this.#charging(options.quota, name, [job], async () => {
-        await applyTurns(this.#connection, queue, [job]);
+        // Turn, job and search entries in one call, shared with the enqueues of this turn of the
+        // event loop; otherwise a turns call, then BullMQ's add.
+        const store = async () => {
+          if (built) return this.#store.storeSoon(queue, name, built);
+          return String((await this.#add(queue, name, job)).id);
+        };
+        if (!built) await applyTurns(this.#connection, queue, [job]);
         const { dedupe } = job;
         if (dedupe === undefined) {
-          const added = await this.#add(queue, name, job);
-          return { id: String(added.id), queue: name, name: job.name, deduplicated: false };
+          return { id: await store(), queue: name, name: job.name, deduplicated: false };
         }
+        // Sent first, on the same connection: the store sees the key it re-arms.
         const rearmed = this.#markers.rearm(queue, dedupe, payloadFingerprint(request));
-        const [added, { remembered, conflict }] = await Promise.all([
-          this.#add(queue, name, job),
-          rearmed,
-        ]);
-        const id = String(added.id);
+        const [id, { remembered, conflict }] = await Promise.all([store(), rearmed]);
         const deduplicated = id !== job.opts.jobId;
         // BullMQ's key covers the window while the job exists; the marker carries it past retention.
         // Not awaited: the job is stored, and a marker lost with the connection costs at worst a
@@ -214,6 +221,9 @@ export class JobEnqueuer {
     const markers = this.#markers;
     const bulkKey = markers.bulkKey(queue, options);
     const fingerprint = bulkKey ? payloadFingerprint(requests) : '';
+    const built = jobs.every((job) => JobStore.accepts(job))
+      ? new Map(this.#built(queue, jobs, true).map((entry) => [entry.job, entry]))
+      : undefined;
 
     return this.#guard.run(
       this.#charging(options.quota, name, jobs, async () => {
@@ -233,8 +243,19 @@ export class JobEnqueuer {
         const toAdd = jobs.filter(
           (job) => !job.dedupe || !rememberedByKey.get(job.dedupe.markerKey),
         );
-        await applyTurns(this.#connection, queue, toAdd);
-        const added = toAdd.length > 0 ? await this.#addBulkWithinLimit(queue, jobs, toAdd) : [];
+        const added =
+          toAdd.length === 0
+            ? []
+            : built
+              ? // Turns, jobs and search entries in one call.
+                (
+                  await this.#store.store(
+                    queue,
+                    name,
+                    toAdd.map((job) => built.get(job) as BuiltJob),
+                  )
+                ).map((id) => ({ id }))
+              : await this.#addBulkWithinLimit(queue, jobs, toAdd);
         const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
 
         const results = jobs.map((job): EnqueueResult => {
@@ -329,8 +350,10 @@ export class JobEnqueuer {
    * job was too large.
    */
   async #addBulkWithinLimit(queue: Queue, jobs: PreparedJob[], toAdd: PreparedJob[]) {
+    const name = queue.name as QueueName;
     try {
-      return await this.#addAll(queue, queue.name as QueueName, toAdd);
+      await applyTurns(this.#connection, queue, toAdd);
+      return await this.#addAll(queue, name, toAdd);
     } catch (error) {
       if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
       const index = jobs.findIndex(
@@ -338,6 +361,21 @@ export class JobEnqueuer {
       );
       throw new PayloadTooLargeError(this.#maxJobBytes, index < 0 ? undefined : index);
     }
+  }
+
+  /**
+   * Builds jobs for the {@link JobStore}, before a store is timed; a job over the size limit is
+   * refused here (with its index in a bulk) and nothing is stored.
+   */
+  #built(queue: Queue, jobs: readonly PreparedJob[], bulk: boolean): BuiltJob[] {
+    return jobs.map((job, index) => {
+      try {
+        return this.#store.build(queue, job);
+      } catch (error) {
+        if (!(error instanceof Error && /exceeds the limit/.test(error.message))) throw error;
+        throw new PayloadTooLargeError(this.#maxJobBytes, bulk ? index : undefined);
+      }
+    });
   }
 
   /**

@@ -1,14 +1,50 @@
 /**
+ * `sweepLog(log, entries, cursor, ttl, window, before)`, a Lua function the index scripts
+ * include: gives the log, entries and cursor their life of `ttl` again, moves the sweep's cursor
+ * over the next `window` entries of the log (wrapping at the end) and returns those scored below
+ * `before` (all when nil) as id, score, keys JSON triples; nothing when `window` is 0. Entries
+ * too young to drop are passed over without being read.
+ */
+export const SEARCH_SWEEP_LUA = `
+local function sweepLog(log, entries, cursor, ttl, window, before)
+  if window <= 0 then return {} end
+  redis.call('PEXPIRE', log, ttl)
+  redis.call('PEXPIRE', entries, ttl)
+  local from = tonumber(redis.call('GET', cursor) or '0')
+  local found = redis.call('ZRANGE', log, from, from + window - 1, 'WITHSCORES')
+  local count = #found / 2
+  if count < window then from = 0 else from = from + count end
+  redis.call('SET', cursor, from, 'PX', ttl)
+  local ids, scores = {}, {}
+  for i = 1, count do
+    local score = found[2 * i]
+    if before == nil or tonumber(score) < before then
+      ids[#ids + 1] = found[2 * i - 1]
+      scores[#scores + 1] = score
+    end
+  end
+  if #ids == 0 then return {} end
+  local keys = redis.call('HMGET', entries, unpack(ids))
+  local out = {}
+  for i = 1, #ids do
+    out[#out + 1] = ids[i]
+    out[#out + 1] = scores[i]
+    out[#out + 1] = keys[i] or ''
+  end
+  return out
+end
+`;
+
+/**
  * KEYS: log, entries, cursor, then per job: its BullMQ hash and its value keys.
  * ARGV: ttl ms, sweep window, job count, 1 to index only jobs that exist (after their `add`, in
  * its transaction: an `add` that deduplicated stored nothing under its own id) or 0 (sent beside
  * the `adds`, possibly just before them), then per job: id, score, keys JSON, value key count.
  * Value keys live `ttl` after their last write; the log, entries and cursor are given the same
- * life on each sweep window (the first index call of every process asks for one). Returns the
- * next `window` entries of the log from the sweep's cursor as id, score, keys JSON triples (the
- * cursor wraps at the end).
+ * life on each sweep window (the first index call of every process asks for one). Returns
+ * {@link SEARCH_SWEEP_LUA}'s entries.
  */
-export const SEARCH_INDEX_SCRIPT = `
+export const SEARCH_INDEX_SCRIPT = `${SEARCH_SWEEP_LUA}
 local ttl = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
@@ -34,25 +70,7 @@ if #logged > 0 then
   redis.call('ZADD', KEYS[1], unpack(logged))
   redis.call('HSET', KEYS[2], unpack(described))
 end
-if window <= 0 then return {} end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-local from = tonumber(redis.call('GET', KEYS[3]) or '0')
-local entries = redis.call('ZRANGE', KEYS[1], from, from + window - 1, 'WITHSCORES')
-local found = #entries / 2
-if found < window then from = 0 else from = from + found end
-redis.call('SET', KEYS[3], from, 'PX', ttl)
-if found == 0 then return {} end
-local ids = {}
-for i = 1, found do ids[i] = entries[2 * i - 1] end
-local keys = redis.call('HMGET', KEYS[2], unpack(ids))
-local out = {}
-for i = 1, found do
-  out[#out + 1] = ids[i]
-  out[#out + 1] = entries[2 * i]
-  out[#out + 1] = keys[i] or ''
-end
-return out
+return sweepLog(KEYS[1], KEYS[2], KEYS[3], ttl, window)
 `;
 
 /**

@@ -2,17 +2,13 @@
 export const MAX_TURN = 2 ** 21 - 1;
 
 /**
- * KEYS: BullMQ's prioritized set, `tenants`, `tenants:clock`, `tenants:lanes`, BullMQ's delayed
- * set and active list (read only when turns may restart). ARGV: tenant, priority, delayed (1/0)
- * per job. Returns each job's turn.
- *
- * Start-time fair queuing on BullMQ's own priorities. A job's BullMQ priority is its turn
- * (virtual time): BullMQ runs the lowest first, FIFO among equals. Each tenant with jobs waiting
- * has a next turn in the `tenants` ZSET; a job takes `max(next, floor)`, where `floor` is the
- * turn at the head of the prioritized set (what workers are taking now), and its tenant's next
- * turn becomes that plus one. A tenant with 50,000 jobs waiting holds turns floor..floor+50,000;
- * another tenant's new job takes `floor` and runs after at most one job of each tenant already
- * at that turn.
+ * Start-time fair queuing on BullMQ's own priorities, as Lua functions that a script includes.
+ * A job's BullMQ priority is its turn (virtual time): BullMQ runs the lowest first, FIFO among
+ * equals. Each tenant with jobs waiting has a next turn in the `tenants` ZSET; a job takes
+ * `max(next, floor)`, where `floor` is the turn at the head of the prioritized set (what workers
+ * are taking now), and its tenant's next turn becomes that plus one. A tenant with 50,000 jobs
+ * waiting holds turns floor..floor+50,000; another tenant's new job takes `floor` and runs after
+ * at most one job of each tenant already at that turn.
  *
  * - A job with a caller's priority `p`, or with a delay, takes its turn in one of its tenant's
  *   two side lanes (`tenants:lanes`, members `p:<tenant>` and `d:<tenant>`), which advance
@@ -31,44 +27,91 @@ export const MAX_TURN = 2 ** 21 - 1;
  *   holds one (a schedule's next run, a busy worker) restarts at three quarters of the ceiling
  *   all the same. The ceiling is reached only under a backlog that never empties for a million
  *   turns, where jobs then share the last turn (first in, first out) until the queue empties once.
+ *
+ * Each tenant's (and lane's) next turn is read once per call and written once at the end, so a
+ * batch costs Redis calls per tenant, not per job. `openTurns` only reads: the script decides
+ * which write comes first (see `STORE_JOBS_SCRIPT`), and `closeTurns` writes.
  */
-export const TURNS_SCRIPT = `
-local prioritized, turns, clockKey, lanes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local LIMIT, HALF, FORCE, LEVEL = ${MAX_TURN}, ${2 ** 20}, ${2 ** 20 + 2 ** 19}, 0x100000000
-local clock = tonumber(redis.call('GET', clockKey) or '1')
-local floor
-local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
-if head[1] then
-  floor = math.floor(tonumber(head[2]) / LEVEL)
-  redis.call('ZREMRANGEBYSCORE', turns, '-inf', floor)
-  redis.call('ZREMRANGEBYSCORE', lanes, '-inf', floor)
-else
-  redis.call('UNLINK', turns, lanes)
-  if clock >= FORCE or (clock >= HALF and redis.call('ZCARD', KEYS[5]) == 0
-      and redis.call('LLEN', KEYS[6]) == 0) then
-    clock = 1
+export const TURNS_LUA = `
+local function openTurns(prioritized, turns, clockKey, lanes, delayed, active)
+  local clock = tonumber(redis.call('GET', clockKey) or '1')
+  local state = { turns = turns, lanes = lanes, clockKey = clockKey, next = {}, lane = {} }
+  local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
+  if head[1] then
+    state.floor = math.floor(tonumber(head[2]) / 0x100000000)
+  else
+    -- Nothing waits: every stored turn is stale (dropped by closeTurns).
+    state.fresh = true
+    if clock >= ${2 ** 20 + 2 ** 19} or (clock >= ${2 ** 20} and redis.call('ZCARD', delayed) == 0
+        and redis.call('LLEN', active) == 0) then
+      clock = 1
+    end
+    state.floor = clock
   end
-  floor = clock
+  state.last = clock
+  return state
 end
-local last = clock
-local out = {}
-for i = 1, #ARGV, 3 do
-  local tenant, priority, delayed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2] == '1'
-  local turn
+
+local function takeTurn(state, tenant, priority, delayed)
+  local floor, turn = state.floor
   if delayed or priority > 0 then
     local member = (delayed and 'd:' or 'p:') .. tenant
-    local lane = math.max(tonumber(redis.call('ZSCORE', lanes, member) or floor), floor)
-    redis.call('ZADD', lanes, lane + 1, member)
+    local lane = state.lane[member]
+    if lane == nil and not state.fresh then
+      lane = tonumber(redis.call('ZSCORE', state.lanes, member))
+    end
+    lane = math.max(lane or floor, floor)
+    state.lane[member] = lane + 1
     turn = lane + math.max(priority, 1) - 1
   else
-    local start = math.max(tonumber(redis.call('ZSCORE', turns, tenant) or floor), floor)
-    redis.call('ZADD', turns, start + 1, tenant)
+    local start = state.next[tenant]
+    if start == nil and not state.fresh then
+      start = tonumber(redis.call('ZSCORE', state.turns, tenant))
+    end
+    start = math.max(start or floor, floor)
+    state.next[tenant] = start + 1
     turn = start
   end
-  if turn > LIMIT then turn = LIMIT end
-  if turn > last then last = turn end
-  out[#out + 1] = turn
+  if turn > ${MAX_TURN} then turn = ${MAX_TURN} end
+  if turn > state.last then state.last = turn end
+  return turn
 end
-redis.call('SET', clockKey, last)
+
+local function closeTurns(state)
+  if state.fresh then
+    redis.call('UNLINK', state.turns, state.lanes)
+  else
+    redis.call('ZREMRANGEBYSCORE', state.turns, '-inf', state.floor)
+    redis.call('ZREMRANGEBYSCORE', state.lanes, '-inf', state.floor)
+  end
+  for _, pair in ipairs({ { state.turns, state.next }, { state.lanes, state.lane } }) do
+    local members = {}
+    for member, next in pairs(pair[2]) do
+      members[#members + 1] = next
+      members[#members + 1] = member
+      if #members >= 2000 then
+        redis.call('ZADD', pair[1], unpack(members))
+        members = {}
+      end
+    end
+    if #members > 0 then redis.call('ZADD', pair[1], unpack(members)) end
+  end
+  redis.call('SET', state.clockKey, state.last)
+end
+`;
+
+/**
+ * The turn of each job, in order (see {@link TURNS_LUA}).
+ * KEYS: BullMQ's prioritized set, `tenants`, `tenants:clock`, `tenants:lanes`, BullMQ's delayed
+ * set and active list (read only when turns may restart).
+ * ARGV: per job: tenant, caller's priority (0 = none), 1 when delayed else 0.
+ */
+export const TURNS_SCRIPT = `${TURNS_LUA}
+local state = openTurns(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+local out = {}
+for i = 1, #ARGV, 3 do
+  out[#out + 1] = takeTurn(state, ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2] == '1')
+end
+closeTurns(state)
 return out
 `;

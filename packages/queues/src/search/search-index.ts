@@ -74,7 +74,9 @@ const PRUNE_CHUNK = 500;
  *
  * Responsibilities:
  * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
- *   it stored), single jobs with one script call per turn of the event loop;
+ *   it stored), single jobs with one script call per turn of the event loop (the `JobStore`
+ *   writes the entries of the jobs it stores itself, with {@link windowFor} and
+ *   {@link sweepAfter});
  * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
  *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
  *   also hands back the next entries of the log (same round trip), and a prune call behind the
@@ -113,7 +115,7 @@ export class SearchIndex {
     jobs: readonly IndexedJob[],
     ttlMs: number,
   ): (error: Error | null, reply: unknown) => Promise<void> {
-    const window = this.#windowFor(queueKey, jobs.length);
+    const window = this.windowFor(queueKey, jobs.length);
     const args = this.#indexArgs(queueKey, jobs, ttlMs, window, true);
     transaction.evalsha(INDEX.sha, ...args);
     return async (error, reply) => {
@@ -127,7 +129,7 @@ export class SearchIndex {
         this.#onError(failed as Error, queueKey);
         return;
       }
-      this.#sweep(client, queueKey, written);
+      this.sweepAfter(client, queueKey, written);
     };
   }
 
@@ -156,10 +158,10 @@ export class SearchIndex {
     jobs: readonly IndexedJob[],
     options: { ttlMs: number; stored: boolean },
   ): Promise<void> {
-    const window = this.#windowFor(queueKey, jobs.length);
+    const window = this.windowFor(queueKey, jobs.length);
     const args = this.#indexArgs(queueKey, jobs, options.ttlMs, window, options.stored);
     const reply = await INDEX.run(client, args);
-    this.#sweep(client, queueKey, reply);
+    this.sweepAfter(client, queueKey, reply);
   }
 
   /**
@@ -193,9 +195,14 @@ export class SearchIndex {
     return batch.done;
   }
 
+  /** The score below which an entry is old enough to be dropped once its job is gone. */
+  dropBefore(now = Date.now()): number {
+    return (now - this.#graceMs) * 1000;
+  }
+
   /** True when an entry of this score is old enough to be dropped once its job is gone. */
   droppable(score: number, now = Date.now()): boolean {
-    return score < (now - this.#graceMs) * 1000;
+    return score < this.dropBefore(now);
   }
 
   /**
@@ -226,7 +233,12 @@ export class SearchIndex {
     return now * 1000 + this.#sequence;
   }
 
-  #windowFor(queueKey: string, jobs: number): number {
+  /**
+   * The sweep window a write of `jobs` entries into `queueKey` asks for: 0 most of the time,
+   * {@link SearchIndexOptions.sweepEvery} entries' worth once every so many. For a script that
+   * writes entries itself; hand its `sweepLog` reply to {@link sweepAfter}.
+   */
+  windowFor(queueKey: string, jobs: number): number {
     // A process's first write asks for a window: it gives the log its time to live.
     const since = (this.#sinceSweep.get(queueKey) ?? this.#sweepEvery) + jobs;
     if (since < this.#sweepEvery) {
@@ -257,7 +269,11 @@ export class SearchIndex {
     return [keys.length, ...keys, ...args];
   }
 
-  #sweep(client: RedisConnection, queueKey: string, reply: unknown): void {
+  /**
+   * Starts the prune of the log entries a write handed back (id, score, keys JSON triples),
+   * behind the answer; a failure goes to `onError`.
+   */
+  sweepAfter(client: RedisConnection, queueKey: string, reply: unknown): void {
     if (!Array.isArray(reply) || reply.length === 0) return;
     const candidates: IndexedJob[] = [];
     const now = Date.now();

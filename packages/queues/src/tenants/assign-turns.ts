@@ -2,6 +2,9 @@ import type { RedisConnection } from '@conveyor/redis';
 import type { Queue } from 'bullmq';
 import { bullKey, tenantKeys } from '../redis-keys.js';
 import { MAX_TURN, TURNS_SCRIPT } from '../scripts/tenant-turns.js';
+import { LuaScript } from '../search/lua-script.js';
+
+const TURNS = new LuaScript(TURNS_SCRIPT);
 
 export { MAX_TURN };
 
@@ -32,5 +35,5 @@ export async function assignTurns(
     bullKey(queue, 'delayed'),
     bullKey(queue, 'active'),
   ];
-  return (await connection.eval(TURNS_SCRIPT, keys.length, ...keys, ...args)) as number[];
+  return (await TURNS.run(connection, [keys.length, ...keys, ...args])) as number[];
 }

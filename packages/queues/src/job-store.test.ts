@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { auditScriptKeys, RedisServer } from '@conveyor/testing';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStore, type JobToStore } from './job-store.js';
+import { QUEUE_CATALOG } from './queue-catalog.js';
+import { searchLogKey, searchValueKey } from './redis-keys.js';
+import { SearchIndex } from './search/search-index.js';
+import { setTenant } from './tenants/job-tenant.js';
+
+const data = (documentId: string, text = 'hello') => ({
+  documentId,
+  source: { kind: 'inline', text },
+  orgId: 'org-1',
+});
+
+function storable(documentId: string, opts: JobsOptions = {}, tenant = 'org-1'): JobToStore {
+  const options: JobsOptions = { sizeLimit: 256 * 1024, jobId: `j-${randomUUID()}`, ...opts };
+  setTenant(options, tenant);
+  return {
+    name: 'ingest',
+    data: data(documentId),
+    opts: options,
+    turn: { tenant },
+    searchKeys: { documentId, orgId: 'org-1', tenant },
+  };
+}
+
+/** A job hash with the fields that differ between two adds of the same job set aside. */
+async function storedShape(client: Redis, key: string) {
+  const { opts, timestamp, ...fields } = await client.hgetall(key);
+  const { jobId, ...options } = JSON.parse(opts ?? '{}') as Record<string, unknown>;
+  return { fields, options, timestamp: Number(timestamp) > 0, jobId: typeof jobId };
+}
+
+describe('JobStore', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  beforeAll(async () => {
+    redis = await RedisServer.start({ appendonly: false });
+    client = redis.client();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  const queueOf = (name: string, prefix = 'conveyor') =>
+    new Queue(name, {
+      connection: redis.client(),
+      prefix,
+      defaultJobOptions: QUEUE_CATALOG.ingestion.defaultJobOptions,
+    });
+
+  it('stores a job as BullMQ stores it, with its turn as its priority and its events', async () => {
+    const ours = queueOf(`same-${randomUUID().slice(0, 6)}`);
+    const theirs = queueOf(ours.name, 'bullmq');
+    const store = new JobStore(client, new SearchIndex());
+    const job = storable('doc-1', { attempts: 5 });
+    const [id] = await store.store(ours, 'ingestion', [store.build(ours, job)]);
+    expect(id).toBe(job.opts.jobId);
+    const turn = Number(await client.hget(ours.toKey(String(id)), 'priority'));
+    expect(turn).toBeGreaterThan(0);
+    const added = await theirs.add('ingest', job.data, { ...job.opts, priority: turn });
+
+    expect(await storedShape(client, ours.toKey(String(id)))).toEqual(
+      await storedShape(client, theirs.toKey(String(added.id))),
+    );
+    const events = async (queue: Queue) =>
+      (await client.xrange(queue.toKey('events'), '-', '+')).map(([, fields]) =>
+        fields.filter((_, index) => fields[index - 1] !== 'jobId'),
+      );
+    expect(await events(ours)).toEqual(await events(theirs));
+    expect((await ours.getJob(String(id)))?.data).toEqual(job.data);
+    expect(await ours.getPrioritizedCount()).toBe(1);
+    expect(await client.zscore(ours.toKey('marker'), '0')).toBe('0');
+    await Promise.all([ours.close(), theirs.close()]);
+  });
+
+  it('gives each tenant its next turn, round-robin, and indexes every job', async () => {
+    const queue = queueOf(`turns-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const jobs = [
+      storable('a-1', {}, 'a'),
+      storable('a-2', {}, 'a'),
+      storable('a-3', {}, 'a'),
+      storable('b-1', {}, 'b'),
+    ];
+    const ids = await store.store(
+      queue,
+      'ingestion',
+      jobs.map((job) => store.build(queue, job)),
+    );
+    const order = (await queue.getPrioritized(0, -1)).map((job) => job.id);
+    expect(order).toEqual([ids[0], ids[3], ids[1], ids[2]]);
+    const indexed = await client.zrange(searchValueKey(queue.qualifiedName, 'tenant', 'a'), 0, -1);
+    expect(indexed.sort()).toEqual(ids.slice(0, 3).sort());
+    expect(await client.pttl(searchValueKey(queue.qualifiedName, 'tenant', 'a'))).toBeGreaterThan(
+      0,
+    );
+    expect(await client.zcard(searchLogKey(queue.qualifiedName))).toBe(4);
+    await queue.close();
+  });
+
+  it('stores a deduplicated job once and answers the held id, as BullMQ does', async () => {
+    const queue = queueOf(`dedupe-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const deduplication = { id: 'Ev1', ttl: 60_000 };
+    const first = storable('e-1', { deduplication });
+    const second = storable('e-2', { deduplication });
+    const ids = await store.store(queue, 'ingestion', [
+      store.build(queue, first),
+      store.build(queue, second),
+    ]);
+    expect(ids).toEqual([first.opts.jobId, first.opts.jobId]);
+    const events = await client.xrange(queue.toKey('events'), '-', '+');
+    expect(events.map(([, fields]) => fields.slice(0, 6)).at(-1)).toEqual([
+      'event',
+      'deduplicated',
+      'jobId',
+      first.opts.jobId,
+      'deduplicationId',
+      'Ev1',
+    ]);
+    expect(await client.exists(queue.toKey(String(second.opts.jobId)))).toBe(0);
+    expect(await client.hget(queue.toKey(String(first.opts.jobId)), 'deid')).toBe('Ev1');
+    expect(await queue.getDeduplicationJobId('Ev1')).toBe(first.opts.jobId);
+    await queue.close();
+  });
+
+  it('sends the single jobs of one turn of the event loop as one script call', async () => {
+    const queue = queueOf(`soon-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    await client.config('RESETSTAT');
+    const jobs = Array.from({ length: 20 }, (_, index) => storable(`s-${index}`));
+    const ids = await Promise.all(
+      jobs.map((job) => store.storeSoon(queue, 'ingestion', store.build(queue, job))),
+    );
+    const stats = await client.info('commandstats');
+    const calls = (command: string) =>
+      Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    expect(calls('evalsha') + calls('eval')).toBe(1);
+    expect(ids).toEqual(jobs.map((job) => job.opts.jobId));
+    expect(await queue.getPrioritizedCount()).toBe(20);
+    await queue.close();
+  });
+
+  it('touches only keys it was given, so it is correct on Redis Cluster by contract', async () => {
+    const queue = queueOf(`audit-${randomUUID().slice(0, 6)}`, '{audit}');
+    const store = new JobStore(client, new SearchIndex({ sweepEvery: 1, graceMs: 0 }));
+    await store.store(queue, 'ingestion', [store.build(queue, storable('warm'))]);
+    const audit = await auditScriptKeys(redis.url, () =>
+      store.store(queue, 'ingestion', [
+        store.build(queue, storable('x-1', { deduplication: { id: 'd1', ttl: 1000 } })),
+        store.build(queue, storable('x-2', {}, 'other')),
+      ]),
+    );
+    expect(audit.scripts).toBeGreaterThanOrEqual(1);
+    expect(audit.touched).toContain(queue.toKey('prioritized'));
+    expect(audit.undeclared).toEqual([]);
+    await queue.close();
+  });
+});
+
+describe('JobStore at maxmemory', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let queue: Queue;
+  beforeAll(async () => {
+    redis = await RedisServer.start({ maxmemory: '64mb', appendonly: false });
+    admin = redis.client();
+    queue = new Queue('bulk', { connection: redis.client({ maxRetriesPerRequest: 1 }) });
+    await queue.waitUntilReady();
+  });
+  afterAll(async () => {
+    await queue?.close();
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+  const stored = async () => (await admin.keys('bull:bulk:j-*')).length;
+  const bulk = (store: JobStore, tag: string) =>
+    Array.from({ length: 400 }, (_, index) => {
+      const job = storable(`${tag}-${index}`);
+      job.data = { ...data(`${tag}-${index}`, 'x'.repeat(4096)) };
+      return store.build(queue, job);
+    });
+
+  it('stores nothing of a bulk that reaches the limit partway, and all of one that fits', async () => {
+    const store = new JobStore(admin, new SearchIndex());
+    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 400 * 1024));
+    await expect(store.store(queue, 'ingestion', bulk(store, 'crossing'))).rejects.toThrow(/^OOM/);
+    expect(await stored()).toBe(0);
+    expect(await admin.exists(queue.toKey('tenants'))).toBe(0);
+    await admin.config('SET', 'maxmemory', '0');
+    const ids = await store.store(queue, 'ingestion', bulk(store, 'fits'));
+    expect(await stored()).toBe(400);
+    expect((await queue.getPrioritized(0, -1)).map((job) => job.id).sort()).toEqual(ids.sort());
+  });
+});

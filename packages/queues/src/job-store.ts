@@ -1,0 +1,280 @@
+import type { RedisConnection } from '@conveyor/redis';
+import { type JobsOptions, optsEncodeMap, type Queue } from 'bullmq';
+import type { QueueName } from './queue-catalog.js';
+import {
+  bullDeduplicationKey,
+  jobKeyOf,
+  searchCursorKey,
+  searchEntriesKey,
+  searchLogKey,
+  searchValueKey,
+  tenantKeys,
+} from './redis-keys.js';
+import { STORE_JOBS_SCRIPT } from './scripts/store-jobs.js';
+import { LuaScript } from './search/lua-script.js';
+import type { SearchIndex } from './search/search-index.js';
+import type { SearchKeys } from './search/search-keys.js';
+import { searchTtlMs } from './search/search-ttl.js';
+import type { TurnRequest } from './tenants/assign-turns.js';
+
+const STORE = new LuaScript(STORE_JOBS_SCRIPT);
+
+/** One job for {@link JobStore}. */
+export interface JobToStore {
+  name: string;
+  data: unknown;
+  /**
+   * Its BullMQ options, `jobId` set (a fresh id: BullMQ's check that it is free is not made);
+   * the priority is its turn, set by the store. See {@link JobStore.accepts} for what it may not
+   * carry.
+   */
+  opts: JobsOptions;
+  /** Its tenant's place in the fair order. */
+  turn: TurnRequest;
+  /** What it is indexed under for search. */
+  searchKeys: SearchKeys;
+}
+
+/** Single jobs of one queue waiting for the end of this turn of the event loop. */
+interface PendingStore {
+  entries: BuiltJob[];
+  done: Promise<string[]>;
+}
+
+type BullOptions = JobsOptions & { telemetry?: { metadata?: unknown; omitContext?: unknown } };
+
+/**
+ * `opts` in the form BullMQ 6 stores in a job's hash, less `priority` (the store script puts the
+ * turn there): BullMQ's short names (`optsEncodeMap`), undefined and null left out (its msgpack
+ * and Lua round trip drops them).
+ */
+function encodeOptions(opts: BullOptions): Record<string, unknown> {
+  const encoded: Record<string, unknown> = {};
+  const names = optsEncodeMap as Record<string, string>;
+  for (const [name, value] of Object.entries(opts)) {
+    if (value === undefined || value === null || name === 'priority') continue;
+    if (name === 'telemetry') {
+      const { metadata, omitContext } = value as NonNullable<BullOptions['telemetry']>;
+      if (metadata !== undefined) encoded.tm = metadata;
+      if (omitContext !== undefined) encoded.omc = omitContext;
+    } else {
+      encoded[names[name] ?? name] = value;
+    }
+  }
+  return encoded;
+}
+
+/**
+ * A queue's default job options, encoded once: their JSON members (no braces) and names, so a
+ * job's stored options are that plus its own options' JSON.
+ */
+interface EncodedDefaults {
+  members: string;
+  names: Set<string>;
+}
+
+/**
+ * Stores prioritized jobs with their tenant's turn and their search entries in one Redis call
+ * ({@link STORE_JOBS_SCRIPT}), all of them or none.
+ *
+ * Responsibilities:
+ * - build and validate each job as BullMQ would (its `Job`, options, `sizeLimit`) before sending
+ *   anything;
+ * - send a bulk as one script call, and the single jobs of one turn of the event loop together
+ *   (under load several HTTP requests are read in one turn);
+ * - hand the search sweep its entries ({@link SearchIndex.sweepAfter}).
+ */
+export class JobStore {
+  readonly #connection: RedisConnection;
+  readonly #search: SearchIndex;
+  readonly #pending = new Map<string, PendingStore>();
+  readonly #defaults = new WeakMap<Queue, EncodedDefaults>();
+
+  constructor(connection: RedisConnection, search: SearchIndex) {
+    this.#connection = connection;
+    this.#search = search;
+  }
+
+  /**
+   * True for a job the store can take: no delay (a delayed job waits in BullMQ's delayed set),
+   * no parent, and no deduplication other than `{ id, ttl }` (BullMQ's own scripts handle the
+   * rest).
+   */
+  static accepts(job: Pick<JobToStore, 'opts'>): boolean {
+    const { delay, deduplication, parent } = job.opts;
+    return (
+      !delay &&
+      parent === undefined &&
+      (deduplication === undefined ||
+        (Object.keys(deduplication).every((name) => name === 'id' || name === 'ttl') &&
+          (deduplication.ttl ?? 0) > 0))
+    );
+  }
+
+  /**
+   * Builds `job` as BullMQ's `Job` does for an `add` (options over the queue's defaults, data as
+   * JSON, the timestamp) and makes BullMQ's checks that apply to it (`sizeLimit`, with BullMQ's
+   * own message; backoff jitter), without a `Job` per job (for a bulk that cost a tenth of the
+   * API's CPU). Done before a store is timed: it is CPU, not Redis.
+   */
+  build(queue: Queue, job: JobToStore): BuiltJob {
+    const { opts } = job;
+    const id = opts.jobId;
+    if (
+      typeof id !== 'string' ||
+      id === '' ||
+      id.includes(':') ||
+      `${Number.parseInt(id, 10)}` === id
+    ) {
+      throw new Error(`store-jobs: job id ${String(id)} is not a fresh custom id`);
+    }
+    const data = JSON.stringify(job.data === undefined ? {} : job.data);
+    const sizeLimit = opts.sizeLimit ?? queue.jobsOpts.sizeLimit;
+    if (sizeLimit && Buffer.byteLength(data, 'utf8') > sizeLimit) {
+      throw new Error(`The size of job ${job.name} exceeds the limit ${sizeLimit} bytes`);
+    }
+    const backoff = opts.backoff ?? queue.jobsOpts.backoff;
+    if (typeof backoff === 'object' && typeof backoff.jitter === 'number') {
+      if (backoff.jitter < 0 || backoff.jitter > 1) {
+        throw new Error('Jitter should be between 0 and 1');
+      }
+    }
+    const timestamp = opts.timestamp ?? Date.now();
+    return { id, data, opts: this.#encode(queue, opts), timestamp, job };
+  }
+
+  /**
+   * Stores built jobs in one call; resolves with their ids: a deduplicated job's is the id its
+   * key held (nothing of it was stored).
+   */
+  async store(queue: Queue, name: QueueName, jobs: readonly BuiltJob[]): Promise<string[]> {
+    return this.#send(queue, name, jobs);
+  }
+
+  /**
+   * Stores one built job together with the other single jobs of the queue stored in the same
+   * turn of the event loop: one script call for all of them. A refused call refuses every one.
+   */
+  async storeSoon(queue: Queue, name: QueueName, entry: BuiltJob): Promise<string> {
+    const key = queue.qualifiedName;
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      const created: PendingStore = { entries: [], done: Promise.resolve([]) };
+      created.done = new Promise<string[]>((resolve, reject) => {
+        setImmediate(() => {
+          this.#pending.delete(key);
+          this.#send(queue, name, created.entries).then(resolve, reject);
+        });
+      });
+      this.#pending.set(key, created);
+      pending = created;
+    }
+    const index = pending.entries.push(entry) - 1;
+    const stored = await pending.done;
+    return stored[index] as string;
+  }
+
+  async #send(queue: Queue, name: QueueName, entries: readonly BuiltJob[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const queueKey = queue.qualifiedName;
+    const jobKeys: string[] = [];
+    const otherKeys = new Map<string, number>();
+    const args: (string | number)[] = [];
+    const now = Date.now();
+    const position = (key: string) => {
+      let found = otherKeys.get(key);
+      if (found === undefined) {
+        found = otherKeys.size + 1;
+        otherKeys.set(key, found);
+      }
+      return found;
+    };
+    for (const { id, data, opts, timestamp, job } of entries) {
+      jobKeys.push(jobKeyOf(queueKey, id));
+      const indexes = Object.entries(job.searchKeys).map(([key, value]) =>
+        position(searchValueKey(queueKey, key, value)),
+      );
+      const deduplication = job.opts.deduplication;
+      args.push(
+        id,
+        job.name,
+        data,
+        opts,
+        timestamp,
+        job.turn.tenant,
+        job.turn.priority ?? 0,
+        this.#search.nextScore(now),
+        JSON.stringify(job.searchKeys),
+        deduplication?.id ?? '',
+        deduplication?.ttl ?? 0,
+        deduplication ? position(bullDeduplicationKey(queue, deduplication.id)) : 0,
+        indexes.length,
+        ...indexes,
+      );
+    }
+    const keys = [
+      queue.toKey('meta'),
+      queue.toKey('id'),
+      queue.toKey('prioritized'),
+      queue.toKey('events'),
+      queue.toKey('pc'),
+      queue.toKey('marker'),
+      queue.toKey('active'),
+      tenantKeys.turns(queue),
+      tenantKeys.clock(queue),
+      tenantKeys.lanes(queue),
+      searchLogKey(queueKey),
+      searchEntriesKey(queueKey),
+      searchCursorKey(queueKey),
+      queue.toKey('delayed'),
+      ...jobKeys,
+      ...otherKeys.keys(),
+    ];
+    const window = this.#search.windowFor(queueKey, entries.length);
+    const reply = await STORE.run(this.#connection, [
+      keys.length,
+      ...keys,
+      entries.length,
+      Math.ceil(searchTtlMs(name)),
+      window,
+      this.#search.dropBefore(now),
+      ...args,
+    ]);
+    const [ids, sweep] = reply as [string[], unknown];
+    this.#search.sweepAfter(this.#connection, queueKey, sweep);
+    return ids;
+  }
+
+  /** The JSON of `opts` over the queue's defaults, as BullMQ stores it (see {@link encodeOptions}). */
+  #encode(queue: Queue, opts: JobsOptions): string {
+    let defaults = this.#defaults.get(queue);
+    if (defaults === undefined) {
+      // BullMQ's Job sets `attempts: 0` under every job's options.
+      const encoded = encodeOptions({ attempts: 0, ...queue.jobsOpts });
+      defaults = {
+        members: JSON.stringify(encoded).slice(1, -1),
+        names: new Set(Object.keys(encoded)),
+      };
+      this.#defaults.set(queue, defaults);
+    }
+    const own = encodeOptions(opts);
+    const names = Object.keys(own);
+    if (names.some((name) => defaults.names.has(name))) {
+      return JSON.stringify(encodeOptions({ attempts: 0, ...queue.jobsOpts, ...opts }));
+    }
+    if (names.length === 0) return `{${defaults.members}}`;
+    if (defaults.members === '') return JSON.stringify(own);
+    return `{${defaults.members},${JSON.stringify(own).slice(1)}`;
+  }
+}
+
+/** A job built and checked by {@link JobStore.build}, ready to store. */
+export interface BuiltJob {
+  id: string;
+  /** Its data as JSON. */
+  data: string;
+  /** Its options as BullMQ stores them, less `priority`. */
+  opts: string;
+  timestamp: number;
+  job: JobToStore;
+}

@@ -1,0 +1,137 @@
+import { SEARCH_SWEEP_LUA } from './search-index.js';
+import { TURNS_LUA } from './tenant-turns.js';
+
+/** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
+export const STORE_JOBS_FIXED_KEYS = 14;
+/** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value key indexes. */
+export const STORE_JOBS_ARGS_PER_JOB = 13;
+
+/**
+ * Stores prioritized jobs (no delay, no parent) as BullMQ 6's `addPrioritizedJob` stores each one, gives each its tenant's turn as its priority
+ * ({@link TURNS_LUA}) and writes its search entries, all in one script: one call per bulk (or per
+ * turn of the event loop of single enqueues) instead of a turns call, then one BullMQ script per
+ * job, then an index call. What is per queue rather than per job (the id and priority counters,
+ * the events cap, the paused check, the marker, the turns of a tenant, a search value shared by
+ * many jobs) is read or written once per call.
+ *
+ * What BullMQ's script does per job and this one does too: the job hash (`name`, `data`, `opts`
+ * with `priority`, `timestamp`, `delay`, `priority`), the `added` and `waiting` events in that
+ * order, the prioritized entry scored `priority * 2^32 + counter`, the queue's marker unless it
+ * is paused or at its concurrency; deduplication with a TTL (`{ id, ttl }`): `SET NX PX` of the key,
+ * and when it is held, the `deduplicated` event and the held id instead of a new job (no turn,
+ * no search entry). Not done: BullMQ's check that the job id is free (ids are fresh UUIDs,
+ * `j-<uuid>`), and its recovery of a deduplication key without a TTL (Conveyor sets every one
+ * with a TTL, the re-arm script too).
+ *
+ * All or nothing: the first write is `INCRBY` of the id counter, a command Redis refuses at
+ * maxmemory; a script whose first write was refused wrote nothing, and one whose first write
+ * passed writes everything (Redis takes the out-of-memory verdict once, before the script, with
+ * the call's own arguments counted).
+ *
+ * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
+ * tenants:lanes, search log, search entries, search cursor, delayed; then each job's hash; then the
+ * other keys (distinct search value keys and deduplication keys).
+ * ARGV: job count, search ttl ms, sweep window, the score below which a swept entry may be
+ * dropped; then per job: id, name, data
+ * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
+ * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
+ * key among the other keys, value key count, then that many indexes among the other keys.
+ * Returns { the id of each job (the held one when deduplicated), the sweep's entries
+ * (`sweepLog`) }.
+ */
+export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
+local rcall = redis.call
+local meta, prioritized, events, marker = KEYS[1], KEYS[3], KEYS[4], KEYS[6]
+local count = tonumber(ARGV[1])
+local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
+
+local function addAll(command, key, list)
+  for i = 1, #list, 2000 do
+    rcall(command, key, unpack(list, i, math.min(i + 1999, #list)))
+  end
+end
+
+rcall('INCRBY', KEYS[2], count)
+local maxEvents = rcall('HGET', meta, 'opts.maxLenEvents')
+if not maxEvents then
+  maxEvents = 10000
+  rcall('HSET', meta, 'opts.maxLenEvents', maxEvents)
+end
+local paused = false
+local queueAttributes = rcall('HMGET', meta, 'paused', 'concurrency')
+if queueAttributes[1] then
+  paused = true
+elseif queueAttributes[2] then
+  paused = rcall('LLEN', KEYS[7]) >= tonumber(queueAttributes[2])
+end
+local counter = rcall('INCRBY', KEYS[5], count) - count
+local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10], KEYS[14], KEYS[7])
+
+local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
+local a = 5
+for j = 1, count do
+  local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
+  local score, n = ARGV[a + 7], tonumber(ARGV[a + 12])
+  local deduplicationId = ARGV[a + 9]
+  local held
+  if deduplicationId ~= '' then
+    local deduplicationKey = KEYS[firstValue + tonumber(ARGV[a + 11])]
+    if not rcall('SET', deduplicationKey, id, 'PX', ARGV[a + 10], 'NX') then
+      held = rcall('GET', deduplicationKey)
+      rcall('XADD', events, 'MAXLEN', '~', maxEvents, '*', 'event', 'deduplicated', 'jobId', held,
+        'deduplicationId', deduplicationId, 'deduplicatedJobId', id)
+    end
+  end
+  if held then
+    ids[j] = held
+  else
+    ids[j] = id
+    local turn = takeTurn(turns, ARGV[a + 5], tonumber(ARGV[a + 6]), false)
+    if opts == '{}' then
+      opts = '{"priority":' .. turn .. '}'
+    else
+      opts = '{"priority":' .. turn .. ',' .. string.sub(opts, 2)
+    end
+    local fields = { 'name', name, 'data', ARGV[a + 2], 'opts', opts, 'timestamp', ARGV[a + 4],
+      'delay', 0, 'priority', turn }
+    if deduplicationId ~= '' then
+      fields[#fields + 1] = 'deid'
+      fields[#fields + 1] = deduplicationId
+    end
+    rcall('HMSET', KEYS[${STORE_JOBS_FIXED_KEYS} + j], unpack(fields))
+    rcall('XADD', events, '*', 'event', 'added', 'jobId', id, 'name', name)
+    ranked[#ranked + 1] = turn * 0x100000000 + (counter + j) % 0x100000000
+    ranked[#ranked + 1] = id
+    rcall('XADD', events, 'MAXLEN', '~', maxEvents, '*', 'event', 'waiting', 'jobId', id)
+    logged[#logged + 1] = score
+    logged[#logged + 1] = id
+    described[#described + 1] = id
+    described[#described + 1] = ARGV[a + 8]
+    for i = a + ${STORE_JOBS_ARGS_PER_JOB}, a + ${STORE_JOBS_ARGS_PER_JOB} + n - 1 do
+      local index = tonumber(ARGV[i])
+      local entries = byValue[index]
+      if entries == nil then
+        entries = {}
+        byValue[index] = entries
+      end
+      entries[#entries + 1] = score
+      entries[#entries + 1] = id
+    end
+  end
+  a = a + ${STORE_JOBS_ARGS_PER_JOB} + n
+end
+closeTurns(turns)
+addAll('ZADD', prioritized, ranked)
+if #ranked > 0 and not paused then rcall('ZADD', marker, 0, '0') end
+for index, entries in pairs(byValue) do
+  local key = KEYS[firstValue + index]
+  addAll('ZADD', key, entries)
+  rcall('PEXPIRE', key, ttl)
+end
+if #logged > 0 then
+  addAll('ZADD', KEYS[11], logged)
+  addAll('HSET', KEYS[12], described)
+end
+return { ids, sweepLog(KEYS[11], KEYS[12], KEYS[13], ttl, window, before) }
+`;
