@@ -1,4 +1,5 @@
-import { RedisServer } from '@conveyor/testing';
+import { execFileSync } from 'node:child_process';
+import { findRedisBinary, RedisServer } from '@conveyor/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
@@ -9,13 +10,21 @@ import { waitUntilReady } from './wait-until-ready.js';
 import { withTimeout } from './with-timeout.js';
 
 const DEADLINE_MS = 200;
-const FREEZE_MS = 800;
 
-/** Blocks the event loop, as a long GC pause or a big JSON parse does. */
-function freezeLoop(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // busy
+/**
+ * Blocks the event loop, as a long GC pause or a big JSON parse does, past the deadline and
+ * until Redis has stored `key` (so the reply is in the socket, however loaded the machine is).
+ */
+function freezeLoopUntilStored(port: number, key: string): void {
+  const redisCli = findRedisBinary('redis-cli');
+  const until = performance.now() + 2 * DEADLINE_MS;
+  const stored = () =>
+    execFileSync(redisCli, ['-p', String(port), 'EXISTS', key], { encoding: 'utf8' }).trim() ===
+    '1';
+  const giveUp = performance.now() + 10_000;
+  while (performance.now() < until || !stored()) {
+    // A synchronous loop is out of vitest's reach: end it here if the command never went out.
+    if (performance.now() > giveUp) throw new Error(`${key} was never stored`);
   }
 }
 
@@ -45,7 +54,7 @@ describe('deferred command deadlines', () => {
     try {
       await redis.ping();
       const reply = redis.set('plain', 'v');
-      freezeLoop(FREEZE_MS);
+      freezeLoopUntilStored(server.port, 'plain');
       await expect(reply).rejects.toThrow('Command timed out');
     } finally {
       redis.disconnect();
@@ -57,7 +66,7 @@ describe('deferred command deadlines', () => {
     try {
       const reply = connection.set('frozen', 'v');
       await afterWrites();
-      freezeLoop(FREEZE_MS);
+      freezeLoopUntilStored(server.port, 'frozen');
       await expect(reply).resolves.toBe('OK');
       expect(await connection.get('frozen')).toBe('v');
     } finally {
@@ -73,7 +82,7 @@ describe('deferred command deadlines', () => {
       expect((copy as DeadlineRedis).commandTimeoutMs).toBe(DEADLINE_MS);
       await waitUntilReady(copy, 5000);
       const reply = copy.set('copy', 'v');
-      freezeLoop(FREEZE_MS);
+      freezeLoopUntilStored(server.port, 'copy');
       await expect(reply).resolves.toBe('OK');
     } finally {
       copy.disconnect();
@@ -98,7 +107,7 @@ describe('deferred command deadlines', () => {
     try {
       const reply = withTimeout(connection.set('race', 'v'), DEADLINE_MS, () => new Error('late'));
       await afterWrites();
-      freezeLoop(FREEZE_MS);
+      freezeLoopUntilStored(server.port, 'race');
       await expect(reply).resolves.toBe('OK');
     } finally {
       await closeRedisConnection(connection);
