@@ -1,8 +1,10 @@
 import { RedisServer, startRedisCluster, startRedisSentinel } from '@conveyor/testing';
 import { Queue, Worker } from 'bullmq';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
+import { DeadlineCluster } from './deadline-cluster.js';
+import type { DeadlineRedis } from './deadline-redis.js';
 import { parseEnvironment } from './parse-environment.js';
 import { redisEnvSchema } from './redis-env.js';
 import { RedisAuthError, waitUntilReady } from './wait-until-ready.js';
@@ -25,11 +27,13 @@ describe('createRedisConnection', () => {
       expect(options.keyPrefix ?? '').toBe('');
       if (role === 'worker' || role === 'queue-events') {
         expect(options.maxRetriesPerRequest).toBeNull();
-        expect(options.commandTimeout).toBeUndefined();
+        expect((connection as DeadlineRedis).commandTimeoutMs).toBeUndefined();
       } else {
         expect(options.enableOfflineQueue).toBe(false);
-        expect(options.commandTimeout).toBe(1000);
+        expect((connection as DeadlineRedis).commandTimeoutMs).toBe(1000);
       }
+      // The deadline is DeadlineRedis' deferred one, never ioredis' own timer.
+      expect(options.commandTimeout).toBeUndefined();
       // Auto-pipelining doubles enqueue latency and slows workers (pnpm bench).
       expect(options.enableAutoPipelining ?? false).toBe(false);
       connection.disconnect();
@@ -124,6 +128,13 @@ describe('topologies are configuration, not code', () => {
       );
       await queue.add('double', { n: 21 });
       await expect(done).resolves.toBe(42);
+      // The deferred deadline, not ioredis' own timer on the node connections; copies keep it.
+      expect(producer).toBeInstanceOf(DeadlineCluster);
+      expect((producer as DeadlineCluster).commandTimeoutMs).toBe(1000);
+      expect((producer.options as ClusterOptions).redisOptions?.commandTimeout).toBeUndefined();
+      const copy = producer.duplicate();
+      expect((copy as DeadlineCluster).commandTimeoutMs).toBe(1000);
+      copy.disconnect();
     } finally {
       await worker.close();
       await queue.close();

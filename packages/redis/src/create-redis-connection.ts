@@ -1,6 +1,8 @@
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { coalesceWrites } from './coalesce-writes.js';
 import { type ConnectionRole, isBlockingRole } from './connection-role.js';
+import { DeadlineCluster } from './deadline-cluster.js';
+import { DeadlineRedis } from './deadline-redis.js';
 import { reconnectDelay } from './reconnect-delay.js';
 import type { RedisConfig } from './redis-config.js';
 
@@ -37,6 +39,7 @@ function roleOptions(config: RedisConfig, role: ConnectionRole): RedisOptions {
   return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // Armed by DeadlineRedis/DeadlineCluster as a deferred deadline, not by ioredis.
     commandTimeout: config.commandTimeoutMs,
     // A command lost with the connection is failed, not replayed later: the HTTP request that
     // sent it has already answered 503, and a late write would surprise the client that retries.
@@ -89,7 +92,7 @@ function connect(
   const { target } = config;
   switch (target.mode) {
     case 'standalone':
-      return new Redis({
+      return new DeadlineRedis({
         ...base,
         host: target.host,
         port: target.port,
@@ -98,7 +101,7 @@ function connect(
         retryStrategy: retry,
       });
     case 'sentinel':
-      return new Redis({
+      return new DeadlineRedis({
         ...base,
         sentinels: target.sentinels,
         name: target.masterName,
@@ -129,7 +132,7 @@ function connect(
         retryDelayOnClusterDown: 300,
         ...(config.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
       };
-      return new Cluster(target.nodes, clusterOptions);
+      return new DeadlineCluster(target.nodes, clusterOptions);
     }
   }
 }

@@ -14,6 +14,8 @@ export {
   createRedisConnection,
   type RedisConnection,
 } from './create-redis-connection.js';
+export { DeadlineCluster } from './deadline-cluster.js';
+export { DeadlineRedis } from './deadline-redis.js';
 export { envFields } from './env-fields.js';
 export { describeRedisTarget, maskRedisUrl } from './mask-redis-url.js';
 export { onCredentialsRejected } from './on-credentials-rejected.js';
@@ -24,5 +26,6 @@ export { resolveQueuePrefix } from './queue-prefix.js';
 export { type ReconnectDelayOptions, reconnectDelay } from './reconnect-delay.js';
 export type { RedisConfig, RedisNodeAddress, RedisTarget, RedisTlsConfig } from './redis-config.js';
 export { redisEnvSchema } from './redis-env.js';
+export { setDeferredDeadline } from './set-deferred-deadline.js';
 export { isAuthError, RedisAuthError, waitUntilReady } from './wait-until-ready.js';
 export { withTimeout } from './with-timeout.js';
