@@ -160,7 +160,7 @@ async function measureAt(
     }
 
     // CPU per Slack event of each side's worker, and of the API meanwhile (it only filled the
-    // queue; what it spends during the drain is its reading of the queue's job events).
+    // queue; job events are read only while a wait or stream watches, and none does here).
     const cpuPerJob = {
       conveyorWorker: [] as number[],
       api: [] as number[],
@@ -244,7 +244,7 @@ async function measureAt(
       cpuPerJob.baseline.length > 0
         ? ` Process CPU per event, µs (warm-up excluded, /proc, 10 ms resolution): Conveyor worker ${cpuPerJob.conveyorWorker.slice(-ctx.options.rounds).join('/')}, ` +
           `the API during Conveyor's drains ${cpuPerJob.api.slice(-ctx.options.rounds).join('/')} ` +
-          `(it reads every job event of the queue), raw worker ${cpuPerJob.baseline.slice(-ctx.options.rounds).join('/')}.`
+          `(job events are read only for a wait or stream), raw worker ${cpuPerJob.baseline.slice(-ctx.options.rounds).join('/')}.`
         : '';
     const ingestion = figure('ingestion');
     const setup =

@@ -5,9 +5,9 @@ import { findJob } from '../jobs/find-job.js';
 import { JobEventHub } from './job-event-hub.js';
 
 /**
- * The process's {@link JobEventHub}, started: one `queue-events` connection (retries forever, no
- * command timeout; each queue's QueueEvents opens its own copy of it) and reads through the
- * Producer's queues.
+ * The process's {@link JobEventHub}: one `queue-events` connection (retries forever, no command
+ * timeout; each queue's reader, started on demand, opens its own copy of it) and reads through
+ * the Producer's queues.
  */
 export function createJobEventHub(
   config: AppConfig,
@@ -19,14 +19,13 @@ export function createJobEventHub(
     lazyConnect: true,
   });
   const readTimeoutMs = config.redis.commandTimeoutMs + 500;
-  const hub = new JobEventHub({
+  return new JobEventHub({
     connection,
     prefix: config.redis.prefix,
     readJob: (queue, id) => findJob(producer.queue(queue), id, readTimeoutMs),
     maxWaiters: config.api.maxWaiters,
     maxStreams: config.api.maxEventStreams,
+    startTimeoutMs: readTimeoutMs,
     onError,
   });
-  hub.start();
-  return hub;
 }

@@ -7,24 +7,33 @@ import type { JobEventHub } from './job-event-hub.js';
  * finishes between the read and the wait is then seen, not missed.
  */
 export class FinalEventWatch {
-  readonly #unsubscribe: () => void;
+  #unsubscribe: () => void = () => {};
   readonly #settled: Promise<void>;
   #settle: () => void = () => {};
   #final: JobEvent | undefined;
 
-  /** @throws SubscriberLimitError when the process holds as many waiters as it allows */
-  constructor(hub: JobEventHub, queue: QueueName, jobId: string) {
+  private constructor() {
     this.#settled = new Promise<void>((resolve) => {
       this.#settle = resolve;
     });
-    this.#unsubscribe = hub.subscribeJob(queue, jobId, 'wait', {
+  }
+
+  /**
+   * Subscribes to the job's events; resolves once every later event will be seen.
+   * @throws SubscriberLimitError when the process holds as many waiters as it allows
+   * @throws RedisUnavailableError when the queue's events could not be followed in time
+   */
+  static async start(hub: JobEventHub, queue: QueueName, jobId: string): Promise<FinalEventWatch> {
+    const watch = new FinalEventWatch();
+    watch.#unsubscribe = await hub.subscribeJob(queue, jobId, 'wait', {
       event: (event) => {
         if (!isFinalEvent(event)) return;
-        this.#final ??= event;
-        this.#settle();
+        watch.#final ??= event;
+        watch.#settle();
       },
-      close: () => this.#settle(),
+      close: () => watch.#settle(),
     });
+    return watch;
   }
 
   /**

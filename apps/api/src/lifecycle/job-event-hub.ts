@@ -1,6 +1,6 @@
-import { QUEUE_NAMES, type QueueName } from '@conveyor/queues';
+import { type QueueName, withDeadline } from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import { type Job, QueueEvents } from 'bullmq';
+import { type Job, QueueEvents, type QueueEventsOptions } from 'bullmq';
 import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
 import type { JobEvent } from './job-event.js';
 import { toJobEvent } from './to-job-event.js';
@@ -19,8 +19,8 @@ export type SubscriberKind = 'wait' | 'stream';
 export interface JobEventHubOptions {
   /**
    * A `queue-events` role connection (retries forever, no command timeout), best created with
-   * `lazyConnect`: each queue's QueueEvents duplicates it for its blocking read, and it is never
-   * used itself.
+   * `lazyConnect`: each reader's QueueEvents duplicates it for its blocking read; itself it only
+   * reads a stream's last id when a reader starts.
    */
   connection: RedisConnection;
   /** BullMQ key prefix. */
@@ -32,15 +32,33 @@ export interface JobEventHubOptions {
   /** Most open event streams at once. */
   maxStreams: number;
   /**
-   * Queues to follow.
-   * @defaultValue every catalog queue
+   * How long a queue's reader runs on with nobody subscribed to the queue or its jobs before it
+   * stops (a burst of waits reuses it instead of opening a connection each).
+   * @defaultValue {@link DEFAULT_READER_IDLE_MS}
    */
-  queues?: readonly QueueName[];
+  readerIdleMs?: number;
+  /**
+   * Longest a subscription waits for its queue's reader to start (read the stream's last id);
+   * past it the subscription fails with `RedisUnavailableError`.
+   * @defaultValue 5000
+   */
+  startTimeoutMs?: number;
   /**
    * Connection or read errors, which the hub survives (QueueEvents reconnects by itself).
    * @defaultValue ignore
    */
   onError?: (error: Error, queue: QueueName) => void;
+}
+
+/** Default of {@link JobEventHubOptions.readerIdleMs}: 30 s. */
+export const DEFAULT_READER_IDLE_MS = 30_000;
+
+/** One queue's running QueueEvents, and when it stops for want of subscribers. */
+interface Reader {
+  events: QueueEvents;
+  /** Resolves once the stream's last id is known: every later event will be read. */
+  started: Promise<void>;
+  idle?: NodeJS.Timeout;
 }
 
 /** Jobs whose last reported failed attempt is remembered, so a postponed job is not "failed" again. */
@@ -53,8 +71,11 @@ const LISTENED_EVENTS = ['progress', 'completed', 'failed', 'delayed', 'waiting'
  * The API process's one subscription to job events, fanned out in memory.
  *
  * Responsibilities:
- * - read each followed queue's events stream with one BullMQ QueueEvents (a blocking XREAD on a
- *   connection of its own), started once per process, never per request;
+ * - read a queue's events stream with one BullMQ QueueEvents (a blocking XREAD on a connection
+ *   of its own) only while someone listens to the queue or one of its jobs: started by the first
+ *   subscriber from the stream's last id (so nothing after the subscription is missed), stopped
+ *   {@link JobEventHubOptions.readerIdleMs} after the last one left. An idle API reads nothing,
+ *   so workers draining a queue cost it no CPU;
  * - hand each event to the listeners of its job and of its queue, translated by `toJobEvent`;
  * - tell a failed attempt that will be retried from a job postponed by its handler (both leave
  *   `active` for `delayed` or `waiting`) by its stored attempt count, read only when someone
@@ -68,7 +89,9 @@ export class JobEventHub {
   readonly #reportedAttempts = new Map<string, number>();
   /** Per job, the delivery still waiting on a retry read: later events queue behind it. */
   readonly #inOrder = new Map<string, Promise<void>>();
-  readonly #queueEvents: QueueEvents[] = [];
+  readonly #readers = new Map<QueueName, Reader>();
+  /** Subscribers per queue, of its jobs and of the whole queue. */
+  readonly #perQueue = new Map<QueueName, number>();
   #closing = false;
   readonly #options: JobEventHubOptions;
 
@@ -76,26 +99,9 @@ export class JobEventHub {
     this.#options = options;
   }
 
-  /** Starts reading every followed queue's events. */
-  start(): void {
-    for (const queue of this.#options.queues ?? QUEUE_NAMES) {
-      const events = new QueueEvents(queue, {
-        connection: this.#options.connection,
-        prefix: this.#options.prefix,
-      });
-      events.on('error', (error) => this.#options.onError?.(error, queue));
-      for (const name of LISTENED_EVENTS) {
-        events.on(name, (args: unknown) =>
-          this.#dispatch(queue, name, args as Record<string, unknown>),
-        );
-      }
-      this.#queueEvents.push(events);
-    }
-  }
-
-  /** Resolves once every queue's connection is ready (tests: no event is missed after it). */
-  async ready(): Promise<void> {
-    await Promise.all(this.#queueEvents.map((events) => events.waitUntilReady()));
+  /** Queues whose events are being read now. */
+  get readingQueues(): QueueName[] {
+    return [...this.#readers.keys()];
   }
 
   /** Subscribers held now, by kind. */
@@ -104,24 +110,28 @@ export class JobEventHub {
   }
 
   /**
-   * Tells `listener` of one job's events until the returned function is called.
+   * Tells `listener` of one job's events until the returned function is called; every event
+   * written after the promise resolves is told.
    * @throws SubscriberLimitError when the limit of this kind is reached
+   * @throws RedisUnavailableError when the queue's reader could not start in time
    */
   subscribeJob(
     queue: QueueName,
     jobId: string,
     kind: SubscriberKind,
     listener: JobEventListener,
-  ): () => void {
-    return this.#add(this.#byJob, jobKey(queue, jobId), kind, listener);
+  ): Promise<() => void> {
+    return this.#add(queue, this.#byJob, jobKey(queue, jobId), kind, listener);
   }
 
   /**
-   * Tells `listener` of every event of a queue until the returned function is called.
+   * Tells `listener` of every event of a queue until the returned function is called; every
+   * event written after the promise resolves is told.
    * @throws SubscriberLimitError when the limit of streams is reached
+   * @throws RedisUnavailableError when the queue's reader could not start in time
    */
-  subscribeQueue(queue: QueueName, listener: JobEventListener): () => void {
-    return this.#add(this.#byQueue, queue, 'stream', listener);
+  subscribeQueue(queue: QueueName, listener: JobEventListener): Promise<() => void> {
+    return this.#add(queue, this.#byQueue, queue, 'stream', listener);
   }
 
   /** Closes every subscription (at shutdown, so that waits and streams end before HTTP drains). */
@@ -133,19 +143,20 @@ export class JobEventHub {
     for (const listener of listeners) listener.close();
   }
 
-  /** Closes the subscribers and the QueueEvents, then the template connection. */
+  /** Closes the subscribers and the running readers, then the template connection. */
   async close(): Promise<void> {
     this.closeSubscribers();
-    await Promise.all(this.#queueEvents.map((events) => events.close()));
+    await Promise.all([...this.#readers.keys()].map((queue) => this.#stop(queue)));
     this.#options.connection.disconnect();
   }
 
-  #add<K>(
+  async #add<K>(
+    queue: QueueName,
     map: Map<K, Set<JobEventListener>>,
     key: K,
     kind: SubscriberKind,
     listener: JobEventListener,
-  ): () => void {
+  ): Promise<() => void> {
     const limit = kind === 'wait' ? this.#options.maxWaiters : this.#options.maxStreams;
     if (this.#counts[kind] >= limit) throw new SubscriberLimitError(kind, limit);
     let listeners = map.get(key);
@@ -155,16 +166,95 @@ export class JobEventHub {
     }
     listeners.add(listener);
     this.#counts[kind] += 1;
-    if (this.#closing) queueMicrotask(() => listener.close());
+    this.#perQueue.set(queue, (this.#perQueue.get(queue) ?? 0) + 1);
     let subscribed = true;
-    return () => {
+    const unsubscribe = () => {
       if (!subscribed) return;
       subscribed = false;
       this.#counts[kind] -= 1;
       const current = map.get(key);
       current?.delete(listener);
       if (current?.size === 0) map.delete(key);
+      const left = (this.#perQueue.get(queue) ?? 1) - 1;
+      if (left > 0) {
+        this.#perQueue.set(queue, left);
+        return;
+      }
+      this.#perQueue.delete(queue);
+      const reader = this.#readers.get(queue);
+      if (reader === undefined || this.#closing) return;
+      clearTimeout(reader.idle);
+      reader.idle = setTimeout(
+        () => void this.#stop(queue),
+        this.#options.readerIdleMs ?? DEFAULT_READER_IDLE_MS,
+      );
+      reader.idle.unref();
     };
+    if (this.#closing) {
+      queueMicrotask(() => listener.close());
+      return unsubscribe;
+    }
+    try {
+      await withDeadline(this.#reader(queue), this.#options.startTimeoutMs ?? 5000);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  /** The queue's reader, started if it is not running; resolves once it reads from now on. */
+  #reader(queue: QueueName): Promise<void> {
+    const running = this.#readers.get(queue);
+    if (running !== undefined) {
+      clearTimeout(running.idle);
+      running.idle = undefined;
+      return running.started;
+    }
+    const events = new QueueEvents(queue, {
+      connection: this.#options.connection,
+      prefix: this.#options.prefix,
+      autorun: false,
+    });
+    events.on('error', (error) => this.#options.onError?.(error, queue));
+    for (const name of LISTENED_EVENTS) {
+      events.on(name, (args: unknown) => {
+        // A stopped reader still draining its last read must not deliver twice.
+        if (this.#readers.get(queue)?.events !== events) return;
+        this.#dispatch(queue, name, args as Record<string, unknown>);
+      });
+    }
+    const started = (async () => {
+      // Read from the stream's last id, not from `$` once the blocking read is sent: an event
+      // written between the subscription and that read is then not missed.
+      const last = await this.#options.connection.xrevrange(
+        events.toKey('events'),
+        '+',
+        '-',
+        'COUNT',
+        1,
+      );
+      (events.opts as QueueEventsOptions).lastEventId = last[0]?.[0] ?? '0-0';
+      if (this.#readers.get(queue)?.events !== events) return;
+      events.run().catch((error: Error) => {
+        if (this.#readers.get(queue)?.events === events) this.#options.onError?.(error, queue);
+      });
+    })();
+    const reader: Reader = { events, started };
+    this.#readers.set(queue, reader);
+    started.catch(() => {
+      // Failed to start: the next subscriber tries again.
+      if (this.#readers.get(queue) === reader) void this.#stop(queue);
+    });
+    return started;
+  }
+
+  async #stop(queue: QueueName): Promise<void> {
+    const reader = this.#readers.get(queue);
+    if (reader === undefined) return;
+    clearTimeout(reader.idle);
+    this.#readers.delete(queue);
+    await reader.events.close().catch((error: Error) => this.#options.onError?.(error, queue));
   }
 
   #dispatch(queue: QueueName, name: string, args: Record<string, unknown>): void {

@@ -41,7 +41,7 @@ export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void
       if (final) stream.end();
     };
     // Subscribed before the read: an event in between is held, not missed.
-    const unsubscribe = events.subscribeJob(queue, id, 'stream', {
+    const unsubscribe = await events.subscribeJob(queue, id, 'stream', {
       event: forward,
       close: () => {
         hubClosed = true;
@@ -81,19 +81,24 @@ export function registerEventStreamRoutes(app: Express, ctx: RouteContext): void
     if (hubClosed) opened.end();
   });
 
-  app.get('/v1/queues/:queue/events', guard, (req, res) => {
+  app.get('/v1/queues/:queue/events', guard, async (req, res) => {
     const queue = queueNameOf(req);
     ctx.access.assert(res, 'read', queue);
     // Its events do not carry the tenant: a tenant-scoped client would see every tenant's jobs.
     ctx.access.assertWholeQueue(res, queue);
     let stream: SseStream | undefined;
-    const unsubscribe = events.subscribeQueue(queue, {
+    let hubClosed = false;
+    const unsubscribe = await events.subscribeQueue(queue, {
       event: (event) => {
         if (stream !== undefined) send(stream, event);
       },
-      close: () => stream?.end(),
+      close: () => {
+        hubClosed = true;
+        stream?.end();
+      },
     });
     stream = new SseStream(res, ctx.streams);
     stream.open(unsubscribe);
+    if (hubClosed) stream.end();
   });
 }

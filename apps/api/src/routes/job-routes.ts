@@ -91,7 +91,7 @@ export function registerJobRoutes(app: Express, ctx: RouteContext, enqueue: Enqu
     const id = String(req.params.id);
     const { waitMs } = parseQuery(jobStatusQuerySchema, req.query);
     // Subscribed before the read: a job finishing in between is seen, not missed.
-    const watch = waitMs > 0 ? new FinalEventWatch(ctx.events, queue, id) : undefined;
+    const watch = waitMs > 0 ? await FinalEventWatch.start(ctx.events, queue, id) : undefined;
     try {
       let status = await readJobStatus(
         producer,

@@ -101,7 +101,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await waitFor(() => redis.status === 'ready' && adminConnection.status === 'ready', {
     description: 'the test app connections',
   });
-  await events.ready();
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
