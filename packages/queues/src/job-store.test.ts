@@ -261,4 +261,18 @@ describe('JobStore at maxmemory', () => {
     expect(new Set(ids).size).toBe(maxBulk);
     await big.close();
   });
+
+  it('asks for the sweep again after a store that asked for it was refused', async () => {
+    const again = new Queue('bulk-again', { connection: redis.client() });
+    const store = new JobStore(admin, new SearchIndex({ sweepEvery: 1000 }));
+    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 100 * 1024));
+    await expect(
+      store.store(again, 'ingestion', bulk(store, 'refused', 100, again)),
+    ).rejects.toThrow(/^OOM/);
+    await admin.config('SET', 'maxmemory', '0');
+    expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(0);
+    await store.store(again, 'ingestion', bulk(store, 'next', 1, again));
+    expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(1);
+    await again.close();
+  });
 });
