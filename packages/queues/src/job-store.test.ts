@@ -3,9 +3,9 @@ import { auditScriptKeys, RedisServer } from '@conveyor/testing';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobStore, type JobToStore } from './job-store.js';
+import { JobStore, type JobToStore, MAX_JOBS_PER_CALL } from './job-store.js';
 import { QUEUE_CATALOG } from './queue-catalog.js';
-import { searchLogKey, searchValueKey } from './redis-keys.js';
+import { searchCursorKey, searchLogKey, searchValueKey } from './redis-keys.js';
 import { SearchIndex } from './search/search-index.js';
 import { setTenant } from './tenants/job-tenant.js';
 
@@ -146,6 +146,51 @@ describe('JobStore', () => {
     await queue.close();
   });
 
+  it('stores a burst of 3,000 single jobs of one turn once each, in several calls', async () => {
+    const queue = queueOf(`burst-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex({ sweepEvery: 1, graceMs: 0 }));
+    // 9,000 older entries, all droppable with no grace, and the sweep at the log's start: one
+    // sweep of the whole burst's window would read more than Lua's unpack takes.
+    for (let round = 0; round < 9; round++) {
+      const bulk = Array.from({ length: 1000 }, (_, index) => storable(`old-${round}-${index}`));
+      await store.store(
+        queue,
+        'ingestion',
+        bulk.map((job) => store.build(queue, job)),
+      );
+    }
+    await client.del(searchCursorKey(queue.qualifiedName));
+    await client.config('RESETSTAT');
+    const jobs = Array.from({ length: 3000 }, (_, index) => storable(`burst-${index}`));
+    const ids = await Promise.all(
+      jobs.map((job) => store.storeSoon(queue, 'ingestion', store.build(queue, job))),
+    );
+    const stats = await client.info('commandstats');
+    const calls = (command: string) =>
+      Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    expect(calls('evalsha') + calls('eval')).toBeGreaterThanOrEqual(
+      Math.ceil(3000 / MAX_JOBS_PER_CALL),
+    );
+    expect(ids).toEqual(jobs.map((job) => job.opts.jobId));
+    expect(await client.get(queue.toKey('id'))).toBe('12000');
+    expect(await queue.getPrioritizedCount()).toBe(12000);
+    await queue.close();
+  });
+
+  it('stores a numeric backoff as BullMQ does, and refuses repeat options', async () => {
+    const queue = queueOf(`backoff-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const [id] = await store.store(queue, 'ingestion', [
+      store.build(queue, storable('b-1', { backoff: 1500 })),
+    ]);
+    const opts = JSON.parse((await client.hget(queue.toKey(String(id)), 'opts')) ?? '{}');
+    expect(opts.backoff).toEqual({ type: 'fixed', delay: 1500 });
+    expect(JobStore.accepts({ opts: { backoff: 1500 } })).toBe(true);
+    expect(JobStore.accepts({ opts: { repeat: { every: 1000 } } as JobsOptions })).toBe(false);
+    expect(JobStore.accepts({ opts: { repeatJobKey: 'r' } })).toBe(false);
+    await queue.close();
+  });
+
   it('touches only keys it was given, so it is correct on Redis Cluster by contract', async () => {
     const queue = queueOf(`audit-${randomUUID().slice(0, 6)}`, '{audit}');
     const store = new JobStore(client, new SearchIndex({ sweepEvery: 1, graceMs: 0 }));
@@ -179,13 +224,15 @@ describe('JobStore at maxmemory', () => {
     await redis?.stop();
   });
 
+  /** `MAX_BULK_JOBS` of the API, which the queues package does not import. */
+  const maxBulk = 1000;
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
-  const stored = async () => (await admin.keys('bull:bulk:j-*')).length;
-  const bulk = (store: JobStore, tag: string) =>
-    Array.from({ length: 400 }, (_, index) => {
+  const stored = async (on = queue) => (await admin.keys(`bull:${on.name}:j-*`)).length;
+  const bulk = (store: JobStore, tag: string, length = 400, on = queue) =>
+    Array.from({ length }, (_, index) => {
       const job = storable(`${tag}-${index}`);
       job.data = { ...data(`${tag}-${index}`, 'x'.repeat(4096)) };
-      return store.build(queue, job);
+      return store.build(on, job);
     });
 
   it('stores nothing of a bulk that reaches the limit partway, and all of one that fits', async () => {
@@ -198,5 +245,34 @@ describe('JobStore at maxmemory', () => {
     const ids = await store.store(queue, 'ingestion', bulk(store, 'fits'));
     expect(await stored()).toBe(400);
     expect((await queue.getPrioritized(0, -1)).map((job) => job.id).sort()).toEqual(ids.sort());
+  });
+
+  it('stores a bulk of the maximum size the API takes all or nothing', async () => {
+    const big = new Queue('bulk-max', { connection: redis.client() });
+    const store = new JobStore(admin, new SearchIndex());
+    await admin.config('SET', 'maxmemory', String((await usedMemory()) + maxBulk * 1024));
+    await expect(
+      store.store(big, 'ingestion', bulk(store, 'crossing', maxBulk, big)),
+    ).rejects.toThrow(/^OOM/);
+    expect(await stored(big)).toBe(0);
+    await admin.config('SET', 'maxmemory', '0');
+    const ids = await store.store(big, 'ingestion', bulk(store, 'fits', maxBulk, big));
+    expect(await stored(big)).toBe(maxBulk);
+    expect(new Set(ids).size).toBe(maxBulk);
+    await big.close();
+  });
+
+  it('asks for the sweep again after a store that asked for it was refused', async () => {
+    const again = new Queue('bulk-again', { connection: redis.client() });
+    const store = new JobStore(admin, new SearchIndex({ sweepEvery: 1000 }));
+    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 100 * 1024));
+    await expect(
+      store.store(again, 'ingestion', bulk(store, 'refused', 100, again)),
+    ).rejects.toThrow(/^OOM/);
+    await admin.config('SET', 'maxmemory', '0');
+    expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(0);
+    await store.store(again, 'ingestion', bulk(store, 'next', 1, again));
+    expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(1);
+    await again.close();
   });
 });

@@ -19,6 +19,19 @@ import type { TurnRequest } from './tenants/assign-turns.js';
 
 const STORE = new LuaScript(STORE_JOBS_SCRIPT);
 
+/**
+ * Most single jobs sent in one script call by {@link JobStore.storeSoon}; more in one turn of the
+ * event loop start another call. Bounds what one call unpacks and sweeps, how long it holds Redis
+ * and how many arguments it spreads.
+ */
+export const MAX_JOBS_PER_CALL = 256;
+/**
+ * Most characters of job data and options JSON (bytes, for ASCII) in one call of
+ * {@link JobStore.storeSoon}; a single job larger than this goes alone. With large job size
+ * limits, one call must not carry gigabytes and hold Redis while it runs.
+ */
+export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
+
 /** One job for {@link JobStore}. */
 export interface JobToStore {
   name: string;
@@ -38,6 +51,8 @@ export interface JobToStore {
 /** Single jobs of one queue waiting for the end of this turn of the event loop. */
 interface PendingStore {
   entries: BuiltJob[];
+  /** Bytes of data and options of its entries. */
+  bytes: number;
   done: Promise<string[]>;
 }
 
@@ -53,7 +68,10 @@ function encodeOptions(opts: BullOptions): Record<string, unknown> {
   const names = optsEncodeMap as Record<string, string>;
   for (const [name, value] of Object.entries(opts)) {
     if (value === undefined || value === null || name === 'priority') continue;
-    if (name === 'telemetry') {
+    if (name === 'backoff' && typeof value === 'number') {
+      // BullMQ's Job normalises a delay alone so (`Backoffs.normalize`).
+      encoded[names[name] ?? name] = { type: 'fixed', delay: value };
+    } else if (name === 'telemetry') {
       const { metadata, omitContext } = value as NonNullable<BullOptions['telemetry']>;
       if (metadata !== undefined) encoded.tm = metadata;
       if (omitContext !== undefined) encoded.omc = omitContext;
@@ -75,13 +93,14 @@ interface EncodedDefaults {
 
 /**
  * Stores prioritized jobs with their tenant's turn and their search entries in one Redis call
- * ({@link STORE_JOBS_SCRIPT}), all of them or none.
+ * ({@link STORE_JOBS_SCRIPT}), all of them or none (see the script for what that covers).
  *
  * Responsibilities:
  * - build and validate each job as BullMQ would (its `Job`, options, `sizeLimit`) before sending
  *   anything;
  * - send a bulk as one script call, and the single jobs of one turn of the event loop together
- *   (under load several HTTP requests are read in one turn);
+ *   (under load several HTTP requests are read in one turn), in calls of at most
+ *   {@link MAX_JOBS_PER_CALL} jobs and {@link MAX_BYTES_PER_CALL} bytes;
  * - hand the search sweep its entries ({@link SearchIndex.sweepAfter}).
  */
 export class JobStore {
@@ -97,14 +116,18 @@ export class JobStore {
 
   /**
    * True for a job the store can take: no delay (a delayed job waits in BullMQ's delayed set),
-   * no parent, and no deduplication other than `{ id, ttl }` (BullMQ's own scripts handle the
-   * rest).
+   * no parent, no repeat (`repeat`, `repeatJobKey`: BullMQ keeps the key out of `opts` and
+   * schedules such jobs itself), and no deduplication other than `{ id, ttl }` (BullMQ's own
+   * scripts handle the rest).
    */
   static accepts(job: Pick<JobToStore, 'opts'>): boolean {
-    const { delay, deduplication, parent } = job.opts;
+    const { delay, deduplication, parent, repeatJobKey } = job.opts;
+    const { repeat } = job.opts as { repeat?: unknown };
     return (
       !delay &&
       parent === undefined &&
+      repeat === undefined &&
+      repeatJobKey === undefined &&
       (deduplication === undefined ||
         (Object.keys(deduplication).every((name) => name === 'id' || name === 'ttl') &&
           (deduplication.ttl ?? 0) > 0))
@@ -153,22 +176,30 @@ export class JobStore {
 
   /**
    * Stores one built job together with the other single jobs of the queue stored in the same
-   * turn of the event loop: one script call for all of them. A refused call refuses every one.
+   * turn of the event loop: one script call for all of them, or several when they exceed
+   * {@link MAX_JOBS_PER_CALL} or {@link MAX_BYTES_PER_CALL}. A refused call refuses every job it
+   * carried.
    */
   async storeSoon(queue: Queue, name: QueueName, entry: BuiltJob): Promise<string> {
     const key = queue.qualifiedName;
+    const bytes = entry.data.length + entry.opts.length;
     let pending = this.#pending.get(key);
-    if (pending === undefined) {
-      const created: PendingStore = { entries: [], done: Promise.resolve([]) };
+    if (
+      pending === undefined ||
+      pending.entries.length >= MAX_JOBS_PER_CALL ||
+      pending.bytes + bytes > MAX_BYTES_PER_CALL
+    ) {
+      const created: PendingStore = { entries: [], bytes: 0, done: Promise.resolve([]) };
       created.done = new Promise<string[]>((resolve, reject) => {
         setImmediate(() => {
-          this.#pending.delete(key);
+          if (this.#pending.get(key) === created) this.#pending.delete(key);
           this.#send(queue, name, created.entries).then(resolve, reject);
         });
       });
       this.#pending.set(key, created);
       pending = created;
     }
+    pending.bytes += bytes;
     const index = pending.entries.push(entry) - 1;
     const stored = await pending.done;
     return stored[index] as string;
@@ -231,15 +262,21 @@ export class JobStore {
       ...otherKeys.keys(),
     ];
     const window = this.#search.windowFor(queueKey, entries.length);
-    const reply = await STORE.run(this.#connection, [
-      keys.length,
-      ...keys,
-      entries.length,
-      Math.ceil(searchTtlMs(name)),
-      window,
-      this.#search.dropBefore(now),
-      ...args,
-    ]);
+    let reply: unknown;
+    try {
+      reply = await STORE.run(this.#connection, [
+        keys.length,
+        ...keys,
+        entries.length,
+        Math.ceil(searchTtlMs(name)),
+        window,
+        this.#search.dropBefore(now),
+        ...args,
+      ]);
+    } catch (error) {
+      if (window > 0) this.#search.sweepMissed(queueKey);
+      throw error;
+    }
     const [ids, sweep] = reply as [string[], unknown];
     this.#search.sweepAfter(this.#connection, queueKey, sweep);
     return ids;

@@ -1,20 +1,34 @@
 /**
- * `sweepLog(log, entries, cursor, ttl, window, before)`, a Lua function the index scripts
- * include: gives the log, entries and cursor their life of `ttl` again, moves the sweep's cursor
- * over the next `window` entries of the log (wrapping at the end) and returns those scored below
- * `before` (all when nil) as id, score, keys JSON triples; nothing when `window` is 0. Entries
- * too young to drop are passed over without being read.
+ * Lua functions the index scripts include:
+ * - `callChunked(command, key, list)`: `command key ...list` in calls of at most 2,000 values
+ *   (Lua's `unpack` fails past about 8,000);
+ * - `readSweep(log, entries, cursor, window, before)`: reads, without writing, the next `window`
+ *   entries of the log from the sweep's cursor and returns `{ entries, next cursor }`, the
+ *   entries being those scored below `before` (all when nil) as id, score, keys JSON triples
+ *   (entries too young to drop are passed over without being read); nil when `window` is 0;
+ * - `writeSweep(log, entries, cursor, ttl, read)`: gives the log, entries and cursor their life
+ *   of `ttl` again and moves the cursor as `read` (from `readSweep`) says (wrapping at the end);
+ *   returns its entries (nothing when `read` is nil);
+ * - `sweepLog(log, entries, cursor, ttl, window, before)`: both at once.
  */
 export const SEARCH_SWEEP_LUA = `
-local function sweepLog(log, entries, cursor, ttl, window, before)
-  if window <= 0 then return {} end
-  redis.call('PEXPIRE', log, ttl)
-  redis.call('PEXPIRE', entries, ttl)
+local function callChunked(command, key, list)
+  local results = {}
+  for i = 1, #list, 2000 do
+    local reply = redis.call(command, key, unpack(list, i, math.min(i + 1999, #list)))
+    if type(reply) == 'table' then
+      for _, value in ipairs(reply) do results[#results + 1] = value end
+    end
+  end
+  return results
+end
+
+local function readSweep(log, entries, cursor, window, before)
+  if window <= 0 then return nil end
   local from = tonumber(redis.call('GET', cursor) or '0')
   local found = redis.call('ZRANGE', log, from, from + window - 1, 'WITHSCORES')
   local count = #found / 2
   if count < window then from = 0 else from = from + count end
-  redis.call('SET', cursor, from, 'PX', ttl)
   local ids, scores = {}, {}
   for i = 1, count do
     local score = found[2 * i]
@@ -23,15 +37,32 @@ local function sweepLog(log, entries, cursor, ttl, window, before)
       scores[#scores + 1] = score
     end
   end
-  if #ids == 0 then return {} end
-  local keys = redis.call('HMGET', entries, unpack(ids))
   local out = {}
-  for i = 1, #ids do
-    out[#out + 1] = ids[i]
-    out[#out + 1] = scores[i]
-    out[#out + 1] = keys[i] or ''
+  if #ids > 0 then
+    local keys = {}
+    for i = 1, #ids, 2000 do
+      local part = redis.call('HMGET', entries, unpack(ids, i, math.min(i + 1999, #ids)))
+      for k = 1, #part do keys[i + k - 1] = part[k] end
+    end
+    for i = 1, #ids do
+      out[#out + 1] = ids[i]
+      out[#out + 1] = scores[i]
+      out[#out + 1] = keys[i] or ''
+    end
   end
-  return out
+  return { out, from }
+end
+
+local function writeSweep(log, entries, cursor, ttl, read)
+  if read == nil then return {} end
+  redis.call('PEXPIRE', log, ttl)
+  redis.call('PEXPIRE', entries, ttl)
+  redis.call('SET', cursor, read[2], 'PX', ttl)
+  return read[1]
+end
+
+local function sweepLog(log, entries, cursor, ttl, window, before)
+  return writeSweep(log, entries, cursor, ttl, readSweep(log, entries, cursor, window, before))
 end
 `;
 
@@ -67,8 +98,8 @@ for j = 1, count do
   k = k + 1 + n
 end
 if #logged > 0 then
-  redis.call('ZADD', KEYS[1], unpack(logged))
-  redis.call('HSET', KEYS[2], unpack(described))
+  callChunked('ZADD', KEYS[1], logged)
+  callChunked('HSET', KEYS[2], described)
 end
 return sweepLog(KEYS[1], KEYS[2], KEYS[3], ttl, window)
 `;

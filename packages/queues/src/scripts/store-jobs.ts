@@ -23,10 +23,18 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * `j-<uuid>`), and its recovery of a deduplication key without a TTL (Conveyor sets every one
  * with a TTL, the re-arm script too).
  *
- * All or nothing: the first write is `INCRBY` of the id counter, a command Redis refuses at
- * maxmemory; a script whose first write was refused wrote nothing, and one whose first write
- * passed writes everything (Redis takes the out-of-memory verdict once, before the script, with
- * the call's own arguments counted).
+ * All or nothing, for what refuses a script at runtime:
+ * - out of memory: the first write is `INCRBY` of the id counter, a command Redis refuses at
+ *   maxmemory; a script whose first write was refused wrote nothing, and one whose first write
+ *   passed writes everything (Redis takes the out-of-memory verdict once, before the script,
+ *   with the call's own arguments counted);
+ * - the sweep's reads (the only step whose size the caller does not set) run before that first
+ *   write, and every list of variable length is sent to Redis in chunks of 2,000 values
+ *   (`callChunked`), below what Lua's `unpack` takes.
+ * Not covered: a key of the wrong type (a queue's keys written by something else), which fails
+ * the command that meets it after earlier writes stay, and Redis stopping mid-script. A call's
+ * size is the caller's to bound (`JobStore` sends at most a bulk of the API's size, or
+ * `MAX_JOBS_PER_CALL` single jobs).
  *
  * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
  * tenants:lanes, search log, search entries, search cursor, delayed; then each job's hash; then the
@@ -37,7 +45,7 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
  * key among the other keys, value key count, then that many indexes among the other keys.
  * Returns { the id of each job (the held one when deduplicated), the sweep's entries
- * (`sweepLog`) }.
+ * (`writeSweep`) }.
  */
 export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
 local rcall = redis.call
@@ -46,12 +54,8 @@ local count = tonumber(ARGV[1])
 local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
 
-local function addAll(command, key, list)
-  for i = 1, #list, 2000 do
-    rcall(command, key, unpack(list, i, math.min(i + 1999, #list)))
-  end
-end
-
+-- Reads that can fail at runtime come before the first write (see All or nothing).
+local sweep = readSweep(KEYS[11], KEYS[12], KEYS[13], window, before)
 rcall('INCRBY', KEYS[2], count)
 local maxEvents = rcall('HGET', meta, 'opts.maxLenEvents')
 if not maxEvents then
@@ -122,16 +126,16 @@ for j = 1, count do
   a = a + ${STORE_JOBS_ARGS_PER_JOB} + n
 end
 closeTurns(turns)
-addAll('ZADD', prioritized, ranked)
+callChunked('ZADD', prioritized, ranked)
 if #ranked > 0 and not paused then rcall('ZADD', marker, 0, '0') end
 for index, entries in pairs(byValue) do
   local key = KEYS[firstValue + index]
-  addAll('ZADD', key, entries)
+  callChunked('ZADD', key, entries)
   rcall('PEXPIRE', key, ttl)
 end
 if #logged > 0 then
-  addAll('ZADD', KEYS[11], logged)
-  addAll('HSET', KEYS[12], described)
+  callChunked('ZADD', KEYS[11], logged)
+  callChunked('HSET', KEYS[12], described)
 end
-return { ids, sweepLog(KEYS[11], KEYS[12], KEYS[13], ttl, window, before) }
+return { ids, writeSweep(KEYS[11], KEYS[12], KEYS[13], ttl, sweep) }
 `;

@@ -59,6 +59,11 @@ interface PendingBatch {
  * for bulks of 1,000 grew without bound in the bench); 3 keeps the log near 1.5 times R.
  */
 const SWEEP_PER_JOB = 3;
+/**
+ * Most log entries one write asks the sweep for: bounds what one script call reads and hands
+ * back, whatever the batch (a bulk, or a burst of single jobs).
+ */
+const MAX_WINDOW = 2000; // keep in step with windowFor's comment
 /** Most entries one prune call checks (a window is pruned in calls of this size). */
 const PRUNE_CHUNK = 500;
 
@@ -235,8 +240,9 @@ export class SearchIndex {
 
   /**
    * The sweep window a write of `jobs` entries into `queueKey` asks for: 0 most of the time,
-   * {@link SearchIndexOptions.sweepEvery} entries' worth once every so many. For a script that
-   * writes entries itself; hand its `sweepLog` reply to {@link sweepAfter}.
+   * {@link SearchIndexOptions.sweepEvery} entries' worth once every so many (at most 2,000
+   * however many jobs the write carries). For a script that
+   * writes entries itself; hand its `writeSweep` reply to {@link sweepAfter}.
    */
   windowFor(queueKey: string, jobs: number): number {
     // A process's first write asks for a window: it gives the log its time to live.
@@ -246,7 +252,15 @@ export class SearchIndex {
       return 0;
     }
     this.#sinceSweep.set(queueKey, 0);
-    return SWEEP_PER_JOB * since;
+    return Math.min(SWEEP_PER_JOB * since, MAX_WINDOW);
+  }
+
+  /**
+   * Tells the index a write that asked for a sweep window ({@link windowFor}) failed: the next
+   * write of the queue asks for one again.
+   */
+  sweepMissed(queueKey: string): void {
+    this.#sinceSweep.delete(queueKey);
   }
 
   #indexArgs(
