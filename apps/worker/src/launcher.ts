@@ -269,7 +269,16 @@ export class Launcher {
       rateLimit: (ms) => pause.pause(ms),
       lifecycle,
       gate,
-      ticks: new ScheduleTicks({ connection: connections.worker, queue: control, name: queue }),
+      ticks: new ScheduleTicks({
+        connection: connections.worker,
+        queue: control,
+        name: queue,
+        onError: (err, job) =>
+          logger.warn(
+            { err, jobId: job.id },
+            'could not place a schedule tick in fair order; running it now',
+          ),
+      }),
     });
     const worker = new Worker(queue, processor.process, {
       connection: connections.worker,

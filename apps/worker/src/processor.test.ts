@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeadLetterSweep, deadLetterId, Producer } from '@conveyor/queues';
+import { DeadLetterSweep, deadLetterId, Producer, ScheduleTicks } from '@conveyor/queues';
 import { createRedisConnection, parseEnvironment, redisEnvSchema } from '@conveyor/redis';
 import { createJobMetrics, createLogger, createMetricsRegistry } from '@conveyor/telemetry';
 import { waitFor } from '@conveyor/testing';
@@ -68,6 +68,51 @@ describe('JobProcessor dead letters', () => {
     const counted = await registry.getSingleMetricAsString('conveyor_dead_letters_total');
     expect(counted).toMatch(/conveyor_dead_letters_total\{queue="ingestion",app="worker"\} 1$/m);
     await worker.close();
+  });
+
+  it('runs a schedule tick it could not place, spending no attempt', async () => {
+    const handled: string[] = [];
+    const handlers = new HandlerRegistry().register('ingestion', 'ingest', {
+      handle: async (job) => {
+        handled.push(String(job.id));
+        return 'done';
+      },
+    });
+    const errors: Error[] = [];
+    const queue = producer.queue('ingestion');
+    const processor = new JobProcessor({
+      queue: 'ingestion',
+      registry: handlers,
+      logger: createLogger({ name: 'worker', level: 'silent' }),
+      metrics: createJobMetrics(createMetricsRegistry('worker')),
+      deadLetters: producer.deadLetters('ingestion'),
+      rateLimit: async () => {},
+      ticks: new ScheduleTicks({
+        connection,
+        queue,
+        name: 'ingestion',
+        onError: (error) => errors.push(error),
+      }),
+    });
+    const schedule = `s-${randomUUID()}`;
+    await queue.upsertJobScheduler(
+      schedule,
+      { every: 60 * 60 * 1000 },
+      { name: 'ingest', data: { documentId: 'tick', source: { kind: 'inline', text: 'x' } } },
+    );
+    const worker = new Worker('ingestion', null, { connection, prefix, autorun: false });
+    try {
+      let tick = await worker.getNextJob('token');
+      while (tick && tick.repeatJobKey !== schedule) tick = await worker.getNextJob('token');
+      if (tick === undefined) throw new Error('no tick taken');
+      // The lock it is run under is not the one held: putting it back fails in Redis.
+      await expect(processor.process(tick, 'not-the-lock')).resolves.toBe('done');
+      expect(handled).toEqual([String(tick.id)]);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await queue.removeJobScheduler(schedule);
+      await worker.close();
+    }
   });
 });
 

@@ -210,7 +210,7 @@ export class JobProcessor {
     try {
       const check = lifecycle?.beforeRun(job);
       if (check) await check;
-      if (await this.#options.ticks?.place(job, token ?? '')) {
+      if (await this.#options.ticks?.place(job, token)) {
         logger.debug('schedule tick indexed and given its tenant turn; put back until then');
         throw new DelayedError();
       }

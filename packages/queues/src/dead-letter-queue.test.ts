@@ -7,7 +7,7 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { isFinalFailure } from './final-failure.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import type { Producer } from './producer.js';
-import { deadLetterTenantKey } from './redis-keys.js';
+import { deadLetterTenantKey, tenantKeys } from './redis-keys.js';
 import { setTenant } from './tenants/job-tenant.js';
 
 describe('dead letters', () => {
@@ -95,6 +95,41 @@ describe('dead letters', () => {
       .deadLetters('ingestion')
       .record(job, new Error('again'), { unrecoverable: true });
     expect(await producer.deadLetters('ingestion').count()).toBe(1);
+  });
+
+  it('a replay retried after its add keeps the job it added and the tenant its turn', async () => {
+    const { connection } = queues;
+    const isolated = `${prefix}-rr`;
+    const origin = new Queue('slack-events', { connection, prefix: isolated });
+    const dlq = new DeadLetterQueue('slack-events', { connection, prefix: isolated });
+    try {
+      const opts = { jobId: 'R-1' };
+      setTenant(opts, 'R');
+      const job = await origin.add('app_mention', { n: 1 }, opts);
+      const { id } = await dlq.record(job, new Error('no'), { unrecoverable: true });
+      await job.remove();
+      const letter = await dlq.queue.getJob(id);
+      // The first replay added its job, then died before removing the letter.
+      const first = await origin.add(
+        'app_mention',
+        { n: 1 },
+        {
+          jobId: `R-1-replay-${letter?.timestamp}`,
+        },
+      );
+      const turns = () =>
+        Promise.all([
+          connection.hgetall(tenantKeys.turns(origin)),
+          connection.get(tenantKeys.clock(origin)),
+        ]);
+      const before = await turns();
+      expect(await dlq.replay(id, origin)).toBe(first.id);
+      expect(await turns()).toEqual(before);
+      expect(await dlq.queue.getJob(id)).toBeUndefined();
+    } finally {
+      await dlq.close();
+      await origin.close();
+    }
   });
 
   it('lists newest first and pages', async () => {

@@ -355,9 +355,12 @@ export class DeadLetterQueue {
     const opts: JobsOptions = { jobId: `${letter.jobId}-replay-${job.timestamp}` };
     if (letter.tenant !== undefined) setTenant(opts, letter.tenant);
     // Its tenant's next turn, as an enqueue takes: without one it would run ahead of fair order.
-    await applyTurns(this.#redis, originQueue, [
-      { opts, turn: { tenant: letter.tenant ?? DEFAULT_TENANT } },
-    ]);
+    // Only for a replay not added yet: a retry that finds it must not advance the tenant again.
+    if ((await originQueue.getJob(opts.jobId as string)) === undefined) {
+      await applyTurns(this.#redis, originQueue, [
+        { opts, turn: { tenant: letter.tenant ?? DEFAULT_TENANT } },
+      ]);
+    }
     const replayed = await originQueue.add(letter.name, letter.data, opts);
     await indexReplay(this.#search, id, String(replayed.id), letter.data);
     // Remembered before the letter goes, so no sweep copies the origin job here again.

@@ -118,4 +118,38 @@ describe('ScheduleTicks', () => {
     const job = (await queues.producer.queue('ingestion').getJob(id)) as Job;
     expect(await ticks.place(job, 'no-lock-needed')).toBe(false);
   });
+
+  it('reports a placement that failed and runs the tick now, spending no attempt', async () => {
+    const queue = queues.producer.queue('ingestion');
+    const errors: Error[] = [];
+    const ticks = new ScheduleTicks({
+      connection: queues.workerConnection,
+      queue,
+      name: 'ingestion',
+      onError: (error) => errors.push(error),
+    });
+    const schedule = `s-${randomUUID()}`;
+    // Due in an hour: the tick waits delayed, so no lock holds it and moving it fails.
+    await queue.upsertJobScheduler(
+      schedule,
+      { every: 60 * 60 * 1000, startDate: Date.now() + 60 * 60 * 1000 },
+      { name: 'ingest', data: ingest(`tick-${randomUUID()}`, 'org-e') },
+    );
+    const [tick] = (await queue.getJobs(['delayed'])).filter(
+      (job) => job.repeatJobKey === schedule,
+    );
+    if (!tick) throw new Error('no tick');
+
+    // No lock token: nothing is tried, nothing written.
+    expect(await ticks.place(tick, undefined)).toBe(false);
+    expect(
+      await queues.connection.hexists(searchEntriesKey(queue.qualifiedName), String(tick.id)),
+    ).toBe(0);
+    expect(errors).toEqual([]);
+
+    expect(await ticks.place(tick, 'not-the-lock')).toBe(false);
+    expect(errors).toHaveLength(1);
+    await queue.removeJobScheduler(schedule);
+    await tick.remove();
+  });
 });

@@ -22,6 +22,12 @@ export interface ScheduleTicksOptions {
    * @defaultValue a process-wide one
    */
   search?: SearchIndex;
+  /**
+   * Called when placing a tick failed (a Redis error on the way); the tick then runs now, out of
+   * fair order, instead of spending an attempt. Typically a logger's warn.
+   * @defaultValue ignore
+   */
+  onError?: (error: Error, job: Job) => void;
 }
 
 const sharedIndex = new SearchIndex();
@@ -44,26 +50,39 @@ export class ScheduleTicks {
   readonly #queue: Queue;
   readonly #name: QueueName;
   readonly #search: SearchIndex;
+  readonly #onError: (error: Error, job: Job) => void;
 
   constructor(options: ScheduleTicksOptions) {
     this.#connection = options.connection;
     this.#queue = options.queue;
     this.#name = options.name;
     this.#search = options.search ?? sharedIndex;
+    this.#onError = options.onError ?? (() => {});
   }
 
   /**
    * True when `job` (active, locked by `token`) is a tick not placed yet: it has been indexed,
    * given its turn and moved back to wait for it (the processor then throws BullMQ's
-   * `DelayedError`). False for any other job, which runs now.
+   * `DelayedError`). False for any other job, which runs now; also for a tick without a lock
+   * token (it cannot be moved) or whose placement failed: placing is not the job's work, so its
+   * errors are reported to `onError` and never spend one of the job's attempts.
    */
-  async place(job: Job, token: string): Promise<boolean> {
-    if (!job.repeatJobKey) return false;
+  async place(job: Job, token: string | undefined): Promise<boolean> {
+    if (!job.repeatJobKey || !token) return false;
+    try {
+      return await this.#place(job, token);
+    } catch (caught) {
+      this.#onError(caught instanceof Error ? caught : new Error(String(caught)), job);
+      return false;
+    }
+  }
+
+  async #place(job: Job, token: string): Promise<boolean> {
     const queueKey = this.#queue.qualifiedName;
     const id = String(job.id);
     if ((await this.#connection.hexists(searchEntriesKey(queueKey), id)) === 1) return false;
     const tenant = this.#tenantOf(job);
-    // Indexed first: a tick whose turn then failed runs when taken again, never loops.
+    // Indexed first: a tick whose turn then failed runs now (and when taken again), never loops.
     await this.#search.write(
       this.#connection,
       queueKey,

@@ -116,7 +116,7 @@ export function lifecyclePaths(parts: OpenApiParts): Record<string, unknown> {
       put: {
         operationId: 'putSchedule',
         summary: 'Create or replace a schedule (BullMQ job scheduler): one job per tick',
-        description: `Exactly one of \`cron\` and \`everyMs\` (at least ${MIN_EVERY_MS}); \`tz\` applies to \`cron\`. \`data\` is validated like an enqueue on \`queue\`: ${QUEUE_NAMES.map((name) => `${name} (${QUEUE_CATALOG[name].description})`).join('; ')}. Each job takes the queue's retry policy. An \`everyMs\` schedule's first job is due at once.`,
+        description: `Exactly one of \`cron\` and \`everyMs\` (at least ${MIN_EVERY_MS}); \`tz\` applies to \`cron\`. \`data\` is validated like an enqueue on \`queue\`: ${QUEUE_NAMES.map((name) => `${name} (${QUEUE_CATALOG[name].description})`).join('; ')}. Each job takes the queue's retry policy and its tenant (\`options.tenant\`, else derived, within a tenant-scoped client's tenants, as an enqueue). An \`everyMs\` schedule's first job is due at once.`,
         parameters: [scheduleId],
         requestBody: { required: true, ...(json(scheduleRequest) as object) },
         responses: {

@@ -3,7 +3,7 @@ import { jobTenant } from '@conveyor/queues';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, issuePaths } from '../../test/support/error-body.js';
 import { ingestData, slackEvent } from '../../test/support/payloads.js';
-import { startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { OTHER_TOKEN, startTestApp, type TestApp } from '../../test/support/test-app.js';
 import { startTestWorker } from '../../test/support/test-worker.js';
 
 const put = (app: TestApp, id: string, body: unknown) =>
@@ -83,6 +83,30 @@ describe('schedules', () => {
     // The worker indexes the tick and gives it this tenant's turn when it first takes it.
     expect(tick && jobTenant(tick)).toBe('T0TEST');
     expect((await app.request('/v1/schedules/team-digest', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('stores the tenant the request names, as an enqueue does', async () => {
+    const created = await put(app, 'named-tenant', {
+      queue: 'ingestion',
+      data: { ...ingestData('named'), orgId: 'derived-org' },
+      cron: '0 3 * * *',
+      options: { tenant: 'named-org' },
+    });
+    expect(created.status).toBe(201);
+    const delayed = await app.producer.queue('ingestion').getJobs(['delayed']);
+    const tick = delayed.find((job) => job.repeatJobKey === 'named-tenant');
+    expect(tick && jobTenant(tick)).toBe('named-org');
+    const bad = await put(app, 'bad-tenant', {
+      queue: 'ingestion',
+      data: ingestData('bad-tenant'),
+      cron: '0 3 * * *',
+      options: { tenant: 'with space' },
+    });
+    expect(bad.status).toBe(400);
+    expect(issuePaths(await errorOf(bad))).toEqual(['options.tenant']);
+    expect((await app.request('/v1/schedules/named-tenant', { method: 'DELETE' })).status).toBe(
+      204,
+    );
   });
 
   it('refuses an invalid schedule with 400 naming the field', async () => {
@@ -188,5 +212,68 @@ describe('schedules', () => {
       await Promise.all(workers.map((worker) => worker.close()));
       await app.close();
     }
+  });
+});
+
+describe('schedules under tenant scopes', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { API_CLIENT_SCOPES: 'other=enqueue:ingestion read:ingestion tenant:A' },
+    });
+  });
+  afterAll(() => app.close());
+
+  const putAsOther = (id: string, body: unknown) =>
+    app.request(`/v1/schedules/${id}`, {
+      method: 'PUT',
+      auth: OTHER_TOKEN,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('lets a tenant-scoped client schedule only for its tenants, as enqueue does', async () => {
+    for (const [id, data, options] of [
+      ['named-b', ingestData('named-b'), { tenant: 'B' }],
+      ['derived-b', { ...ingestData('derived-b'), orgId: 'B' }, undefined],
+      ['default', ingestData('default'), undefined],
+    ] as const) {
+      const refused = await putAsOther(id, {
+        queue: 'ingestion',
+        data,
+        cron: '0 3 * * *',
+        options,
+      });
+      expect(refused.status, id).toBe(403);
+      expect((await errorOf(refused)).error.code, id).toBe('TENANT_NOT_ALLOWED');
+      expect((await app.request(`/v1/schedules/${id}`)).status, id).toBe(404);
+    }
+    const allowed = await putAsOther('own', {
+      queue: 'ingestion',
+      data: ingestData('own'),
+      cron: '0 3 * * *',
+      options: { tenant: 'A' },
+    });
+    expect(allowed.status).toBe(201);
+
+    // Another tenant's schedule is not replaced either.
+    const theirs = await put(app, 'theirs', {
+      queue: 'ingestion',
+      data: ingestData('theirs'),
+      cron: '0 3 * * *',
+      options: { tenant: 'B' },
+    });
+    expect(theirs.status).toBe(201);
+    const takeover = await putAsOther('theirs', {
+      queue: 'ingestion',
+      data: ingestData('mine-now'),
+      cron: '0 3 * * *',
+      options: { tenant: 'A' },
+    });
+    expect(takeover.status).toBe(403);
+    expect((await errorOf(takeover)).error.code).toBe('TENANT_NOT_ALLOWED');
+    expect(await (await app.request('/v1/schedules/theirs')).json()).toMatchObject({
+      data: ingestData('theirs'),
+    });
   });
 });

@@ -35,7 +35,7 @@ export function registerScheduleRoutes(app: Express, ctx: RouteContext): void {
     // Moving a schedule to another queue takes it off the first one too.
     const existing = await schedules.get(id);
     if (existing !== undefined) access.assert(res, 'enqueue', existing.queue as QueueName);
-    const { created, schedule } = await schedules.upsert(id, request);
+    const { created, schedule } = await schedules.upsert(id, request, access.tenantsOfRequest(res));
     sendJson(res, created ? 201 : 200, schedule);
   });
 

@@ -39,7 +39,12 @@ export const scheduleRequestSchema = z
     queue: z.enum(QUEUE_NAMES, { error: `must be one of ${QUEUE_NAMES.join(', ')}` }),
     name: enqueueRequestSchema.shape.name,
     data: enqueueRequestSchema.shape.data,
-    options: z.strictObject({ priority: jobOptionsSchema.shape.priority }).optional(),
+    options: z
+      .strictObject({
+        priority: jobOptionsSchema.shape.priority,
+        tenant: jobOptionsSchema.shape.tenant,
+      })
+      .optional(),
     cron: z
       .string()
       .min(1)

@@ -1,4 +1,5 @@
 import {
+  jobTenant,
   PayloadTooLargeError,
   PayloadValidationError,
   type Producer,
@@ -7,6 +8,7 @@ import {
   type QueueName,
   resolveTenant,
   setTenant,
+  TenantNotAllowedError,
   withDeadline,
 } from '@conveyor/queues';
 import type { JobSchedulerJson, JobsOptions } from 'bullmq';
@@ -23,7 +25,8 @@ const iso = (epochMs: number | undefined) => (epochMs ? new Date(epochMs).toISOS
  * a tick makes one job however many workers run.
  *
  * Responsibilities:
- * - validate a schedule's job like an enqueue (catalog schema, `MAX_JOB_BYTES`);
+ * - validate a schedule's job like an enqueue (catalog schema, `MAX_JOB_BYTES`, its tenant named
+ *   or derived and allowed by the client's tenant scopes);
  * - keep ids unique across queues (a schedule moved to another queue leaves the first);
  * - bound every Redis call in time (fail-fast connection: 503 when Redis is down).
  */
@@ -38,10 +41,15 @@ export class Schedules {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Creates or replaces a schedule; `created` is false when one with this id existed. */
+  /**
+   * Creates or replaces a schedule; `created` is false when one with this id existed. With
+   * `tenants` (the client's tenant scopes), a schedule for another tenant, or replacing another
+   * tenant's, throws `TenantNotAllowedError`, as an enqueue does.
+   */
   async upsert(
     id: string,
     request: ScheduleRequest,
+    tenants?: ReadonlySet<string>,
   ): Promise<{ created: boolean; schedule: ScheduleView }> {
     const definition = QUEUE_CATALOG[request.queue];
     const parsed = definition.parseJob(request.name, request.data);
@@ -53,11 +61,19 @@ export class Schedules {
       ...definition.defaultJobOptions,
       ...(request.options?.priority ? { priority: request.options.priority } : {}),
     };
-    // Each tick carries its tenant (the catalog's derivation, as for an enqueue): the worker
-    // indexes it and gives it that tenant's turn when it first takes it (`ScheduleTicks`).
-    const tenant = resolveTenant(definition, parsed.name, parsed.data, undefined);
-    if (tenant.ok) setTenant(opts, tenant.tenant);
+    // Each tick carries its tenant (named, else derived, as for an enqueue): the worker indexes
+    // it and gives it that tenant's turn when it first takes it (`ScheduleTicks`).
+    const tenant = resolveTenant(definition, parsed.name, parsed.data, request.options?.tenant);
+    if (!tenant.ok) throw new PayloadValidationError([tenant.issue]);
+    if (tenants && !tenants.has(tenant.tenant)) {
+      throw new TenantNotAllowedError(tenant.tenant, 'options.tenant');
+    }
+    setTenant(opts, tenant.tenant);
     const existing = await this.#find(id);
+    if (tenants && existing !== undefined) {
+      const stored = jobTenant({ opts: existing.scheduler.template?.opts ?? {} });
+      if (!tenants.has(stored)) throw new TenantNotAllowedError(stored, 'id');
+    }
     if (existing !== undefined && existing.queue !== request.queue) {
       await this.#bounded(this.#producer.queue(existing.queue).removeJobScheduler(id));
     }
