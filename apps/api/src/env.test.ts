@@ -1,5 +1,7 @@
 import { ConfigError } from '@conveyor/redis';
 import { describe, expect, it } from 'vitest';
+import { budgetConnections } from './config/connection-budget.js';
+import { openFilesLimit, parseOpenFilesLimit } from './config/open-files-limit.js';
 import { loadConfig } from './env.js';
 
 const SECRET = 'a-secret-of-enough-length';
@@ -31,12 +33,14 @@ describe('loadConfig', () => {
       slackSigningSecret: undefined,
       slackMaxBodyBytes: 131072,
       shutdownTimeoutMs: 10000,
-      maxConnections: 20000 + 2000 + 1024,
+      maxConnections: Math.min(20000 + 2000 + 1024, (openFilesLimit() ?? 1e9) - 256),
+      // Set where the open-files limit is below 23280, as it lowers the waiter/stream defaults.
+      connectionLimitNote: (openFilesLimit() ?? 1e9) < 23_280 ? expect.any(String) : undefined,
       keepAliveTimeoutMs: 5000,
       processes: 1,
       metricsExporterLeaseMs: 60_000,
-      maxWaiters: 20000,
-      maxEventStreams: 2000,
+      maxWaiters: expect.any(Number),
+      maxEventStreams: expect.any(Number),
       eventsHeartbeatMs: 15000,
       eventsMaxBufferedBytes: 262144,
       slackOAuth: undefined,
@@ -88,9 +92,75 @@ describe('loadConfig', () => {
     const error = configError({
       API_TOKENS: `ci:${SECRET}`,
       API_MAX_CONNECTIONS: '1024',
-      MAX_WAITERS: '10000',
+      MAX_WAITERS: '1000',
+      MAX_EVENT_STREAMS: '24',
     });
-    expect(error.message).toMatch(/API_MAX_CONNECTIONS.*1024.*MAX_WAITERS \(10000\).*above 12000/);
+    expect(error.message).toMatch(
+      /API_MAX_CONNECTIONS.*1024.*MAX_WAITERS \(1000\).*MAX_EVENT_STREAMS \(24\).*above 1024/,
+    );
+    expect(
+      configError({ API_TOKENS: `ci:${SECRET}`, API_MAX_CONNECTIONS: '100', MAX_WAITERS: '100' })
+        .issues[0]?.variable,
+    ).toBe('API_MAX_CONNECTIONS');
+  });
+
+  it('lowers unset waiter/stream limits to fit an API_MAX_CONNECTIONS set below them', () => {
+    // An upgrade keeping API_MAX_CONNECTIONS=4096 with the default MAX_WAITERS still starts.
+    const api = loadConfig({ API_TOKENS: `ci:${SECRET}`, API_MAX_CONNECTIONS: '4096' }).api;
+    expect(api.maxConnections).toBe(4096);
+    expect(api.maxWaiters + api.maxEventStreams).toBeLessThan(4096);
+    expect(api.maxWaiters).toBeGreaterThan(api.maxEventStreams);
+    expect(api.maxEventStreams).toBeGreaterThan(0);
+    expect(api.connectionLimitNote).toMatch(/API_MAX_CONNECTIONS is 4096.*MAX_WAITERS to \d+/);
+    // One limit set explicitly is kept; the other takes what is left.
+    const kept = loadConfig({
+      API_TOKENS: `ci:${SECRET}`,
+      API_MAX_CONNECTIONS: '4096',
+      MAX_EVENT_STREAMS: '500',
+    }).api;
+    expect(kept.maxEventStreams).toBe(500);
+    expect(kept.maxWaiters + 500).toBeLessThan(4096);
+    expect(kept.connectionLimitNote).not.toContain('MAX_EVENT_STREAMS to');
+  });
+
+  it('caps the default API_MAX_CONNECTIONS at the open-files limit', () => {
+    const budget = (openFiles: number | undefined) =>
+      budgetConnections({
+        maxConnections: undefined,
+        maxWaiters: undefined,
+        maxEventStreams: undefined,
+        openFiles,
+      });
+    expect(budget(undefined)).toMatchObject({ maxConnections: 23_024, maxWaiters: 20_000 });
+    expect(budget(1_048_576)).toMatchObject({ maxConnections: 23_024, note: undefined });
+    const tight = budget(4096);
+    if ('problem' in tight) throw new Error(tight.problem);
+    expect(tight.maxConnections).toBe(4096 - 256);
+    expect(tight.maxWaiters + tight.maxEventStreams).toBeLessThan(tight.maxConnections);
+    expect(tight.note).toContain('open-files limit 4096');
+    // Limits set explicitly are honoured past it rather than refused.
+    expect(
+      budgetConnections({
+        maxConnections: undefined,
+        maxWaiters: 5000,
+        maxEventStreams: 100,
+        openFiles: 4096,
+      }),
+    ).toMatchObject({ maxConnections: 6124, maxWaiters: 5000, note: undefined });
+  });
+
+  it('reads the soft open-files limit from /proc/self/limits', () => {
+    expect(
+      parseOpenFilesLimit(
+        'Max processes             63707                63707                processes\nMax open files            1024                 4096                 files     \n',
+      ),
+    ).toBe(1024);
+    expect(
+      parseOpenFilesLimit(
+        'Max open files            unlimited            unlimited            files',
+      ),
+    ).toBe(undefined);
+    if (process.platform === 'linux') expect(openFilesLimit()).toBeGreaterThan(0);
   });
 
   it('reads TRUST_PROXY as a hop count and refuses trusting every address', () => {

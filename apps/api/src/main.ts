@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       'Slack install flow on: GET /slack/install, GET /slack/oauth_redirect',
     );
   }
+  if (config.api.connectionLimitNote !== undefined) logger.warn(config.api.connectionLimitNote);
   if (config.api.slackSigningSecret === undefined) {
     logger.warn('SLACK_SIGNING_SECRET is not set: /slack/* answers 503 SLACK_NOT_CONFIGURED');
   }

@@ -7,7 +7,12 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { isFinalFailure } from './final-failure.js';
 import { DEAD_LETTER_RETENTION_MS } from './job-policies.js';
 import type { Producer } from './producer.js';
-import { deadLetterTenantKey, tenantKeys } from './redis-keys.js';
+import {
+  deadLetterTenantKey,
+  deadLetterTenantsIndexedKey,
+  TENANT_BACKFILL_REPEAT_MS,
+  tenantKeys,
+} from './redis-keys.js';
 import { setTenant } from './tenants/job-tenant.js';
 
 describe('dead letters', () => {
@@ -250,6 +255,53 @@ describe('dead letters', () => {
       expect(await connection.zcard(deadLetterTenantKey(dlq.queue, 'B'))).toBe(1);
     } finally {
       await dlq.close();
+    }
+  });
+
+  it('makes the tenant-index pass in one process at a time, and again once the marker expires', async () => {
+    const { connection } = queues;
+    const isolated = `${prefix}-backfill`;
+    // Two API processes, each with its own DeadLetterQueue; scans counted on each.
+    const processes = [0, 1].map(
+      () => new DeadLetterQueue('slack-events', { connection, prefix: isolated }),
+    );
+    let scans = 0;
+    for (const dlq of processes) {
+      const getJobs = dlq.queue.getJobs.bind(dlq.queue);
+      dlq.queue.getJobs = (...args: Parameters<typeof getJobs>) => {
+        if (args[0]?.includes('wait') && args[1] === 0) scans += 1;
+        return getJobs(...args);
+      };
+    }
+    const [first, second] = processes as [DeadLetterQueue, DeadLetterQueue];
+    const storeOld = (id: string, tenant: string) =>
+      first.queue.add('app_mention', { jobId: id, tenant, failedReason: id }, { jobId: id });
+    try {
+      await storeOld('old-1', 'A');
+      await storeOld('old-2', 'B');
+      const tenantA = new Set(['A']);
+      await Promise.all([
+        first.list({ offset: 0, limit: 10, tenants: tenantA }),
+        second.list({ offset: 0, limit: 10, tenants: tenantA }),
+      ]);
+      expect(scans).toBe(1);
+      const marker = deadLetterTenantsIndexedKey(first.queue);
+      const ttl = await connection.pttl(marker);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(TENANT_BACKFILL_REPEAT_MS);
+
+      // An older process, still running in a rolling deploy, records a letter after the pass.
+      await storeOld('old-3', 'A');
+      await connection.del(marker); // as when it expires
+      const third = new DeadLetterQueue('slack-events', { connection, prefix: isolated });
+      try {
+        const page = await third.list({ offset: 0, limit: 10, tenants: tenantA });
+        expect(page.items.map((item) => item.id).sort()).toEqual(['old-1', 'old-3']);
+      } finally {
+        await third.close();
+      }
+    } finally {
+      for (const dlq of processes) await dlq.close();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import { JobNotFoundError } from './errors/job-not-found-error.js';
@@ -8,9 +9,12 @@ import {
   deadLetterOriginsKey,
   deadLetterTenantKey,
   deadLetterTenantsIndexedKey,
+  deadLetterTenantsIndexLockKey,
   jobKey,
+  TENANT_BACKFILL_REPEAT_MS,
 } from './redis-keys.js';
 import { CLAIM_DEAD_LETTER_SCRIPT } from './scripts/claim-dead-letter.js';
+import { COMPARE_AND_DELETE_SCRIPT } from './scripts/compare-and-delete.js';
 import {
   type DeadLetterSearchContext,
   indexDeadLetter,
@@ -24,6 +28,8 @@ import { DEFAULT_TENANT, jobTenant, setTenant } from './tenants/job-tenant.js';
 const STALE_REREADS = 3;
 /** Letters read at a time by the one pass that indexes letters recorded before the index. */
 const BACKFILL_BATCH = 500;
+/** How long the process making the tenant-index pass keeps others from starting one. */
+const BACKFILL_LOCK_MS = 5 * 60 * 1000;
 
 /** What a dead letter keeps of the job that died. */
 export interface DeadLetterData {
@@ -107,8 +113,8 @@ export class DeadLetterQueue {
   /** Sorted set of the origin job ids recorded here, scored by when. */
   readonly #originsKey: string;
   readonly #search: DeadLetterSearchContext;
-  /** True once this process saw the older letters indexed (see {@link #indexOlderLetters}). */
-  #olderLettersIndexed = false;
+  /** Until when this process knows the older letters indexed (see {@link #indexOlderLetters}). */
+  #olderLettersIndexedUntil = 0;
 
   constructor(
     readonly origin: QueueName,
@@ -268,14 +274,27 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Indexes by tenant the letters recorded before the tenant index existed, once per queue (a
-   * marker in Redis) and checked once per process: a pass over the whole queue, the one time.
-   * Letters recorded meanwhile are indexed twice, which changes nothing.
+   * Indexes by tenant the letters recorded without the tenant index (by older versions, also
+   * while a rolling deploy runs both): a pass over the whole queue, by one process at a time (a
+   * `SET NX` lock), then not again for {@link TENANT_BACKFILL_REPEAT_MS} (the marker expires), so
+   * a later pass catches letters older processes recorded after this one. Each process reads the
+   * marker once per such period. Letters recorded meanwhile are indexed twice, which changes
+   * nothing; while another process holds the lock, listings read the index as it is.
    */
   async #indexOlderLetters(): Promise<void> {
-    if (this.#olderLettersIndexed) return;
+    const now = Date.now();
+    if (now < this.#olderLettersIndexedUntil) return;
     const marker = deadLetterTenantsIndexedKey(this.queue);
-    if ((await this.#redis.exists(marker)) === 0) {
+    // -1: a marker an earlier version kept forever: pass again, and that one expires.
+    const left = await this.#redis.pttl(marker);
+    if (left > 0) {
+      this.#olderLettersIndexedUntil = now + left;
+      return;
+    }
+    const lock = deadLetterTenantsIndexLockKey(this.queue);
+    const token = randomUUID();
+    if ((await this.#redis.set(lock, token, 'PX', BACKFILL_LOCK_MS, 'NX')) !== 'OK') return;
+    try {
       for (let start = 0; ; start += BACKFILL_BATCH) {
         const jobs = await this.queue.getJobs(['wait'], start, start + BACKFILL_BATCH - 1, false);
         const pipeline = this.#redis.pipeline();
@@ -289,9 +308,11 @@ export class DeadLetterQueue {
         for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
         if (jobs.length < BACKFILL_BATCH) break;
       }
-      await this.#redis.set(marker, String(Date.now()));
+      await this.#redis.set(marker, String(now), 'PX', TENANT_BACKFILL_REPEAT_MS);
+      this.#olderLettersIndexedUntil = now + TENANT_BACKFILL_REPEAT_MS;
+    } finally {
+      await this.#redis.eval(COMPARE_AND_DELETE_SCRIPT, 1, lock, token);
     }
-    this.#olderLettersIndexed = true;
   }
 
   /**

@@ -140,11 +140,20 @@ export function deadLetterTenantKey(deadLetterQueue: Queue, tenant: string): str
 }
 
 /**
- * Set once the letters recorded before the tenant index existed were indexed (one pass over the
- * queue, by the first tenant-scoped listing). One key per dead-letter queue, kept.
+ * Set when a pass over the queue indexed by tenant the letters recorded without the index (older
+ * versions, and in a rolling deploy still running ones). Expires {@link TENANT_BACKFILL_REPEAT_MS}
+ * after the pass, so that the next tenant-scoped listing after that makes another pass.
  */
 export function deadLetterTenantsIndexedKey(deadLetterQueue: Queue): string {
   return deadLetterQueue.toKey('tenant-letters-indexed');
+}
+
+/** How long a tenant-index pass counts as done (see {@link deadLetterTenantsIndexedKey}). */
+export const TENANT_BACKFILL_REPEAT_MS = 24 * 60 * 60 * 1000;
+
+/** The lock that lets one process at a time make the tenant-index pass; expires on its own. */
+export function deadLetterTenantsIndexLockKey(deadLetterQueue: Queue): string {
+  return deadLetterQueue.toKey('tenant-letters-index-lock');
 }
 
 /** The short lock that keeps overlapping dead-letter sweeps from doing the same work. */

@@ -144,6 +144,35 @@ describe('topologies are configuration, not code', () => {
     }
   });
 
+  it('gives commands sent straight to a Cluster node the deadline too', async () => {
+    const cluster = await startRedisCluster({ masters: 3 });
+    const connection = createRedisConnection(
+      parse({
+        REDIS_CLUSTER_NODES: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(','),
+      }),
+      'producer',
+    );
+    try {
+      expect(await waitUntilReady(connection, 10_000)).toBe(true);
+      const [master] = (connection as DeadlineCluster).nodes('master');
+      if (master === undefined) throw new Error('no master known');
+      await expect(master.ping()).resolves.toBe('PONG');
+      const paused = cluster.servers.find((server) => server.port === master.options.port);
+      if (paused === undefined) throw new Error(`no server on port ${master.options.port}`);
+      paused.pause();
+      // As checkRedis does: PING and INFO to each master, not through the cluster's routing.
+      await expect(master.ping()).rejects.toThrow('Command timed out');
+      // A copy given its own redisOptions takes them whole, as ioredis' duplicate() does.
+      const copy = connection.duplicate([], { lazyConnect: true, redisOptions: {} });
+      expect((copy as DeadlineCluster).commandTimeoutMs).toBeUndefined();
+      copy.disconnect();
+    } finally {
+      for (const server of cluster.servers) server.resume();
+      connection.disconnect();
+      await cluster.stop();
+    }
+  });
+
   it('connects through Sentinel and follows a failover', async () => {
     const sentinel = await startRedisSentinel();
     const config = parse({

@@ -12,6 +12,8 @@ import { parseClientQuotas } from './api-client-quotas.js';
 import { parseClientScopes } from './api-client-scopes.js';
 import { parseApiTokens } from './api-tokens.js';
 import type { ApiSettings } from './app-config.js';
+import { budgetConnections } from './connection-budget.js';
+import { openFilesLimit } from './open-files-limit.js';
 
 const { integer, optionalString, emptyAsUnset, oneOf } = envFields;
 
@@ -19,11 +21,29 @@ const { integer, optionalString, emptyAsUnset, oneOf } = envFields;
 const clientNames = (apiTokens: string | undefined) =>
   new Set(apiTokens === undefined ? [] : parseApiTokens(apiTokens).tokens.map((t) => t.name));
 
-/**
- * Connections an API process accepts beyond its waits and event streams when
- * `API_MAX_CONNECTIONS` is unset: room for the requests that come and go.
- */
-export const CONNECTIONS_BESIDE_SUBSCRIBERS = 1024;
+/** An optional whole number in a range; empty counts as unset. */
+const optionalInteger = (min: number, max: number) =>
+  emptyAsUnset(
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min)
+      .max(max)
+      .optional(),
+  );
+
+/** How connections, waits and streams fit, from the parsed variables (see `budgetConnections`). */
+const connectionBudgetOf = (env: {
+  API_MAX_CONNECTIONS?: number | undefined;
+  MAX_WAITERS?: number | undefined;
+  MAX_EVENT_STREAMS?: number | undefined;
+}) =>
+  budgetConnections({
+    maxConnections: env.API_MAX_CONNECTIONS,
+    maxWaiters: env.MAX_WAITERS,
+    maxEventStreams: env.MAX_EVENT_STREAMS,
+    openFiles: openFilesLimit(),
+  });
 
 /** The API's environment variables (the shared `REDIS_*` ones are `redisEnvSchema`'s). */
 export const apiEnvSchema = z
@@ -57,19 +77,13 @@ export const apiEnvSchema = z
     }),
     SLACK_MAX_BODY_BYTES: integer({ default: 128 * 1024, min: 1024, max: 4 * 1024 * 1024 }),
     SHUTDOWN_TIMEOUT_MS: integer({ default: 10_000, min: 0, max: 600_000 }),
-    // Unset: MAX_WAITERS + MAX_EVENT_STREAMS + CONNECTIONS_BESIDE_SUBSCRIBERS.
-    API_MAX_CONNECTIONS: emptyAsUnset(
-      z.coerce
-        .number({ error: 'must be a whole number' })
-        .int({ error: 'must be a whole number' })
-        .min(1)
-        .max(1_000_000)
-        .optional(),
-    ),
+    // Unset: room for every wait and stream plus 1024, within the open-files limit.
+    API_MAX_CONNECTIONS: optionalInteger(1, 1_000_000),
     API_KEEP_ALIVE_TIMEOUT_MS: integer({ default: 5000, min: 1000, max: 600_000 }),
     API_PROCESSES: integer({ default: 1, min: 1, max: 64 }),
-    MAX_WAITERS: integer({ default: 20_000, min: 0, max: 1_000_000 }),
-    MAX_EVENT_STREAMS: integer({ default: 2000, min: 0, max: 100_000 }),
+    // Unset: DEFAULT_MAX_WAITERS / DEFAULT_MAX_EVENT_STREAMS, lowered to fit the connections.
+    MAX_WAITERS: optionalInteger(0, 1_000_000),
+    MAX_EVENT_STREAMS: optionalInteger(0, 100_000),
     EVENTS_HEARTBEAT_MS: integer({ default: 15_000, min: 100, max: 600_000 }),
     EVENTS_MAX_BUFFERED_BYTES: integer({ default: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     METRICS_EXPORTER_LEASE_MS: integer({ default: 60_000, min: 1000, max: 3_600_000 }),
@@ -77,13 +91,9 @@ export const apiEnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkSlackOAuthEnv(env, ctx);
-    const held = env.MAX_WAITERS + env.MAX_EVENT_STREAMS;
-    if (env.API_MAX_CONNECTIONS !== undefined && env.API_MAX_CONNECTIONS <= held) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['API_MAX_CONNECTIONS'],
-        message: `is ${env.API_MAX_CONNECTIONS}, but MAX_WAITERS (${env.MAX_WAITERS}) and MAX_EVENT_STREAMS (${env.MAX_EVENT_STREAMS}) each hold a connection: raise it above ${held} (with room for other requests), or lower those`,
-      });
+    const budget = connectionBudgetOf(env);
+    if ('problem' in budget) {
+      ctx.addIssue({ code: 'custom', path: ['API_MAX_CONNECTIONS'], message: budget.problem });
     }
     const clients = clientNames(env.API_TOKENS);
     if (env.API_CLIENT_SCOPES !== undefined) {
@@ -97,8 +107,11 @@ export const apiEnvSchema = z
       }
     }
   })
-  .transform(
-    (env): ApiSettings => ({
+  .transform((env): ApiSettings => {
+    const budget = connectionBudgetOf(env);
+    // superRefine refused the environment already when the limits cannot fit.
+    if ('problem' in budget) throw new Error(budget.problem);
+    return {
       port: env.PORT,
       host: env.HOST ?? '0.0.0.0',
       logLevel: env.LOG_LEVEL,
@@ -119,16 +132,15 @@ export const apiEnvSchema = z
       slackSigningSecret: env.SLACK_SIGNING_SECRET,
       slackMaxBodyBytes: env.SLACK_MAX_BODY_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      maxConnections:
-        env.API_MAX_CONNECTIONS ??
-        env.MAX_WAITERS + env.MAX_EVENT_STREAMS + CONNECTIONS_BESIDE_SUBSCRIBERS,
+      maxConnections: budget.maxConnections,
+      connectionLimitNote: budget.note,
       keepAliveTimeoutMs: env.API_KEEP_ALIVE_TIMEOUT_MS,
       processes: env.API_PROCESSES,
-      maxWaiters: env.MAX_WAITERS,
-      maxEventStreams: env.MAX_EVENT_STREAMS,
+      maxWaiters: budget.maxWaiters,
+      maxEventStreams: budget.maxEventStreams,
       eventsHeartbeatMs: env.EVENTS_HEARTBEAT_MS,
       eventsMaxBufferedBytes: env.EVENTS_MAX_BUFFERED_BYTES,
       metricsExporterLeaseMs: env.METRICS_EXPORTER_LEASE_MS,
       slackOAuth: slackOAuthSettingsOf(env),
-    }),
-  );
+    };
+  });

@@ -113,10 +113,16 @@ export interface ApiSettings {
   /**
    * Open connections each API process accepts (`API_MAX_CONNECTIONS`); more are closed at once.
    * Each request waiting with `waitMs` and each event stream holds one for as long as it lasts,
-   * so an explicit value must exceed `maxWaiters + maxEventStreams`.
-   * @defaultValue `maxWaiters + maxEventStreams + 1024` (23024)
+   * so `maxWaiters` and `maxEventStreams` left unset are lowered to fit below it.
+   * @defaultValue `maxWaiters + maxEventStreams + 1024` (23024), at most the open-files soft
+   * limit less 256
    */
   maxConnections: number;
+  /**
+   * Why `maxWaiters`/`maxEventStreams` were lowered below what was asked, logged once at start.
+   * @defaultValue undefined (nothing lowered)
+   */
+  connectionLimitNote?: string | undefined;
   /**
    * How long an idle keep-alive connection stays open (`API_KEEP_ALIVE_TIMEOUT_MS`); behind a
    * load balancer, set it above the balancer's idle timeout.
@@ -138,12 +144,12 @@ export interface ApiSettings {
   metricsExporterLeaseMs: number;
   /**
    * Most requests waiting with `waitMs` at once in one process (`MAX_WAITERS`); more answer 503.
-   * @defaultValue 20000
+   * @defaultValue 20000, lowered to fit `maxConnections` when unset
    */
   maxWaiters: number;
   /**
    * Most open event streams at once in one process (`MAX_EVENT_STREAMS`); more answer 503.
-   * @defaultValue 2000
+   * @defaultValue 2000, lowered to fit `maxConnections` when unset
    */
   maxEventStreams: number;
   /**
