@@ -276,4 +276,39 @@ describe('schedules under tenant scopes', () => {
       data: ingestData('theirs'),
     });
   });
+
+  it("hides another tenant's schedules from a tenant-scoped client: listed, read, deleted", async () => {
+    for (const [id, tenant] of [
+      ['hidden-b', 'B'],
+      ['seen-a', 'A'],
+    ] as const) {
+      const created = await put(app, id, {
+        queue: 'ingestion',
+        data: ingestData(id),
+        cron: '0 4 * * *',
+        options: { tenant },
+      });
+      expect(created.status, id).toBe(201);
+    }
+    const asOther = (path: string, method = 'GET') =>
+      app.request(path, { method, auth: OTHER_TOKEN });
+
+    const listed = (await (await asOther('/v1/schedules')).json()) as {
+      schedules: { id: string; tenant: string }[];
+    };
+    const ids = listed.schedules.map((schedule) => schedule.id);
+    expect(ids).toContain('seen-a');
+    expect(ids).not.toContain('hidden-b');
+    expect(new Set(listed.schedules.map((schedule) => schedule.tenant))).toEqual(new Set(['A']));
+
+    const read = await asOther('/v1/schedules/hidden-b');
+    expect(read.status).toBe(404);
+    expect((await errorOf(read)).error.code).toBe('SCHEDULE_NOT_FOUND');
+    expect((await asOther('/v1/schedules/hidden-b', 'DELETE')).status).toBe(404);
+    // Still there for a client that may see it.
+    expect(await (await app.request('/v1/schedules/hidden-b')).json()).toMatchObject({
+      tenant: 'B',
+    });
+    expect((await asOther('/v1/schedules/seen-a')).status).toBe(200);
+  });
 });

@@ -103,6 +103,7 @@ export const scheduleResponseSchema = z.object({
   name: z.string(),
   data: z.unknown(),
   options: z.object({ priority: z.number().int().optional() }),
+  tenant: z.string().describe('The tenant every job of the schedule belongs to'),
   cron: z.string().nullable(),
   everyMs: z.number().int().nullable(),
   tz: z.string().nullable(),

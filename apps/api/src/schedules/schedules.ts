@@ -146,6 +146,7 @@ function toView(queue: QueueName, id: string, scheduler: JobSchedulerJson): Sche
     name: scheduler.name,
     data: scheduler.template?.data ?? null,
     options: priority ? { priority } : {},
+    tenant: jobTenant({ opts: scheduler.template?.opts ?? {} }),
     cron: scheduler.pattern ?? null,
     everyMs: scheduler.every ? Number(scheduler.every) : null,
     tz: scheduler.tz ?? null,
