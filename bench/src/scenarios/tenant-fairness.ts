@@ -57,6 +57,13 @@ interface QuietSample {
 interface FloodSide {
   /** Adds the flood: `floodJobs` jobs of tenant A. */
   flood(runId: string): Promise<void>;
+  /**
+   * Pauses the side's queue before the flood and resumes it once the whole flood is stored, so
+   * that B's jobs meet a backlog of `floodJobs` on every side: a worker that drains as fast as
+   * the flood is stored would otherwise leave no backlog to be fair about.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Adds tenant B's job number `index`; resolves with its job id. */
   sendQuiet(runId: string, index: number): Promise<string>;
   /** When the job `jobId` started (calibrated wall-clock ms), once known. */
@@ -204,6 +211,7 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
   const stopBaselineWorker = ctx.cleanup.add('baseline-worker', () => baselineWorker.stop());
   const reader = ctx.redis.client({ maxRetriesPerRequest: 3 });
   const agent: Agent = keepAliveAgent(32);
+  const conveyorQueue = new Queue(QUEUE, { connection: bullConnection(ctx), prefix: 'conveyor' });
   const fifo = new Queue(QUEUE, {
     connection: bullConnection(ctx),
     prefix: BASELINE_PREFIX,
@@ -232,6 +240,8 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
   // Conveyor: the real API and worker.
   const conveyorTimes = streamTimes(reader, new QueueKeys('conveyor').toKey(QUEUE, 'events'));
   const conveyor: FloodSide = {
+    pause: () => conveyorQueue.pause(),
+    resume: () => conveyorQueue.resume(),
     flood: (runId) =>
       postBulk(
         agent,
@@ -263,6 +273,8 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
   // Plain FIFO BullMQ: one list, whoever enqueued first runs first.
   const fifoTimes = streamTimes(reader, new QueueKeys(BASELINE_PREFIX).toKey(QUEUE, 'events'));
   const plain: FloodSide = {
+    pause: () => fifo.pause(),
+    resume: () => fifo.resume(),
     flood: (runId) =>
       runPool(requests, FLOOD_IN_FLIGHT, async (request) => {
         const size = Math.min(FLOOD_BATCH, floodJobs - request * FLOOD_BATCH);
@@ -283,6 +295,8 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
   // runs one job at a time, so draining it would take far longer than the round).
   const groupStartTimes = new Map<string, number>();
   const groupmqSide = (flood: GroupQueue, quiet: GroupQueue, logFile: string): FloodSide => ({
+    pause: () => flood.pause(),
+    resume: () => flood.resume(),
     flood: () =>
       runPool(requests, FLOOD_IN_FLIGHT, async (request) => {
         const size = Math.min(FLOOD_BATCH, floodJobs - request * FLOOD_BATCH);
@@ -308,7 +322,9 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
       const runId = `${Date.now().toString(36)}${tag}${n}`;
       await times.start();
       try {
+        await side.pause();
         await side.flood(runId);
+        await side.resume();
         const sample = await quietRound(side, runId, quietJobs, intervalMs, process);
         await side.finish();
         return sample;
@@ -383,7 +399,9 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
                 }
                 await sleep(20);
               }
+              await side.pause();
               await side.flood(runId);
+              await side.resume();
               return await quietRound(side, runId, quietJobs, intervalMs, started.process);
             } finally {
               await floodQueue.close();
@@ -411,7 +429,7 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
       `and a raw Worker, no-op processor, concurrency ${concurrency}; for both, the start is the job's 'active' event in ` +
       "the queue's events stream (Redis's time, + 0.5 ms). groupmq 1.1.0: A and B as two groups, a groupmq Worker " +
       `with a no-op handler at concurrency ${concurrency}, the start read by the handler itself. ` +
-      `Each side's workers run throughout, the flood drains while B sends. ${rounds} rounds a side, rotated; ` +
+      `Each side's workers run throughout; the flood is stored with the queue paused, then the queue resumes and B starts sending, so B meets the whole flood as a backlog on every side. ${rounds} rounds a side, rotated; ` +
       `ms: ${detail('Conveyor', conveyorSamples)}; ${detail('FIFO', fifoSamples)}; ${detail('groupmq', groupSamples)}.`;
     const versusFifo = { conveyor: p99(conveyorSamples), baseline: p99(fifoSamples) };
     const versusGroupmq = { conveyor: p99(conveyorSamples), baseline: p99(groupSamples) };
@@ -447,6 +465,7 @@ export async function measureTenantFairness(ctx: BenchContext): Promise<Figure[]
     agent.destroy();
     reader.disconnect();
     await fifo.close();
+    await conveyorQueue.close();
     await Promise.all([stopApi(), stopWorker(), stopBaselineWorker(), stopGroupWorker()]);
   }
 }
