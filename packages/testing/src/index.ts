@@ -22,6 +22,11 @@ export {
 export { getFreePort } from './get-free-port.js';
 export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
+export {
+  MaxmemoryRedis,
+  type MaxmemoryRedisOptions,
+  readUsedMemory,
+} from './maxmemory-redis.js';
 export { openRawConnection, type RawConnection } from './open-raw-connection.js';
 export { Prng } from './prng.js';
 export {
