@@ -2,6 +2,7 @@ import './provided-context.js';
 
 export { auditScriptKeys, type ScriptKeyAudit } from './audit-script-keys.js';
 export { type BuildIfStaleOptions, buildIfStale } from './build-if-stale.js';
+export { countBlockedReaders } from './count-blocked-readers.js';
 export { createTempDir, type TempDir } from './create-temp-dir.js';
 export {
   FakeSlack,

@@ -215,9 +215,6 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
   });
 
   router.get('/api/events', async (req, res) => {
-    // A queue event reader reads from when it connects: the page's stream starts after that, so
-    // nothing that happens after its first snapshots is missed.
-    await withDeadline(events.ready(), timeoutMs);
     let open = true;
     const listener: ConsoleListener = {
       event: (event) => {
@@ -225,7 +222,9 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
       },
       close: () => res.end(),
     };
-    const unsubscribe = events.subscribe(listener);
+    // Resolves once the queues' readers read every later event (they start for the first page):
+    // nothing that happens after the page's first snapshots below is missed.
+    const unsubscribe = await events.subscribe(listener, timeoutMs);
     if (!unsubscribe) {
       res
         .status(503)
@@ -233,6 +232,11 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
         .json({
           error: { code: 'TOO_MANY_STREAMS', message: 'Too many open console pages' },
         });
+      return;
+    }
+    if (res.closed) {
+      // The page left while the readers started.
+      unsubscribe();
       return;
     }
     // The server closes connections silent for a while; this one is silent by design.
