@@ -24,7 +24,7 @@ import { ConsoleRequestError } from '../errors/console-request-error.js';
 import { FeatureUnavailableError } from '../errors/feature-unavailable-error.js';
 import { packageDirectory } from '../package-directory.js';
 import { requestPath } from '../request-path.js';
-import type { ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
+import type { ConsoleEvent, ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
 import { consoleMutationGuard } from './console-mutation-guard.js';
 import type { QueueSnapshot } from './read-queue-snapshot.js';
 
@@ -216,9 +216,15 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
 
   router.get('/api/events', async (req, res) => {
     let open = true;
+    const write = (event: ConsoleEvent) =>
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    /** What other pages' readers tell before this stream's headers are sent; written after. */
+    let early: ConsoleEvent[] | undefined = [];
     const listener: ConsoleListener = {
       event: (event) => {
-        if (open) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (!open) return;
+        if (early) early.push(event);
+        else write(event);
       },
       close: () => res.end(),
     };
@@ -234,8 +240,8 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
         });
       return;
     }
-    if (res.closed) {
-      // The page left while the readers started.
+    if (res.closed || res.writableEnded) {
+      // The page left, or the hub closed, while the readers started.
       unsubscribe();
       return;
     }
@@ -255,6 +261,8 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
+    for (const event of early) write(event);
+    early = undefined;
     // Subscribed first: a change during these reads arrives as a later snapshot, not lost.
     for (const name of QUEUE_NAMES) {
       snapshot(name).then(
