@@ -109,19 +109,44 @@ return sweepLog(KEYS[1], KEYS[2], KEYS[3], ttl, window)
  * ARGV: candidate count, then per candidate: id, value key count.
  * Drops every candidate whose job is gone (retention removed it) from its value keys, the log and
  * the entries, and moves the cursor back by as many (they sat before it). Returns how many.
+ * The removals are grouped per key (one `ZREM` per value key, one for the log, one `HDEL`), so a
+ * value shared by many candidates (a tenant, an org) costs one command, not one per candidate.
  */
 export const SEARCH_PRUNE_SCRIPT = `
 local count = tonumber(ARGV[1])
-local k, a, removed = 4, 2, 0
+local k, a = 4, 2
+local gone, byKey, order = {}, {}, {}
 for j = 1, count do
   local id, n = ARGV[a], tonumber(ARGV[a + 1])
   if redis.call('EXISTS', KEYS[k]) == 0 then
-    for i = k + 1, k + n do redis.call('ZREM', KEYS[i], id) end
-    removed = removed + redis.call('ZREM', KEYS[1], id)
-    redis.call('HDEL', KEYS[2], id)
+    gone[#gone + 1] = id
+    for i = k + 1, k + n do
+      local key = KEYS[i]
+      local ids = byKey[key]
+      if ids == nil then
+        ids = {}
+        byKey[key] = ids
+        order[#order + 1] = key
+      end
+      ids[#ids + 1] = id
+    end
   end
   a = a + 2
   k = k + 1 + n
+end
+local removed = 0
+if #gone > 0 then
+  for _, key in ipairs(order) do
+    local ids = byKey[key]
+    for i = 1, #ids, 2000 do
+      redis.call('ZREM', key, unpack(ids, i, math.min(i + 1999, #ids)))
+    end
+  end
+  for i = 1, #gone, 2000 do
+    local last = math.min(i + 1999, #gone)
+    removed = removed + redis.call('ZREM', KEYS[1], unpack(gone, i, last))
+    redis.call('HDEL', KEYS[2], unpack(gone, i, last))
+  end
 end
 if removed > 0 then
   local from = tonumber(redis.call('GET', KEYS[3]) or '0')

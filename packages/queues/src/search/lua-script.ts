@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from '@conveyor/redis';
+import { Command } from 'ioredis';
 
 type ScriptArgs = [number, ...(string | number)[]];
 
@@ -21,10 +22,23 @@ export class LuaScript {
   /** Runs it with `args`: the key count, the keys, then the arguments. */
   async run(client: RedisConnection, args: ScriptArgs): Promise<unknown> {
     try {
-      return await client.evalsha(this.sha, ...args);
+      return await client.sendCommand(evalshaCommand(this.sha, args));
     } catch (error) {
       if (!isNoScript(error)) throw error;
       return client.eval(this.lua, ...args);
     }
   }
+}
+
+/**
+ * `EVALSHA sha ...args` as ioredis' `evalsha` builds it, but with the arguments set after the
+ * constructor: the constructor copies them with `Array#flat`, about half a microsecond per
+ * argument on Node 20, which made a bulk of 1,000 jobs (15,000 arguments) cost the API 10 ms.
+ * They are stringified here as the constructor would (numbers with `String`).
+ */
+function evalshaCommand(sha: string, args: ScriptArgs): Command {
+  const command = new Command('evalsha', [sha], { replyEncoding: 'utf8' });
+  const { args: sent } = command;
+  for (const arg of args) sent.push(typeof arg === 'number' ? String(arg) : arg);
+  return command;
 }
