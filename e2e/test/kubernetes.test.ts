@@ -1,6 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,16 +21,26 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  inputDigest,
+  KUBERNETES_DIR,
+  kubectlKustomize,
+  RENDER_COMMAND,
+  readSnapshot,
+  SNAPSHOT_DIR,
+} from '../scripts/kubernetes-snapshots.mjs';
+import {
   containersOf,
   type K8sObject,
   overlayDirs,
+  parseObjects,
   renderKustomization,
-  renderWithKubectl,
 } from './support/kustomize.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const k8sRoot = join(root, 'deploy', 'kubernetes');
+const k8sRoot = KUBERNETES_DIR;
 const overlays = overlayDirs(k8sRoot);
+/** An overlay's objects as kubectl kustomize rendered them (the checked-in snapshot). */
+const renderedByKubectl = (overlay: string) => parseObjects(readSnapshot(overlay).text);
 
 /** The schema model of every kind the manifests may hold. */
 // biome-ignore lint/suspicious/noExplicitAny: the models' constructors take their own shapes
@@ -117,25 +135,46 @@ function containerEnv(
 }
 
 describe('Kubernetes manifests (no cluster here: rendered and validated against the schemas)', () => {
-  it('has a dev and a production overlay, plus Sentinel and Cluster variants', () => {
-    expect(overlays.map((dir) => basename(dir)).sort()).toEqual([
-      'dev',
-      'production',
-      'production-cluster',
-      'production-sentinel',
-    ]);
+  it('has a dev and a production overlay, plus Sentinel and Cluster variants, each rendered', () => {
+    const names = overlays.map((dir) => basename(dir)).sort();
+    expect(names).toEqual(['dev', 'production', 'production-cluster', 'production-sentinel']);
+    const rendered = readdirSync(SNAPSHOT_DIR).map((file) => file.replace(/\.yaml$/, ''));
+    expect(rendered.sort()).toEqual(names);
+  });
+
+  it('records the inputs of a rendering: any change under deploy/kubernetes/ shows', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'conveyor-k8s-inputs-'));
+    try {
+      cpSync(k8sRoot, copy, { recursive: true });
+      expect(inputDigest(copy)).toBe(inputDigest());
+      appendFileSync(join(copy, 'base', 'api.yaml'), '# a comment\n');
+      expect(inputDigest(copy)).not.toBe(inputDigest());
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   for (const dir of overlays) {
     const name = basename(dir);
     describe(`overlay ${name}`, () => {
-      const objects = renderKustomization(dir);
+      // What the tests below check is kubectl's own rendering, checked in, so that they hold on
+      // machines without kubectl (CI's Debian has none recent enough).
+      const snapshot = readSnapshot(name);
+      const objects = parseObjects(snapshot.text);
 
-      it('renders the same objects with kubectl kustomize, where kubectl is installed', () => {
+      it('is checked in as kubectl kustomize renders the current inputs (run live where installed)', () => {
+        expect(
+          snapshot.digest,
+          `deploy/kubernetes/ changed since ${snapshot.path} was rendered: run \`${RENDER_COMMAND}\``,
+        ).toBe(inputDigest());
+        const live = kubectlKustomize(name);
+        if (live !== undefined) expect(sorted(parseObjects(live))).toEqual(sorted(objects));
+      });
+
+      it("renders, from the inputs, the same objects as kubectl's rendering", () => {
         expect(objects.length).toBeGreaterThanOrEqual(12);
-        const byKubectl = renderWithKubectl(dir);
-        if (byKubectl) expect(sorted(objects)).toEqual(sorted(byKubectl));
         expect(new Set(objects.map(byKey)).size).toBe(objects.length);
+        expect(sorted(renderKustomization(dir))).toEqual(sorted(objects));
       });
 
       it('validates every object against the Kubernetes and KEDA schemas', () => {
@@ -267,8 +306,7 @@ describe('Kubernetes manifests (no cluster here: rendered and validated against 
   }
 
   it('refuses a wrong type or a missing required field (the validation bites)', () => {
-    const [dev] = overlays.filter((dir) => basename(dir) === 'dev');
-    const deployment = deploymentOf(renderKustomization(dev as string), 'conveyor-api');
+    const deployment = deploymentOf(renderedByKubectl('dev'), 'conveyor-api');
     const wrongType = structuredClone(deployment);
     wrongType.spec.template.spec.containers[0].ports[0].containerPort = 'three thousand';
     expect(() => new Deployment(wrongType).validate()).toThrow();
@@ -281,7 +319,7 @@ describe('Kubernetes manifests (no cluster here: rendered and validated against 
   it("runs the dev Redis with the repository's redis.conf, under a memory limit above its maxmemory", () => {
     const conf = readFileSync(join(root, 'redis.conf'), 'utf8');
     expect(readFileSync(join(k8sRoot, 'overlays', 'dev', 'redis.conf'), 'utf8')).toBe(conf);
-    const objects = renderKustomization(join(k8sRoot, 'overlays', 'dev'));
+    const objects = renderedByKubectl('dev');
     const redis = objects.find(
       (o) => o.kind === 'StatefulSet' && o.metadata.name === 'conveyor-redis',
     );
@@ -304,7 +342,7 @@ describe('the apps, started with the environment the dev overlay gives them', ()
     expect(health.stderr).toContain('runs no Conveyor app');
   });
 
-  const objects = renderKustomization(join(k8sRoot, 'overlays', 'dev'));
+  const objects = renderedByKubectl('dev');
   const redisPassword = randomBytes(16).toString('hex');
   const apiSecret = randomBytes(16).toString('hex');
   const secrets: Record<string, Record<string, string>> = {

@@ -1,4 +1,4 @@
-import { RedisServer, waitFor } from '@conveyor/testing';
+import { RedisServer, readUsedMemory, waitFor } from '@conveyor/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/support/api-client.js';
@@ -89,8 +89,7 @@ describe('Redis at maxmemory with noeviction', () => {
     // its own (client buffers, a rate-limit window's key expiring): a small write can be
     // accepted a moment later, and rightly. Lowering the limit well below what is used keeps
     // Redis full for the checks below, so each of them sees the same full Redis.
-    const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
-    await admin.config('SET', 'maxmemory', String(used - 512 * 1024));
+    await admin.config('SET', 'maxmemory', String((await readUsedMemory(admin)) - 512 * 1024));
 
     // Everything that writes is refused the same way while memory stays full.
     const refused = [

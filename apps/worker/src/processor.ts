@@ -19,9 +19,9 @@ import {
   WaitingError,
 } from 'bullmq';
 import { UnknownJobError } from './errors/unknown-job-error.js';
-import type { HandlerContext } from './handlers/handler-context.js';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import type { JobHandler } from './handlers/job-handler.js';
+import { JobContext, type JobContextServices } from './job-context.js';
 import type { JobLifecycle } from './lifecycle/job-lifecycle.js';
 
 /** The job metrics of `@conveyor/telemetry`. */
@@ -111,8 +111,20 @@ export class JobProcessor {
   /** The abort controllers of running jobs whose handler is `cancellable`, by job id. */
   readonly #controllers = new Map<string, AbortController>();
 
+  /** What each job's {@link JobContext} shares. */
+  readonly #contextServices: JobContextServices;
+  /** The `{ queue }` labels of the metrics, made once. */
+  readonly #labels: { queue: QueueName };
+
   constructor(options: JobProcessorOptions) {
     this.#options = options;
+    this.#labels = { queue: options.queue };
+    this.#contextServices = {
+      queue: options.queue,
+      queueLogger: options.logger.child({ queue: options.queue }),
+      rateLimit: options.rateLimit,
+      gate: options.gate,
+    };
   }
 
   /** Ids of the jobs this processor is running now. */
@@ -173,50 +185,25 @@ export class JobProcessor {
   ) {
     const { queue, metrics } = this.#options;
     this.#ran.add(job);
-    const logger = this.#options.logger.child(jobBindings(queue, job));
+    const context = new JobContext(this.#contextServices, job, token, signal);
     const started = performance.now();
-    const context: HandlerContext = {
-      queue,
-      logger,
-      token: token ?? '',
-      signal,
-      rateLimitQueue: async (ms) => {
-        await this.#options.rateLimit(ms);
-        logger.warn(
-          { pauseMs: ms },
-          'queue rate limited; job put back without spending an attempt',
-        );
-        throw new RateLimitError();
-      },
-      limitTenant: async (ms) => {
-        const { gate } = this.#options;
-        const tenant = jobTenant(job);
-        const until = gate ? await gate.limit(tenant, ms) : Date.now() + ms;
-        await job.moveToDelayed(until, token);
-        logger.warn(
-          { tenant, pauseMs: ms },
-          'tenant paused; job put back without spending an attempt',
-        );
-        throw new DelayedError();
-      },
-      postpone: async (ms) => {
-        await job.moveToDelayed(Date.now() + ms, token);
-        logger.debug({ delayMs: ms }, 'job postponed without spending an attempt');
-        throw new DelayedError();
-      },
-    };
 
     const { lifecycle } = this.#options;
     try {
       const check = lifecycle?.beforeRun(job);
       if (check) await check;
-      if (await this.#options.ticks?.place(job, token)) {
-        logger.debug('schedule tick indexed and given its tenant turn; put back until then');
+      // Both answer at once (no promise) for a plain job the gate admits: no await per job.
+      const placing = this.#options.ticks?.place(job, token);
+      if (placing && (await placing)) {
+        context.logger.debug(
+          'schedule tick indexed and given its tenant turn; put back until then',
+        );
         throw new DelayedError();
       }
-      const admission = await this.#options.gate?.admit(job, token ?? '');
+      let admission = this.#options.gate?.admit(job, token ?? '');
+      if (admission instanceof Promise) admission = await admission;
       if (admission && !admission.admitted) {
-        logger.debug(
+        context.logger.debug(
           { reason: admission.reason, until: admission.until },
           'tenant not admitted now; job put back without spending an attempt',
         );
@@ -226,17 +213,18 @@ export class JobProcessor {
       const result = await handler.handle(job, context);
       lifecycle?.afterRun(job);
       const seconds = (performance.now() - started) / 1000;
-      metrics.completed.inc({ queue });
-      metrics.duration.observe({ queue }, seconds);
-      logger.info({ durationMs: Math.round(seconds * 1000) }, 'job completed');
+      metrics.completed.inc(this.#labels);
+      metrics.duration.observe(this.#labels, seconds);
+      context.logCompleted(Math.round(seconds * 1000));
       return result;
     } catch (caught) {
       if (isControlFlow(caught)) throw caught;
       const ending = lifecycle?.endingOf(job, caught);
-      if (ending) return this.#end(job, ending, logger);
+      if (ending) return this.#end(job, ending, context.logger);
+      const { logger } = context;
       const error = toError(caught);
       const seconds = (performance.now() - started) / 1000;
-      metrics.duration.observe({ queue }, seconds);
+      metrics.duration.observe(this.#labels, seconds);
       const final = isFinalFailure(job, error);
       metrics.failed.inc({ queue, final: String(final) });
       const details = {

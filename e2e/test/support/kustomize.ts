@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -32,20 +31,19 @@ const FEATURES = new Set([
   'generatorOptions',
 ]);
 
-/** `kubectl kustomize DIR`, or undefined when kubectl is not installed. */
-export function renderWithKubectl(dir: string): K8sObject[] | undefined {
-  const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-  if (run.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr}`);
-  return parseAllDocuments(run.stdout).map((doc) => doc.toJS() as K8sObject);
+/** The objects of a multi-document YAML text (empty documents dropped). */
+export function parseObjects(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => object !== null);
 }
 
 /**
- * Renders a kustomization without kubectl, for machines that lack it. It implements only the
- * fields Conveyor's manifests use (and refuses any other), with kustomize's semantics for them:
- * resources (files and folders), namespace, images, configMapGenerator from files without a
- * hash suffix, and strategic-merge patches of maps and of lists keyed by `name`. Where kubectl
- * is installed, the tests check that both render the same objects.
+ * Renders a kustomization without kubectl, so that every machine checks the manifests' inputs
+ * against kubectl's checked-in rendering (`e2e/test/kubernetes-rendered/`). It implements only
+ * the fields Conveyor's manifests use (and refuses any other), with kustomize's semantics for
+ * them: resources (files and folders), namespace, images, configMapGenerator from files without
+ * a hash suffix, and strategic-merge patches of maps and of lists keyed by `name`.
  */
 export function renderKustomization(dir: string): K8sObject[] {
   const file = join(dir, 'kustomization.yaml');
@@ -93,9 +91,7 @@ export function renderKustomization(dir: string): K8sObject[] {
 
 function readObjects(path: string): K8sObject[] {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  return parseAllDocuments(readFileSync(path, 'utf8'))
-    .map((doc) => doc.toJS() as K8sObject | null)
-    .filter((object): object is K8sObject => object !== null);
+  return parseObjects(readFileSync(path, 'utf8'));
 }
 
 /** Every container (and init container) of the workloads among `objects`. */

@@ -1,6 +1,5 @@
-import { RedisServer } from '@conveyor/testing';
+import { MaxmemoryRedis } from '@conveyor/testing';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addBulkAtomically } from './add-bulk-atomically.js';
 
@@ -14,29 +13,25 @@ const bulk = (tag: string) =>
   }));
 
 describe('addBulkAtomically at maxmemory', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  let redis: MaxmemoryRedis;
   let queue: Queue;
 
   beforeAll(async () => {
-    redis = await RedisServer.start({ maxmemory: '64mb', appendonly: false });
-    admin = redis.client();
+    redis = await MaxmemoryRedis.start();
     queue = new Queue('bulk', { connection: redis.client({ maxRetriesPerRequest: 1 }) });
     await queue.waitUntilReady();
   });
   afterAll(async () => {
     await queue?.close();
-    admin?.disconnect();
     await redis?.stop();
   });
 
-  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   const stored = async () => queue.getWaitingCount();
   /** Leaves room for about a quarter of a bulk: the bulk crosses the limit partway. */
   async function limitWithinReach(): Promise<void> {
-    await admin.config('SET', 'maxmemory', '0');
+    await redis.lift();
     await queue.obliterate({ force: true });
-    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 400 * 1024));
+    await redis.leaveRoom(400 * 1024);
   }
 
   it('keeps part of a bulk with BullMQ addBulk (the failure it replaces)', async () => {
@@ -52,7 +47,7 @@ describe('addBulkAtomically at maxmemory', () => {
     await expect(addBulkAtomically(queue, bulk('crossing'))).rejects.toThrow(/^OOM/);
     expect(await stored()).toBe(0);
     // Not a full Redis: a bulk that fits is stored whole.
-    await admin.config('SET', 'maxmemory', '0');
+    await redis.lift();
     const jobs = await addBulkAtomically(queue, bulk('fits'));
     expect(await stored()).toBe(JOBS);
     const ids = jobs.map((job) => String(job.id));
@@ -61,7 +56,7 @@ describe('addBulkAtomically at maxmemory', () => {
 
   it('stores nothing when a bulk is cut by maxmemory after the limit is lowered', async () => {
     await limitWithinReach();
-    await admin.config('SET', 'maxmemory', String((await usedMemory()) - 512 * 1024));
+    await redis.leaveRoom(-512 * 1024);
     await expect(addBulkAtomically(queue, bulk('full'))).rejects.toThrow(/^OOM/);
     expect(await stored()).toBe(0);
   });

@@ -64,6 +64,11 @@ export {
   SLACK_SLASH_COMMAND_JOB,
 } from './queue-catalog.js';
 export { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
+export {
+  DEFAULT_READER_IDLE_MS,
+  QueueEventReaders,
+  type QueueEventReadersOptions,
+} from './queue-event-readers.js';
 export { type QueueBacklog, readQueueBacklog } from './read-queue-backlog.js';
 export { toRedisFailure, withDeadline } from './redis-failure.js';
 export * from './redis-keys.js';

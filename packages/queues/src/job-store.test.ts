@@ -6,7 +6,7 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { auditScriptKeys, RedisServer } from '@conveyor/testing';
+import { auditScriptKeys, MaxmemoryRedis, RedisServer } from '@conveyor/testing';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,24 +240,22 @@ describe('JobStore', () => {
 });
 
 describe('JobStore at maxmemory', () => {
-  let redis: RedisServer;
+  let redis: MaxmemoryRedis;
   let admin: Redis;
   let queue: Queue;
   beforeAll(async () => {
-    redis = await RedisServer.start({ maxmemory: '64mb', appendonly: false });
-    admin = redis.client();
+    redis = await MaxmemoryRedis.start();
+    admin = redis.admin;
     queue = new Queue('bulk', { connection: redis.client({ maxRetriesPerRequest: 1 }) });
     await queue.waitUntilReady();
   });
   afterAll(async () => {
     await queue?.close();
-    admin?.disconnect();
     await redis?.stop();
   });
 
   /** `MAX_BULK_JOBS` of the API, which the queues package does not import. */
   const maxBulk = 1000;
-  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   const stored = async (on = queue) => (await admin.keys(`bull:${on.name}:j-*`)).length;
   const bulk = (store: JobStore, tag: string, length = 400, on = queue) =>
     Array.from({ length }, (_, index) => {
@@ -268,11 +266,11 @@ describe('JobStore at maxmemory', () => {
 
   it('stores nothing of a bulk that reaches the limit partway, and all of one that fits', async () => {
     const store = new JobStore(admin, new SearchIndex());
-    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 400 * 1024));
+    await redis.leaveRoom(400 * 1024);
     await expect(store.store(queue, 'ingestion', bulk(store, 'crossing'))).rejects.toThrow(/^OOM/);
     expect(await stored()).toBe(0);
     expect(await admin.exists(queue.toKey('tenants'))).toBe(0);
-    await admin.config('SET', 'maxmemory', '0');
+    await redis.lift();
     const ids = await store.store(queue, 'ingestion', bulk(store, 'fits'));
     expect(await stored()).toBe(400);
     expect((await queue.getPrioritized(0, -1)).map((job) => job.id).sort()).toEqual(ids.sort());
@@ -281,12 +279,12 @@ describe('JobStore at maxmemory', () => {
   it('stores a bulk of the maximum size the API takes all or nothing', async () => {
     const big = new Queue('bulk-max', { connection: redis.client() });
     const store = new JobStore(admin, new SearchIndex());
-    await admin.config('SET', 'maxmemory', String((await usedMemory()) + maxBulk * 1024));
+    await redis.leaveRoom(maxBulk * 1024);
     await expect(
       store.store(big, 'ingestion', bulk(store, 'crossing', maxBulk, big)),
     ).rejects.toThrow(/^OOM/);
     expect(await stored(big)).toBe(0);
-    await admin.config('SET', 'maxmemory', '0');
+    await redis.lift();
     const ids = await store.store(big, 'ingestion', bulk(store, 'fits', maxBulk, big));
     expect(await stored(big)).toBe(maxBulk);
     expect(new Set(ids).size).toBe(maxBulk);
@@ -296,11 +294,11 @@ describe('JobStore at maxmemory', () => {
   it('asks for the sweep again after a store that asked for it was refused', async () => {
     const again = new Queue('bulk-again', { connection: redis.client() });
     const store = new JobStore(admin, new SearchIndex({ sweepEvery: 1000 }));
-    await admin.config('SET', 'maxmemory', String((await usedMemory()) + 100 * 1024));
+    await redis.leaveRoom(100 * 1024);
     await expect(
       store.store(again, 'ingestion', bulk(store, 'refused', 100, again)),
     ).rejects.toThrow(/^OOM/);
-    await admin.config('SET', 'maxmemory', '0');
+    await redis.lift();
     expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(0);
     await store.store(again, 'ingestion', bulk(store, 'next', 1, again));
     expect(await admin.exists(searchCursorKey(again.qualifiedName))).toBe(1);

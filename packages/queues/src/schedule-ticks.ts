@@ -65,10 +65,15 @@ export class ScheduleTicks {
    * given its turn and moved back to wait for it (the processor then throws BullMQ's
    * `DelayedError`). False for any other job, which runs now; also for a tick without a lock
    * token (it cannot be moved) or whose placement failed: placing is not the job's work, so its
-   * errors are reported to `onError` and never spend one of the job's attempts.
+   * errors are reported to `onError` and never spend one of the job's attempts. Any job that is
+   * not a tick gets `false` at once, not a promise: the worker asks for every job it takes.
    */
-  async place(job: Job, token: string | undefined): Promise<boolean> {
+  place(job: Job, token: string | undefined): Promise<boolean> | false {
     if (!job.repeatJobKey || !token) return false;
+    return this.#placeReporting(job, token);
+  }
+
+  async #placeReporting(job: Job, token: string): Promise<boolean> {
     try {
       return await this.#place(job, token);
     } catch (caught) {

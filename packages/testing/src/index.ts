@@ -2,6 +2,7 @@ import './provided-context.js';
 
 export { auditScriptKeys, type ScriptKeyAudit } from './audit-script-keys.js';
 export { type BuildIfStaleOptions, buildIfStale } from './build-if-stale.js';
+export { countBlockedReaders } from './count-blocked-readers.js';
 export { createTempDir, type TempDir } from './create-temp-dir.js';
 export {
   FakeSlack,
@@ -22,6 +23,11 @@ export {
 export { getFreePort } from './get-free-port.js';
 export { isProcessAlive } from './is-process-alive.js';
 export { killAllChildren, killOnExit, removeOnExit } from './kill-on-exit.js';
+export {
+  MaxmemoryRedis,
+  type MaxmemoryRedisOptions,
+  readUsedMemory,
+} from './maxmemory-redis.js';
 export { openRawConnection, type RawConnection } from './open-raw-connection.js';
 export { Prng } from './prng.js';
 export {

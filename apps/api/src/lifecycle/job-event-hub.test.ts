@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisConnection, type RedisConnection } from '@conveyor/redis';
-import { waitFor } from '@conveyor/testing';
+import { countBlockedReaders, waitFor } from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../env.js';
@@ -39,13 +39,7 @@ describe('JobEventHub readers on demand', () => {
     admin.disconnect();
   });
 
-  /** Clients of this test's prefix blocked reading an events stream. */
-  const blockedReaders = async () => {
-    const clients = (await admin.call('CLIENT', 'LIST')) as string;
-    return clients
-      .split('\n')
-      .filter((line) => line.includes(` name=${prefix}:`) && line.includes(' cmd=xread')).length;
-  };
+  const blockedReaders = () => countBlockedReaders(admin, prefix);
 
   it('tells a subscriber of an idle hub the first event written after subscribe resolves', async () => {
     // Events before the subscription: the reader must start after them, not replay them.

@@ -1,6 +1,11 @@
-import { type QueueName, withDeadline } from '@conveyor/queues';
+import {
+  DEFAULT_READER_IDLE_MS,
+  QueueEventReaders,
+  type QueueName,
+  withDeadline,
+} from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import { type Job, QueueEvents, type QueueEventsOptions } from 'bullmq';
+import type { Job } from 'bullmq';
 import { SubscriberLimitError } from '../errors/subscriber-limit-error.js';
 import type { JobEvent } from './job-event.js';
 import { toJobEvent } from './to-job-event.js';
@@ -50,17 +55,6 @@ export interface JobEventHubOptions {
   onError?: (error: Error, queue: QueueName) => void;
 }
 
-/** Default of {@link JobEventHubOptions.readerIdleMs}: 30 s. */
-export const DEFAULT_READER_IDLE_MS = 30_000;
-
-/** One queue's running QueueEvents, and when it stops for want of subscribers. */
-interface Reader {
-  events: QueueEvents;
-  /** Resolves once the stream's last id is known: every later event will be read. */
-  started: Promise<void>;
-  idle?: NodeJS.Timeout;
-}
-
 /** Jobs whose last reported failed attempt is remembered, so a postponed job is not "failed" again. */
 const MAX_REMEMBERED_ATTEMPTS = 10_000;
 
@@ -71,9 +65,9 @@ const LISTENED_EVENTS = ['progress', 'completed', 'failed', 'delayed', 'waiting'
  * The API process's one subscription to job events, fanned out in memory.
  *
  * Responsibilities:
- * - read a queue's events stream with one BullMQ QueueEvents (a blocking XREAD on a connection
- *   of its own) only while someone listens to the queue or one of its jobs: started by the first
- *   subscriber from the stream's last id (so nothing after the subscription is missed), stopped
+ * - read a queue's events stream ({@link QueueEventReaders}: one BullMQ QueueEvents) only while
+ *   someone listens to the queue or one of its jobs: started by the first subscriber from the
+ *   stream's last id (so nothing after the subscription is missed), stopped
  *   {@link JobEventHubOptions.readerIdleMs} after the last one left. An idle API reads nothing,
  *   so workers draining a queue cost it no CPU;
  * - hand each event to the listeners of its job and of its queue, translated by `toJobEvent`;
@@ -89,19 +83,26 @@ export class JobEventHub {
   readonly #reportedAttempts = new Map<string, number>();
   /** Per job, the delivery still waiting on a retry read: later events queue behind it. */
   readonly #inOrder = new Map<string, Promise<void>>();
-  readonly #readers = new Map<QueueName, Reader>();
-  /** Subscribers per queue, of its jobs and of the whole queue. */
-  readonly #perQueue = new Map<QueueName, number>();
+  /** Held once per subscriber, of a job of the queue or of the whole queue. */
+  readonly #readers: QueueEventReaders;
   #closing = false;
   readonly #options: JobEventHubOptions;
 
   constructor(options: JobEventHubOptions) {
     this.#options = options;
+    this.#readers = new QueueEventReaders({
+      connection: options.connection,
+      prefix: options.prefix,
+      events: LISTENED_EVENTS,
+      onEvent: (queue, name, args) => this.#dispatch(queue as QueueName, name, args),
+      idleMs: options.readerIdleMs,
+      onError: (error, queue) => options.onError?.(error, queue as QueueName),
+    });
   }
 
   /** Queues whose events are being read now. */
   get readingQueues(): QueueName[] {
-    return [...this.#readers.keys()];
+    return this.#readers.reading as QueueName[];
   }
 
   /** Subscribers held now, by kind. */
@@ -146,7 +147,7 @@ export class JobEventHub {
   /** Closes the subscribers and the running readers, then the template connection. */
   async close(): Promise<void> {
     this.closeSubscribers();
-    await Promise.all([...this.#readers.keys()].map((queue) => this.#stop(queue)));
+    await this.#readers.close();
     this.#options.connection.disconnect();
   }
 
@@ -166,8 +167,8 @@ export class JobEventHub {
     }
     listeners.add(listener);
     this.#counts[kind] += 1;
-    this.#perQueue.set(queue, (this.#perQueue.get(queue) ?? 0) + 1);
     let subscribed = true;
+    let holdsReader = false;
     const unsubscribe = () => {
       if (!subscribed) return;
       subscribed = false;
@@ -175,86 +176,20 @@ export class JobEventHub {
       const current = map.get(key);
       current?.delete(listener);
       if (current?.size === 0) map.delete(key);
-      const left = (this.#perQueue.get(queue) ?? 1) - 1;
-      if (left > 0) {
-        this.#perQueue.set(queue, left);
-        return;
-      }
-      this.#perQueue.delete(queue);
-      const reader = this.#readers.get(queue);
-      if (reader === undefined || this.#closing) return;
-      clearTimeout(reader.idle);
-      reader.idle = setTimeout(
-        () => void this.#stop(queue),
-        this.#options.readerIdleMs ?? DEFAULT_READER_IDLE_MS,
-      );
-      reader.idle.unref();
+      if (holdsReader) this.#readers.release(queue);
     };
     if (this.#closing) {
       queueMicrotask(() => listener.close());
       return unsubscribe;
     }
+    holdsReader = true;
     try {
-      await withDeadline(this.#reader(queue), this.#options.startTimeoutMs ?? 5000);
+      await withDeadline(this.#readers.acquire(queue), this.#options.startTimeoutMs ?? 5000);
     } catch (error) {
       unsubscribe();
       throw error;
     }
     return unsubscribe;
-  }
-
-  /** The queue's reader, started if it is not running; resolves once it reads from now on. */
-  #reader(queue: QueueName): Promise<void> {
-    const running = this.#readers.get(queue);
-    if (running !== undefined) {
-      clearTimeout(running.idle);
-      running.idle = undefined;
-      return running.started;
-    }
-    const events = new QueueEvents(queue, {
-      connection: this.#options.connection,
-      prefix: this.#options.prefix,
-      autorun: false,
-    });
-    events.on('error', (error) => this.#options.onError?.(error, queue));
-    for (const name of LISTENED_EVENTS) {
-      events.on(name, (args: unknown) => {
-        // A stopped reader still draining its last read must not deliver twice.
-        if (this.#readers.get(queue)?.events !== events) return;
-        this.#dispatch(queue, name, args as Record<string, unknown>);
-      });
-    }
-    const started = (async () => {
-      // Read from the stream's last id, not from `$` once the blocking read is sent: an event
-      // written between the subscription and that read is then not missed.
-      const last = await this.#options.connection.xrevrange(
-        events.toKey('events'),
-        '+',
-        '-',
-        'COUNT',
-        1,
-      );
-      (events.opts as QueueEventsOptions).lastEventId = last[0]?.[0] ?? '0-0';
-      if (this.#readers.get(queue)?.events !== events) return;
-      events.run().catch((error: Error) => {
-        if (this.#readers.get(queue)?.events === events) this.#options.onError?.(error, queue);
-      });
-    })();
-    const reader: Reader = { events, started };
-    this.#readers.set(queue, reader);
-    started.catch(() => {
-      // Failed to start: the next subscriber tries again.
-      if (this.#readers.get(queue) === reader) void this.#stop(queue);
-    });
-    return started;
-  }
-
-  async #stop(queue: QueueName): Promise<void> {
-    const reader = this.#readers.get(queue);
-    if (reader === undefined) return;
-    clearTimeout(reader.idle);
-    this.#readers.delete(queue);
-    await reader.events.close().catch((error: Error) => this.#options.onError?.(error, queue));
   }
 
   #dispatch(queue: QueueName, name: string, args: Record<string, unknown>): void {

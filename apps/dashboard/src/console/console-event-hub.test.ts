@@ -7,12 +7,19 @@ import {
   type RedisConnection,
   redisEnvSchema,
 } from '@conveyor/redis';
-import { waitFor } from '@conveyor/testing';
+import { countBlockedReaders, waitFor } from '@conveyor/testing';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ConsoleEvent, ConsoleEventHub } from './console-event-hub.js';
-import { newestEventId } from './newest-event-id.js';
+import { type ConsoleEvent, ConsoleEventHub, type ConsoleListener } from './console-event-hub.js';
 import type { QueueSnapshot } from './read-queue-snapshot.js';
+
+/** The streams the console reads: each catalog queue and its dead-letter queue. */
+const STREAMS = [
+  'ingestion',
+  'ingestion-dead-letters',
+  'slack-events',
+  'slack-events-dead-letters',
+];
 
 describe('ConsoleEventHub', () => {
   let prefix: string;
@@ -36,22 +43,13 @@ describe('ConsoleEventHub', () => {
       connection: eventsConnection,
       prefix,
       snapshotIntervalMs: 200,
-      lastEventId: async (name) => {
-        const other = new Queue(name, { connection, prefix });
-        try {
-          return await newestEventId(eventsConnection, other);
-        } finally {
-          await other.close();
-        }
-      },
+      readerIdleMs: 50,
       readSnapshot: async (name) => {
         reads++;
         const waiting = name === 'ingestion' ? await queue.getWaitingCount() : 0;
         return { queue: name, counts: { waiting } } as QueueSnapshot;
       },
     });
-    hub.start();
-    await hub.ready();
   });
   afterAll(async () => {
     await hub?.close();
@@ -60,9 +58,76 @@ describe('ConsoleEventHub', () => {
     await closeRedisConnection(connection);
   });
 
+  const blockedReaders = () => countBlockedReaders(connection, prefix);
+  const ignore: ConsoleListener = { event: () => {}, close: () => {} };
+
+  it('reads nothing while no page is open', async () => {
+    await queue.add('ingest', { before: 'any page' });
+    const job = await queue.add('ingest', { before: 'any page' });
+    await job.updateProgress(50);
+    expect(hub.readingQueues).toEqual([]);
+    // Its connection was never even opened: no XREVRANGE, no blocking read, no snapshot.
+    expect(eventsConnection.status).toBe('wait');
+    expect(await blockedReaders()).toBe(0);
+    expect(reads).toBe(0);
+    await queue.obliterate({ force: true });
+  });
+
+  it('tells the first page of an idle hub the first event written after it subscribed', async () => {
+    const events: ConsoleEvent[] = [];
+    let told: () => void = () => {};
+    const snapshotted = new Promise<void>((resolve) => {
+      told = resolve;
+    });
+    const unsubscribe = await hub.subscribe({
+      event: (event) => {
+        events.push(event);
+        told();
+      },
+      close: () => {},
+    });
+    // At once, before the readers' blocking reads can have been sent: read from the streams'
+    // last ids, the readers still see it.
+    await queue.add('ingest', { after: 'the subscription' });
+    await snapshotted;
+    expect(events[0]).toEqual({
+      type: 'snapshot',
+      snapshot: { queue: 'ingestion', counts: { waiting: 1 } },
+    });
+    unsubscribe?.();
+    await queue.obliterate({ force: true });
+  });
+
+  it('reads while a page is open and stops once none has been for the idle time', async () => {
+    const first = await hub.subscribe(ignore);
+    const second = await hub.subscribe(ignore);
+    expect(hub.readingQueues.sort()).toEqual(STREAMS);
+    await waitFor(async () => (await blockedReaders()) === STREAMS.length, {
+      description: 'one blocked XREAD per stream',
+    });
+    first?.();
+    // One page still open: the readers run on.
+    expect(hub.readingQueues.sort()).toEqual(STREAMS);
+    second?.();
+    await waitFor(async () => (await blockedReaders()) === 0, {
+      description: 'the idle readers closed',
+    });
+    expect(hub.readingQueues).toEqual([]);
+    // The next page starts them again.
+    const again = await hub.subscribe(ignore);
+    await waitFor(async () => (await blockedReaders()) === STREAMS.length, {
+      description: 'the restarted readers blocked on XREAD',
+    });
+    again?.();
+  });
+
   it('folds a burst of events into a few snapshots, the last one up to date', async () => {
     const events: ConsoleEvent[] = [];
-    const unsubscribe = hub.subscribe({ event: (event) => events.push(event), close: () => {} });
+    const unsubscribe = await hub.subscribe({
+      event: (event) => events.push(event),
+      close: () => {},
+    });
+    reads = 0;
     const added = 300;
     await queue.addBulk(
       Array.from({ length: added }, (_, index) => ({ name: 'ingest', data: { index } })),
@@ -83,7 +148,10 @@ describe('ConsoleEventHub', () => {
 
   it('sends the changes of followed jobs only, one that finished before it was followed too', async () => {
     const events: ConsoleEvent[] = [];
-    const unsubscribe = hub.subscribe({ event: (event) => events.push(event), close: () => {} });
+    const unsubscribe = await hub.subscribe({
+      event: (event) => events.push(event),
+      close: () => {},
+    });
     const workerConnection = createRedisConnection(config, 'worker');
     const worker = new Worker('ingestion', async () => 'done', {
       connection: workerConnection,
@@ -128,10 +196,9 @@ describe('ConsoleEventHub', () => {
       maxListeners: 1,
       readSnapshot: () => Promise.reject(new Error('not read')),
     });
-    const listener = { event: () => {}, close: () => {} };
-    expect(small.subscribe(listener)).toBeTypeOf('function');
-    expect(small.subscribe(listener)).toBeUndefined();
+    expect(await small.subscribe(ignore)).toBeTypeOf('function');
+    expect(await small.subscribe(ignore)).toBeUndefined();
     await small.close();
-    expect(small.subscribe(listener)).toBeUndefined();
+    expect(await small.subscribe(ignore)).toBeUndefined();
   });
 });

@@ -1,6 +1,12 @@
-import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '@conveyor/queues';
+import {
+  DEFAULT_READER_IDLE_MS,
+  deadLetterQueueName,
+  QUEUE_NAMES,
+  QueueEventReaders,
+  type QueueName,
+  withDeadline,
+} from '@conveyor/queues';
 import type { RedisConnection } from '@conveyor/redis';
-import { QueueEvents } from 'bullmq';
 import type { QueueSnapshot } from './read-queue-snapshot.js';
 
 /** A job state change the console follows. */
@@ -32,19 +38,18 @@ export interface ConsoleListener {
 /** Options for {@link ConsoleEventHub}. */
 export interface ConsoleEventHubOptions {
   /**
-   * A `queue-events` role connection, best created with `lazyConnect`: each QueueEvents
-   * duplicates it for its blocking read.
+   * A `queue-events` role connection (retries forever, no command timeout), best created with
+   * `lazyConnect`: each queue's reader duplicates it for its blocking read.
    */
   connection: RedisConnection;
   /** BullMQ key prefix. */
   prefix: string;
   /**
-   * The id of the newest event of queue (or dead-letter queue) `name`, where its reader starts:
-   * a QueueEvents left to itself reads from when its first blocking read reaches Redis, and
-   * would miss what happens between the hub's start and then.
-   * @defaultValue from when each reader connects
+   * How long the queues' readers run on once no page is open before they stop (a page reloaded
+   * reuses them).
+   * @defaultValue {@link DEFAULT_READER_IDLE_MS}
    */
-  lastEventId?: (name: string) => Promise<string>;
+  readerIdleMs?: number;
   /** Reads a catalog queue's snapshot (bounded in time by the caller). */
   readSnapshot: (queue: QueueName) => Promise<QueueSnapshot>;
   /**
@@ -78,14 +83,23 @@ const COUNT_EVENTS = [
   'resumed',
 ] as const;
 
+/** Each stream the console reads: a catalog queue or its dead-letter queue. */
+const STREAMS = new Map<string, { origin: QueueName; forwardJobs: boolean }>(
+  QUEUE_NAMES.flatMap((queue) => [
+    [queue, { origin: queue, forwardJobs: true }],
+    [deadLetterQueueName(queue), { origin: queue, forwardJobs: false }],
+  ]),
+);
+
 /**
  * The console's live feed: the queues' own event streams (BullMQ QueueEvents, one blocking XREAD
  * each), turned into fresh queue snapshots and job state changes fanned out to every open page.
- * No snapshot is read while no page is open, and nothing runs on a timer while the queues are
- * quiet.
+ * Nothing is read while no page is open (the readers stop a while after the last page left),
+ * and nothing runs on a timer while the queues are quiet.
  *
  * Responsibilities:
- * - follow every catalog queue and its dead-letter queue from {@link ConsoleEventHub.start} on;
+ * - read every catalog queue and its dead-letter queue while a page is open
+ *   ({@link QueueEventReaders}), from the moment the page's subscription resolves;
  * - after any event that changes a queue's counts, send a new snapshot of it, at most one per
  *   interval per queue;
  * - forward the state changes of the jobs the console replayed or cancelled ({@link follow});
@@ -93,8 +107,8 @@ const COUNT_EVENTS = [
  */
 export class ConsoleEventHub {
   readonly #listeners = new Set<ConsoleListener>();
-  readonly #queueEvents: QueueEvents[] = [];
-  #started: Promise<void> | undefined;
+  /** Every stream's reader, held once per open page. */
+  readonly #readers: QueueEventReaders;
   /** Per queue, the timer of its next snapshot, or null while one is being read. */
   readonly #pending = new Map<QueueName, ReturnType<typeof setTimeout> | null>();
   /** Queues that changed while their snapshot was being read. */
@@ -111,13 +125,48 @@ export class ConsoleEventHub {
   constructor(private readonly options: ConsoleEventHubOptions) {
     this.#intervalMs = options.snapshotIntervalMs ?? 1000;
     this.#maxListeners = options.maxListeners ?? 64;
+    this.#readers = new QueueEventReaders({
+      connection: options.connection,
+      prefix: options.prefix,
+      events: COUNT_EVENTS,
+      onEvent: (name, type, args) => this.#event(name, type, args),
+      idleMs: options.readerIdleMs,
+      onError: options.onError,
+    });
   }
 
-  /** Adds a listener; returns its unsubscribe, or undefined when the hub is full or closed. */
-  subscribe(listener: ConsoleListener): (() => void) | undefined {
+  /** Queues and dead-letter queues whose events are being read now. */
+  get readingQueues(): string[] {
+    return this.#readers.reading;
+  }
+
+  /**
+   * Adds a listener once every queue's events written from now on will reach it (their readers
+   * started for the first page); resolves to its unsubscribe, or to undefined when the hub is
+   * full or closed.
+   * @throws `RedisUnavailableError` when the readers could not start within `startTimeoutMs`
+   */
+  async subscribe(
+    listener: ConsoleListener,
+    startTimeoutMs = 5000,
+  ): Promise<(() => void) | undefined> {
     if (this.#closed || this.#listeners.size >= this.#maxListeners) return undefined;
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    let subscribed = true;
+    const unsubscribe = () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#listeners.delete(listener);
+      for (const name of STREAMS.keys()) this.#readers.release(name);
+    };
+    try {
+      const started = Promise.all([...STREAMS.keys()].map((name) => this.#readers.acquire(name)));
+      await withDeadline(started, startTimeoutMs);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
   }
 
   /** Reads a snapshot of `queue` now. */
@@ -160,49 +209,14 @@ export class ConsoleEventHub {
     this.#schedule(queue);
   }
 
-  /**
-   * Starts reading every queue's events, once, at the process's start (from their newest event,
-   * see `lastEventId`), so that nothing is missed between a page's first snapshots and its
-   * updates.
-   */
-  start(): void {
-    this.#started ??= Promise.all(
-      QUEUE_NAMES.flatMap((queue) => [
-        this.#read(queue, queue, true),
-        this.#read(deadLetterQueueName(queue), queue, false),
-      ]),
-    ).then(() => {});
-  }
-
-  /** Resolves once every queue's event reader is connected. */
-  async ready(): Promise<void> {
-    this.start();
-    await this.#started;
-    await Promise.all(this.#queueEvents.map((events) => events.waitUntilReady()));
-  }
-
-  async #read(name: string, origin: QueueName, forwardJobs: boolean): Promise<void> {
-    let lastEventId: string | undefined;
-    try {
-      lastEventId = await this.options.lastEventId?.(name);
-    } catch (error) {
-      // Redis is down at start: read from whenever the reader connects.
-      this.options.onError?.(error as Error, name);
+  #event(name: string, type: string, args: Record<string, unknown>): void {
+    const stream = STREAMS.get(name);
+    if (stream === undefined) return;
+    this.#schedule(stream.origin);
+    if (!stream.forwardJobs || typeof args.jobId !== 'string') return;
+    if (type === 'active' || type === 'completed' || type === 'failed') {
+      this.#jobChanged(stream.origin, args.jobId, type);
     }
-    if (this.#closed) return;
-    const events = new QueueEvents(name, {
-      connection: this.options.connection,
-      prefix: this.options.prefix,
-      ...(lastEventId ? { lastEventId } : {}),
-    });
-    events.on('error', (error) => this.options.onError?.(error, name));
-    for (const type of COUNT_EVENTS) events.on(type, () => this.#schedule(origin));
-    if (forwardJobs) {
-      for (const state of ['active', 'completed', 'failed'] as const) {
-        events.on(state, ({ jobId }: { jobId: string }) => this.#jobChanged(origin, jobId, state));
-      }
-    }
-    this.#queueEvents.push(events);
   }
 
   #schedule(queue: QueueName): void {
@@ -237,12 +251,11 @@ export class ConsoleEventHub {
 
   /** Ends every stream and stops reading the queues' events. */
   async close(): Promise<void> {
-    // Not waiting for readers still starting (Redis down): they see #closed and start nothing.
     this.#closed = true;
     for (const timer of this.#pending.values()) if (timer) clearTimeout(timer);
     this.#pending.clear();
     for (const listener of this.#listeners) listener.close();
     this.#listeners.clear();
-    await Promise.allSettled(this.#queueEvents.map((events) => events.close()));
+    await this.#readers.close();
   }
 }

@@ -3,7 +3,6 @@ import { createRedisConnection, type RedisConfig, type RedisConnection } from '@
 import type { Logger } from '@conveyor/telemetry';
 import type { BoardQueue } from '../board-queue.js';
 import { ConsoleEventHub } from './console-event-hub.js';
-import { newestEventId } from './newest-event-id.js';
 import { readQueueSnapshot } from './read-queue-snapshot.js';
 
 /** What {@link createConsoleEventHub} returns: the hub and the connection its reads block on. */
@@ -14,9 +13,10 @@ export interface ConsoleEvents {
 }
 
 /**
- * The dashboard's {@link ConsoleEventHub}, started: its QueueEvents read on a `queue-events`
- * connection of their own (retries forever, no command timeout; each QueueEvents duplicates it),
- * snapshots read through the board's queues on their shared connection.
+ * The dashboard's {@link ConsoleEventHub}: its QueueEvents, started by the first open page, read
+ * on a `queue-events` connection of their own (retries forever, no command timeout; each
+ * QueueEvents duplicates it), snapshots read through the board's queues on their shared
+ * connection.
  */
 export function createConsoleEventHub(options: {
   redisConfig: RedisConfig;
@@ -38,13 +38,10 @@ export function createConsoleEventHub(options: {
   const hub = new ConsoleEventHub({
     connection: eventsConnection,
     prefix: options.redisConfig.prefix,
-    // On the events connection, which waits for Redis (the shared one fails fast at start).
-    lastEventId: (name) => newestEventId(eventsConnection, queue(name)),
     readSnapshot: (name: QueueName) =>
       readQueueSnapshot(connection, name, queue(name), queue(deadLetterQueueName(name))),
     onError: (error, name) => logger.debug({ err: error, queue: name }, 'console events error'),
   });
-  hub.start();
   return {
     hub,
     async close() {

@@ -24,7 +24,7 @@ import { ConsoleRequestError } from '../errors/console-request-error.js';
 import { FeatureUnavailableError } from '../errors/feature-unavailable-error.js';
 import { packageDirectory } from '../package-directory.js';
 import { requestPath } from '../request-path.js';
-import type { ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
+import type { ConsoleEvent, ConsoleEventHub, ConsoleListener } from './console-event-hub.js';
 import { consoleMutationGuard } from './console-mutation-guard.js';
 import type { QueueSnapshot } from './read-queue-snapshot.js';
 
@@ -215,17 +215,22 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
   });
 
   router.get('/api/events', async (req, res) => {
-    // A queue event reader reads from when it connects: the page's stream starts after that, so
-    // nothing that happens after its first snapshots is missed.
-    await withDeadline(events.ready(), timeoutMs);
     let open = true;
+    const write = (event: ConsoleEvent) =>
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    /** What other pages' readers tell before this stream's headers are sent; written after. */
+    let early: ConsoleEvent[] | undefined = [];
     const listener: ConsoleListener = {
       event: (event) => {
-        if (open) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (!open) return;
+        if (early) early.push(event);
+        else write(event);
       },
       close: () => res.end(),
     };
-    const unsubscribe = events.subscribe(listener);
+    // Resolves once the queues' readers read every later event (they start for the first page):
+    // nothing that happens after the page's first snapshots below is missed.
+    const unsubscribe = await events.subscribe(listener, timeoutMs);
     if (!unsubscribe) {
       res
         .status(503)
@@ -233,6 +238,11 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
         .json({
           error: { code: 'TOO_MANY_STREAMS', message: 'Too many open console pages' },
         });
+      return;
+    }
+    if (res.closed || res.writableEnded) {
+      // The page left, or the hub closed, while the readers started.
+      unsubscribe();
       return;
     }
     // The server closes connections silent for a while; this one is silent by design.
@@ -251,6 +261,8 @@ export function createConsoleRouter(options: CreateConsoleRouterOptions): Router
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
+    for (const event of early) write(event);
+    early = undefined;
     // Subscribed first: a change during these reads arrives as a later snapshot, not lost.
     for (const name of QUEUE_NAMES) {
       snapshot(name).then(

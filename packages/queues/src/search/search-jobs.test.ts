@@ -295,6 +295,55 @@ describe('searchJobs', () => {
     }
   });
 
+  it('reads a search asked again in one round trip, while its first matches stay the same', async () => {
+    // Redis counts the reads of every client: a Redis of this test's own.
+    const server = await RedisServer.start();
+    const own = await connectTestQueues(server.url);
+    const stats = server.client();
+    /** Round trips of `work` on the search's connection: Redis's socket reads, less INFO's own. */
+    const roundTrips = async (work: () => Promise<unknown>) => {
+      const reads = async () =>
+        Number(/total_reads_processed:(\d+)/.exec(await stats.info('stats'))?.[1]);
+      const before = await reads();
+      await work();
+      return (await reads()) - before - 1;
+    };
+    try {
+      const org = `org-${randomUUID()}`;
+      const stored = await own.producer.enqueueBulk(
+        'ingestion',
+        Array.from({ length: 3 }, (_, index) => ({ data: ingest(`rt-${index}`, org) })),
+      );
+      const other = `org-${randomUUID()}`;
+      await own.producer.enqueue('ingestion', { data: ingest('rt-other', other) });
+      // Redis holds the read script from then on (a first call is EVALSHA, then EVAL).
+      await searchJobs(own.connection, own.prefix, { key: 'orgId', value: other });
+      const search = () => searchJobs(own.connection, own.prefix, { key: 'orgId', value: org });
+      const found = async () => (await search()).jobs.map((job) => job.id);
+      const newestFirst = stored.map((job) => job.id).reverse();
+      expect(await roundTrips(search)).toBe(2);
+      expect(await found()).toEqual(newestFirst);
+      expect(await roundTrips(search)).toBe(1);
+      // A newer match: the remembered candidates are no longer the first ones.
+      const late = await own.producer.enqueue('ingestion', { data: ingest('rt-late', org) });
+      let page: Awaited<ReturnType<typeof search>> | undefined;
+      expect(
+        await roundTrips(async () => {
+          page = await search();
+        }),
+      ).toBe(2);
+      expect(page?.jobs.map((job) => job.id)).toEqual([late.id, ...newestFirst]);
+      expect(await roundTrips(search)).toBe(1);
+      // A job gone (retention): the ranges still pick it, its read says it is gone.
+      await own.producer.queue('ingestion').remove(late.id);
+      expect(await found()).toEqual(newestFirst);
+    } finally {
+      stats.disconnect();
+      await own.close();
+      await server.stop();
+    }
+  });
+
   it('refuses an unknown key, listing the valid ones, and a forged cursor', async () => {
     await expect(search({ key: 'nope', value: 'x' })).rejects.toThrow(UnknownSearchKeyError);
     await expect(search({ key: 'nope', value: 'x' })).rejects.toMatchObject({

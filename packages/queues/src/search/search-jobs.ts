@@ -12,6 +12,7 @@ import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catal
 import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
 import { SEARCH_READ_SCRIPT, SEARCH_READ_STRIDE } from '../scripts/search-read.js';
 import { LuaScript } from './lua-script.js';
+import { type GuessedCandidate, PageGuesses } from './page-guesses.js';
 import { parseKeys, SearchIndex } from './search-index.js';
 import {
   idempotencySearchValue,
@@ -147,14 +148,19 @@ const READ_SCRIPT = new LuaScript(SEARCH_READ_SCRIPT);
 /** Readers' own pruning of entries whose job is gone (no sweep state is touched). */
 const readerIndex = new SearchIndex();
 
+/** What recent searches of this process read first, read again beside their ranges. */
+const pageGuesses = new PageGuesses();
+
 /**
  * Finds jobs by a business key, newest first, dead letters included (`deadLetter: true`). What
  * `GET /v1/search` and the dashboard's console answer.
  *
  * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
  * queue, sent together, then one script that reads every match of the page (its state from the
- * sorted sets and its lock): two round trips for a page. Entries whose job retention removed are
- * skipped and dropped from the index. A `state` or `tenants` filter that few matches pass stops
+ * sorted sets and its lock): two round trips for a page. A search this process answered before
+ * sends that script for the matches its last page read first in the same write as the ranges
+ * ({@link PageGuesses}): one round trip while they are still the first matches. Entries whose
+ * job retention removed are skipped and dropped from the index. A `state` or `tenants` filter that few matches pass stops
  * a page after {@link MAX_EXAMINED} entries, answering what it found and a `next`. The cursor is a position in the order of results, so jobs added
  * meanwhile (newer) do not shift later pages.
  * @throws UnknownSearchKeyError for a key the searched queues are not indexed by
@@ -207,11 +213,19 @@ export async function searchJobs(
     (source) =>
       new SourceReader(source, searchValueKey(source.queueKey, query.key, indexed), after),
   );
+  const filtered = query.state !== undefined || query.tenants !== undefined;
   return page(connection, readers, {
     limit,
-    filtered: query.state !== undefined || query.tenants !== undefined,
+    filtered,
     wanted: (job) => matches(job, query.state, query.tenants),
     echoed,
+    // What decides the first candidates picked (not the filters, applied after the read).
+    search: JSON.stringify([
+      limit,
+      filtered,
+      query.cursor ?? null,
+      readers.map((reader) => reader.valueKey),
+    ]),
   });
 }
 
@@ -220,15 +234,13 @@ class SourceReader {
   buffer: Candidate[] = [];
   exhausted = false;
 
-  readonly #valueKey: string;
   #after: Position | undefined;
 
   constructor(
     readonly source: Source,
-    valueKey: string,
+    readonly valueKey: string,
     after: Position | undefined,
   ) {
-    this.#valueKey = valueKey;
     this.#after = after;
   }
 
@@ -238,7 +250,7 @@ class SourceReader {
     for (;;) {
       const max = this.#after === undefined ? '+inf' : String(this.#after.score);
       const reply = await connection.zrevrangebyscore(
-        this.#valueKey,
+        this.valueKey,
         max,
         '-inf',
         'WITHSCORES',
@@ -279,6 +291,8 @@ async function page(
     filtered: boolean;
     wanted: (job: FoundJob) => boolean;
     echoed: Record<string, string>;
+    /** The search, as {@link PageGuesses} knows it. */
+    search: string;
   },
 ): Promise<SearchPage> {
   const { limit, filtered, wanted: isWanted } = options;
@@ -286,15 +300,26 @@ async function page(
   let examined = 0;
   let last: Position | undefined;
   let leftOver = false;
+  let guess = guessedCandidates(readers, pageGuesses.get(options.search));
   while (jobs.length < limit && examined < MAX_EXAMINED) {
     const step = Math.min(
       Math.max(limit - jobs.length, filtered ? 20 : 1),
       MAX_EXAMINED - examined,
     );
-    const picked = await pick(connection, readers, step, limit + 1);
+    // The ranges leave first, then the guess's read: both in one write, one round trip.
+    const picking = pick(connection, readers, step, limit + 1);
+    const early = guess === undefined ? undefined : readCandidates(connection, guess);
+    // Awaited below only if the guess holds; a failure is then the page's.
+    early?.catch(() => {});
+    const picked = await picking;
+    if (examined === 0) pageGuesses.remember(options.search, toGuess(readers, picked));
     if (picked.length === 0) break;
     examined += picked.length;
-    const found = await resolve(connection, picked, options.echoed);
+    const found =
+      early !== undefined && guess !== undefined && sameCandidates(guess, picked)
+        ? toJobs(connection, picked, await early, options.echoed)
+        : await resolve(connection, picked, options.echoed);
+    guess = undefined;
     for (const [index, candidate] of picked.entries()) {
       last = candidate;
       const job = found[index];
@@ -307,6 +332,41 @@ async function page(
   }
   const more = leftOver || readers.some((reader) => reader.buffer.length > 0 || !reader.exhausted);
   return more && last !== undefined ? { jobs, next: encodeCursor(last) } : { jobs };
+}
+
+/** The candidates of a remembered guess, as this search's sources know them. */
+function guessedCandidates(
+  readers: readonly SourceReader[],
+  guess: readonly GuessedCandidate[] | undefined,
+): Candidate[] | undefined {
+  if (guess === undefined) return undefined;
+  const candidates: Candidate[] = [];
+  for (const { source: place, id } of guess) {
+    const source = readers[place]?.source;
+    if (source === undefined) return undefined;
+    candidates.push({ source, queueKey: source.queueKey, id, score: 0 });
+  }
+  return candidates;
+}
+
+/** `picked` as {@link PageGuesses} remembers it. */
+function toGuess(
+  readers: readonly SourceReader[],
+  picked: readonly Candidate[],
+): GuessedCandidate[] {
+  const places = new Map(readers.map((reader, place) => [reader.source, place]));
+  return picked.map(({ source, id }) => ({ source: places.get(source) ?? -1, id }));
+}
+
+/** True when `a` and `b` are the same candidates in the same order. */
+function sameCandidates(a: readonly Candidate[], b: readonly Candidate[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((candidate, index) => {
+      const other = b[index] as Candidate;
+      return candidate.source === other.source && candidate.id === other.id;
+    })
+  );
 }
 
 /** The next `count` matches across sources, in result order. */
@@ -359,6 +419,14 @@ async function resolve(
   echoed: Record<string, string>,
 ): Promise<(FoundJob | undefined)[]> {
   if (candidates.length === 0) return [];
+  return toJobs(connection, candidates, await readCandidates(connection, candidates), echoed);
+}
+
+/** Sends {@link SEARCH_READ_SCRIPT} for `candidates` (none: not empty) and resolves with its reply. */
+async function readCandidates(
+  connection: RedisConnection,
+  candidates: readonly Candidate[],
+): Promise<(string | null)[]> {
   const places = new Map<Source, number>();
   const keys: string[] = [];
   const args: string[] = [];
@@ -384,12 +452,21 @@ async function resolve(
     const job = jobKeyOf(source.queueKey, id);
     keys.push(job, `${job}:lock`, `${source.queueKey}:ended:${id}`);
   }
-  const reply = (await READ_SCRIPT.run(connection, [
+  return (await READ_SCRIPT.run(connection, [
     keys.length,
     ...keys,
     String(places.size),
     ...args,
   ])) as (string | null)[];
+}
+
+/** The jobs of `candidates` from {@link readCandidates}'s `reply`; drops the entries of those gone. */
+function toJobs(
+  connection: RedisConnection,
+  candidates: readonly Candidate[],
+  reply: readonly (string | null)[],
+  echoed: Record<string, string>,
+): (FoundJob | undefined)[] {
   const gone: { candidate: Candidate; keys: SearchKeys }[] = [];
   const jobs = candidates.map((candidate, index) => {
     const at = index * SEARCH_READ_STRIDE;

@@ -5,7 +5,7 @@ import {
   redisEnvSchema,
   waitUntilReady,
 } from '@conveyor/redis';
-import { RedisServer } from '@conveyor/testing';
+import { RedisServer, readUsedMemory } from '@conveyor/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../producer.js';
@@ -70,7 +70,7 @@ describe('search index under retention', () => {
       log: await connection.zcard(searchLogKey(queueKey)),
       entries: await connection.hlen(searchEntriesKey(queueKey)),
       valueKeys,
-      usedMemory: Number(/used_memory:(\d+)/.exec(await connection.info('memory'))?.[1]),
+      usedMemory: await readUsedMemory(connection),
     };
   }
 

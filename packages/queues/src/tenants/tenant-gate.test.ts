@@ -196,9 +196,9 @@ describe('TenantGate', () => {
       setTenant(opts, tenant);
       return { opts, moveToDelayed: async () => {} } as unknown as Job;
     };
-    const settled = (promise: Promise<unknown>) => {
+    const settled = (answer: unknown) => {
       const state = { done: false };
-      void promise.then(() => {
+      void Promise.resolve(answer).then(() => {
         state.done = true;
       });
       return state;

@@ -63,6 +63,8 @@ export type Admission =
     };
 
 const REASONS = { 1: 'limited', 2: 'rate', 3: 'cap' } as const;
+/** The answer for every admitted job, made once. */
+const ADMITTED: Admission = Object.freeze({ admitted: true });
 const MAX_PARK_MS = 60 * 60 * 1000;
 
 /**
@@ -129,9 +131,13 @@ export class TenantGate {
    * to the delayed set already: the processor throws BullMQ's DelayedError. Either way the
    * processor calls {@link release} once the job leaves it.
    */
-  async admit(job: Job, token: string): Promise<Admission> {
+  admit(job: Job, token: string): Admission | Promise<Admission> {
     const tenant = jobTenant(job);
     if (this.#cap === 0 && this.#max === 0) return this.#admitUnlessPaused(job, token, tenant);
+    return this.#admitLimited(job, token, tenant);
+  }
+
+  async #admitLimited(job: Job, token: string, tenant: string): Promise<Admission> {
     const id = String(job.id);
     let [code, value] = await this.#admit(tenant, id);
     if (code === 3 && (await this.#heal(tenant, id))) [code, value] = await this.#admit(tenant, id);
@@ -175,21 +181,36 @@ export class TenantGate {
    * half of `pauseViewMs` the view is read again behind the job; only a job that finds it older
    * than `pauseViewMs` (the first, or one after a quiet spell) waits for the read. Waiting at
    * every expiry put a Redis round trip in front of one job per period, in the latency tail.
+   * A job the view admits gets its answer at once, not a promise (no Redis call, nothing to wait).
    */
-  async #admitUnlessPaused(job: Job, token: string, tenant: string): Promise<Admission> {
-    const age = Date.now() - this.#pausesReadAt;
+  #admitUnlessPaused(job: Job, token: string, tenant: string): Admission | Promise<Admission> {
+    const now = Date.now();
+    const age = now - this.#pausesReadAt;
     if (age >= this.#pauseViewMs / 2) {
       this.#pausesRead ??= this.#readPauses().finally(() => {
         this.#pausesRead = undefined;
       });
-      if (age >= this.#pauseViewMs) await this.#pausesRead;
+      if (age >= this.#pauseViewMs) {
+        return this.#pausesRead.then(() => this.#admitFromView(job, token, tenant, Date.now()));
+      }
       // A refresh that fails is tried again by the next job; past the bound, that job sees why.
-      else this.#pausesRead.catch(() => {});
+      this.#pausesRead.catch(() => {});
     }
+    return this.#admitFromView(job, token, tenant, now);
+  }
+
+  /** The admission the view of paused tenants gives at `now`; a paused tenant's job is delayed. */
+  #admitFromView(
+    job: Job,
+    token: string,
+    tenant: string,
+    now: number,
+  ): Admission | Promise<Admission> {
     const until = this.#pauses.get(tenant) ?? 0;
-    if (until <= Date.now()) return { admitted: true };
-    await job.moveToDelayed(until, token);
-    return { admitted: false, reason: 'limited', until };
+    if (until <= now) return ADMITTED;
+    return job
+      .moveToDelayed(until, token)
+      .then((): Admission => ({ admitted: false, reason: 'limited', until }));
   }
 
   async #readPauses(): Promise<void> {

