@@ -45,7 +45,15 @@ interface LatencySample {
   answerP99: number;
   /** p99 of how late the sender issued a request against its open-loop schedule. */
   sendLagP99: number;
+  /**
+   * Medians of the stages each job went through, ms: request start to stored (its `added`
+   * event), stored to started (`active`), started to completed.
+   */
+  stages: [stored: number, started: number, completed: number];
 }
+
+/** Events read from the stream: the Redis times of a job's stages. */
+const STAGE_EVENTS = ['added', 'active', 'completed'] as const;
 
 /** One side: where to POST, over which connections, and the stream of its `completed` events. */
 interface Target {
@@ -75,6 +83,9 @@ async function openLoopRound(
   const now = calibratedWallClock();
   const startedAt = new Map<string, number>();
   const completedAt = new Map<string, number>();
+  const storedAt = new Map<string, number>();
+  const activeAt = new Map<string, number>();
+  const stages: [number[], number[], number[]] = [[], [], []];
   const latencies: number[] = [];
   const answers: number[] = [];
   const sendLags: number[] = [];
@@ -85,12 +96,25 @@ async function openLoopRound(
     const done = completedAt.get(jobId);
     if (start === undefined || done === undefined) return;
     latencies.push(done + STREAM_MS_MIDPOINT - start);
+    const stored = storedAt.get(jobId);
+    const active = activeAt.get(jobId);
+    if (stored !== undefined && active !== undefined) {
+      stages[0].push(stored + STREAM_MS_MIDPOINT - start);
+      stages[1].push(active - stored);
+      stages[2].push(done - active);
+    }
     startedAt.delete(jobId);
     completedAt.delete(jobId);
+    storedAt.delete(jobId);
+    activeAt.delete(jobId);
   };
-  const onCompleted = (jobId: string, redisMs: number) => {
-    completedAt.set(jobId, redisMs);
-    settle(jobId);
+  const onEvent = (jobId: string, redisMs: number, event: string) => {
+    if (event === 'added') storedAt.set(jobId, redisMs);
+    else if (event === 'active') activeAt.set(jobId, redisMs);
+    else {
+      completedAt.set(jobId, redisMs);
+      settle(jobId);
+    }
   };
 
   const send = async (index: number) => {
@@ -109,7 +133,7 @@ async function openLoopRound(
   };
 
   await warmConnections(target.agent, target.healthUrl, WARM_SOCKETS);
-  await target.completions.start(onCompleted);
+  await target.completions.start(onEvent);
   try {
     const intervalMs = 1000 / rate;
     const t0 = now();
@@ -142,6 +166,7 @@ async function openLoopRound(
       max: Math.max(...latencies),
       answerP99: percentile(answers, 99),
       sendLagP99: percentile(sendLags, 99),
+      stages: [median(stages[0]), median(stages[1]), median(stages[2])],
     };
   } finally {
     await target.completions.stop();
@@ -180,7 +205,11 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
     healthUrl: new URL(`${api.url}/healthz`),
     headers: { authorization: api.authorization },
     agent: keepAliveAgent(MAX_SOCKETS),
-    completions: new CompletionStream({ client: reader, eventsKey: eventsKey('conveyor') }),
+    completions: new CompletionStream({
+      client: reader,
+      eventsKey: eventsKey('conveyor'),
+      events: STAGE_EVENTS,
+    }),
     worker,
   };
   const plain: Target = {
@@ -189,7 +218,11 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
     healthUrl: new URL(`${baseline.url}/healthz`),
     headers: {},
     agent: keepAliveAgent(MAX_SOCKETS),
-    completions: new CompletionStream({ client: reader, eventsKey: eventsKey(BASELINE_PREFIX) }),
+    completions: new CompletionStream({
+      client: reader,
+      eventsKey: eventsKey(BASELINE_PREFIX),
+      events: STAGE_EVENTS,
+    }),
     worker: baselineWorker,
   };
   try {
@@ -200,7 +233,8 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
       await openLoopRound(plain, ratePerSecond, warmupSeconds, `${runId}Wb`);
     }
     const describe = (s: LatencySample) =>
-      `p50 ${round(s.p50, 2)} ms, p99 ${round(s.p99, 2)} ms, max ${round(s.max, 1)} ms`;
+      `p50 ${round(s.p50, 2)} ms, p99 ${round(s.p99, 2)} ms, max ${round(s.max, 1)} ms; ` +
+      `stored/started/completed p50 ${s.stages.map((ms) => round(ms, 1)).join('/')} ms`;
     const samples = await alternate(
       ctx.options.rounds,
       {
@@ -216,10 +250,12 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
       ctx.log,
       describe,
     );
-    const pick = (key: keyof LatencySample) => ({
+    const pick = (key: Exclude<keyof LatencySample, 'stages'>) => ({
       conveyor: samples.conveyor.map((s) => round(s[key], 2)),
       baseline: samples.baseline.map((s) => round(s[key], 2)),
     });
+    const stagesOf = (side: LatencySample[]) =>
+      side.map((s) => s.stages.map((ms) => round(ms, 1)).join('/')).join(', ');
     const notes =
       `${ratePerSecond} enqueues/s for ${seconds} s per round, open loop, POST /v1/queues/${QUEUE}/jobs ` +
       `(Slack event, deduplicated by event_id) to the API, worker concurrency ${concurrency}; from the ` +
@@ -227,7 +263,9 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
       "moment Redis recorded the job completed (the id of its 'completed' event in the queue's events " +
       'stream, + 0.5 ms for the truncated millisecond), read every 50 ms without blocking. ' +
       `Enqueue answer p99 ms: ${JSON.stringify(pick('answerP99'))}; max: ${JSON.stringify(pick('max'))}; ` +
-      `sender lateness against the open-loop schedule, p99 ms: ${JSON.stringify(pick('sendLagP99'))}.`;
+      `sender lateness against the open-loop schedule, p99 ms: ${JSON.stringify(pick('sendLagP99'))}. ` +
+      "Medians per round of request start to stored / stored to started / started to completed, ms (the jobs' " +
+      `'added', 'active' and 'completed' events): Conveyor ${stagesOf(samples.conveyor)}; baseline ${stagesOf(samples.baseline)}.`;
     const p50 = pick('p50');
     const p99 = pick('p99');
     const medianOf = (values: number[]) => median(values);

@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import {
+  createRedisConnection,
+  parseEnvironment,
+  redisEnvSchema,
+  waitUntilReady,
+} from '@conveyor/redis';
 import { auditScriptKeys, MaxmemoryRedis, RedisServer } from '@conveyor/testing';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -144,6 +151,30 @@ describe('JobStore', () => {
     expect(ids).toEqual(jobs.map((job) => job.opts.jobId));
     expect(await queue.getPrioritizedCount()).toBe(20);
     await queue.close();
+  });
+
+  it('sends the single jobs of a turn in that turn, behind the commands sent before them', async () => {
+    const queue = queueOf(`turn-${randomUUID().slice(0, 6)}`);
+    const config = parseEnvironment({ redis: redisEnvSchema }, { REDIS_URL: redis.url }).redis;
+    // The API's connection, which holds a turn's writes and sends them in one at its end.
+    const producer = createRedisConnection(config, 'producer');
+    await waitUntilReady(producer, 5000);
+    try {
+      const store = new JobStore(producer, new SearchIndex());
+      const job = storable('turn-1');
+      // A command sent earlier in the turn, as a Slack event's re-arm is sent before its store.
+      const earlier = producer.echo('re-arm');
+      const stored = store.storeSoon(queue, 'ingestion', store.build(queue, job));
+      const socket = (producer as Redis).stream as Socket;
+      const heldAtEndOfTurn = await new Promise<number>((resolve) =>
+        setImmediate(() => resolve(socket.writableCorked + socket.writableLength)),
+      );
+      expect(heldAtEndOfTurn).toBe(0);
+      expect(await Promise.all([earlier, stored])).toEqual(['re-arm', job.opts.jobId]);
+    } finally {
+      producer.disconnect();
+      await queue.close();
+    }
   });
 
   it('stores a burst of 3,000 single jobs of one turn once each, in several calls', async () => {

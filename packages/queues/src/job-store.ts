@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@conveyor/redis';
+import { atTurnEnd, type RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, optsEncodeMap, type Queue } from 'bullmq';
 import type { QueueName } from './queue-catalog.js';
 import {
@@ -191,7 +191,8 @@ export class JobStore {
     ) {
       const created: PendingStore = { entries: [], bytes: 0, done: Promise.resolve([]) };
       created.done = new Promise<string[]>((resolve, reject) => {
-        setImmediate(() => {
+        // Not setImmediate: its script call would leave a turn later (see atTurnEnd).
+        atTurnEnd(() => {
           if (this.#pending.get(key) === created) this.#pending.delete(key);
           this.#send(queue, name, created.entries).then(resolve, reject);
         });

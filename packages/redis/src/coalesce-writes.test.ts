@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { RedisServer } from '@conveyor/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atTurnEnd } from './at-turn-end.js';
 import { coalesceWrites } from './coalesce-writes.js';
 
 /** Counts the writes that reach the operating system: one `_writev` or `_write` each. */
@@ -36,6 +37,26 @@ describe('coalesceWrites', () => {
       );
       expect(replies).toEqual(Array.from({ length: 50 }, (_, index) => `m${index}`));
       expect(writes()).toBe(1);
+    } finally {
+      connection.disconnect();
+    }
+  });
+
+  it('sends the commands of end-of-turn tasks in the same turn, in the same write', async () => {
+    const connection = new Redis(server.url, { lazyConnect: true });
+    coalesceWrites(connection);
+    await connection.connect();
+    try {
+      const socket = connection.stream as Socket;
+      const writes = countSocketWrites(socket);
+      // A request's command, then a batched one sent at the end of the turn (a store of jobs).
+      const sent = [connection.echo('request')];
+      atTurnEnd(() => sent.push(connection.echo('batched')));
+      const atEndOfTurn = await new Promise<{ corked: number; writes: number }>((resolve) =>
+        setImmediate(() => resolve({ corked: socket.writableCorked, writes: writes() })),
+      );
+      expect(atEndOfTurn).toEqual({ corked: 0, writes: 1 });
+      expect(await Promise.all(sent)).toEqual(['request', 'batched']);
     } finally {
       connection.disconnect();
     }

@@ -1,12 +1,14 @@
 import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
+import { flushAtTurnEnd } from './at-turn-end.js';
 
 const patched = new WeakSet<Socket>();
 
 /**
  * Makes the writes on `socket` during one turn of the event loop leave in a single `writev`: the
  * first write corks the socket, and the check phase of the same turn uncorks it (after every
- * socket that was ready in the poll phase has been served, so concurrent requests share a write).
+ * socket that was ready in the poll phase has been served, so concurrent requests share a write,
+ * and after the turn's `atTurnEnd` tasks, so the batched commands they send join it).
  * Unlike ioredis auto-pipelining, nothing waits for an earlier reply.
  */
 function corkPerTick(socket: Socket): void {
@@ -22,7 +24,7 @@ function corkPerTick(socket: Socket): void {
     if (!corked) {
       corked = true;
       socket.cork();
-      setImmediate(uncork);
+      flushAtTurnEnd(uncork);
     }
     return (write as (...writeArgs: unknown[]) => boolean).apply(this, args);
   } as Socket['write'];

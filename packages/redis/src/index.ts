@@ -1,3 +1,4 @@
+export { atTurnEnd, flushAtTurnEnd } from './at-turn-end.js';
 export {
   type CheckRedisOptions,
   checkRedis,

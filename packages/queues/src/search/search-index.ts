@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@conveyor/redis';
+import { atTurnEnd, type RedisConnection } from '@conveyor/redis';
 import type { ChainableCommander } from 'ioredis';
 import type { AlongsideAdds } from '../add-bulk-atomically.js';
 import {
@@ -185,7 +185,7 @@ export class SearchIndex {
     if (batch === undefined || batch.client !== client) {
       const created: PendingBatch = { client, jobs: [], ttlMs: 0, done: Promise.resolve() };
       created.done = new Promise<void>((resolve) => {
-        setImmediate(() => {
+        atTurnEnd(() => {
           if (this.#batches.get(queueKey) === created) this.#batches.delete(queueKey);
           this.write(client, queueKey, created.jobs, { ttlMs: created.ttlMs, stored: false })
             .catch((error: Error) => this.#onError(error, queueKey))
