@@ -15,8 +15,8 @@ const DEFAULT_MAX_SEARCHES = 256;
  * A page reads its ranges, then the candidates they pick: two round trips, since the keys of a
  * candidate's job must be declared to the script that reads it, and are known only from the
  * ranges. A search asked again (a console or a client polling a key, the common case) sends the
- * candidates its last page picked in the same write as its ranges, and keeps that read when the
- * ranges pick the same ones again: one round trip. A guess that no longer holds costs the read of
+ * candidates its last page picked without waiting for the ranges' replies, and keeps that read
+ * when the ranges pick the same ones again: one round trip. A guess that no longer holds costs the read of
  * at most one page, then the page is read as without a guess.
  */
 export class PageGuesses {
