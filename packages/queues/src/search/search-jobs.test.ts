@@ -297,21 +297,7 @@ describe('searchJobs', () => {
 
   it('sends the read of a search asked again before its ranges answer', async () => {
     const { connection, prefix } = queues;
-    const log: string[] = [];
-    const send = connection.sendCommand.bind(connection);
-    // Each command as it leaves, and as its reply arrives (before its caller resumes).
-    type Send = typeof connection.sendCommand;
-    const spy = vi
-      .spyOn(connection, 'sendCommand')
-      .mockImplementation((...args: Parameters<Send>) => {
-        const [command] = args;
-        log.push(`sent ${command.name}`);
-        command.promise.then(
-          () => log.push(`reply ${command.name}`),
-          () => {},
-        );
-        return send(command, args[1]);
-      });
+    const { log, spy } = recordCommands(connection);
     /** Whether `search`'s read script left before any of its ranges answered. */
     const readsEarly = async (value: string) => {
       log.length = 0;
@@ -343,6 +329,36 @@ describe('searchJobs', () => {
     }
   });
 
+  it('stops guessing a search whose first match keeps changing', async () => {
+    const { connection, prefix } = queues;
+    const { log, spy } = recordCommands(connection);
+    const org = `org-${randomUUID()}`;
+    /** Read scripts sent by one search: one per page, two when a guess was discarded. */
+    const scripts = async () => {
+      log.length = 0;
+      await searchJobs(connection, prefix, { key: 'orgId', value: org });
+      return log.filter((entry) => /^sent eval/.test(entry)).length;
+    };
+    const enqueue = (tag: string) =>
+      queues.producer.enqueue('ingestion', { data: ingest(tag, org) });
+    try {
+      await enqueue('busy-0');
+      await scripts();
+      await scripts();
+      // Guessed and right: one script.
+      expect(await scripts()).toBe(1);
+      await enqueue('busy-1');
+      // Guessed and wrong: the guess's read is discarded, once.
+      expect(await scripts()).toBe(2);
+      for (const tag of ['busy-2', 'busy-3', 'busy-4']) {
+        await enqueue(tag);
+        expect(await scripts()).toBe(1);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('refuses an unknown key, listing the valid ones, and a forged cursor', async () => {
     await expect(search({ key: 'nope', value: 'x' })).rejects.toThrow(UnknownSearchKeyError);
     await expect(search({ key: 'nope', value: 'x' })).rejects.toMatchObject({
@@ -357,3 +373,22 @@ describe('searchJobs', () => {
     expect(await search({ key: 'orgId', value: 'x'.repeat(300) })).toEqual({ jobs: [] });
   });
 });
+
+/** Logs each command of `connection` as it leaves, and as its reply arrives (before its caller resumes). */
+function recordCommands(connection: TestQueues['connection']) {
+  const log: string[] = [];
+  const send = connection.sendCommand.bind(connection);
+  type Send = typeof connection.sendCommand;
+  const spy = vi
+    .spyOn(connection, 'sendCommand')
+    .mockImplementation((...args: Parameters<Send>) => {
+      const [command] = args;
+      log.push(`sent ${command.name}`);
+      command.promise.then(
+        () => log.push(`reply ${command.name}`),
+        () => {},
+      );
+      return send(command, args[1]);
+    });
+  return { log, spy };
+}
