@@ -5,7 +5,7 @@ import {
   type RedisConnection,
   redisEnvSchema,
 } from '@conveyor/redis';
-import { countBlockedReaders, waitFor } from '@conveyor/testing';
+import { countBlockedReaders, RedisServer, waitFor } from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { QueueEventReaders } from './queue-event-readers.js';
@@ -94,4 +94,54 @@ describe('QueueEventReaders', () => {
     await reuse.acquire('ingestion');
     expect(reuse.reading).toEqual([]);
   });
+
+  it('reads from a Redis that was down when the reader was acquired', async () => {
+    const server = await RedisServer.start({ appendonly: false });
+    await server.kill();
+    const config = parseEnvironment(
+      { redis: redisEnvSchema },
+      { REDIS_URL: server.url, QUEUE_PREFIX: prefix },
+    ).redis;
+    const connection = createRedisConnection(config, 'queue-events', { lazyConnect: true });
+    connection.on('error', () => {});
+    const seen: unknown[] = [];
+    const errors: Error[] = [];
+    const down = new QueueEventReaders({
+      connection,
+      prefix,
+      events: ['added'],
+      onEvent: (_queue, _event, args) => seen.push(args.jobId),
+      onError: (error) => errors.push(error),
+    });
+    let own: RedisConnection | undefined;
+    let target: Queue | undefined;
+    try {
+      const acquired = down.acquire('ingestion');
+      await waitFor(() => connection.status === 'reconnecting', {
+        description: 'the connection failed once',
+        timeoutMs: 20_000,
+      });
+      await server.restart();
+      await acquired;
+      own = createRedisConnection(config, 'admin');
+      target = new Queue('ingestion', { connection: own, prefix });
+      await waitFor(async () => (await countBlockedReaders(own as RedisConnection, prefix)) === 1, {
+        description: 'the reader blocks on the restarted Redis',
+        timeoutMs: 20_000,
+      });
+      const job = await target.add('ingest', {});
+      await waitFor(() => seen.includes(job.id), {
+        description: 'the job added after Redis came back told',
+        timeoutMs: 20_000,
+      });
+      expect(seen).toEqual([job.id]);
+      down.release('ingestion');
+    } finally {
+      await down.close();
+      await target?.close();
+      own?.disconnect();
+      connection.disconnect();
+      await server.stop();
+    }
+  }, 60_000);
 });

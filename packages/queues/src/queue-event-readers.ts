@@ -1,5 +1,5 @@
 import type { RedisConnection } from '@conveyor/redis';
-import { QueueEvents, type QueueEventsListener, type QueueEventsOptions } from 'bullmq';
+import { QueueEvents, type QueueEventsListener } from 'bullmq';
 
 /** Options for {@link QueueEventReaders}. */
 export interface QueueEventReadersOptions {
@@ -33,7 +33,8 @@ export const DEFAULT_READER_IDLE_MS = 30_000;
 
 /** One queue's running QueueEvents, and when it stops for want of holders. */
 interface Reader {
-  events: QueueEvents;
+  /** Made once the stream's last id is known. */
+  events?: QueueEvents;
   /** Resolves once the stream's last id is known: every later event will be read. */
   started: Promise<void>;
   idle?: NodeJS.Timeout;
@@ -107,32 +108,47 @@ export class QueueEventReaders {
     await Promise.all([...this.#readers.keys()].map((queue) => this.#stop(queue)));
   }
 
-  #start(queue: string): Promise<void> {
+  #start(queue: string, fromId?: string): Promise<void> {
     const { connection, prefix, onError } = this.#options;
-    const events = new QueueEvents(queue, { connection, prefix, autorun: false });
-    events.on('error', (error) => onError?.(error, queue));
-    for (const name of this.#options.events) {
-      events.on(name, (args: unknown) => {
-        // A stopped reader still draining its last read must not deliver twice.
-        if (this.#readers.get(queue)?.events !== events) return;
-        this.#options.onEvent(queue, name, args as Record<string, unknown>);
-      });
-    }
-    const started = (async () => {
-      const last = await connection.xrevrange(events.toKey('events'), '+', '-', 'COUNT', 1);
-      (events.opts as QueueEventsOptions).lastEventId = last[0]?.[0] ?? '0-0';
-      if (this.#readers.get(queue)?.events !== events) return;
+    // The QueueEvents (and so its blocking connection) is only made once Redis has answered the
+    // XREVRANGE: BullMQ gives up for good on a blocking connection whose first connect fails.
+    const reader: Reader = { started: Promise.resolve() };
+    reader.started = (async () => {
+      const lastEventId =
+        fromId ??
+        (await connection.xrevrange(`${prefix}:${queue}:events`, '+', '-', 'COUNT', 1))[0]?.[0] ??
+        '0-0';
+      if (this.#readers.get(queue) !== reader) return;
+      let lastRead = lastEventId;
+      const events = new QueueEvents(queue, { connection, prefix, autorun: false, lastEventId });
+      reader.events = events;
+      events.on('error', (error) => onError?.(error, queue));
+      for (const name of this.#options.events) {
+        events.on(name, (args: unknown, id?: string) => {
+          // A stopped reader still draining its last read must not deliver twice.
+          if (this.#readers.get(queue) !== reader) return;
+          if (typeof id === 'string') lastRead = id;
+          this.#options.onEvent(queue, name, args as Record<string, unknown>);
+        });
+      }
       events.run().catch((error: Error) => {
-        if (this.#readers.get(queue)?.events === events) onError?.(error, queue);
+        if (this.#readers.get(queue) !== reader) return;
+        onError?.(error, queue);
+        // Whoever still holds the queue gets a fresh reader from the last id told: nothing
+        // lost, nothing told twice.
+        const from = lastRead;
+        void this.#stop(queue).then(() => {
+          if (this.#closed || this.#readers.has(queue) || !this.#holders.has(queue)) return;
+          this.#start(queue, from).catch(() => {});
+        });
       });
     })();
-    const reader: Reader = { events, started };
     this.#readers.set(queue, reader);
-    started.catch(() => {
+    reader.started.catch(() => {
       // Failed to start: the next acquire tries again.
       if (this.#readers.get(queue) === reader) void this.#stop(queue);
     });
-    return started;
+    return reader.started;
   }
 
   async #stop(queue: string): Promise<void> {
@@ -140,6 +156,6 @@ export class QueueEventReaders {
     if (reader === undefined) return;
     clearTimeout(reader.idle);
     this.#readers.delete(queue);
-    await reader.events.close().catch((error: Error) => this.#options.onError?.(error, queue));
+    await reader.events?.close().catch((error: Error) => this.#options.onError?.(error, queue));
   }
 }

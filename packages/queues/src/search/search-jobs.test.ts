@@ -6,7 +6,7 @@ import {
   slackSamples,
 } from '@conveyor/testing';
 import { type Job, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectTestQueues, type TestQueues } from '../../test/support/test-queues.js';
 import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
 import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
@@ -295,52 +295,67 @@ describe('searchJobs', () => {
     }
   });
 
-  it('reads a search asked again in one round trip, while its first matches stay the same', async () => {
-    // Redis counts the reads of every client: a Redis of this test's own.
-    const server = await RedisServer.start();
-    const own = await connectTestQueues(server.url);
-    const stats = server.client();
-    /** Round trips of `work` on the search's connection: Redis's socket reads, less INFO's own. */
-    const roundTrips = async (work: () => Promise<unknown>) => {
-      const reads = async () =>
-        Number(/total_reads_processed:(\d+)/.exec(await stats.info('stats'))?.[1]);
-      const before = await reads();
-      await work();
-      return (await reads()) - before - 1;
+  it('sends the read of a search asked again before its ranges answer', async () => {
+    const { connection, prefix } = queues;
+    const { log, spy } = recordCommands(connection);
+    /** Whether `search`'s read script left before any of its ranges answered. */
+    const readsEarly = async (value: string) => {
+      log.length = 0;
+      const page = await searchJobs(connection, prefix, { key: 'orgId', value });
+      const read = log.findIndex((entry) => /^sent eval/.test(entry));
+      const ranged = log.indexOf('reply zrevrangebyscore');
+      expect(read).toBeGreaterThanOrEqual(0);
+      expect(ranged).toBeGreaterThanOrEqual(0);
+      return { early: read < ranged, ids: page.jobs.map((job) => job.id) };
     };
     try {
       const org = `org-${randomUUID()}`;
-      const stored = await own.producer.enqueueBulk(
+      const stored = await queues.producer.enqueueBulk(
         'ingestion',
         Array.from({ length: 3 }, (_, index) => ({ data: ingest(`rt-${index}`, org) })),
       );
-      const other = `org-${randomUUID()}`;
-      await own.producer.enqueue('ingestion', { data: ingest('rt-other', other) });
-      // Redis holds the read script from then on (a first call is EVALSHA, then EVAL).
-      await searchJobs(own.connection, own.prefix, { key: 'orgId', value: other });
-      const search = () => searchJobs(own.connection, own.prefix, { key: 'orgId', value: org });
-      const found = async () => (await search()).jobs.map((job) => job.id);
       const newestFirst = stored.map((job) => job.id).reverse();
-      expect(await roundTrips(search)).toBe(2);
-      expect(await found()).toEqual(newestFirst);
-      expect(await roundTrips(search)).toBe(1);
-      // A newer match: the remembered candidates are no longer the first ones.
-      const late = await own.producer.enqueue('ingestion', { data: ingest('rt-late', org) });
-      let page: Awaited<ReturnType<typeof search>> | undefined;
-      expect(
-        await roundTrips(async () => {
-          page = await search();
-        }),
-      ).toBe(2);
-      expect(page?.jobs.map((job) => job.id)).toEqual([late.id, ...newestFirst]);
-      expect(await roundTrips(search)).toBe(1);
+      expect(await readsEarly(org)).toEqual({ early: false, ids: newestFirst });
+      await readsEarly(org);
+      expect(await readsEarly(org)).toEqual({ early: true, ids: newestFirst });
+      // A newer match: the guess is read, found wrong, and the page read as without it.
+      const late = await queues.producer.enqueue('ingestion', { data: ingest('rt-late', org) });
+      expect((await readsEarly(org)).ids).toEqual([late.id, ...newestFirst]);
       // A job gone (retention): the ranges still pick it, its read says it is gone.
-      await own.producer.queue('ingestion').remove(late.id);
-      expect(await found()).toEqual(newestFirst);
+      await queues.producer.queue('ingestion').remove(late.id);
+      expect((await readsEarly(org)).ids).toEqual(newestFirst);
     } finally {
-      stats.disconnect();
-      await own.close();
-      await server.stop();
+      spy.mockRestore();
+    }
+  });
+
+  it('stops guessing a search whose first match keeps changing', async () => {
+    const { connection, prefix } = queues;
+    const { log, spy } = recordCommands(connection);
+    const org = `org-${randomUUID()}`;
+    /** Read scripts sent by one search: one per page, two when a guess was discarded. */
+    const scripts = async () => {
+      log.length = 0;
+      await searchJobs(connection, prefix, { key: 'orgId', value: org });
+      return log.filter((entry) => /^sent eval/.test(entry)).length;
+    };
+    const enqueue = (tag: string) =>
+      queues.producer.enqueue('ingestion', { data: ingest(tag, org) });
+    try {
+      await enqueue('busy-0');
+      await scripts();
+      await scripts();
+      // Guessed and right: one script.
+      expect(await scripts()).toBe(1);
+      await enqueue('busy-1');
+      // Guessed and wrong: the guess's read is discarded, once.
+      expect(await scripts()).toBe(2);
+      for (const tag of ['busy-2', 'busy-3', 'busy-4']) {
+        await enqueue(tag);
+        expect(await scripts()).toBe(1);
+      }
+    } finally {
+      spy.mockRestore();
     }
   });
 
@@ -358,3 +373,22 @@ describe('searchJobs', () => {
     expect(await search({ key: 'orgId', value: 'x'.repeat(300) })).toEqual({ jobs: [] });
   });
 });
+
+/** Logs each command of `connection` as it leaves, and as its reply arrives (before its caller resumes). */
+function recordCommands(connection: TestQueues['connection']) {
+  const log: string[] = [];
+  const send = connection.sendCommand.bind(connection);
+  type Send = typeof connection.sendCommand;
+  const spy = vi
+    .spyOn(connection, 'sendCommand')
+    .mockImplementation((...args: Parameters<Send>) => {
+      const [command] = args;
+      log.push(`sent ${command.name}`);
+      command.promise.then(
+        () => log.push(`reply ${command.name}`),
+        () => {},
+      );
+      return send(command, args[1]);
+    });
+  return { log, spy };
+}

@@ -158,8 +158,8 @@ const pageGuesses = new PageGuesses();
  * Cost is in the matches, not the queue: one sorted-set range per searched queue and dead-letter
  * queue, sent together, then one script that reads every match of the page (its state from the
  * sorted sets and its lock): two round trips for a page. A search this process answered before
- * sends that script for the matches its last page read first in the same write as the ranges
- * ({@link PageGuesses}): one round trip while they are still the first matches. Entries whose
+ * sends that script for the matches its last page read first without waiting for the ranges'
+ * replies ({@link PageGuesses}): one round trip while they are still the first matches. Entries whose
  * job retention removed are skipped and dropped from the index. A `state` or `tenants` filter that few matches pass stops
  * a page after {@link MAX_EXAMINED} entries, answering what it found and a `next`. The cursor is a position in the order of results, so jobs added
  * meanwhile (newer) do not shift later pages.
@@ -306,7 +306,7 @@ async function page(
       Math.max(limit - jobs.length, filtered ? 20 : 1),
       MAX_EXAMINED - examined,
     );
-    // The ranges leave first, then the guess's read: both in one write, one round trip.
+    // The ranges leave first, then the guess's read, without waiting for their replies.
     const picking = pick(connection, readers, step, limit + 1);
     const early = guess === undefined ? undefined : readCandidates(connection, guess);
     // Awaited below only if the guess holds; a failure is then the page's.
