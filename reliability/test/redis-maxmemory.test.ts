@@ -65,11 +65,25 @@ describe('Redis at maxmemory with noeviction', () => {
   }
 
   it('refuses with a clear 503, writes nothing half, and recovers when memory frees', async () => {
+    // Redis slow to answer while the API starts, as on a loaded machine: the API listens before
+    // its producer connection is ready and refuses writes meanwhile with a 503 that is not the
+    // out-of-memory one, so filling Redis starts once the API is ready, not once it listens.
+    // Frozen until the producer's first ready check timed out, the connection is still
+    // reconnecting when Redis answers again.
+    redis.pause();
     const api = await deployment.startApi();
     const client = new ApiClient(api.url, secrets.apiToken, secrets.slackSigningSecret);
+    await api.process.waitForLine(/"role":"producer".*"msg":"Redis is not reachable yet/);
+    const early = await client.enqueue('ingestion', inlineDocument('relmem-early', TEXT));
+    const readiness = deployment.apiReady(api);
+    redis.resume();
+    expect(early.status, early.text).toBe(503);
+    expect(errorCode(early)).toBe('REDIS_UNAVAILABLE');
+    expect(isOutOfMemory503(early)).toBe(false);
+    await readiness;
 
     const acknowledged: string[] = [];
-    const refusedDocuments: string[] = [];
+    const refusedDocuments: string[] = ['relmem-early'];
     let first503: HttpAnswer | undefined;
     for (let index = 0; index < MAX_REQUESTS && first503 === undefined; index++) {
       const documentId = `relmem-${index}`;
@@ -83,7 +97,7 @@ describe('Redis at maxmemory with noeviction', () => {
     figures.set('jobs acknowledged before the limit', acknowledged.length);
     expect(first503, 'Redis never filled up').toBeDefined();
     figures.set('answer at the limit', `${first503?.status} ${first503?.text.slice(0, 160)}`);
-    expect(isOutOfMemory503(first503 as HttpAnswer)).toBe(true);
+    expect(isOutOfMemory503(first503 as HttpAnswer), first503?.text).toBe(true);
 
     // Redis refuses a write only while used memory is over the limit, and used memory moves on
     // its own (client buffers, a rate-limit window's key expiring): a small write can be

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getFreePort } from '@conveyor/testing';
+import { getFreePort, waitForHttp } from '@conveyor/testing';
 import { AppProcess } from './app-process.js';
 import { API_MAIN, LOGS_DIR, WORKER_MAIN } from './paths.js';
 import { type RedisTopology, redisEnv } from './redis-topology.js';
@@ -82,6 +82,20 @@ export class Deployment {
       await process.waitForLine(/"msg":"api listening"/, START_TIMEOUT_MS);
     }
     return { process, url: `http://127.0.0.1:${port}` };
+  }
+
+  /**
+   * Resolves once `api` answers `/readyz` 200. A lone API listens before its Redis connections
+   * are ready and answers 503 `not connected` meanwhile (how long depends on the machine's load):
+   * a test that needs its first request stored waits for this, not for "api listening".
+   */
+  async apiReady(api: ApiHandle): Promise<void> {
+    await api.process.waitForLine(/"msg":"api listening"/, START_TIMEOUT_MS);
+    const ready = await waitForHttp(`${api.url}/readyz`, {
+      status: 200,
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    await ready.body?.cancel();
   }
 
   /** Starts a worker and resolves once it runs (or at once with `waitUntilStarted: false`). */
