@@ -143,7 +143,7 @@ describe('Redis with requirepass and an ACL user restricted to the queue prefix'
     ];
     const verdicts: string[] = [];
     for (const { name, env } of cases) {
-      const api = await deployment.startApi(env, { waitUntilListening: false });
+      const api = await deployment.startApi(env, { waitUntil: 'spawned' });
       const worker = await deployment.startWorker(env, { waitUntilStarted: false });
       const [apiVerdict, workerVerdict] = await Promise.all([
         startupVerdict(api.process, `${api.url}/readyz`),

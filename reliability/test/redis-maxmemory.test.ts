@@ -71,7 +71,7 @@ describe('Redis at maxmemory with noeviction', () => {
     // Frozen until the producer's first ready check timed out, the connection is still
     // reconnecting when Redis answers again.
     redis.pause();
-    const api = await deployment.startApi();
+    const api = await deployment.startApi({}, { waitUntil: 'listening' });
     const client = new ApiClient(api.url, secrets.apiToken, secrets.slackSigningSecret);
     await api.process.waitForLine(/"role":"producer".*"msg":"Redis is not reachable yet/);
     const early = await client.enqueue('ingestion', inlineDocument('relmem-early', TEXT));

@@ -71,17 +71,23 @@ export class Deployment {
     };
   }
 
-  /** Starts an API and resolves once it listens (or at once with `waitUntilListening: false`). */
+  /**
+   * Starts an API and resolves once it answers `/readyz` 200 (see {@link apiReady}); with
+   * `waitUntil: 'listening'` once it listens, with `'spawned'` at once.
+   */
   async startApi(
     extra: Record<string, string> = {},
-    options: { waitUntilListening?: boolean } = {},
+    options: { waitUntil?: 'ready' | 'listening' | 'spawned' } = {},
   ): Promise<ApiHandle> {
     const port = await getFreePort();
     const process = this.#spawn('api', API_MAIN, this.apiEnv(port, extra));
-    if (options.waitUntilListening ?? true) {
+    const api = { process, url: `http://127.0.0.1:${port}` };
+    const waitUntil = options.waitUntil ?? 'ready';
+    if (waitUntil === 'ready') await this.apiReady(api);
+    else if (waitUntil === 'listening') {
       await process.waitForLine(/"msg":"api listening"/, START_TIMEOUT_MS);
     }
-    return { process, url: `http://127.0.0.1:${port}` };
+    return api;
   }
 
   /**
