@@ -26,6 +26,7 @@ export { resolveQueuePrefix } from './queue-prefix.js';
 export { type ReconnectDelayOptions, reconnectDelay } from './reconnect-delay.js';
 export type { RedisConfig, RedisNodeAddress, RedisTarget, RedisTlsConfig } from './redis-config.js';
 export { redisEnvSchema } from './redis-env.js';
+export { sendCommandWithin } from './send-command-within.js';
 export { setDeferredDeadline } from './set-deferred-deadline.js';
 export { isAuthError, RedisAuthError, waitUntilReady } from './wait-until-ready.js';
 export { withTimeout } from './with-timeout.js';

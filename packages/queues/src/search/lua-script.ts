@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@conveyor/redis';
+import { type RedisConnection, sendCommandWithin } from '@conveyor/redis';
 
 type ScriptArgs = [number, ...(string | number)[]];
 
@@ -18,13 +18,20 @@ export class LuaScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs it with `args`: the key count, the keys, then the arguments. */
-  async run(client: RedisConnection, args: ScriptArgs): Promise<unknown> {
+  /**
+   * Runs it with `args`: the key count, the keys, then the arguments; `extraMs` lengthens the
+   * connection's command deadline for this call (see `sendCommandWithin`).
+   */
+  async run(client: RedisConnection, args: ScriptArgs, extraMs = 0): Promise<unknown> {
     try {
-      return await client.evalsha(this.sha, ...args);
+      return extraMs > 0
+        ? await sendCommandWithin(client, 'evalsha', [this.sha, ...args], extraMs)
+        : await client.evalsha(this.sha, ...args);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return client.eval(this.lua, ...args);
+      return extraMs > 0
+        ? sendCommandWithin(client, 'eval', [this.lua, ...args], extraMs)
+        : client.eval(this.lua, ...args);
     }
   }
 }
