@@ -1,4 +1,4 @@
-import type { RedisConnection } from '@conveyor/redis';
+import { queuedAllowanceMs, type RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, optsEncodeMap, type Queue } from 'bullmq';
 import type { QueueName } from './queue-catalog.js';
 import {
@@ -33,16 +33,15 @@ export const MAX_JOBS_PER_CALL = 256;
 export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
 
 /**
- * Time Redis is granted per job of a store call, and of the calls ahead of it on the connection,
- * on top of the connection's command deadline and of the write guard's. A call of 1,000 jobs
- * runs for tens of ms on an idle Redis, but a few in flight on a starved machine took seconds
- * from send to reply (issue 14's bench: 0.8 s queued, up to 0.9 s running), while a 1 s deadline
- * reported that Redis as unavailable. A Redis that answers nothing is still reported, after the
- * command deadline plus this per job in flight (a single job alone: 2 ms more).
+ * Time Redis is granted per job of a store call, on top of the connection's command deadline and
+ * of the write guard's; commands sent behind the call on the connection get it too
+ * (`sendCommandWithin`). A call of 1,000 jobs runs for tens of ms on an idle Redis, but with a
+ * few in flight on a starved machine they took seconds from send to reply (issue 14's bench:
+ * 0.8 s queued, up to 0.9 s running), and a 1 s deadline reported that Redis as unavailable. A
+ * Redis that answers nothing is still reported, after the command deadline plus this per job in
+ * flight (a single job alone: 2 ms more).
  */
 export const STORE_MS_PER_JOB = 2;
-/** Most time added to a store call's deadline, however many jobs are in flight. */
-export const MAX_STORE_ALLOWANCE_MS = 30_000;
 
 /** One job for {@link JobStore}. */
 export interface JobToStore {
@@ -120,8 +119,6 @@ export class JobStore {
   readonly #search: SearchIndex;
   readonly #pending = new Map<string, PendingStore>();
   readonly #defaults = new WeakMap<Queue, EncodedDefaults>();
-  /** Jobs of the store calls sent on the connection and not answered yet. */
-  #inFlightJobs = 0;
 
   constructor(connection: RedisConnection, search: SearchIndex) {
     this.#connection = connection;
@@ -182,11 +179,11 @@ export class JobStore {
 
   /**
    * Time to add to the deadline of a write that stores `jobs` jobs now: {@link STORE_MS_PER_JOB}
-   * for each of them and each job of the store calls already in flight, which Redis answers
-   * first; at most {@link MAX_STORE_ALLOWANCE_MS}.
+   * for each, and the time granted to the calls in flight on the connection, which Redis answers
+   * first (`queuedAllowanceMs`).
    */
   allowanceMs(jobs: number): number {
-    return Math.min(STORE_MS_PER_JOB * (this.#inFlightJobs + jobs), MAX_STORE_ALLOWANCE_MS);
+    return STORE_MS_PER_JOB * jobs + queuedAllowanceMs(this.#connection);
   }
 
   /**
@@ -286,8 +283,6 @@ export class JobStore {
     ];
     const window = this.#search.windowFor(queueKey, entries.length);
     let reply: unknown;
-    const extraMs = this.allowanceMs(entries.length);
-    this.#inFlightJobs += entries.length;
     try {
       reply = await STORE.run(
         this.#connection,
@@ -300,13 +295,11 @@ export class JobStore {
           this.#search.dropBefore(now),
           ...args,
         ],
-        extraMs,
+        STORE_MS_PER_JOB * entries.length,
       );
     } catch (error) {
       if (window > 0) this.#search.sweepMissed(queueKey);
       throw error;
-    } finally {
-      this.#inFlightJobs -= entries.length;
     }
     const [ids, sweep] = reply as [string[], unknown];
     this.#search.sweepAfter(this.#connection, queueKey, sweep);

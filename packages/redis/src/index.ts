@@ -23,6 +23,7 @@ export { parseEnvironment } from './parse-environment.js';
 export { isVersionAtLeast, parseInfo } from './parse-info.js';
 export { probeProblems } from './probe-problems.js';
 export { resolveQueuePrefix } from './queue-prefix.js';
+export { MAX_QUEUED_ALLOWANCE_MS, queuedAllowanceMs } from './queued-allowance.js';
 export { type ReconnectDelayOptions, reconnectDelay } from './reconnect-delay.js';
 export type { RedisConfig, RedisNodeAddress, RedisTarget, RedisTlsConfig } from './redis-config.js';
 export { redisEnvSchema } from './redis-env.js';

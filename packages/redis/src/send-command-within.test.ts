@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisConnection, createRedisConnection } from './create-redis-connection.js';
 import { parseEnvironment } from './parse-environment.js';
+import { queuedAllowanceMs } from './queued-allowance.js';
 import { redisEnvSchema } from './redis-env.js';
 import { sendCommandWithin } from './send-command-within.js';
 import { waitUntilReady } from './wait-until-ready.js';
@@ -19,7 +20,7 @@ describe('sendCommandWithin', () => {
     await server.stop();
   });
 
-  it('lengthens the deadline of one command only, and keeps its reply a string', async () => {
+  it('lengthens the deadline of a command and of those behind it, not of those before', async () => {
     const config = parseEnvironment(
       { redis: redisEnvSchema },
       { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: '100' },
@@ -31,9 +32,12 @@ describe('sendCommandWithin', () => {
       await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
       const plain = connection.set('plain', '1');
       const within = sendCommandWithin(connection, 'set', ['within', '1'], 2000);
+      const behind = connection.set('behind', '1');
       await expect(plain).rejects.toThrow(/Command timed out/);
       await expect(within).resolves.toBe('OK');
-      expect(await admin.get('within')).toBe('1');
+      await expect(behind).resolves.toBe('OK');
+      expect(await admin.mget('within', 'behind')).toEqual(['1', '1']);
+      expect(queuedAllowanceMs(connection)).toBe(0);
     } finally {
       await closeRedisConnection(connection);
     }
