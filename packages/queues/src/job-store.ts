@@ -39,9 +39,9 @@ export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
  * few in flight on a starved machine they took seconds from send to reply (issue 14's bench:
  * 0.8 s queued, up to 0.9 s running), and a 1 s deadline reported that Redis as unavailable. A
  * Redis that answers nothing is still reported, after the command deadline plus this per job in
- * flight (a single job alone: 2 ms more).
+ * flight (a single job alone: 5 ms more).
  */
-export const STORE_MS_PER_JOB = 2;
+export const STORE_MS_PER_JOB = 5;
 
 /** One job for {@link JobStore}. */
 export interface JobToStore {

@@ -433,7 +433,7 @@ describe('Producer with Redis busy longer than the command deadline', () => {
 
   beforeAll(async () => {
     server = await RedisServer.start({ appendonly: false });
-    // Command deadline 100 ms, guard 200 ms: a 500-job bulk gets 1,000 ms more (2 ms a job).
+    // Command deadline 100 ms, guard 200 ms: a 500-job bulk gets 2,500 ms more (5 ms a job).
     const config = parseEnvironment(
       { redis: redisEnvSchema },
       { REDIS_URL: server.url, QUEUE_PREFIX: 'conveyor', REDIS_COMMAND_TIMEOUT_MS: '100' },
@@ -467,7 +467,7 @@ describe('Producer with Redis busy longer than the command deadline', () => {
       await expect(producer.enqueueBulk('ingestion', bulk('away'))).rejects.toBeInstanceOf(
         RedisUnavailableError,
       );
-      // Refused by the deadline (100 + 1,000 ms here), not by Redis coming back.
+      // Refused by the deadline (100 + 2,500 ms here), not by Redis coming back.
       expect(performance.now() - started).toBeLessThan(10_000);
     } finally {
       await admin.call('CLIENT', 'UNPAUSE');
