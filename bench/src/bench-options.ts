@@ -79,6 +79,8 @@ export interface BenchOptions {
     concurrency: number;
     /** Jobs per bulk-enqueue round and side (in requests of `bulk.batch`). */
     bulkJobs: number;
+    /** Measure only the bulk-enqueue figure (`--tenants-bulk-only`), not the worker ones. */
+    bulkOnly: boolean;
   };
 }
 
@@ -105,7 +107,13 @@ const PROFILES: Record<
     },
     subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 10 },
     fairness: { floodJobs: 50_000, quietJobs: 300, intervalMs: 10, concurrency: 50, rounds: 3 },
-    tenants: { tenants: 1000, workerJobs: 20_000, concurrency: 50, bulkJobs: 50_000 },
+    tenants: {
+      tenants: 1000,
+      workerJobs: 20_000,
+      concurrency: 50,
+      bulkJobs: 50_000,
+      bulkOnly: false,
+    },
   },
   quick: {
     profile: 'quick',
@@ -126,7 +134,13 @@ const PROFILES: Record<
     },
     subscribers: { waiters: 10_000, streams: 1000, connections: 50, seconds: 5 },
     fairness: { floodJobs: 20_000, quietJobs: 200, intervalMs: 10, concurrency: 50, rounds: 2 },
-    tenants: { tenants: 1000, workerJobs: 10_000, concurrency: 50, bulkJobs: 20_000 },
+    tenants: {
+      tenants: 1000,
+      workerJobs: 10_000,
+      concurrency: 50,
+      bulkJobs: 20_000,
+      bulkOnly: false,
+    },
   },
   smoke: {
     profile: 'smoke',
@@ -147,13 +161,13 @@ const PROFILES: Record<
     },
     subscribers: { waiters: 200, streams: 20, connections: 10, seconds: 1 },
     fairness: { floodJobs: 2000, quietJobs: 20, intervalMs: 10, concurrency: 20, rounds: 1 },
-    tenants: { tenants: 100, workerJobs: 500, concurrency: 20, bulkJobs: 2000 },
+    tenants: { tenants: 100, workerJobs: 500, concurrency: 20, bulkJobs: 2000, bulkOnly: false },
   },
 };
 
 export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only NAME,...] [--skip NAME,...]
                          [--rounds N] [--results-dir DIR | --no-write] [--cpu-prof DIR]
-                         [--keep-logs]
+                         [--keep-logs] [--tenants-bulk-only]
                          [--worker-concurrency N,N,...]
   (no flag)  the full run: 5 rounds a side, 100,000-job bulk, 1,000,000 jobs for memory
   --quick    smaller sizes and 3-second rounds (BENCH_PROFILE=quick does the same)
@@ -161,7 +175,8 @@ export const USAGE = `Usage: node dist/main.js [--quick | --smoke] [--only NAME,
   --only, --skip  run only these scenarios, or all but these: ${SCENARIOS.join(', ')}
              (search is measured in the memory pass: --only search runs it)
   --worker-concurrency  the worker concurrencies measured (default 10,50,100)
-  --keep-logs  leave the processes' logs (the run's temp folder) in place at the end`;
+  --keep-logs  leave the processes' logs (the run's temp folder) in place at the end
+  --tenants-bulk-only  in the tenants scenario, measure only tenant-bulk-enqueue`;
 
 /** Scenario names from a comma-separated list, aliases resolved; throws on an unknown one. */
 function scenarioNames(list: string): ScenarioName[] {
@@ -184,6 +199,7 @@ export function parseBenchOptions(
   let resultsDir: string | undefined = defaultResultsDir;
   let cpuProfDir: string | undefined;
   let keepLogs = false;
+  let tenantsBulkOnly = false;
   let concurrencies: number[] | undefined;
   const args = [...argv];
   const value = (flag: string) => {
@@ -211,6 +227,7 @@ export function parseBenchOptions(
     else if (arg === '--no-write') resultsDir = undefined;
     else if (arg === '--cpu-prof') cpuProfDir = value(arg);
     else if (arg === '--keep-logs') keepLogs = true;
+    else if (arg === '--tenants-bulk-only') tenantsBulkOnly = true;
     else if (arg === '--worker-concurrency') {
       concurrencies = value(arg).split(',').map(Number);
       if (concurrencies.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) {
@@ -229,5 +246,6 @@ export function parseBenchOptions(
     keepLogs,
     worker: { ...base.worker, concurrencies: concurrencies ?? base.worker.concurrencies },
     fairness: { ...base.fairness, rounds: rounds ?? base.fairness.rounds },
+    tenants: { ...base.tenants, bulkOnly: tenantsBulkOnly },
   };
 }

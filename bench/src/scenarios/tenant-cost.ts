@@ -9,6 +9,7 @@ import {
   startBaselineWorker,
   startGroupmqWorker,
 } from '../processes/baseline-processes.js';
+import type { ConveyorApi } from '../processes/conveyor-api.js';
 import { startConveyorFleet } from '../processes/conveyor-fleet.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, failedFigure, ratioFigure } from '../report/figure.js';
@@ -28,6 +29,11 @@ const FILL_IN_FLIGHT = 4;
 const GROUPMQ_NAMESPACE = 'tenant-cost';
 /** Longest drain of one round. */
 const DRAIN_TIMEOUT_MS = 300_000;
+
+/** Rounded samples of the two sides of a figure. */
+function samples(a: number[], b: number[]): { conveyor: number[]; baseline: number[] } {
+  return { conveyor: a.map((v) => round(v)), baseline: b.map((v) => round(v)) };
+}
 
 /** Polls until a groupmq namespace has nothing waiting, ready, delayed or running. */
 async function groupmqDrained(client: Redis, worker: NodeProcess): Promise<number> {
@@ -57,13 +63,23 @@ async function groupmqDrained(client: Redis, worker: NodeProcess): Promise<numbe
  * through the API: jobs naming `tenants` tenants (`options.tenant`) against jobs naming none.
  */
 export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
-  const { tenants, workerJobs, concurrency, bulkJobs } = ctx.options.tenants;
+  const { tenants, workerJobs, concurrency, bulkOnly } = ctx.options.tenants;
   await ctx.client.flushall();
   const { api, worker, stopApi, stopWorker } = await startConveyorFleet(ctx, {
     queues: [WORKER_QUEUE],
     concurrency,
     name: 'worker-tenants',
   });
+  const connection = bullConnection(ctx);
+  const ingestion = new Queue(ENQUEUE_QUEUE, { connection, prefix: 'conveyor' });
+  if (bulkOnly) {
+    try {
+      return [await measureBulkEnqueue(ctx, api, ingestion)];
+    } finally {
+      await ingestion.close();
+      await Promise.all([stopApi(), stopWorker()]);
+    }
+  }
   const rawWorker = startBaselineWorker({
     redisUrl: ctx.redis.url,
     dir: ctx.dir,
@@ -81,9 +97,7 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
     name: 'groupmq-worker-tenants',
   });
   const stopGroupWorker = ctx.cleanup.add('groupmq worker', () => groupWorker.process.stop());
-  const connection = bullConnection(ctx);
   const slack = new Queue(WORKER_QUEUE, { connection, prefix: 'conveyor' });
-  const ingestion = new Queue(ENQUEUE_QUEUE, { connection, prefix: 'conveyor' });
   const raw = new Queue(WORKER_QUEUE, {
     connection,
     prefix: BASELINE_PREFIX,
@@ -198,65 +212,8 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
       `until nothing is ready or running. Raw BullMQ (first in, first out, for reference): the same events ` +
       `added with addBulk, a raw Worker with a no-op processor at concurrency ${concurrency}: ` +
       `${plain.map((v) => round(v)).join('/')} jobs/s. ${ctx.options.rounds} rounds a side, rotated.`;
-    const samples = (a: number[], b: number[]) => ({
-      conveyor: a.map((v) => round(v)),
-      baseline: b.map((v) => round(v)),
-    });
 
-    // Bulk enqueue with tenants named, against none.
-    const requests = Math.ceil(bulkJobs / ctx.options.bulk.batch);
-    const bulkBody = (named: boolean) =>
-      JSON.stringify({
-        jobs: Array.from({ length: ctx.options.bulk.batch }, (_, index) => ({
-          data: ingestionPayload(index),
-          ...(named ? { options: { tenant: `org-${index % tenants}` } } : {}),
-        })),
-      });
-    const bodies = { named: bulkBody(true), none: bulkBody(false) };
-    const bulkUrl = new URL(`${api.url}/v1/queues/${ENQUEUE_QUEUE}/jobs/bulk`);
-    const bulkAgent = keepAliveAgent(ctx.options.bulk.inFlight);
-    const bulkRound = (body: string) => async () => {
-      const started = performance.now();
-      await postBulk(bulkAgent, bulkUrl, headers, requests, ctx.options.bulk.inFlight, () => body);
-      return (requests * ctx.options.bulk.batch) / ((performance.now() - started) / 1000);
-    };
-    const empty = async () => {
-      await ingestion.obliterate({ force: true });
-      await settleRedis(ctx.client);
-    };
-    ctx.log(`  bulk enqueue, ${requests * ctx.options.bulk.batch} jobs a round`);
-    let bulk: Figure;
-    try {
-      await bulkRound(bodies.named)();
-      await empty();
-      const measured = await alternate(
-        ctx.options.rounds,
-        { label: `${tenants} tenants named`, run: bulkRound(bodies.named), reset: empty },
-        { label: 'no tenant named', run: bulkRound(bodies.none), reset: empty },
-        ctx.log,
-        (jobsPerSecond) => `${round(jobsPerSecond)} jobs/s`,
-      );
-      bulk = ratioFigure({
-        id: 'tenant-bulk-enqueue',
-        label: `Bulk enqueue, ${tenants} tenants named vs none (jobs/s)`,
-        conveyor: median(measured.conveyor),
-        baseline: median(measured.baseline),
-        minRatio: 0.9,
-        samples: samples(measured.conveyor, measured.baseline),
-        notes:
-          `${requests} requests of ${ctx.options.bulk.batch} ingestion jobs, ${ctx.options.bulk.inFlight} in flight, ` +
-          `to POST /v1/queues/${ENQUEUE_QUEUE}/jobs/bulk: each job naming one of ${tenants} tenants ` +
-          '(options.tenant) against the same jobs naming none (their tenant then comes from data.orgId, one ' +
-          'organisation); time until the last batch is answered; the queue emptied between rounds.',
-      });
-    } catch (error) {
-      // The worker figures above stand on their own.
-      ctx.log(`  bulk enqueue failed: ${error instanceof Error ? error.message : String(error)}`);
-      bulk = failedFigure('tenant-bulk-enqueue', error);
-    } finally {
-      bulkAgent.destroy();
-    }
-
+    const bulk = await measureBulkEnqueue(ctx, api, ingestion);
     return [
       ratioFigure({
         id: 'tenant-worker-throughput',
@@ -290,4 +247,71 @@ export async function measureTenantCost(ctx: BenchContext): Promise<Figure[]> {
     await Promise.all([slack.close(), ingestion.close(), raw.close(), groupQueue.close()]);
     await Promise.all([stopApi(), stopWorker(), stopRawWorker(), stopGroupWorker()]);
   }
+}
+
+/**
+ * Bulk enqueue through the API: jobs naming `tenants` tenants (`options.tenant`) against the same
+ * jobs naming none, rounds alternated, the queue emptied between rounds. A failure makes a failed
+ * figure, so the worker figures stand on their own.
+ */
+async function measureBulkEnqueue(
+  ctx: BenchContext,
+  api: ConveyorApi,
+  ingestion: Queue,
+): Promise<Figure> {
+  const { tenants, bulkJobs } = ctx.options.tenants;
+  const headers = { authorization: api.authorization };
+  const requests = Math.ceil(bulkJobs / ctx.options.bulk.batch);
+  const bulkBody = (named: boolean) =>
+    JSON.stringify({
+      jobs: Array.from({ length: ctx.options.bulk.batch }, (_, index) => ({
+        data: ingestionPayload(index),
+        ...(named ? { options: { tenant: `org-${index % tenants}` } } : {}),
+      })),
+    });
+  const bodies = { named: bulkBody(true), none: bulkBody(false) };
+  const bulkUrl = new URL(`${api.url}/v1/queues/${ENQUEUE_QUEUE}/jobs/bulk`);
+  const bulkAgent = keepAliveAgent(ctx.options.bulk.inFlight);
+  const bulkRound = (body: string) => async () => {
+    const started = performance.now();
+    await postBulk(bulkAgent, bulkUrl, headers, requests, ctx.options.bulk.inFlight, () => body);
+    return (requests * ctx.options.bulk.batch) / ((performance.now() - started) / 1000);
+  };
+  const empty = async () => {
+    await ingestion.obliterate({ force: true });
+    await settleRedis(ctx.client);
+  };
+  ctx.log(`  bulk enqueue, ${requests * ctx.options.bulk.batch} jobs a round`);
+  let bulk: Figure;
+  try {
+    await bulkRound(bodies.named)();
+    await empty();
+    const measured = await alternate(
+      ctx.options.rounds,
+      { label: `${tenants} tenants named`, run: bulkRound(bodies.named), reset: empty },
+      { label: 'no tenant named', run: bulkRound(bodies.none), reset: empty },
+      ctx.log,
+      (jobsPerSecond) => `${round(jobsPerSecond)} jobs/s`,
+    );
+    bulk = ratioFigure({
+      id: 'tenant-bulk-enqueue',
+      label: `Bulk enqueue, ${tenants} tenants named vs none (jobs/s)`,
+      conveyor: median(measured.conveyor),
+      baseline: median(measured.baseline),
+      minRatio: 0.9,
+      samples: samples(measured.conveyor, measured.baseline),
+      notes:
+        `${requests} requests of ${ctx.options.bulk.batch} ingestion jobs, ${ctx.options.bulk.inFlight} in flight, ` +
+        `to POST /v1/queues/${ENQUEUE_QUEUE}/jobs/bulk: each job naming one of ${tenants} tenants ` +
+        '(options.tenant) against the same jobs naming none (their tenant then comes from data.orgId, one ' +
+        'organisation); time until the last batch is answered; the queue emptied between rounds.',
+    });
+  } catch (error) {
+    // The worker figures above stand on their own.
+    ctx.log(`  bulk enqueue failed: ${error instanceof Error ? error.message : String(error)}`);
+    bulk = failedFigure('tenant-bulk-enqueue', error);
+  } finally {
+    bulkAgent.destroy();
+  }
+  return bulk;
 }

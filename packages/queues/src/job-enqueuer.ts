@@ -10,7 +10,7 @@ import { type PayloadIssue, PayloadValidationError } from './errors/payload-vali
 import type { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 import { setExpiry } from './job-expiry.js';
-import { type BuiltJob, JobStore } from './job-store.js';
+import { type BuiltJob, JobStore, MAX_JOBS_PER_CALL } from './job-store.js';
 import { payloadFingerprint } from './payload-fingerprint.js';
 import { QUEUE_CATALOG, type QueueName } from './queue-catalog.js';
 import type { QueueDefinition } from './queue-definition.js';
@@ -185,6 +185,8 @@ export class JobEnqueuer {
         if (conflict) throw new IdempotencyKeyReusedError();
         return { id, queue: name, name: job.name, deduplicated };
       }),
+      // Stored with the other single jobs of this turn of the event loop: at most a full call.
+      built ? this.#store.allowanceMs(MAX_JOBS_PER_CALL) : 0,
     );
   }
 
@@ -277,6 +279,7 @@ export class JobEnqueuer {
         );
         return results;
       }),
+      built ? this.#store.allowanceMs(jobs.length) : 0,
     );
   }
 

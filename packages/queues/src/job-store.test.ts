@@ -110,6 +110,31 @@ describe('JobStore', () => {
     await queue.close();
   });
 
+  it('continues the stored turns of the tenants of an earlier call (read in one go)', async () => {
+    const queue = queueOf(`turns-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const storeAll = (jobs: JobToStore[]) =>
+      store.store(
+        queue,
+        'ingestion',
+        jobs.map((job) => store.build(queue, job)),
+      );
+    const first = await storeAll([
+      storable('a-1', {}, 'a'),
+      storable('a-2', {}, 'a'),
+      storable('b-1', {}, 'b'),
+    ]);
+    // a's next turn is 3, b's 2, c has none stored.
+    const second = await storeAll([
+      storable('a-3', {}, 'a'),
+      storable('c-1', {}, 'c'),
+      storable('b-2', {}, 'b'),
+    ]);
+    const order = (await queue.getPrioritized(0, -1)).map((job) => job.id);
+    expect(order).toEqual([first[0], first[2], second[1], first[1], second[2], second[0]]);
+    await queue.close();
+  });
+
   it('stores a deduplicated job once and answers the held id, as BullMQ does', async () => {
     const queue = queueOf(`dedupe-${randomUUID().slice(0, 6)}`);
     const store = new JobStore(client, new SearchIndex());

@@ -1,4 +1,4 @@
-import { atTurnEnd, type RedisConnection } from '@conveyor/redis';
+import { atTurnEnd, queuedAllowanceMs, type RedisConnection } from '@conveyor/redis';
 import { type JobsOptions, optsEncodeMap, type Queue } from 'bullmq';
 import type { QueueName } from './queue-catalog.js';
 import {
@@ -31,6 +31,17 @@ export const MAX_JOBS_PER_CALL = 256;
  * limits, one call must not carry gigabytes and hold Redis while it runs.
  */
 export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
+
+/**
+ * Time Redis is granted per job of a store call, on top of the connection's command deadline and
+ * of the write guard's; commands sent behind the call on the connection get it too
+ * (`sendCommandWithin`). A call of 1,000 jobs runs for tens of ms on an idle Redis, but with a
+ * few in flight on a starved machine they took seconds from send to reply (issue 14's bench:
+ * 0.8 s queued, up to 0.9 s running), and a 1 s deadline reported that Redis as unavailable. A
+ * Redis that answers nothing is still reported, after the command deadline plus this per job in
+ * flight (a single job alone: 5 ms more).
+ */
+export const STORE_MS_PER_JOB = 5;
 
 /** One job for {@link JobStore}. */
 export interface JobToStore {
@@ -167,6 +178,15 @@ export class JobStore {
   }
 
   /**
+   * Time to add to the deadline of a write that stores `jobs` jobs now: {@link STORE_MS_PER_JOB}
+   * for each, and the time granted to the calls in flight on the connection, which Redis answers
+   * first (`queuedAllowanceMs`).
+   */
+  allowanceMs(jobs: number): number {
+    return STORE_MS_PER_JOB * jobs + queuedAllowanceMs(this.#connection);
+  }
+
+  /**
    * Stores built jobs in one call; resolves with their ids: a deduplicated job's is the id its
    * key held (nothing of it was stored).
    */
@@ -265,15 +285,19 @@ export class JobStore {
     const window = this.#search.windowFor(queueKey, entries.length);
     let reply: unknown;
     try {
-      reply = await STORE.run(this.#connection, [
-        keys.length,
-        ...keys,
-        entries.length,
-        Math.ceil(searchTtlMs(name)),
-        window,
-        this.#search.dropBefore(now),
-        ...args,
-      ]);
+      reply = await STORE.run(
+        this.#connection,
+        [
+          keys.length,
+          ...keys,
+          entries.length,
+          Math.ceil(searchTtlMs(name)),
+          window,
+          this.#search.dropBefore(now),
+          ...args,
+        ],
+        STORE_MS_PER_JOB * entries.length,
+      );
     } catch (error) {
       if (window > 0) this.#search.sweepMissed(queueKey);
       throw error;

@@ -8,6 +8,7 @@ import {
 } from '@conveyor/redis';
 import { RedisServer, slackSamples, waitFor } from '@conveyor/testing';
 import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
@@ -415,6 +416,62 @@ describe('Producer', () => {
     ]);
     expect(bulk[0]).toEqual({ ...single, deduplicated: true });
     expect(bulk[1]?.deduplicated).toBe(false);
+  });
+});
+
+describe('Producer with Redis busy longer than the command deadline', () => {
+  let server: RedisServer;
+  let connection: RedisConnection;
+  let producer: Producer;
+  let admin: Redis;
+  const JOBS = 500;
+  const bulk = (tag: string) =>
+    Array.from({ length: JOBS }, (_, index) => ({
+      data: ingest(`${tag}-${index}`),
+      options: { tenant: `org-${index % 100}` },
+    }));
+
+  beforeAll(async () => {
+    server = await RedisServer.start({ appendonly: false });
+    // Command deadline 100 ms, guard 200 ms: a 500-job bulk gets 2,500 ms more (5 ms a job).
+    const config = parseEnvironment(
+      { redis: redisEnvSchema },
+      { REDIS_URL: server.url, QUEUE_PREFIX: 'conveyor', REDIS_COMMAND_TIMEOUT_MS: '100' },
+    ).redis;
+    connection = createRedisConnection(config, 'producer');
+    // Without the deadline: its own commands are not under test.
+    admin = server.client();
+    producer = new Producer({ connection, prefix: 'conveyor', timeoutMs: 200 });
+    await waitUntilReady(connection, 5000);
+    await producer.queue('ingestion').waitUntilReady();
+  });
+  afterAll(async () => {
+    await producer.close();
+    connection.disconnect();
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('stores a bulk that waits behind 400 ms of Redis work, past the 100 ms deadline', async () => {
+    // Scripts wait while writes are paused, as behind other clients' long scripts.
+    await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
+    const results = await producer.enqueueBulk('ingestion', bulk('busy'));
+    expect(results).toHaveLength(JOBS);
+    expect(await producer.queue('ingestion').getPrioritizedCount()).toBe(JOBS);
+  });
+
+  it('still answers RedisUnavailableError, before Redis answers, when it stays away', async () => {
+    await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    const started = performance.now();
+    try {
+      await expect(producer.enqueueBulk('ingestion', bulk('away'))).rejects.toBeInstanceOf(
+        RedisUnavailableError,
+      );
+      // Refused by the deadline (100 + 2,500 ms here), not by Redis coming back.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+    }
   });
 });
 

@@ -51,8 +51,11 @@ export class WriteGuard {
     this.#timeoutMs = options.timeoutMs + 2 * (replicaAck?.timeoutMs ?? 0);
   }
 
-  /** Runs `operation` under the guard. */
-  async run<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `operation` under the guard; `allowanceMs` lengthens its deadline for a write Redis
+   * legitimately takes long over (see `JobStore.allowanceMs`).
+   */
+  async run<T>(operation: () => Promise<T>, allowanceMs = 0): Promise<T> {
     const status = this.#connection.status;
     if (status !== 'ready') throw new RedisUnavailableError(`not connected (connection ${status})`);
     try {
@@ -66,7 +69,7 @@ export class WriteGuard {
               : undefined,
           )
         : operation();
-      return await withDeadline(stored, this.#timeoutMs);
+      return await withDeadline(stored, this.#timeoutMs + allowanceMs);
     } catch (error) {
       if (
         error instanceof PayloadTooLargeError ||

@@ -1,5 +1,6 @@
 import { Cluster, type ClusterNode, type ClusterOptions, type Command, type Redis } from 'ioredis';
 import { armCommandDeadline } from './arm-command-deadline.js';
+import { queuedAllowanceMs } from './queued-allowance.js';
 
 type SendCommandRest =
   Parameters<Cluster['sendCommand']> extends [Command, ...infer Rest] ? Rest : never;
@@ -44,7 +45,9 @@ export class DeadlineCluster extends Cluster {
   }
 
   override sendCommand(command: Command, ...rest: SendCommandRest): unknown {
-    if (this.commandTimeoutMs !== undefined) armCommandDeadline(command, this.commandTimeoutMs);
+    if (this.commandTimeoutMs !== undefined) {
+      armCommandDeadline(command, this.commandTimeoutMs + queuedAllowanceMs(this));
+    }
     return super.sendCommand(command, ...rest);
   }
 

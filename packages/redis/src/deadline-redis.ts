@@ -1,5 +1,6 @@
 import { type Command, Redis, type RedisOptions } from 'ioredis';
 import { armCommandDeadline } from './arm-command-deadline.js';
+import { queuedAllowanceMs } from './queued-allowance.js';
 
 type WriteableStream = Parameters<Redis['sendCommand']>[1];
 
@@ -12,7 +13,9 @@ function withoutCommandTimeout(options: RedisOptions): RedisOptions {
  * An ioredis `Redis` whose `commandTimeout` is a deferred deadline ({@link armCommandDeadline}):
  * a reply that reached the socket while the event loop was frozen is read before the deadline
  * is judged, instead of the command failing with `Command timed out` although it succeeded.
- * Applies to every command, blocking ones included, as ioredis' `commandTimeout` does;
+ * A command sent behind long calls (`sendCommandWithin`) gets their extra time too
+ * (`queuedAllowanceMs`). Applies to every command, blocking ones included, as ioredis'
+ * `commandTimeout` does;
  * `duplicate()` keeps it, as ioredis' copy of the options would.
  */
 export class DeadlineRedis extends Redis {
@@ -26,7 +29,9 @@ export class DeadlineRedis extends Redis {
   }
 
   override sendCommand(command: Command, stream?: WriteableStream): unknown {
-    if (this.commandTimeoutMs !== undefined) armCommandDeadline(command, this.commandTimeoutMs);
+    if (this.commandTimeoutMs !== undefined) {
+      armCommandDeadline(command, this.commandTimeoutMs + queuedAllowanceMs(this));
+    }
     return super.sendCommand(command, stream);
   }
 

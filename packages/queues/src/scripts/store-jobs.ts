@@ -71,6 +71,19 @@ elseif queueAttributes[2] then
 end
 local counter = rcall('INCRBY', KEYS[5], count) - count
 local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10], KEYS[14], KEYS[7])
+do
+  -- The tenants of the jobs without a caller's priority, read in one go (see readTurns).
+  local tenants, seen, at = {}, {}, 5
+  for _ = 1, count do
+    local tenant = ARGV[at + 5]
+    if ARGV[at + 6] == '0' and not seen[tenant] then
+      seen[tenant] = true
+      tenants[#tenants + 1] = tenant
+    end
+    at = at + ${STORE_JOBS_ARGS_PER_JOB} + tonumber(ARGV[at + 12])
+  end
+  readTurns(turns, tenants)
+end
 
 local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
 local a = 5

@@ -28,14 +28,16 @@ export const MAX_TURN = 2 ** 21 - 1;
  *   all the same. The ceiling is reached only under a backlog that never empties for a million
  *   turns, where jobs then share the last turn (first in, first out) until the queue empties once.
  *
- * Each tenant's (and lane's) next turn is read once per call and written once at the end, so a
- * batch costs Redis calls per tenant, not per job. `openTurns` only reads: the script decides
+ * Each tenant's (and lane's) next turn is read once per call (the main lane's of a whole batch
+ * in one ZMSCORE: \`readTurns\`) and written once at the end, so a batch costs Redis calls per
+ * tenant, not per job. `openTurns` only reads: the script decides
  * which write comes first (see `STORE_JOBS_SCRIPT`), and `closeTurns` writes.
  */
 export const TURNS_LUA = `
 local function openTurns(prioritized, turns, clockKey, lanes, delayed, active)
   local clock = tonumber(redis.call('GET', clockKey) or '1')
-  local state = { turns = turns, lanes = lanes, clockKey = clockKey, next = {}, lane = {} }
+  local state = { turns = turns, lanes = lanes, clockKey = clockKey, next = {}, lane = {},
+    stored = {} }
   local head = redis.call('ZRANGE', prioritized, 0, 0, 'WITHSCORES')
   if head[1] then
     state.floor = math.floor(tonumber(head[2]) / 0x100000000)
@@ -52,6 +54,20 @@ local function openTurns(prioritized, turns, clockKey, lanes, delayed, active)
   return state
 end
 
+-- Reads the stored next turns of \`tenants\` (distinct) in ZMSCORE calls of 2,000, for takeTurn:
+-- a bulk naming 1,000 tenants then costs one read, not one ZSCORE per tenant.
+local function readTurns(state, tenants)
+  if state.fresh then return end
+  for first = 1, #tenants, 2000 do
+    local chunk = {}
+    for i = first, math.min(first + 1999, #tenants) do chunk[#chunk + 1] = tenants[i] end
+    local scores = redis.call('ZMSCORE', state.turns, unpack(chunk))
+    for i = 1, #chunk do
+      state.stored[chunk[i]] = scores[i] and tonumber(scores[i]) or false
+    end
+  end
+end
+
 local function takeTurn(state, tenant, priority, delayed)
   local floor, turn = state.floor
   if delayed or priority > 0 then
@@ -66,7 +82,12 @@ local function takeTurn(state, tenant, priority, delayed)
   else
     local start = state.next[tenant]
     if start == nil and not state.fresh then
-      start = tonumber(redis.call('ZSCORE', state.turns, tenant))
+      local stored = state.stored[tenant]
+      if stored == nil then
+        start = tonumber(redis.call('ZSCORE', state.turns, tenant))
+      elseif stored then
+        start = stored
+      end
     end
     start = math.max(start or floor, floor)
     state.next[tenant] = start + 1

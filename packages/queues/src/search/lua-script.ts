@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '@conveyor/redis';
+import { type RedisConnection, sendCommandWithin } from '@conveyor/redis';
 import { Command } from 'ioredis';
 
 type ScriptArgs = [number, ...(string | number)[]];
@@ -19,13 +19,21 @@ export class LuaScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs it with `args`: the key count, the keys, then the arguments. */
-  async run(client: RedisConnection, args: ScriptArgs): Promise<unknown> {
+  /**
+   * Runs it with `args`: the key count, the keys, then the arguments; `extraMs` lengthens the
+   * connection's command deadline for this call (see `sendCommandWithin`).
+   */
+  async run(client: RedisConnection, args: ScriptArgs, extraMs = 0): Promise<unknown> {
     try {
-      return await client.sendCommand(evalshaCommand(this.sha, args));
+      const command = evalshaCommand(this.sha, args);
+      return extraMs > 0
+        ? await sendCommandWithin(client, command, [], extraMs)
+        : await client.sendCommand(command);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return client.eval(this.lua, ...args);
+      return extraMs > 0
+        ? sendCommandWithin(client, 'eval', [this.lua, ...args], extraMs)
+        : client.eval(this.lua, ...args);
     }
   }
 }
@@ -39,6 +47,11 @@ export class LuaScript {
 function evalshaCommand(sha: string, args: ScriptArgs): Command {
   const command = new Command('evalsha', [sha], { replyEncoding: 'utf8' });
   const { args: sent } = command;
-  for (const arg of args) sent.push(typeof arg === 'number' ? String(arg) : arg);
+  for (const arg of args) {
+    if (typeof arg === 'string') sent.push(arg);
+    else if (typeof arg === 'number') sent.push(String(arg));
+    // Rejected before anything is sent (ioredis would have converted it; this writer cannot).
+    else throw new TypeError(`script argument must be a string or a number, got ${typeof arg}`);
+  }
   return command;
 }
