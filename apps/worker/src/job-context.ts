@@ -24,6 +24,7 @@ export class JobContext implements HandlerContext {
   readonly signal: AbortSignal | undefined;
   readonly #services: JobContextServices;
   readonly #job: Job;
+  readonly #attempt: number;
   /** The lock token as BullMQ gave it (maybe none), for moving the job. */
   readonly #lockToken: string | undefined;
   #logger: Logger | undefined;
@@ -36,6 +37,8 @@ export class JobContext implements HandlerContext {
   ) {
     this.#services = services;
     this.#job = job;
+    // Read now: BullMQ counts the attempt once the job moves on, before a late log line.
+    this.#attempt = job.attemptsMade + 1;
     this.#lockToken = token;
     this.token = token ?? '';
     this.signal = signal;
@@ -94,7 +97,7 @@ export class JobContext implements HandlerContext {
       jobId: job.id,
       job: job.name,
       tenant: jobTenant(job),
-      attempt: job.attemptsMade + 1,
+      attempt: this.#attempt,
     };
   }
 }
