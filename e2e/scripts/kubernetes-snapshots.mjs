@@ -71,19 +71,35 @@ export function readSnapshot(overlay) {
   return { path, text, digest, renderedBy };
 }
 
-function kubectlVersion() {
+/**
+ * The installed kubectl and its kustomize, as a snapshot header names them
+ * (`kubectl v1.32.4 (kustomize v5.5.0)`), or undefined when kubectl is not installed.
+ */
+export function installedKubectl() {
   const run = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
-  if (run.error?.code === 'ENOENT') {
-    throw new Error('kubectl is not installed: the snapshots must be rendered by kubectl itself');
-  }
+  if (run.error?.code === 'ENOENT') return undefined;
   if (run.status !== 0) throw new Error(`kubectl version failed: ${run.stderr}`);
   const version = JSON.parse(run.stdout);
   return `kubectl ${version.clientVersion.gitVersion} (kustomize ${version.kustomizeVersion})`;
 }
 
+const KUSTOMIZE_VERSION = /\(kustomize (v[^)]+)\)/;
+
+/**
+ * Whether a kubectl renders as the one a snapshot names: the rendering is kustomize's, so the
+ * same kustomize version is what counts (another one may order or default fields differently).
+ */
+export function rendersLike(kubectl, renderedBy) {
+  const version = KUSTOMIZE_VERSION.exec(kubectl)?.[1];
+  return version !== undefined && version === KUSTOMIZE_VERSION.exec(renderedBy)?.[1];
+}
+
 /** Renders every overlay with kubectl and writes its snapshot. */
 export function renderSnapshots() {
-  const renderedBy = kubectlVersion();
+  const renderedBy = installedKubectl();
+  if (renderedBy === undefined) {
+    throw new Error('kubectl is not installed: the snapshots must be rendered by kubectl itself');
+  }
   const digest = inputDigest();
   for (const overlay of overlayNames()) {
     const header = [

@@ -21,12 +21,23 @@ describe('JobCanceller', () => {
   let producer: Producer;
   let canceller: JobCanceller;
 
+  /** Takes jobs as a worker would; open for the whole file, so every job it took stays movable. */
+  let taker: Worker;
+
   beforeAll(async () => {
     queues = await connectTestQueues();
     ({ connection, producer } = queues);
     canceller = new JobCanceller(connection);
+    taker = new Worker('ingestion', null, {
+      connection: queues.workerConnection,
+      prefix: queues.prefix,
+    });
+    await taker.waitUntilReady();
   });
-  afterAll(() => queues.close());
+  afterAll(async () => {
+    await taker.close();
+    await queues.close();
+  });
 
   const queue = () => producer.queue('ingestion');
   const cancel = async (id: string) => canceller.cancel(queue(), id, await queue().getJob(id));
@@ -34,13 +45,8 @@ describe('JobCanceller', () => {
 
   /** Takes the next job as a worker would; returns it with its lock token. */
   async function take() {
-    const worker = new Worker('ingestion', null, {
-      connection: queues.workerConnection,
-      prefix: queues.prefix,
-    });
     const token = randomUUID();
-    const job = await worker.getNextJob(token, { block: false });
-    await worker.close();
+    const job = await taker.getNextJob(token, { block: false });
     if (!job) throw new Error('no job to take');
     return { job, token };
   }
