@@ -161,6 +161,44 @@ describe('JobStore', () => {
     await queue.close();
   });
 
+  it('writes a marker with a deduplicated job and re-arms the key from it once the job is gone', async () => {
+    const queue = queueOf(`marker-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const marker = queue.toKey('idem:Ev2');
+    const marked = (documentId: string) => ({
+      ...storable(documentId, { deduplication: { id: 'Ev2', ttl: 60_000 } }),
+      marker,
+    });
+    const first = marked('m-1');
+    const [id] = await store.store(queue, 'ingestion', [store.build(queue, first)]);
+    expect(id).toBe(first.opts.jobId);
+    expect(await client.get(marker)).toBe(id);
+    expect(await client.pttl(marker)).toBeGreaterThan(59_000);
+
+    // Retention removed the job, and BullMQ its deduplication key with it.
+    await queue.remove(String(id));
+    expect(await queue.getDeduplicationJobId('Ev2')).toBeNull();
+    const [again] = await store.store(queue, 'ingestion', [store.build(queue, marked('m-2'))]);
+    expect(again).toBe(id);
+    expect(await queue.getDeduplicationJobId('Ev2')).toBe(id);
+    expect(await queue.getJobCountByTypes('prioritized')).toBe(0);
+
+    // A lost marker is written again by the next deduplicated store, with the held id.
+    const [live] = await store.store(queue, 'ingestion', [
+      store.build(queue, { ...storable('m-3', { deduplication: { id: 'Ev3', ttl: 60_000 } }) }),
+    ]);
+    const lost = queue.toKey('idem:Ev3');
+    const [held] = await store.store(queue, 'ingestion', [
+      store.build(queue, {
+        ...storable('m-4', { deduplication: { id: 'Ev3', ttl: 60_000 } }),
+        marker: lost,
+      }),
+    ]);
+    expect(held).toBe(live);
+    expect(await client.get(lost)).toBe(live);
+    await queue.close();
+  });
+
   it('sends the single jobs of one turn of the event loop as one script call', async () => {
     const queue = queueOf(`soon-${randomUUID().slice(0, 6)}`);
     const store = new JobStore(client, new SearchIndex());
@@ -255,12 +293,16 @@ describe('JobStore', () => {
     await store.store(queue, 'ingestion', [store.build(queue, storable('warm'))]);
     const audit = await auditScriptKeys(redis.url, () =>
       store.store(queue, 'ingestion', [
-        store.build(queue, storable('x-1', { deduplication: { id: 'd1', ttl: 1000 } })),
+        store.build(queue, {
+          ...storable('x-1', { deduplication: { id: 'd1', ttl: 1000 } }),
+          marker: queue.toKey('idem:d1'),
+        }),
         store.build(queue, storable('x-2', {}, 'other')),
       ]),
     );
     expect(audit.scripts).toBeGreaterThanOrEqual(1);
     expect(audit.touched).toContain(queue.toKey('prioritized'));
+    expect(audit.touched).toContain(queue.toKey('idem:d1'));
     expect(audit.undeclared).toEqual([]);
     await queue.close();
   });

@@ -57,6 +57,13 @@ export interface JobToStore {
   turn: TurnRequest;
   /** What it is indexed under for search. */
   searchKeys: SearchKeys;
+  /**
+   * The marker of its deduplication (`DedupeMarkers`), when the store is to handle it in the
+   * job's own call: BullMQ's key re-armed from it before the check, and it written (`SET NX`,
+   * the deduplication TTL) with the id the job got. Requires `opts.deduplication`.
+   * @defaultValue none: the caller re-arms and writes markers
+   */
+  marker?: string;
 }
 
 /** Single jobs of one queue waiting for the end of this turn of the event loop. */
@@ -260,6 +267,7 @@ export class JobStore {
         deduplication?.id ?? '',
         deduplication?.ttl ?? 0,
         deduplication ? position(bullDeduplicationKey(queue, deduplication.id)) : 0,
+        deduplication && job.marker !== undefined ? position(job.marker) : 0,
         indexes.length,
         ...indexes,
       );

@@ -8,7 +8,7 @@ import {
 } from '@conveyor/redis';
 import { RedisServer, slackSamples, waitFor } from '@conveyor/testing';
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdempotencyKeyReusedError } from './errors/idempotency-key-reused-error.js';
 import { PayloadTooLargeError } from './errors/payload-too-large-error.js';
@@ -335,6 +335,33 @@ describe('Producer', () => {
     const retry = await producer.enqueue('slack-events', { data: slackEvent(`${eventId}b`) });
     expect(retry).toEqual({ ...second, deduplicated: true });
     expect(await connection.get(lost?.key ?? '')).toBe(second.id);
+  });
+
+  it('stores a Slack event with its dedupe re-arm and marker in the one store call', async () => {
+    // Scripts loaded first: a script's first call may be an EVAL that loads it.
+    const warm = await producer.enqueue('slack-events', { data: slackEvent(`Ev${randomUUID()}`) });
+    await producer.queue('slack-events').remove(warm.id);
+    const monitor = await new Redis(inject('redisUrl')).monitor();
+    const sent: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const command = args[0]?.toLowerCase() ?? '';
+      if (!source.startsWith('lua') && /^(eval|evalsha|set|ping)$/.test(command)) {
+        sent.push(command);
+      }
+    });
+    const eventId = `Ev${randomUUID()}`;
+    const first = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    await producer.queue('slack-events').remove(first.id);
+    const retry = await producer.enqueue('slack-events', { data: slackEvent(eventId) });
+    // MONITOR reports commands in the order they ran: once the PING sent behind both is
+    // reported, so is everything the enqueues sent.
+    await connection.ping();
+    await waitFor(() => sent.includes('ping'), { description: 'the PING in MONITOR' });
+    monitor.disconnect();
+    // The first call wrote the marker the retry's call re-armed BullMQ's key from.
+    expect(retry).toEqual({ ...first, deduplicated: true });
+    // Store calls and BullMQ's remove only: no re-arm script, no marker write of their own.
+    expect(sent.filter((command) => command !== 'evalsha')).toEqual(['ping']);
   });
 
   it('deduplicates concurrent requests with the same key to one stored job', async () => {

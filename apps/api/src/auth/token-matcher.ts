@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiToken } from '../config/app-config.js';
 
-const digest = (secret: string) => createHash('sha256').update(secret).digest();
+// One-shot `hash`: a `createHash` object per request cost about twice the time.
+const digest = (secret: string) => hash('sha256', secret, 'buffer');
 
 /**
  * Finds which client a bearer secret belongs to, in time independent of the secret: both sides

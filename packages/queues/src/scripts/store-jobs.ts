@@ -4,7 +4,7 @@ import { TURNS_LUA } from './tenant-turns.js';
 /** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
 export const STORE_JOBS_FIXED_KEYS = 14;
 /** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value key indexes. */
-export const STORE_JOBS_ARGS_PER_JOB = 13;
+export const STORE_JOBS_ARGS_PER_JOB = 14;
 
 /**
  * Stores prioritized jobs (no delay, no parent) as BullMQ 6's `addPrioritizedJob` stores each one, gives each its tenant's turn as its priority
@@ -19,7 +19,11 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * order, the prioritized entry scored `priority * 2^32 + counter`, the queue's marker unless it
  * is paused or at its concurrency; deduplication with a TTL (`{ id, ttl }`): `SET NX PX` of the key,
  * and when it is held, the `deduplicated` event and the held id instead of a new job (no turn,
- * no search entry). Not done: BullMQ's check that the job id is free (ids are fresh UUIDs,
+ * no search entry). With a dedupe marker (`DedupeMarkers`), what the re-arm script and the
+ * marker write did around BullMQ's add, in the same call: before the check, BullMQ's key is set
+ * again from the marker when retention removed it; after it, the marker is written (`SET NX`,
+ * the deduplication TTL) with the job's id, or the held one. Not done: BullMQ's check that the
+ * job id is free (ids are fresh UUIDs,
  * `j-<uuid>`), and its recovery of a deduplication key without a TTL (Conveyor sets every one
  * with a TTL, the re-arm script too).
  *
@@ -43,7 +47,7 @@ export const STORE_JOBS_ARGS_PER_JOB = 13;
  * dropped; then per job: id, name, data
  * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
  * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
- * key among the other keys, value key count, then that many indexes among the other keys.
+ * key among the other keys, the index of its dedupe marker among them (0 = none), value key count, then that many indexes among the other keys.
  * Returns { the id of each job (the held one when deduplicated), the sweep's entries
  * (`writeSweep`) }.
  */
@@ -80,7 +84,7 @@ do
       seen[tenant] = true
       tenants[#tenants + 1] = tenant
     end
-    at = at + ${STORE_JOBS_ARGS_PER_JOB} + tonumber(ARGV[at + 12])
+    at = at + ${STORE_JOBS_ARGS_PER_JOB} + tonumber(ARGV[at + 13])
   end
   readTurns(turns, tenants)
 end
@@ -89,16 +93,24 @@ local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
 local a = 5
 for j = 1, count do
   local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
-  local score, n = ARGV[a + 7], tonumber(ARGV[a + 12])
+  local score, n = ARGV[a + 7], tonumber(ARGV[a + 13])
   local deduplicationId = ARGV[a + 9]
   local held
   if deduplicationId ~= '' then
     local deduplicationKey = KEYS[firstValue + tonumber(ARGV[a + 11])]
+    local markerIndex = tonumber(ARGV[a + 12])
+    local markerKey = markerIndex > 0 and KEYS[firstValue + markerIndex]
+    if markerKey and rcall('EXISTS', deduplicationKey) == 0 then
+      local remembered = rcall('GET', markerKey)
+      local left = remembered and rcall('PTTL', markerKey) or 0
+      if left > 0 then rcall('SET', deduplicationKey, remembered, 'PX', left) end
+    end
     if not rcall('SET', deduplicationKey, id, 'PX', ARGV[a + 10], 'NX') then
       held = rcall('GET', deduplicationKey)
       rcall('XADD', events, 'MAXLEN', '~', maxEvents, '*', 'event', 'deduplicated', 'jobId', held,
         'deduplicationId', deduplicationId, 'deduplicatedJobId', id)
     end
+    if markerKey then rcall('SET', markerKey, held or id, 'PX', ARGV[a + 10], 'NX') end
   end
   if held then
     ids[j] = held
