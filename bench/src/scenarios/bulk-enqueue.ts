@@ -5,11 +5,10 @@ import { BASELINE_PREFIX } from '../processes/baseline-processes.js';
 import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
-import { dropKeys } from '../support/drop-keys.js';
+import { emptyQueue } from '../support/empty-queue.js';
 import { ingestionPayload } from '../support/payloads.js';
 import { keepAliveAgent, postBulk } from '../support/post-json.js';
 import { runPool } from '../support/run-pool.js';
-import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 const QUEUE = 'ingestion';
@@ -69,13 +68,7 @@ export async function measureBulkEnqueue(ctx: BenchContext): Promise<Figure[]> {
       return (requests * batch) / (ms / 1000);
     };
     const empty = (queue: Queue) => async () => {
-      await queue.obliterate({ force: true });
-      // BullMQ's obliterate leaves Conveyor's search index, whose entries would then all name
-      // removed jobs: the next round's sweep would prune a whole round of them (a ZREM from the
-      // log and from each value key per job: measured at a quarter of that round's Redis CPU),
-      // work of the bench's reset that the baseline's round never does. Each round starts empty.
-      if (queue === conveyorQueue) await dropKeys(ctx.client, `${queue.qualifiedName}:search:*`);
-      await settleRedis(ctx.client);
+      await emptyQueue(ctx.client, queue);
     };
 
     // A whole unmeasured round each: every API process has to reach optimised code (the bench

@@ -5,8 +5,8 @@ import { BASELINE_PREFIX, startBaselineHttp } from '../processes/baseline-proces
 import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
+import { emptyQueue } from '../support/empty-queue.js';
 import { ingestionPayload } from '../support/payloads.js';
-import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
 export const QUEUE = 'ingestion';
@@ -98,16 +98,14 @@ export async function measureHttpEnqueue(ctx: BenchContext): Promise<Figure[]> {
         label: 'conveyor',
         run: () => cannon(api.url, auth, body, connections, seconds),
         reset: async () => {
-          await conveyorQueue.obliterate({ force: true });
-          await settleRedis(ctx.client);
+          await emptyQueue(ctx.client, conveyorQueue);
         },
       },
       {
         label: 'baseline',
         run: () => cannon(baseline.url, {}, body, connections, seconds),
         reset: async () => {
-          await baselineQueue.obliterate({ force: true });
-          await settleRedis(ctx.client);
+          await emptyQueue(ctx.client, baselineQueue);
         },
       },
       ctx.log,

@@ -6,8 +6,8 @@ import { type BenchContext, bullConnection } from '../bench-context.js';
 import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, pairedRatio } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
+import { emptyQueue } from '../support/empty-queue.js';
 import { ingestionPayload } from '../support/payloads.js';
-import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 import { type CannonSample, cannon, expectAccepted, QUEUE } from './http-enqueue.js';
 
@@ -48,8 +48,7 @@ export async function measureReplicaAckCost(ctx: BenchContext): Promise<Figure[]
       await cannon(withoutAck.api.url, auth, body, connections, warmupSeconds);
     }
     const reset = async () => {
-      await queue.obliterate({ force: true });
-      await settleRedis(ctx.client);
+      await emptyQueue(ctx.client, queue);
     };
     const describe = (s: CannonSample) =>
       `${round(s.rps)} req/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms${s.failures ? `, ${s.failures} FAILED` : ''}`;

@@ -5,6 +5,7 @@ import { type BenchContext, bullConnection } from '../bench-context.js';
 import { startConveyorApi } from '../processes/conveyor-api.js';
 import { type Figure, ratioFigure } from '../report/figure.js';
 import { alternate } from '../support/alternate.js';
+import { emptyQueue } from '../support/empty-queue.js';
 import { BENCH_EVENT_TYPE, benchEventEnvelope, ingestionPayload } from '../support/payloads.js';
 import { processRss } from '../support/process-rss.js';
 import { settleRedis } from '../support/settle-redis.js';
@@ -241,9 +242,7 @@ export async function measureSubscribers(ctx: BenchContext): Promise<Figure[]> {
           return sample;
         },
         reset: async () => {
-          await loaded.obliterate({ force: true });
-          await waited.obliterate({ force: true });
-          await settleRedis(ctx.client);
+          await emptyQueue(ctx.client, loaded, waited);
         },
       },
       {
