@@ -38,5 +38,4 @@ EXPOSE 3000 3001 9464
 # Asks /healthz of whichever app the container runs, on its port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "scripts/healthcheck.mjs"]
-# Fewer and shorter GC pauses in requests (apps/api/src/cluster/gc-flags.ts).
-CMD ["node", "--max-semi-space-size=32", "--no-parallel-scavenge", "apps/api/dist/main.js"]
+CMD ["node", "apps/api/dist/main.js"]

@@ -9,7 +9,8 @@
 export const API_SEMI_SPACE_MB = 32;
 
 /**
- * V8 flags of the HTTP processes. A scavenge runs on the main thread alone
+ * V8 flags of the HTTP processes a multi-process API forks (a single process runs with what node
+ * was started with). A scavenge runs on the main thread alone
  * (`--no-parallel-scavenge`): in parallel it also waits for V8's helper threads, which on a busy
  * machine (the API, worker and Redis sharing 2 cores) wait for a core themselves; in the search
  * bench that made a scavenge 9 ms at the median instead of 2.6 ms. Major GCs keep their
