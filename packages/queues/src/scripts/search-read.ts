@@ -18,8 +18,7 @@ const CANDIDATE_KEYS = 3;
  * for no job), name, timestamp, finishedOn, failedReason, the extra field, the ending record (when
  * failed), the keys it was indexed under (JSON; read also for a job that is gone, so its entries
  * can go). One bulk string, not an array of 8 per candidate: the API parses one reply element
- * instead of 80 for a page of 10 (each a Buffer, then a string), a fifth of what a search
- * allocated.
+ * instead of 80 for a page of 10 (each a Buffer, then a string): 107 -> 104 KB per search.
  * The state is read from the sorted sets and the lock, never by scanning the wait or active
  * lists, so it costs the same whatever the backlog (a job in no set and without a lock is
  * waiting; a stalled job reads as waiting until BullMQ moves it back there).
