@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { getFreePort, isProcessAlive, RedisServer, waitFor, waitForHttp } from '@conveyor/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { API_GC_FLAGS } from '../src/cluster/gc-flags.js';
 import { ingestData } from './support/payloads.js';
 import { type SpawnedApi, spawnApi } from './support/spawn-api.js';
 
@@ -69,6 +71,12 @@ describe('API_PROCESSES=2', () => {
     const [first, second] = listeningPids(api) as [number, number];
     expect(first).not.toBe(second);
     expect(first).not.toBe(api.child.pid);
+    // Forked with the GC flags: fewer and shorter scavenges in requests.
+    for (const pid of [first, second]) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
+        expect.arrayContaining([...API_GC_FLAGS]),
+      );
+    }
 
     const jobs = 30;
     for (let index = 0; index < jobs; index++) {

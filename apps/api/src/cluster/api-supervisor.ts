@@ -3,6 +3,7 @@ import { signalExitCode } from '@conveyor/runtime';
 import type { Logger } from '@conveyor/telemetry';
 import { AggregatorRegistry } from 'prom-client';
 import { type ClusterMessage, isClusterMessage } from './cluster-message.js';
+import { withGcFlags } from './gc-flags.js';
 
 /** Restarts of a crashed process wait this long, doubling up to {@link MAX_RESTART_DELAY_MS}. */
 const FIRST_RESTART_DELAY_MS = 100;
@@ -38,7 +39,8 @@ interface Slot {
  * through Node's `cluster`, and this process serves no request itself.
  *
  * Responsibilities:
- * - fork the processes, and replace one that dies while the API runs (with backoff);
+ * - fork the processes (with the GC flags of `API_GC_FLAGS`), and replace one that dies while
+ *   the API runs (with backoff);
  * - stop everything with exit 1 when a process says its reason is fatal, or fails before any
  *   process ever listened: bad credentials or a taken port do not fix themselves, and restarts
  *   would only repeat the error;
@@ -77,6 +79,7 @@ export class ApiSupervisor {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => this.stop(signal, 0));
     }
+    cluster.setupPrimary({ execArgv: withGcFlags(process.execArgv) });
     logger.info({ processes }, 'starting API processes');
     for (let index = 0; index < processes; index++) this.#fork();
   }

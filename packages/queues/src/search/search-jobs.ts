@@ -405,7 +405,10 @@ const READ = {
   indexed: 7,
 } as const;
 
-const iso = (epochMs: string | null | undefined) =>
+/** A value {@link SEARCH_READ_SCRIPT} answers: false for none (Lua's false, as cjson writes it). */
+type ReadValue = string | false;
+
+const iso = (epochMs: ReadValue | undefined) =>
   epochMs && Number(epochMs) > 0 ? new Date(Number(epochMs)).toISOString() : undefined;
 
 /**
@@ -426,7 +429,7 @@ async function resolve(
 async function readCandidates(
   connection: RedisConnection,
   candidates: readonly Candidate[],
-): Promise<(string | null)[]> {
+): Promise<ReadValue[]> {
   const places = new Map<Source, number>();
   const keys: string[] = [];
   const args: string[] = [];
@@ -452,19 +455,20 @@ async function readCandidates(
     const job = jobKeyOf(source.queueKey, id);
     keys.push(job, `${job}:lock`, `${source.queueKey}:ended:${id}`);
   }
-  return (await READ_SCRIPT.run(connection, [
+  const reply = await READ_SCRIPT.run(connection, [
     keys.length,
     ...keys,
     String(places.size),
     ...args,
-  ])) as (string | null)[];
+  ]);
+  return JSON.parse(reply as string) as ReadValue[];
 }
 
 /** The jobs of `candidates` from {@link readCandidates}'s `reply`; drops the entries of those gone. */
 function toJobs(
   connection: RedisConnection,
   candidates: readonly Candidate[],
-  reply: readonly (string | null)[],
+  reply: readonly ReadValue[],
   echoed: Record<string, string>,
 ): (FoundJob | undefined)[] {
   const gone: { candidate: Candidate; keys: SearchKeys }[] = [];
@@ -484,7 +488,7 @@ function toJobs(
 
 function toFoundJob(
   candidate: Candidate,
-  reply: readonly (string | null)[],
+  reply: readonly ReadValue[],
   at: number,
   indexed: SearchKeys,
   echoed: Record<string, string>,
@@ -509,7 +513,7 @@ function toFoundJob(
     deadLetter: candidate.source.deadLetter,
   };
   if (candidate.source.deadLetter) {
-    const letter = parseJson(reply[at + READ.extra] ?? null) as Partial<DeadLetterData> | undefined;
+    const letter = parseJson(reply[at + READ.extra]) as Partial<DeadLetterData> | undefined;
     job.name = letter?.name ?? name;
     job.state = letter?.reason === 'expired' ? 'expired' : 'failed';
     if (letter?.failedAt) job.finishedAt = letter.failedAt;
@@ -517,10 +521,10 @@ function toFoundJob(
     if (letter?.jobId) job.originJobId = letter.jobId;
     return job;
   }
-  const bullState = reply[at + READ.state] ?? 'waiting';
+  const bullState = reply[at + READ.state] || 'waiting';
   const ended =
     bullState === 'failed'
-      ? (parseJson(reply[at + READ.ending] ?? null) as JobEndingRecord | undefined)
+      ? (parseJson(reply[at + READ.ending]) as JobEndingRecord | undefined)
       : undefined;
   // A job waiting its tenant's turn sits in BullMQ's prioritized set: reported as waiting.
   job.state = ended?.state ?? (reportedState(bullState) as SearchState);
@@ -531,8 +535,8 @@ function toFoundJob(
   return job;
 }
 
-function parseJson(text: string | null): unknown {
-  if (text === null) return undefined;
+function parseJson(text: ReadValue | undefined): unknown {
+  if (typeof text !== 'string') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
