@@ -50,6 +50,23 @@ describe('JobContext', () => {
     expect(lines[1]).toMatchObject({ msg: 'job completed', durationMs: 5 });
   });
 
+  it('writes the same completion line when the job made no child logger', async () => {
+    const { shared, lines } = services('info');
+    new JobContext(shared, job(2), 'token', undefined).logCompleted(7);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        queue: 'ingestion',
+        jobId: '42',
+        job: 'ingest',
+        tenant: 'default',
+        attempt: 3,
+        durationMs: 7,
+        msg: 'job completed',
+      }),
+    ]);
+  });
+
   it('writes no completion line when info is off', async () => {
     const { shared, lines } = services('warn');
     new JobContext(shared, job(0), 'token', undefined).logCompleted(5);

@@ -55,13 +55,22 @@ export class JobContext implements HandlerContext {
   }
 
   /**
-   * Writes the job's completion line at info, through its child logger: a line through the
-   * queue's logger with the same fields cost more (pino redacts each line's own fields, a child's
-   * bindings once). With info off, no child logger is made for it.
+   * Writes the job's completion line at info, with the fields of the job's child logger. A job
+   * that made no child writes it through the queue's logger: a pino child per job (about a
+   * kilobyte of allocation) cost more than four more fields on the line. With info off, nothing.
    */
   logCompleted(durationMs: number): void {
-    if (!this.#services.queueLogger.isLevelEnabled('info')) return;
-    this.logger.info({ durationMs }, 'job completed');
+    const { queueLogger } = this.#services;
+    if (!queueLogger.isLevelEnabled('info')) return;
+    if (this.#logger) {
+      this.#logger.info({ durationMs }, 'job completed');
+      return;
+    }
+    const job = this.#job;
+    queueLogger.info(
+      { jobId: job.id, job: job.name, tenant: jobTenant(job), attempt: this.#attempt, durationMs },
+      'job completed',
+    );
   }
 
   async rateLimitQueue(ms: number): Promise<never> {

@@ -20,7 +20,6 @@ import {
 } from 'bullmq';
 import { UnknownJobError } from './errors/unknown-job-error.js';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
-import type { JobHandler } from './handlers/job-handler.js';
 import { JobContext, type JobContextServices } from './job-context.js';
 import type { JobLifecycle } from './lifecycle/job-lifecycle.js';
 
@@ -140,17 +139,51 @@ export class JobProcessor {
    */
   readonly process = async (job: Job, token?: string): Promise<unknown> => {
     const id = String(job.id);
-    const handler = this.#options.registry.resolve(this.#options.queue, job.name);
+    const { queue, registry, lifecycle, gate, ticks } = this.#options;
+    const handler = registry.resolve(queue, job.name);
     const controller = handler?.cancellable ? new AbortController() : undefined;
     this.#running.add(id);
     if (controller) this.#controllers.set(id, controller);
+    this.#ran.add(job);
+    // One async frame per job: the attempt runs inline here, only a throw goes to #failed.
+    const context = new JobContext(this.#contextServices, job, token, controller?.signal);
+    const started = performance.now();
     try {
-      return await this.#process(job, token, handler, controller?.signal);
+      const check = lifecycle?.beforeRun(job);
+      if (check) await check;
+      // Both answer at once (no promise) for a plain job the gate admits: no await per job.
+      const placing = ticks?.place(job, token);
+      if (placing && (await placing)) {
+        context.logger.debug(
+          'schedule tick indexed and given its tenant turn; put back until then',
+        );
+        throw new DelayedError();
+      }
+      let admission = gate?.admit(job, token ?? '');
+      if (admission instanceof Promise) admission = await admission;
+      if (admission && !admission.admitted) {
+        context.logger.debug(
+          { reason: admission.reason, until: admission.until },
+          'tenant not admitted now; job put back without spending an attempt',
+        );
+        throw new DelayedError();
+      }
+      if (!handler) throw new UnknownJobError(queue, job.name);
+      const result = await handler.handle(job, context);
+      lifecycle?.afterRun(job);
+      const seconds = (performance.now() - started) / 1000;
+      const { metrics } = this.#options;
+      metrics.completed.inc(this.#labels);
+      metrics.duration.observe(this.#labels, seconds);
+      context.logCompleted(Math.round(seconds * 1000));
+      return result;
+    } catch (caught) {
+      return await this.#failed(job, caught, context, started);
     } finally {
       this.#running.delete(id);
       if (controller) this.#controllers.delete(id);
-      this.#options.lifecycle?.end(id);
-      if (this.#options.gate?.capped) await this.#release(job);
+      lifecycle?.end(id);
+      if (gate?.capped) await this.#release(job);
     }
   };
 
@@ -177,70 +210,31 @@ export class JobProcessor {
     }
   }
 
-  async #process(
-    job: Job,
-    token: string | undefined,
-    handler: JobHandler | undefined,
-    signal: AbortSignal | undefined,
-  ) {
-    const { queue, metrics } = this.#options;
-    this.#ran.add(job);
-    const context = new JobContext(this.#contextServices, job, token, signal);
-    const started = performance.now();
-
-    const { lifecycle } = this.#options;
-    try {
-      const check = lifecycle?.beforeRun(job);
-      if (check) await check;
-      // Both answer at once (no promise) for a plain job the gate admits: no await per job.
-      const placing = this.#options.ticks?.place(job, token);
-      if (placing && (await placing)) {
-        context.logger.debug(
-          'schedule tick indexed and given its tenant turn; put back until then',
-        );
-        throw new DelayedError();
-      }
-      let admission = this.#options.gate?.admit(job, token ?? '');
-      if (admission instanceof Promise) admission = await admission;
-      if (admission && !admission.admitted) {
-        context.logger.debug(
-          { reason: admission.reason, until: admission.until },
-          'tenant not admitted now; job put back without spending an attempt',
-        );
-        throw new DelayedError();
-      }
-      if (!handler) throw new UnknownJobError(queue, job.name);
-      const result = await handler.handle(job, context);
-      lifecycle?.afterRun(job);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.completed.inc(this.#labels);
-      metrics.duration.observe(this.#labels, seconds);
-      context.logCompleted(Math.round(seconds * 1000));
-      return result;
-    } catch (caught) {
-      if (isControlFlow(caught)) throw caught;
-      const ending = lifecycle?.endingOf(job, caught);
-      if (ending) return this.#end(job, ending, context.logger);
-      const { logger } = context;
-      const error = toError(caught);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.duration.observe(this.#labels, seconds);
-      const final = isFinalFailure(job, error);
-      metrics.failed.inc({ queue, final: String(final) });
-      const details = {
-        err: error,
-        code: (error as { code?: unknown }).code,
-        durationMs: Math.round(seconds * 1000),
-      };
-      if (!final) {
-        logger.warn(details, 'job attempt failed; will retry');
-        throw error;
-      }
-      const unrecoverable = error instanceof UnrecoverableError;
-      await this.#recordDeadLetter(job, error, unrecoverable, logger);
-      logger.error({ ...details, unrecoverable }, 'job failed for good');
+  /** Ends an attempt that threw: counted, logged, a dead letter when final; always throws. */
+  async #failed(job: Job, caught: unknown, context: JobContext, started: number): Promise<never> {
+    if (isControlFlow(caught)) throw caught;
+    const { queue, metrics, lifecycle } = this.#options;
+    const ending = lifecycle?.endingOf(job, caught);
+    if (ending) return this.#end(job, ending, context.logger);
+    const { logger } = context;
+    const error = toError(caught);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.duration.observe(this.#labels, seconds);
+    const final = isFinalFailure(job, error);
+    metrics.failed.inc({ queue, final: String(final) });
+    const details = {
+      err: error,
+      code: (error as { code?: unknown }).code,
+      durationMs: Math.round(seconds * 1000),
+    };
+    if (!final) {
+      logger.warn(details, 'job attempt failed; will retry');
       throw error;
     }
+    const unrecoverable = error instanceof UnrecoverableError;
+    await this.#recordDeadLetter(job, error, unrecoverable, logger);
+    logger.error({ ...details, unrecoverable }, 'job failed for good');
+    throw error;
   }
 
   /**
@@ -266,7 +260,11 @@ export class JobProcessor {
   }
 
   /** Ends a cancelled or expired job: counted, logged, a dead letter when expired; rethrown. */
-  async #end(job: Job, ending: JobCancelledError | JobExpiredError, logger: Logger) {
+  async #end(
+    job: Job,
+    ending: JobCancelledError | JobExpiredError,
+    logger: Logger,
+  ): Promise<never> {
     const { queue, metrics, deadLetters } = this.#options;
     if (ending instanceof JobCancelledError) {
       metrics.cancelled.inc({ queue });

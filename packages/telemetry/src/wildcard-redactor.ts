@@ -73,7 +73,9 @@ export function wildcardRedactor(
   return <T extends object>(object: T): T => {
     let copy: Record<string, unknown> | undefined;
     const source = object as Record<string, unknown>;
-    for (const key of Object.keys(source)) {
+    // for-in, not Object.keys: no array per log line (own keys only, as Object.keys gives).
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
       const value = source[key];
       if (value === null || typeof value !== 'object') continue;
       const redacted = apply(value, root, censor);
