@@ -14,6 +14,7 @@ import { startConveyorFleet } from '../processes/conveyor-fleet.js';
 import type { NodeProcess } from '../processes/node-process.js';
 import { type Figure, failedFigure, ratioFigure } from '../report/figure.js';
 import { alternate, rotate } from '../support/alternate.js';
+import { emptyQueue } from '../support/empty-queue.js';
 import { ingestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
 import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
@@ -277,10 +278,7 @@ async function measureBulkEnqueue(
     await postBulk(bulkAgent, bulkUrl, headers, requests, ctx.options.bulk.inFlight, () => body);
     return (requests * ctx.options.bulk.batch) / ((performance.now() - started) / 1000);
   };
-  const empty = async () => {
-    await ingestion.obliterate({ force: true });
-    await settleRedis(ctx.client);
-  };
+  const empty = () => emptyQueue(ctx.client, ingestion);
   ctx.log(`  bulk enqueue, ${requests * ctx.options.bulk.batch} jobs a round`);
   let bulk: Figure;
   try {
