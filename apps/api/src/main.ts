@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       processes: config.api.processes,
       logger,
       shutdownTimeoutMs: config.api.shutdownTimeoutMs,
+      nodeOptions: process.env.NODE_OPTIONS,
     }).start();
     return;
   }

@@ -19,6 +19,12 @@ export interface ApiSupervisorOptions {
   /** How long the processes get to drain after SIGTERM before they are killed. */
   shutdownTimeoutMs: number;
   /**
+   * The node options the processes inherit (`NODE_OPTIONS`, read by the entry point): a GC flag
+   * an operator set there wins over {@link withGcFlags}'s.
+   * @defaultValue none
+   */
+  nodeOptions?: string;
+  /**
    * Ends the primary.
    * @defaultValue `process.exit`
    */
@@ -79,7 +85,9 @@ export class ApiSupervisor {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => this.stop(signal, 0));
     }
-    cluster.setupPrimary({ execArgv: withGcFlags(process.execArgv) });
+    cluster.setupPrimary({
+      execArgv: withGcFlags(process.execArgv, this.#options.nodeOptions ?? ''),
+    });
     logger.info({ processes }, 'starting API processes');
     for (let index = 0; index < processes; index++) this.#fork();
   }

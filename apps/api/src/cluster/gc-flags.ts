@@ -34,10 +34,7 @@ function optionOf(flag: string): string {
  * whose option the primary was not given (in its arguments or `NODE_OPTIONS`, which the processes
  * inherit), so an operator's own setting wins.
  */
-export function withGcFlags(
-  execArgv: readonly string[],
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): string[] {
+export function withGcFlags(execArgv: readonly string[], nodeOptions: string): string[] {
   const given = new Set(
     [...execArgv, ...nodeOptions.split(/\s+/)].filter((arg) => arg.startsWith('--')).map(optionOf),
   );
