@@ -12,7 +12,13 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStore, type JobToStore, MAX_JOBS_PER_CALL } from './job-store.js';
 import { QUEUE_CATALOG } from './queue-catalog.js';
-import { searchCursorKey, searchLogKey, searchValueKey } from './redis-keys.js';
+import {
+  SEARCH_SCORE_DIGITS,
+  searchCursorKey,
+  searchLogKey,
+  searchValuePrefix,
+  searchValuesKey,
+} from './redis-keys.js';
 import { SearchIndex } from './search/search-index.js';
 import { setTenant } from './tenants/job-tenant.js';
 
@@ -101,11 +107,13 @@ describe('JobStore', () => {
     );
     const order = (await queue.getPrioritized(0, -1)).map((job) => job.id);
     expect(order).toEqual([ids[0], ids[3], ids[1], ids[2]]);
-    const indexed = await client.zrange(searchValueKey(queue.qualifiedName, 'tenant', 'a'), 0, -1);
-    expect(indexed.sort()).toEqual(ids.slice(0, 3).sort());
-    expect(await client.pttl(searchValueKey(queue.qualifiedName, 'tenant', 'a'))).toBeGreaterThan(
-      0,
+    const values = searchValuesKey(queue.qualifiedName);
+    const prefix = searchValuePrefix('tenant', 'a');
+    const indexed = await client.zrangebylex(values, `[${prefix}`, `(${prefix}:`);
+    expect(indexed.map((entry) => entry.slice(prefix.length + SEARCH_SCORE_DIGITS)).sort()).toEqual(
+      ids.slice(0, 3).sort(),
     );
+    expect(await client.pttl(values)).toBeGreaterThan(0);
     expect(await client.zcard(searchLogKey(queue.qualifiedName))).toBe(4);
     await queue.close();
   });

@@ -7,7 +7,9 @@ import {
   searchCursorKey,
   searchEntriesKey,
   searchLogKey,
-  searchValueKey,
+  searchScoreText,
+  searchValuePrefix,
+  searchValuesKey,
   tenantKeys,
 } from './redis-keys.js';
 import { STORE_JOBS_SCRIPT } from './scripts/store-jobs.js';
@@ -250,9 +252,10 @@ export class JobStore {
     };
     for (const { id, data, opts, timestamp, job } of entries) {
       jobKeys.push(jobKeyOf(queueKey, id));
-      const indexes = Object.entries(job.searchKeys).map(([key, value]) =>
-        position(searchValueKey(queueKey, key, value)),
-      );
+      const prefixes: string[] = [];
+      for (const key in job.searchKeys) {
+        prefixes.push(searchValuePrefix(key, job.searchKeys[key] as string));
+      }
       const deduplication = job.opts.deduplication;
       args.push(
         id,
@@ -262,14 +265,14 @@ export class JobStore {
         timestamp,
         job.turn.tenant,
         job.turn.priority ?? 0,
-        this.#search.nextScore(now),
+        searchScoreText(this.#search.nextScore(now)),
         JSON.stringify(job.searchKeys),
         deduplication?.id ?? '',
         deduplication?.ttl ?? 0,
         deduplication ? position(bullDeduplicationKey(queue, deduplication.id)) : 0,
         deduplication && job.marker !== undefined ? position(job.marker) : 0,
-        indexes.length,
-        ...indexes,
+        prefixes.length,
+        ...prefixes,
       );
     }
     const keys = [
@@ -287,6 +290,7 @@ export class JobStore {
       searchEntriesKey(queueKey),
       searchCursorKey(queueKey),
       queue.toKey('delayed'),
+      searchValuesKey(queueKey),
       ...jobKeys,
       ...otherKeys.keys(),
     ];

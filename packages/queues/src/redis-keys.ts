@@ -240,17 +240,43 @@ export function ingestLockKey(prefix: string, documentId: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Search index (per queue, built from the queue's key `<prefix>:<queue>` so that `searchJobs`
-// needs no Queue object; value keys expire `searchTtlMs` after their last write, the log,
-// entries and cursor on each sweep window; entries go with their job)
+// needs no Queue object; the values set, log, entries and cursor live `searchTtlMs` after each
+// sweep window; entries go with their job)
 
 /** A queue's key, as BullMQ builds it (`queue.qualifiedName`). */
 export function queueKeyOf(prefix: string, queue: string): string {
   return `${prefix}:${queue}`;
 }
 
-/** The jobs of `queueKey` with `key` = `value`: a sorted set of job ids scored by enqueue order. */
-export function searchValueKey(queueKey: string, key: string, value: string): string {
-  return `${queueKey}:search:v:${key}:${value}`;
+/** Digits of a score in a value entry: enough for enqueue time in ms x 1,000 until year 5138. */
+export const SEARCH_SCORE_DIGITS = 17;
+
+/**
+ * Every value entry of the queue, one sorted set scored 0 and read by lexical range: an entry is
+ * {@link searchValueEntry}, so the entries of one key and value sit together in enqueue order.
+ * One set rather than one per value: a job's entries are one member each of a single `ZADD` per
+ * call, not a `ZADD` and a `PEXPIRE` per value (each also written to the AOF and replicas).
+ */
+export function searchValuesKey(queueKey: string): string {
+  return `${queueKey}:search:values`;
+}
+
+/**
+ * What every entry of `key` = `value` starts with. Neither holds a NUL (`isIndexable`), so no
+ * other value's entries share it.
+ */
+export function searchValuePrefix(key: string, value: string): string {
+  return `${key}\0${value}\0`;
+}
+
+/** A score as it is written in value entries: {@link SEARCH_SCORE_DIGITS} digits, zero-padded. */
+export function searchScoreText(score: number): string {
+  return String(score).padStart(SEARCH_SCORE_DIGITS, '0');
+}
+
+/** The value entry of job `id` under `key` = `value`, at `score`. */
+export function searchValueEntry(key: string, value: string, score: number, id: string): string {
+  return `${searchValuePrefix(key, value)}${searchScoreText(score)}${id}`;
 }
 
 /** Every indexed job of the queue in enqueue order (sorted set), walked by the sweep. */

@@ -1,3 +1,5 @@
+import { SEARCH_SCORE_DIGITS } from '../redis-keys.js';
+
 /**
  * Lua functions the index scripts include:
  * - `callChunked(command, key, list)`: `command key ...list` in calls of at most 2,000 values
@@ -6,10 +8,13 @@
  *   entries of the log from the sweep's cursor and returns `{ entries, next cursor }`, the
  *   entries being those scored below `before` (all when nil) as id, score, keys JSON triples
  *   (entries too young to drop are passed over without being read); nil when `window` is 0;
- * - `writeSweep(log, entries, cursor, ttl, read)`: gives the log, entries and cursor their life
- *   of `ttl` again and moves the cursor as `read` (from `readSweep`) says (wrapping at the end);
- *   returns its entries (nothing when `read` is nil);
- * - `sweepLog(log, entries, cursor, ttl, window, before)`: both at once.
+ * - `writeSweep(log, entries, cursor, values, ttl, read)`: gives the log, entries, cursor and
+ *   values set their life of `ttl` again and moves the cursor as `read` (from `readSweep`) says
+ *   (wrapping at the end); returns its entries (nothing when `read` is nil);
+ * - `sweepLog(log, entries, cursor, values, ttl, window, before)`: both at once;
+ * - `valueEntries(out, prefixes, from, count, score, id)`: appends to `out`, as `ZADD` arguments
+ *   (score 0), the value entries of job `id` at `score` (its text, zero-padded) under the
+ *   `count` prefixes found in `prefixes` from `from` on (`searchValueEntry`).
  */
 export const SEARCH_SWEEP_LUA = `
 local function callChunked(command, key, list)
@@ -53,100 +58,95 @@ local function readSweep(log, entries, cursor, window, before)
   return { out, from }
 end
 
-local function writeSweep(log, entries, cursor, ttl, read)
+local function writeSweep(log, entries, cursor, values, ttl, read)
   if read == nil then return {} end
   redis.call('PEXPIRE', log, ttl)
   redis.call('PEXPIRE', entries, ttl)
+  redis.call('PEXPIRE', values, ttl)
   redis.call('SET', cursor, read[2], 'PX', ttl)
   return read[1]
 end
 
-local function sweepLog(log, entries, cursor, ttl, window, before)
-  return writeSweep(log, entries, cursor, ttl, readSweep(log, entries, cursor, window, before))
+local function sweepLog(log, entries, cursor, values, ttl, window, before)
+  local read = readSweep(log, entries, cursor, window, before)
+  return writeSweep(log, entries, cursor, values, ttl, read)
+end
+
+local function valueEntries(out, prefixes, from, count, score, id)
+  for i = from, from + count - 1 do
+    out[#out + 1] = 0
+    out[#out + 1] = prefixes[i] .. score .. id
+  end
 end
 `;
 
 /**
- * KEYS: log, entries, cursor, then per job: its BullMQ hash and its value keys.
+ * KEYS: log, entries, cursor, values set, then each job's BullMQ hash.
  * ARGV: ttl ms, sweep window, job count, 1 to index only jobs that exist (after their `add`, in
  * its transaction: an `add` that deduplicated stored nothing under its own id) or 0 (sent beside
- * the `adds`, possibly just before them), then per job: id, score, keys JSON, value key count.
- * Value keys live `ttl` after their last write; the log, entries and cursor are given the same
- * life on each sweep window (the first index call of every process asks for one). Returns
- * {@link SEARCH_SWEEP_LUA}'s entries.
+ * the `adds`, possibly just before them), then per job: id, score (`searchScoreText`), keys JSON,
+ * value count, then that many value prefixes (`searchValuePrefix`).
+ * The log, entries, cursor and values set are given a life of `ttl` on each sweep window (the
+ * first index call of every process asks for one). Returns {@link SEARCH_SWEEP_LUA}'s entries.
  */
 export const SEARCH_INDEX_SCRIPT = `${SEARCH_SWEEP_LUA}
 local ttl = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
 local checked = ARGV[4] == '1'
-local k, a = 4, 5
-local logged, described = {}, {}
+local a = 5
+local logged, described, values = {}, {}, {}
 for j = 1, count do
   local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
-  if not checked or redis.call('EXISTS', KEYS[k]) == 1 then
+  if not checked or redis.call('EXISTS', KEYS[4 + j]) == 1 then
     logged[#logged + 1] = score
     logged[#logged + 1] = id
     described[#described + 1] = id
     described[#described + 1] = ARGV[a + 2]
-    for i = k + 1, k + n do
-      redis.call('ZADD', KEYS[i], score, id)
-      redis.call('PEXPIRE', KEYS[i], ttl)
-    end
+    valueEntries(values, ARGV, a + 4, n, score, id)
   end
-  a = a + 4
-  k = k + 1 + n
+  a = a + 4 + n
 end
 if #logged > 0 then
   callChunked('ZADD', KEYS[1], logged)
   callChunked('HSET', KEYS[2], described)
+  callChunked('ZADD', KEYS[4], values)
 end
-return sweepLog(KEYS[1], KEYS[2], KEYS[3], ttl, window)
+return sweepLog(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ttl, window)
 `;
 
 /**
- * KEYS: log, entries, cursor, then per candidate: its BullMQ hash and its value keys.
- * ARGV: candidate count, then per candidate: id, value key count.
- * Drops every candidate whose job is gone (retention removed it) from its value keys, the log and
- * the entries, and moves the cursor back by as many (they sat before it). Returns how many.
- * The removals are grouped per key (one `ZREM` per value key, one for the log, one `HDEL`), so a
- * value shared by many candidates (a tenant, an org) costs one command, not one per candidate.
+ * KEYS: log, entries, cursor, values set, then each candidate's BullMQ hash.
+ * ARGV: candidate count, then per candidate: id, value count, then that many value prefixes.
+ * Drops every candidate whose job is gone (retention removed it) from the values set, the log
+ * and the entries, and moves the cursor back by as many (they sat before it). Returns how many.
+ * A candidate's value entries are rebuilt from its score in the log (none left when an earlier
+ * prune took it). The removals are grouped: one `ZREM` per key per 2,000 values.
  */
 export const SEARCH_PRUNE_SCRIPT = `
 local count = tonumber(ARGV[1])
-local k, a = 4, 2
-local gone, byKey, order = {}, {}, {}
+local a = 2
+local gone, members = {}, {}
 for j = 1, count do
   local id, n = ARGV[a], tonumber(ARGV[a + 1])
-  if redis.call('EXISTS', KEYS[k]) == 0 then
-    gone[#gone + 1] = id
-    for i = k + 1, k + n do
-      local key = KEYS[i]
-      local ids = byKey[key]
-      if ids == nil then
-        ids = {}
-        byKey[key] = ids
-        order[#order + 1] = key
-      end
-      ids[#ids + 1] = id
+  if redis.call('EXISTS', KEYS[4 + j]) == 0 then
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    if score then
+      gone[#gone + 1] = id
+      score = string.rep('0', ${SEARCH_SCORE_DIGITS} - #score) .. score
+      for i = a + 2, a + 1 + n do members[#members + 1] = ARGV[i] .. score .. id end
     end
   end
-  a = a + 2
-  k = k + 1 + n
+  a = a + 2 + n
 end
 local removed = 0
-if #gone > 0 then
-  for _, key in ipairs(order) do
-    local ids = byKey[key]
-    for i = 1, #ids, 2000 do
-      redis.call('ZREM', key, unpack(ids, i, math.min(i + 1999, #ids)))
-    end
-  end
-  for i = 1, #gone, 2000 do
-    local last = math.min(i + 1999, #gone)
-    removed = removed + redis.call('ZREM', KEYS[1], unpack(gone, i, last))
-    redis.call('HDEL', KEYS[2], unpack(gone, i, last))
-  end
+for i = 1, #members, 2000 do
+  redis.call('ZREM', KEYS[4], unpack(members, i, math.min(i + 1999, #members)))
+end
+for i = 1, #gone, 2000 do
+  local last = math.min(i + 1999, #gone)
+  removed = removed + redis.call('ZREM', KEYS[1], unpack(gone, i, last))
+  redis.call('HDEL', KEYS[2], unpack(gone, i, last))
 end
 if removed > 0 then
   local from = tonumber(redis.call('GET', KEYS[3]) or '0')

@@ -2,8 +2,8 @@ import { SEARCH_SWEEP_LUA } from './search-index.js';
 import { TURNS_LUA } from './tenant-turns.js';
 
 /** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
-export const STORE_JOBS_FIXED_KEYS = 14;
-/** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value key indexes. */
+export const STORE_JOBS_FIXED_KEYS = 15;
+/** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value prefixes. */
 export const STORE_JOBS_ARGS_PER_JOB = 14;
 
 /**
@@ -11,8 +11,8 @@ export const STORE_JOBS_ARGS_PER_JOB = 14;
  * ({@link TURNS_LUA}) and writes its search entries, all in one script: one call per bulk (or per
  * turn of the event loop of single enqueues) instead of a turns call, then one BullMQ script per
  * job, then an index call. What is per queue rather than per job (the id and priority counters,
- * the events cap, the paused check, the marker, the turns of a tenant, a search value shared by
- * many jobs) is read or written once per call.
+ * the events cap, the paused check, the marker, the turns of a tenant, the search log, entries
+ * and values set) is read or written once per call.
  *
  * What BullMQ's script does per job and this one does too: the job hash (`name`, `data`, `opts`
  * with `priority`, `timestamp`, `delay`, `priority`), the `added` and `waiting` events in that
@@ -41,13 +41,15 @@ export const STORE_JOBS_ARGS_PER_JOB = 14;
  * `MAX_JOBS_PER_CALL` single jobs).
  *
  * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
- * tenants:lanes, search log, search entries, search cursor, delayed; then each job's hash; then the
- * other keys (distinct search value keys and deduplication keys).
+ * tenants:lanes, search log, search entries, search cursor, delayed, search values; then each
+ * job's hash; then the other keys (distinct deduplication keys and dedupe markers).
  * ARGV: job count, search ttl ms, sweep window, the score below which a swept entry may be
  * dropped; then per job: id, name, data
  * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
  * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
- * key among the other keys, the index of its dedupe marker among them (0 = none), value key count, then that many indexes among the other keys.
+ * key among the other keys, the index of its dedupe marker among them (0 = none), value count, then
+ * that many value prefixes (`searchValuePrefix`; the search score is written as
+ * `searchScoreText`).
  * Returns { the id of each job (the held one when deduplicated), the sweep's entries
  * (`writeSweep`) }.
  */
@@ -89,7 +91,7 @@ do
   readTurns(turns, tenants)
 end
 
-local ranked, logged, described, byValue, ids = {}, {}, {}, {}, {}
+local ranked, logged, described, values, ids = {}, {}, {}, {}, {}
 local a = 5
 for j = 1, count do
   local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
@@ -137,30 +139,17 @@ for j = 1, count do
     logged[#logged + 1] = id
     described[#described + 1] = id
     described[#described + 1] = ARGV[a + 8]
-    for i = a + ${STORE_JOBS_ARGS_PER_JOB}, a + ${STORE_JOBS_ARGS_PER_JOB} + n - 1 do
-      local index = tonumber(ARGV[i])
-      local entries = byValue[index]
-      if entries == nil then
-        entries = {}
-        byValue[index] = entries
-      end
-      entries[#entries + 1] = score
-      entries[#entries + 1] = id
-    end
+    valueEntries(values, ARGV, a + ${STORE_JOBS_ARGS_PER_JOB}, n, score, id)
   end
   a = a + ${STORE_JOBS_ARGS_PER_JOB} + n
 end
 closeTurns(turns)
 callChunked('ZADD', prioritized, ranked)
 if #ranked > 0 and not paused then rcall('ZADD', marker, 0, '0') end
-for index, entries in pairs(byValue) do
-  local key = KEYS[firstValue + index]
-  callChunked('ZADD', key, entries)
-  rcall('PEXPIRE', key, ttl)
-end
 if #logged > 0 then
   callChunked('ZADD', KEYS[11], logged)
   callChunked('HSET', KEYS[12], described)
+  callChunked('ZADD', KEYS[15], values)
 end
-return { ids, writeSweep(KEYS[11], KEYS[12], KEYS[13], ttl, sweep) }
+return { ids, writeSweep(KEYS[11], KEYS[12], KEYS[13], KEYS[15], ttl, sweep) }
 `;

@@ -6,7 +6,8 @@ import {
   searchCursorKey,
   searchEntriesKey,
   searchLogKey,
-  searchValueKey,
+  searchValueEntry,
+  searchValuesKey,
 } from '../redis-keys.js';
 import { SearchIndex } from './search-index.js';
 
@@ -22,19 +23,21 @@ describe('SearchIndex.prune', () => {
     await redis?.stop();
   });
 
-  it('drops only the entries of gone jobs, one ZREM per key, and moves the cursor back', async () => {
+  it('drops only the entries of gone jobs, one ZREM per key and chunk, and moves the cursor back', async () => {
     const queueKey = 'conveyor:{prune}';
-    const org = searchValueKey(queueKey, 'orgId', 'org-1');
-    const doc = (id: string) => searchValueKey(queueKey, 'documentId', `doc-${id}`);
+    const values = searchValuesKey(queueKey);
+    const score = (index: number) => 1_764_620_000_000_000 + index;
+    const org = (id: string, index: number) => searchValueEntry('orgId', 'org-1', score(index), id);
+    const doc = (id: string, index: number) =>
+      searchValueEntry('documentId', `doc-${id}`, score(index), id);
     // 2,500 entries: past the 2,000 values a script sends in one command.
     const ids = Array.from({ length: 2500 }, (_, index) => `j-${index}`);
     const alive = new Set(ids.filter((_, index) => index % 5 === 0));
     const setup = client.pipeline();
     ids.forEach((id, index) => {
-      setup.zadd(searchLogKey(queueKey), index, id);
+      setup.zadd(searchLogKey(queueKey), score(index), id);
       setup.hset(searchEntriesKey(queueKey), id, '{}');
-      setup.zadd(org, index, id);
-      setup.zadd(doc(id), index, id);
+      setup.zadd(values, 0, org(id, index), 0, doc(id, index));
       if (alive.has(id)) setup.hset(jobKeyOf(queueKey, id), 'name', 'ingest');
     });
     setup.set(searchCursorKey(queueKey), 2400, 'PX', 60_000);
@@ -54,15 +57,15 @@ describe('SearchIndex.prune', () => {
     }
 
     expect(removed).toBe(2000);
-    // One ZREM per own value key, and one per chunk for the shared key and the log: not three
-    // per entry.
+    // Per chunk of 500 candidates: one ZREM of their 800 value entries, one of the log.
     const zrem = /cmdstat_zrem:calls=(\d+)/.exec(await client.info('commandstats'))?.[1];
-    expect(Number(zrem)).toBe(2000 + 5 + 5);
+    expect(Number(zrem)).toBe(5 + 5);
     expect(await client.zrange(searchLogKey(queueKey), 0, -1)).toEqual([...alive]);
     expect((await client.hkeys(searchEntriesKey(queueKey))).sort()).toEqual([...alive].sort());
-    expect(await client.zrange(org, 0, -1)).toEqual([...alive]);
-    expect(await client.exists(doc('j-1'))).toBe(0);
-    expect(await client.zrange(doc('j-5'), 0, -1)).toEqual(['j-5']);
+    const left = ids.flatMap((id, index) =>
+      alive.has(id) ? [org(id, index), doc(id, index)] : [],
+    );
+    expect((await client.zrange(values, 0, -1)).sort()).toEqual(left.sort());
     expect(await client.get(searchCursorKey(queueKey))).toBe('400');
   });
 });

@@ -6,7 +6,9 @@ import {
   searchCursorKey,
   searchEntriesKey,
   searchLogKey,
-  searchValueKey,
+  searchScoreText,
+  searchValuePrefix,
+  searchValuesKey,
 } from '../redis-keys.js';
 import { SEARCH_INDEX_SCRIPT, SEARCH_PRUNE_SCRIPT } from '../scripts/search-index.js';
 import { isNoScript, LuaScript } from './lua-script.js';
@@ -71,8 +73,8 @@ const PRUNE_CHUNK = 500;
  * Conveyor's search index of job business keys, written at enqueue and following retention.
  *
  * Per queue (all keys under the queue's key, in its slot):
- * - one sorted set per key and value (`search:v:<key>:<value>`): the job ids, scored by enqueue
- *   order, read newest first by `searchJobs`;
+ * - one sorted set of value entries (`search:values`, `searchValueEntry`: key, value, score, job
+ *   id), read newest first by lexical range by `searchJobs`;
  * - a log of every indexed job in enqueue order (`search:log`) and what each was indexed under
  *   (`search:keys`), so an entry can be removed once its job is gone;
  * - a sweep cursor (`search:cursor`).
@@ -88,7 +90,7 @@ const PRUNE_CHUNK = 500;
  *   answer drops those whose job is gone. The log is walked round and round, about three
  *   entries per enqueue, so it holds about 1.5 times the jobs the queue retains; readers drop
  *   entries of removed jobs they meet too;
- * - keys not written for the queue's longest retention expire.
+ * - the index of a queue not written for its longest retention expires.
  */
 export class SearchIndex {
   readonly #sweepEvery: number;
@@ -220,14 +222,11 @@ export class SearchIndex {
     candidates: readonly IndexedJob[],
   ): Promise<number> {
     if (candidates.length === 0) return 0;
-    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const keys = indexKeys(queueKey);
     const args: (string | number)[] = [candidates.length];
     for (const { id, keys: values } of candidates) {
-      const valueKeys = Object.entries(values).map(([key, value]) =>
-        searchValueKey(queueKey, key, value),
-      );
-      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
-      args.push(id, valueKeys.length);
+      keys.push(jobKeyOf(queueKey, id));
+      pushValues(args, id, values);
     }
     return Number(await PRUNE.run(client, [keys.length, ...keys, ...args]));
   }
@@ -270,15 +269,13 @@ export class SearchIndex {
     window: number,
     stored: boolean,
   ): [number, ...(string | number)[]] {
-    const keys = [searchLogKey(queueKey), searchEntriesKey(queueKey), searchCursorKey(queueKey)];
+    const keys = indexKeys(queueKey);
     const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length, stored ? 1 : 0];
     const now = Date.now();
     for (const { id, keys: values } of jobs) {
-      const valueKeys = Object.entries(values).map(([key, value]) =>
-        searchValueKey(queueKey, key, value),
-      );
-      keys.push(jobKeyOf(queueKey, id), ...valueKeys);
-      args.push(id, this.nextScore(now), JSON.stringify(values), valueKeys.length);
+      keys.push(jobKeyOf(queueKey, id));
+      args.push(id, searchScoreText(this.nextScore(now)), JSON.stringify(values));
+      pushValues(args, undefined, values);
     }
     return [keys.length, ...keys, ...args];
   }
@@ -301,6 +298,28 @@ export class SearchIndex {
       );
     }
   }
+}
+
+/** The keys every index script takes first: log, entries, cursor, values set. */
+function indexKeys(queueKey: string): string[] {
+  return [
+    searchLogKey(queueKey),
+    searchEntriesKey(queueKey),
+    searchCursorKey(queueKey),
+    searchValuesKey(queueKey),
+  ];
+}
+
+/** Appends the id (when given), the value count and the value prefixes of a job's `keys`. */
+function pushValues(args: (string | number)[], id: string | undefined, keys: SearchKeys): void {
+  if (id !== undefined) args.push(id);
+  const at = args.push(0) - 1;
+  let count = 0;
+  for (const key in keys) {
+    args.push(searchValuePrefix(key, keys[key] as string));
+    count += 1;
+  }
+  args[at] = count;
 }
 
 /** The keys JSON of an entry ({} when absent or unreadable). */

@@ -9,7 +9,15 @@ import {
   reportedState,
 } from '../job-state.js';
 import { deadLetterQueueName, QUEUE_NAMES, type QueueName } from '../queue-catalog.js';
-import { jobKeyOf, queueKeyOf, searchEntriesKey, searchValueKey } from '../redis-keys.js';
+import {
+  jobKeyOf,
+  queueKeyOf,
+  SEARCH_SCORE_DIGITS,
+  searchEntriesKey,
+  searchScoreText,
+  searchValuePrefix,
+  searchValuesKey,
+} from '../redis-keys.js';
 import { SEARCH_READ_SCRIPT, SEARCH_READ_STRIDE } from '../scripts/search-read.js';
 import { LuaScript } from './lua-script.js';
 import { type GuessedCandidate, PageGuesses } from './page-guesses.js';
@@ -195,7 +203,8 @@ export async function searchJobs(
   if (
     sources.length === 0 ||
     query.value.length === 0 ||
-    query.value.length > MAX_SEARCH_VALUE_LENGTH
+    query.value.length > MAX_SEARCH_VALUE_LENGTH ||
+    query.value.includes('\0')
   ) {
     return { jobs: [] };
   }
@@ -209,10 +218,8 @@ export async function searchJobs(
     query.key === 'idempotencyKey'
       ? idempotencySearchValue(query.value, query.client)
       : query.value;
-  const readers = sources.map(
-    (source) =>
-      new SourceReader(source, searchValueKey(source.queueKey, query.key, indexed), after),
-  );
+  const valuePrefix = searchValuePrefix(query.key, indexed);
+  const readers = sources.map((source) => new SourceReader(source, valuePrefix, after));
   const filtered = query.state !== undefined || query.tenants !== undefined;
   return page(connection, readers, {
     limit,
@@ -224,7 +231,8 @@ export async function searchJobs(
       limit,
       filtered,
       query.cursor ?? null,
-      readers.map((reader) => reader.valueKey),
+      readers.map((reader) => reader.valuesKey),
+      valuePrefix,
     ]),
   });
 }
@@ -236,11 +244,16 @@ class SourceReader {
 
   #after: Position | undefined;
 
+  readonly valuesKey: string;
+  readonly #prefix: string;
+
   constructor(
     readonly source: Source,
-    readonly valueKey: string,
+    prefix: string,
     after: Position | undefined,
   ) {
+    this.valuesKey = searchValuesKey(source.queueKey);
+    this.#prefix = prefix;
     this.#after = after;
   }
 
@@ -248,23 +261,29 @@ class SourceReader {
   async fill(connection: RedisConnection, size: number): Promise<void> {
     let count = size;
     for (;;) {
-      const max = this.#after === undefined ? '+inf' : String(this.#after.score);
-      const reply = await connection.zrevrangebyscore(
-        this.valueKey,
+      const prefix = this.#prefix;
+      // Entries of scores up to the position's (ties included: `precedes` sorts them out); a
+      // score's digits sort before ':', so `(prefix:` is past every entry of the value.
+      const max =
+        this.#after === undefined
+          ? `(${prefix}:`
+          : `(${prefix}${searchScoreText(Math.floor(this.#after.score) + 1)}`;
+      const reply = await connection.zrevrangebylex(
+        this.valuesKey,
         max,
-        '-inf',
-        'WITHSCORES',
+        `[${prefix}`,
         'LIMIT',
         0,
         count,
       );
       const items: Candidate[] = [];
-      for (let index = 0; index + 1 < reply.length; index += 2) {
+      for (const entry of reply) {
+        const at = prefix.length + SEARCH_SCORE_DIGITS;
         items.push({
           source: this.source,
           queueKey: this.source.queueKey,
-          id: String(reply[index]),
-          score: Number(reply[index + 1]),
+          id: entry.slice(at),
+          score: Number(entry.slice(prefix.length, at)),
         });
       }
       const after = this.#after;

@@ -5,7 +5,10 @@ import type { QueueDefinition } from '../queue-definition.js';
 /** Keys every queue is searchable by, besides its catalog's own `searchKeys`. */
 export const COMMON_SEARCH_KEYS = ['id', 'tenant', 'idempotencyKey'] as const;
 
-/** Longest value indexed or searched; a longer value is not indexed (and cannot match). */
+/**
+ * Longest value indexed or searched; a longer value, or one holding a NUL, is not indexed (and
+ * cannot match).
+ */
 export const MAX_SEARCH_VALUE_LENGTH = 256;
 
 /** The business keys of one job, as indexed: key name -> value. */
@@ -72,6 +75,12 @@ export function extractSearchKeys(
   return keys;
 }
 
+/** A NUL ends a value in its entries (`searchValuePrefix`): a value holding one is not indexed. */
 function isIndexable(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_SEARCH_VALUE_LENGTH;
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_SEARCH_VALUE_LENGTH &&
+    !value.includes('\0')
+  );
 }
