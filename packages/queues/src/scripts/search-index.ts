@@ -6,8 +6,10 @@ import { SEARCH_SCORE_DIGITS } from '../redis-keys.js';
  *   (Lua's `unpack` fails past about 8,000);
  * - `readSweep(log, entries, cursor, window, before)`: reads, without writing, the next `window`
  *   entries of the log from the sweep's cursor and returns `{ entries, next cursor }`, the
- *   entries being those scored below `before` (all when nil) as id, score, keys JSON triples
- *   (entries too young to drop are passed over without being read); nil when `window` is 0;
+ *   entries being those scored below `before` (a score's text) as id, keys JSON pairs (entries
+ *   too young to drop are passed over without being read); nil when `window` is 0. Scores are
+ *   counted (`ZCOUNT`), not read: Redis prints every score it answers with snprintf, three
+ *   per job enqueued;
  * - `writeSweep(log, entries, cursor, values, ttl, read)`: gives the log, entries, cursor and
  *   values set their life of `ttl` again and moves the cursor as `read` (from `readSweep`) says
  *   (wrapping at the end); returns its entries (nothing when `read` is nil);
@@ -31,17 +33,13 @@ end
 local function readSweep(log, entries, cursor, window, before)
   if window <= 0 then return nil end
   local from = tonumber(redis.call('GET', cursor) or '0')
-  local found = redis.call('ZRANGE', log, from, from + window - 1, 'WITHSCORES')
-  local count = #found / 2
+  local found = redis.call('ZRANGE', log, from, from + window - 1)
+  local count = #found
+  -- The log is in score order: the entries below \`before\` are its first \`old\`.
+  local old = redis.call('ZCOUNT', log, '-inf', '(' .. before)
+  local ids = {}
+  for i = 1, math.min(count, old - from) do ids[i] = found[i] end
   if count < window then from = 0 else from = from + count end
-  local ids, scores = {}, {}
-  for i = 1, count do
-    local score = found[2 * i]
-    if before == nil or tonumber(score) < before then
-      ids[#ids + 1] = found[2 * i - 1]
-      scores[#scores + 1] = score
-    end
-  end
   local out = {}
   if #ids > 0 then
     local keys = {}
@@ -51,7 +49,6 @@ local function readSweep(log, entries, cursor, window, before)
     end
     for i = 1, #ids do
       out[#out + 1] = ids[i]
-      out[#out + 1] = scores[i]
       out[#out + 1] = keys[i] or ''
     end
   end
@@ -74,7 +71,7 @@ end
 
 local function valueEntries(out, prefixes, from, count, score, id)
   for i = from, from + count - 1 do
-    out[#out + 1] = 0
+    out[#out + 1] = '0'
     out[#out + 1] = prefixes[i] .. score .. id
   end
 end
@@ -82,7 +79,8 @@ end
 
 /**
  * KEYS: log, entries, cursor, values set, then each job's BullMQ hash.
- * ARGV: ttl ms, sweep window, job count, 1 to index only jobs that exist (after their `add`, in
+ * ARGV: ttl ms, sweep window, the score below which a swept entry may be dropped, job count, 1
+ * to index only jobs that exist (after their `add`, in
  * its transaction: an `add` that deduplicated stored nothing under its own id) or 0 (sent beside
  * the `adds`, possibly just before them), then per job: id, score (`searchScoreText`), keys JSON,
  * value count, then that many value prefixes (`searchValuePrefix`).
@@ -92,9 +90,9 @@ end
 export const SEARCH_INDEX_SCRIPT = `${SEARCH_SWEEP_LUA}
 local ttl = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
-local checked = ARGV[4] == '1'
-local a = 5
+local count = tonumber(ARGV[4])
+local checked = ARGV[5] == '1'
+local a = 6
 local logged, described, values = {}, {}, {}
 for j = 1, count do
   local id, score, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 3])
@@ -112,7 +110,7 @@ if #logged > 0 then
   callChunked('HSET', KEYS[2], described)
   callChunked('ZADD', KEYS[4], values)
 end
-return sweepLog(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ttl, window)
+return sweepLog(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ttl, window, ARGV[3])
 `;
 
 /**

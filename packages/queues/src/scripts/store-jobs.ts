@@ -57,7 +57,7 @@ export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
 local rcall = redis.call
 local meta, prioritized, events, marker = KEYS[1], KEYS[3], KEYS[4], KEYS[6]
 local count = tonumber(ARGV[1])
-local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
 
 -- Reads that can fail at runtime come before the first write (see All or nothing).
@@ -119,13 +119,15 @@ for j = 1, count do
   else
     ids[j] = id
     local turn = takeTurn(turns, ARGV[a + 5], tonumber(ARGV[a + 6]), false)
+    -- Numbers formatted once: Redis prints every number passed to redis.call with snprintf.
+    local priority = tostring(turn)
     if opts == '{}' then
-      opts = '{"priority":' .. turn .. '}'
+      opts = '{"priority":' .. priority .. '}'
     else
-      opts = '{"priority":' .. turn .. ',' .. string.sub(opts, 2)
+      opts = '{"priority":' .. priority .. ',' .. string.sub(opts, 2)
     end
     local fields = { 'name', name, 'data', ARGV[a + 2], 'opts', opts, 'timestamp', ARGV[a + 4],
-      'delay', 0, 'priority', turn }
+      'delay', '0', 'priority', priority }
     if deduplicationId ~= '' then
       fields[#fields + 1] = 'deid'
       fields[#fields + 1] = deduplicationId
@@ -145,7 +147,7 @@ for j = 1, count do
 end
 closeTurns(turns)
 callChunked('ZADD', prioritized, ranked)
-if #ranked > 0 and not paused then rcall('ZADD', marker, 0, '0') end
+if #ranked > 0 and not paused then rcall('ZADD', marker, '0', '0') end
 if #logged > 0 then
   callChunked('ZADD', KEYS[11], logged)
   callChunked('HSET', KEYS[12], described)

@@ -270,8 +270,14 @@ export class SearchIndex {
     stored: boolean,
   ): [number, ...(string | number)[]] {
     const keys = indexKeys(queueKey);
-    const args: (string | number)[] = [Math.ceil(ttlMs), window, jobs.length, stored ? 1 : 0];
     const now = Date.now();
+    const args: (string | number)[] = [
+      Math.ceil(ttlMs),
+      window,
+      this.dropBefore(now),
+      jobs.length,
+      stored ? 1 : 0,
+    ];
     for (const { id, keys: values } of jobs) {
       keys.push(jobKeyOf(queueKey, id));
       args.push(id, searchScoreText(this.nextScore(now)), JSON.stringify(values));
@@ -281,16 +287,14 @@ export class SearchIndex {
   }
 
   /**
-   * Starts the prune of the log entries a write handed back (id, score, keys JSON triples),
-   * behind the answer; a failure goes to `onError`.
+   * Starts the prune of the log entries a write handed back (id, keys JSON pairs, all old enough
+   * to drop: {@link dropBefore}), behind the answer; a failure goes to `onError`.
    */
   sweepAfter(client: RedisConnection, queueKey: string, reply: unknown): void {
     if (!Array.isArray(reply) || reply.length === 0) return;
     const candidates: IndexedJob[] = [];
-    const now = Date.now();
-    for (let index = 0; index + 2 < reply.length; index += 3) {
-      if (!this.droppable(Number(reply[index + 1]), now)) continue;
-      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 2]) });
+    for (let index = 0; index + 1 < reply.length; index += 2) {
+      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 1]) });
     }
     for (let start = 0; start < candidates.length; start += PRUNE_CHUNK) {
       this.prune(client, queueKey, candidates.slice(start, start + PRUNE_CHUNK)).catch(
