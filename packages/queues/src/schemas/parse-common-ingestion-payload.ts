@@ -101,20 +101,17 @@ function parseSource(source: Record<string, unknown>): IngestionPayload['source'
   return { kind, text, mediaType: withMediaType ? (mediaType as IngestMediaType) : 'text/plain' };
 }
 
-/** A copy of `metadata` as `z.record(z.string().max(200), z.unknown())` outputs it. */
+/**
+ * A copy of `metadata` as `z.record(z.string().max(200), z.unknown())` outputs it: its own
+ * enumerable string-keyed members (`for...in` lists them, in order, without an array of keys).
+ */
 function parseMetadata(metadata: unknown): Record<string, unknown> | undefined {
   if (!isPlainRecord(metadata)) return undefined;
   const copy: Record<string, unknown> = {};
-  for (const key of Reflect.ownKeys(metadata)) {
-    if (
-      typeof key !== 'string' ||
-      key.length > 200 ||
-      key === '__proto__' ||
-      !Object.prototype.propertyIsEnumerable.call(metadata, key)
-    ) {
-      return undefined;
-    }
+  for (const key in metadata) {
+    if (key.length > 200 || key === '__proto__' || !Object.hasOwn(metadata, key)) return undefined;
     copy[key] = metadata[key];
   }
-  return copy;
+  // The schema refuses symbol keys.
+  return Object.getOwnPropertySymbols(metadata).length === 0 ? copy : undefined;
 }
