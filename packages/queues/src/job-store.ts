@@ -114,52 +114,6 @@ function isIntegerLike(id: string): boolean {
   return possible && `${Number.parseInt(id, 10)}` === id;
 }
 
-/** Names `encodeOptions` writes, or may write, other than the option's own name. */
-const ENCODED_NAMES: ReadonlySet<string> = new Set([
-  ...Object.values(optsEncodeMap as Record<string, string>),
-  'tm',
-  'omc',
-]);
-/** `"name":` of each option name met, for {@link plainMembers}. */
-const memberPrefixes = new Map<string, string>();
-
-/**
- * The JSON members (each after a comma) `encodeOptions(opts)` would stringify to, written
- * directly: an object and a stringify per job cost a third of building it. Undefined when that
- * takes the object (an option BullMQ encodes under a short name, a name that may clash with one
- * `encodeOptions` writes, a value JSON leaves out) or one of `defaults` is overridden.
- */
-function plainMembers(opts: JobsOptions, defaults: ReadonlySet<string>): string | undefined {
-  let members = '';
-  for (const name in opts) {
-    if (!Object.hasOwn(opts, name)) continue;
-    const value = (opts as Record<string, unknown>)[name];
-    if (value === undefined || value === null || name === 'priority') continue;
-    if (
-      Object.hasOwn(optsEncodeMap, name) ||
-      ENCODED_NAMES.has(name) ||
-      name === 'backoff' ||
-      name === 'telemetry' ||
-      defaults.has(name)
-    ) {
-      return undefined;
-    }
-    let text: string;
-    if (typeof value === 'string') text = JSON.stringify(value);
-    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') {
-      text = `${value}`;
-    } else return undefined;
-    let prefix = memberPrefixes.get(name);
-    if (prefix === undefined) {
-      prefix = `,${JSON.stringify(name)}:`;
-      // The option names of the code that builds jobs: a few.
-      if (memberPrefixes.size < 64) memberPrefixes.set(name, prefix);
-    }
-    members += prefix + text;
-  }
-  return members;
-}
-
 /**
  * A queue's default job options, encoded once: their JSON members (no braces) and names, so a
  * job's stored options are that plus its own options' JSON.
@@ -383,17 +337,15 @@ export class JobStore {
       };
       this.#defaults.set(queue, defaults);
     }
-    const members = plainMembers(opts, defaults.names);
-    if (members !== undefined) {
-      if (members === '') return `{${defaults.members}}`;
-      return defaults.members === '' ? `{${members.slice(1)}}` : `{${defaults.members}${members}}`;
-    }
     const own = encodeOptions(opts);
+    let names = 0;
     for (const name in own) {
       if (defaults.names.has(name)) {
         return JSON.stringify(encodeOptions({ attempts: 0, ...queue.jobsOpts, ...opts }));
       }
+      names += 1;
     }
+    if (names === 0) return `{${defaults.members}}`;
     if (defaults.members === '') return JSON.stringify(own);
     return `{${defaults.members},${JSON.stringify(own).slice(1)}`;
   }
