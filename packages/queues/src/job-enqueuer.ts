@@ -214,27 +214,29 @@ export class JobEnqueuer {
   ): Promise<EnqueueResult[]> {
     const jobs: PreparedJob[] = [];
     const issues: PayloadIssue[] = [];
-    requests.forEach((request, index) => {
+    // The request's idempotency key covers the bulk, not each job; it is indexed with each.
+    const perJob: EnqueueOptions = {
+      ...(options.quota ? { quota: options.quota } : {}),
+      ...(options.tenants ? { tenants: options.tenants } : {}),
+    };
+    for (let index = 0; index < requests.length; index++) {
       const prepared = this.#prepare(
         queue,
         name,
-        request,
+        requests[index] as JobRequest,
         `jobs.${index}.`,
-        {
-          ...(options.quota ? { quota: options.quota } : {}),
-          ...(options.tenants ? { tenants: options.tenants } : {}),
-        },
+        perJob,
         options,
       );
       if (prepared.ok) jobs.push(prepared.job);
-      else issues.push(...prepared.issues);
-    });
+      else for (const issue of prepared.issues) issues.push(issue);
+    }
     if (issues.length > 0) throw new PayloadValidationError(issues);
     const markers = this.#markers;
     const bulkKey = markers.bulkKey(queue, options);
     const fingerprint = bulkKey ? payloadFingerprint(requests) : '';
     const built = jobs.every((job) => JobStore.accepts(job))
-      ? new Map(this.#built(queue, jobs, true).map((entry) => [entry.job, entry]))
+      ? this.#built(queue, jobs, true)
       : undefined;
 
     return this.#guard.run(
@@ -250,30 +252,42 @@ export class JobEnqueuer {
             }));
           }
         }
-        const markerKeys = jobs.flatMap((job) => (job.dedupe ? [job.dedupe.markerKey] : []));
+        const markerKeys: string[] = [];
+        for (const job of jobs) if (job.dedupe) markerKeys.push(job.dedupe.markerKey);
         const rememberedByKey = await markers.recall(markerKeys);
-        const toAdd = jobs.filter(
-          (job) => !job.dedupe || !rememberedByKey.get(job.dedupe.markerKey),
-        );
-        const added =
+        const remembered = (job: PreparedJob) =>
+          job.dedupe ? rememberedByKey.get(job.dedupe.markerKey) : undefined;
+        // Per-job arrays, closures and maps only for a bulk with remembered jobs: a bulk is
+        // usually stored whole, and each allocation per job costs the API's CPU.
+        const whole = markerKeys.length === 0 || jobs.every((job) => !remembered(job));
+        let toAdd = jobs;
+        let builtToAdd = built;
+        if (!whole) {
+          toAdd = [];
+          builtToAdd = built && [];
+          jobs.forEach((job, index) => {
+            if (remembered(job)) return;
+            toAdd.push(job);
+            builtToAdd?.push(built?.[index] as BuiltJob);
+          });
+        }
+        const addedIds: string[] =
           toAdd.length === 0
             ? []
-            : built
+            : builtToAdd
               ? // Turns, jobs and search entries in one call.
-                (
-                  await this.#store.store(
-                    queue,
-                    name,
-                    toAdd.map((job) => built.get(job) as BuiltJob),
-                  )
-                ).map((id) => ({ id }))
-              : await this.#addBulkWithinLimit(queue, jobs, toAdd);
-        const addedIds = new Map(toAdd.map((job, index) => [job, String(added[index]?.id)]));
+                (await this.#store.store(queue, name, builtToAdd)).map(String)
+              : (await this.#addBulkWithinLimit(queue, jobs, toAdd)).map((added) =>
+                  String(added?.id),
+                );
+        const addedById = whole
+          ? undefined
+          : new Map(toAdd.map((job, index) => [job, addedIds[index] as string]));
 
-        const results = jobs.map((job): EnqueueResult => {
-          const known = job.dedupe ? rememberedByKey.get(job.dedupe.markerKey) : undefined;
+        const results = jobs.map((job, index): EnqueueResult => {
+          const known = remembered(job);
           if (known) return { id: known, queue: name, name: job.name, deduplicated: true };
-          const id = addedIds.get(job) ?? '';
+          const id = (addedById ? addedById.get(job) : addedIds[index]) ?? '';
           return {
             id,
             queue: name,
@@ -281,12 +295,14 @@ export class JobEnqueuer {
             deduplicated: job.opts.jobId !== undefined && id !== job.opts.jobId,
           };
         });
-        await markers.rememberBulk(
-          toAdd.flatMap((job) =>
-            job.dedupe ? [[job.dedupe.markerKey, addedIds.get(job) ?? ''] as const] : [],
-          ),
-          bulkKey ? { key: bulkKey, fingerprint, ids: results.map((r) => r.id) } : undefined,
-        );
+        if (markerKeys.length > 0 || bulkKey) {
+          await markers.rememberBulk(
+            toAdd.flatMap((job, index) =>
+              job.dedupe ? [[job.dedupe.markerKey, addedIds[index] ?? ''] as const] : [],
+            ),
+            bulkKey ? { key: bulkKey, fingerprint, ids: results.map((r) => r.id) } : undefined,
+          );
+        }
         return results;
       }),
       built ? this.#store.allowanceMs(jobs.length) : 0,
@@ -329,12 +345,13 @@ export class JobEnqueuer {
     }
     const opts: JobsOptions = { sizeLimit: this.#maxJobBytes };
     setTenant(opts, tenant.tenant);
-    if (request.options?.delay) opts.delay = request.options.delay;
-    const turn: TurnRequest = {
-      tenant: tenant.tenant,
-      ...(request.options?.priority ? { priority: request.options.priority } : {}),
-      ...(request.options?.delay ? { delayed: true } : {}),
-    };
+    const turn: TurnRequest = { tenant: tenant.tenant };
+    const requested = request.options;
+    if (requested?.priority) turn.priority = requested.priority;
+    if (requested?.delay) {
+      opts.delay = requested.delay;
+      turn.delayed = true;
+    }
     const expiresInMs = request.options?.expiresInMs ?? catalogExpiry(queueName, parsed.name);
     if (expiresInMs !== undefined) setExpiry(opts, expiresInMs);
     const { idempotencyKey, client } = searchOptions;

@@ -295,6 +295,27 @@ describe('JobStore', () => {
     await queue.close();
   });
 
+  it('writes options as the queue defaults, then the job own, in BullMQ short names', async () => {
+    const queue = queueOf(`opts-${randomUUID().slice(0, 6)}`);
+    const store = new JobStore(client, new SearchIndex());
+    const defaults = QUEUE_CATALOG.ingestion.defaultJobOptions;
+    const own = { tenant: 'org-"1"', expiresAt: 17, lifo: true, priority: 4 };
+    const plain = storable('o-1', own);
+    const { priority: _turn, ...stored } = plain.opts;
+    expect(store.build(queue, plain).opts).toBe(JSON.stringify({ ...defaults, ...stored }));
+    const deduplication = { id: 'd1', ttl: 1000 };
+    const deduplicated = storable('o-2', { ...own, deduplication });
+    expect(store.build(queue, deduplicated).opts).toBe(
+      JSON.stringify({ ...defaults, ...stored, jobId: deduplicated.opts.jobId, de: deduplication }),
+    );
+    // A default the job overrides keeps its place.
+    const overriding = storable('o-3', { attempts: 9 });
+    expect(store.build(queue, overriding).opts).toBe(
+      JSON.stringify({ ...defaults, attempts: 9, ...overriding.opts }),
+    );
+    await queue.close();
+  });
+
   it('touches only keys it was given, so it is correct on Redis Cluster by contract', async () => {
     const queue = queueOf(`audit-${randomUUID().slice(0, 6)}`, '{audit}');
     const store = new JobStore(client, new SearchIndex({ sweepEvery: 1, graceMs: 0 }));

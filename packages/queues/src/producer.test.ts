@@ -443,6 +443,14 @@ describe('Producer', () => {
     ]);
     expect(bulk[0]).toEqual({ ...single, deduplicated: true });
     expect(bulk[1]?.deduplicated).toBe(false);
+    // The event the bulk stored is remembered past its job's removal, as the single one is.
+    await producer.queue('slack-events').remove(String(bulk[1]?.id));
+    await producer.queue('slack-events').remove(single.id);
+    const repeat = await producer.enqueueBulk('slack-events', [
+      { data: slackEvent(`${eventId}-other`) },
+      { data: slackEvent(eventId) },
+    ]);
+    expect(repeat).toEqual([bulk[1], bulk[0]].map((result) => ({ ...result, deduplicated: true })));
   });
 });
 

@@ -1,6 +1,7 @@
 import { BACKOFF_JITTER, KEEP_COMPLETED, KEEP_FAILED } from './job-policies.js';
 import { type ParsedJob, type QueueDefinition, toPayloadIssues } from './queue-definition.js';
 import { type IngestionPayload, ingestionPayloadSchema } from './schemas/ingestion-payload.js';
+import { parseCommonIngestionPayload } from './schemas/parse-common-ingestion-payload.js';
 import { slackEventCallbackSchema } from './schemas/slack-envelope.js';
 import { slackInteractionSchema } from './schemas/slack-interaction.js';
 import { slackSlashCommandSchema } from './schemas/slack-slash-command.js';
@@ -74,6 +75,8 @@ function parseIngestJob(name: string | undefined, data: unknown): ParsedJob {
   if (name !== undefined && name !== INGEST_JOB) {
     return { ok: false, issues: [{ path: 'name', message: `must be "${INGEST_JOB}" or omitted` }] };
   }
+  const common = parseCommonIngestionPayload(data);
+  if (common !== undefined) return { ok: true, name: INGEST_JOB, data: common };
   const parsed = ingestionPayloadSchema.safeParse(data);
   return parsed.success
     ? { ok: true, name: INGEST_JOB, data: parsed.data }
