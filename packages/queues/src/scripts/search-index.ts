@@ -7,11 +7,7 @@ import { SEARCH_SCORE_DIGITS } from '../redis-keys.js';
  * - `readSweep(log, entries, cursor, window, before)`: reads, without writing, the next `window`
  *   entries of the log from the sweep's cursor and returns `{ entries, next cursor }`, the
  *   entries being those scored below `before` (a score's text) as id, keys JSON pairs (entries
- *   too young to drop are passed over without being read); nil when `window` is 0. Half the
- *   window is the log's head, every time: its oldest entries, the first to go in a queue worked
- *   in order, whose removal comes with completions, not enqueues (a cursor alone left a whole
- *   backlog's entries behind it once the backlog drained). The other half goes round the log
- *   from the cursor, for entries that go out of order. Scores are
+ *   too young to drop are passed over without being read); nil when `window` is 0. Scores are
  *   counted (`ZCOUNT`), not read: Redis prints every score it answers with snprintf, three
  *   per job enqueued;
  * - `writeSweep(log, entries, cursor, values, ttl, read)`: gives the log, entries, cursor and
@@ -36,17 +32,13 @@ end
 
 local function readSweep(log, entries, cursor, window, before)
   if window <= 0 then return nil end
-  -- Half the window at the log's head, half at the cursor (see the header).
-  local head = math.ceil(window / 2)
-  window = window - head
-  local from = math.max(tonumber(redis.call('GET', cursor) or '0'), head)
-  local found = window > 0 and redis.call('ZRANGE', log, from, from + window - 1) or {}
+  local from = tonumber(redis.call('GET', cursor) or '0')
+  local found = redis.call('ZRANGE', log, from, from + window - 1)
   local count = #found
   -- The log is in score order: the entries below \`before\` are its first \`old\`.
   local old = redis.call('ZCOUNT', log, '-inf', '(' .. before)
   local ids = {}
-  if old > 0 then ids = redis.call('ZRANGE', log, 0, math.min(head, old) - 1) end
-  for i = 1, math.min(count, old - from) do ids[#ids + 1] = found[i] end
+  for i = 1, math.min(count, old - from) do ids[i] = found[i] end
   if count < window then from = 0 else from = from + count end
   local out = {}
   if #ids > 0 then
