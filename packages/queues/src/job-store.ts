@@ -8,13 +8,12 @@ import {
   searchEntriesKey,
   searchLogKey,
   searchScoreText,
-  searchValuePrefix,
   searchValuesKey,
   tenantKeys,
 } from './redis-keys.js';
 import { STORE_JOBS_SCRIPT } from './scripts/store-jobs.js';
 import { LuaScript } from './search/lua-script.js';
-import type { SearchIndex } from './search/search-index.js';
+import { pushValuePrefixes, type SearchIndex } from './search/search-index.js';
 import type { SearchKeys } from './search/search-keys.js';
 import { searchTtlMs } from './search/search-ttl.js';
 import type { TurnRequest } from './tenants/assign-turns.js';
@@ -262,10 +261,6 @@ export class JobStore {
     };
     for (const { id, data, opts, timestamp, job } of entries) {
       jobKeys.push(jobKeyOf(queueKey, id));
-      const prefixes: string[] = [];
-      for (const key in job.searchKeys) {
-        prefixes.push(searchValuePrefix(key, job.searchKeys[key] as string));
-      }
       const deduplication = job.opts.deduplication;
       args.push(
         id,
@@ -281,9 +276,8 @@ export class JobStore {
         deduplication?.ttl ?? 0,
         deduplication ? position(bullDeduplicationKey(queue, deduplication.id)) : 0,
         deduplication && job.marker !== undefined ? position(job.marker) : 0,
-        prefixes.length,
-        ...prefixes,
       );
+      pushValuePrefixes(args, job.searchKeys);
     }
     const keys = [
       queue.toKey('meta'),

@@ -226,7 +226,8 @@ export class SearchIndex {
     const args: (string | number)[] = [candidates.length];
     for (const { id, keys: values } of candidates) {
       keys.push(jobKeyOf(queueKey, id));
-      pushValues(args, id, values);
+      args.push(id);
+      pushValuePrefixes(args, values);
     }
     return Number(await PRUNE.run(client, [keys.length, ...keys, ...args]));
   }
@@ -281,7 +282,7 @@ export class SearchIndex {
     for (const { id, keys: values } of jobs) {
       keys.push(jobKeyOf(queueKey, id));
       args.push(id, searchScoreText(this.nextScore(now)), JSON.stringify(values));
-      pushValues(args, undefined, values);
+      pushValuePrefixes(args, values);
     }
     return [keys.length, ...keys, ...args];
   }
@@ -314,9 +315,11 @@ function indexKeys(queueKey: string): string[] {
   ];
 }
 
-/** Appends the id (when given), the value count and the value prefixes of a job's `keys`. */
-function pushValues(args: (string | number)[], id: string | undefined, keys: SearchKeys): void {
-  if (id !== undefined) args.push(id);
+/**
+ * Appends to a script's arguments the value count and value prefixes (`searchValuePrefix`) of a
+ * job's `keys`, as every script that writes or prunes value entries takes them.
+ */
+export function pushValuePrefixes(args: (string | number)[], keys: SearchKeys): void {
   const at = args.push(0) - 1;
   let count = 0;
   for (const key in keys) {
