@@ -6,6 +6,7 @@ import {
   jobKeyOf,
   searchCursorKey,
   searchEntriesKey,
+  searchHeadFloorKey,
   searchLogKey,
   searchScoreText,
   searchValuesKey,
@@ -295,6 +296,7 @@ export class JobStore {
       searchCursorKey(queueKey),
       queue.toKey('delayed'),
       searchValuesKey(queueKey),
+      searchHeadFloorKey(queueKey),
       ...jobKeys,
       ...otherKeys.keys(),
     ];
@@ -308,14 +310,15 @@ export class JobStore {
           ...keys,
           entries.length,
           Math.ceil(searchTtlMs(name)),
-          window,
+          window.cursor,
+          window.head,
           this.#search.dropBefore(now),
           ...args,
         ],
         STORE_MS_PER_JOB * entries.length,
       );
     } catch (error) {
-      if (window > 0) this.#search.sweepMissed(queueKey);
+      if (window.cursor > 0) this.#search.sweepMissed(queueKey);
       throw error;
     }
     const [ids, sweep] = reply as [string[], unknown];

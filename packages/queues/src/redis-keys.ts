@@ -240,7 +240,7 @@ export function ingestLockKey(prefix: string, documentId: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Search index (per queue, built from the queue's key `<prefix>:<queue>` so that `searchJobs`
-// needs no Queue object; the values set, log, entries and cursor live `searchTtlMs` after each
+// needs no Queue object; the values set, log, entries, cursor and floor live `searchTtlMs` after each
 // sweep window; entries go with their job)
 
 /** A queue's key, as BullMQ builds it (`queue.qualifiedName`). */
@@ -292,6 +292,14 @@ export function searchEntriesKey(queueKey: string): string {
 /** Where the sweep goes on in the log (a rank). */
 export function searchCursorKey(queueKey: string): string {
   return `${queueKey}:search:cursor`;
+}
+
+/**
+ * Where the head sweep goes on in the log (a score): past the long-lived entries at its head,
+ * until the cursor next wraps.
+ */
+export function searchHeadFloorKey(queueKey: string): string {
+  return `${queueKey}:search:floor`;
 }
 
 /** BullMQ's hash of job `id`. */

@@ -2,7 +2,7 @@ import { SEARCH_SWEEP_LUA } from './search-index.js';
 import { TURNS_LUA } from './tenant-turns.js';
 
 /** Fixed KEYS of {@link STORE_JOBS_SCRIPT}, before the job keys. */
-export const STORE_JOBS_FIXED_KEYS = 15;
+export const STORE_JOBS_FIXED_KEYS = 16;
 /** ARGV of {@link STORE_JOBS_SCRIPT} per job, before its value prefixes. */
 export const STORE_JOBS_ARGS_PER_JOB = 14;
 
@@ -41,10 +41,10 @@ export const STORE_JOBS_ARGS_PER_JOB = 14;
  * `MAX_JOBS_PER_CALL` single jobs).
  *
  * KEYS: meta, id, prioritized, events, pc, marker, active, tenants, tenants:clock,
- * tenants:lanes, search log, search entries, search cursor, delayed, search values; then each
- * job's hash; then the other keys (distinct deduplication keys and dedupe markers).
- * ARGV: job count, search ttl ms, sweep window, the score below which a swept entry may be
- * dropped; then per job: id, name, data
+ * tenants:lanes, search log, search entries, search cursor, delayed, search values, search head
+ * floor; then each job's hash; then the other keys (distinct deduplication keys and dedupe markers).
+ * ARGV: job count, search ttl ms, sweep window, head window, the score below which a swept entry
+ * may be dropped; then per job: id, name, data
  * JSON, opts JSON without `priority`, timestamp, tenant, caller's priority (0 = none), search
  * score, search keys JSON, deduplication id ('' = none), its TTL ms, the index (1-based) of its
  * key among the other keys, the index of its dedupe marker among them (0 = none), value count, then
@@ -57,11 +57,11 @@ export const STORE_JOBS_SCRIPT = `${TURNS_LUA}${SEARCH_SWEEP_LUA}
 local rcall = redis.call
 local meta, prioritized, events, marker = KEYS[1], KEYS[3], KEYS[4], KEYS[6]
 local count = tonumber(ARGV[1])
-local ttl, window, before = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local ttl, window, head, before = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local firstValue = ${STORE_JOBS_FIXED_KEYS} + count
 
 -- Reads that can fail at runtime come before the first write (see All or nothing).
-local sweep = readSweep(KEYS[11], KEYS[12], KEYS[13], window, before)
+local sweep = readSweep(KEYS[11], KEYS[12], KEYS[13], KEYS[16], window, head, before)
 rcall('INCRBY', KEYS[2], count)
 local maxEvents = rcall('HGET', meta, 'opts.maxLenEvents')
 if not maxEvents then
@@ -79,7 +79,7 @@ local counter = rcall('INCRBY', KEYS[5], count) - count
 local turns = openTurns(prioritized, KEYS[8], KEYS[9], KEYS[10], KEYS[14], KEYS[7])
 do
   -- The tenants of the jobs without a caller's priority, read in one go (see readTurns).
-  local tenants, seen, at = {}, {}, 5
+  local tenants, seen, at = {}, {}, 6
   for _ = 1, count do
     local tenant = ARGV[at + 5]
     if ARGV[at + 6] == '0' and not seen[tenant] then
@@ -92,7 +92,7 @@ do
 end
 
 local ranked, logged, described, values, ids = {}, {}, {}, {}, {}
-local a = 5
+local a = 6
 for j = 1, count do
   local id, name, opts = ARGV[a], ARGV[a + 1], ARGV[a + 3]
   local score, n = ARGV[a + 7], tonumber(ARGV[a + 13])
@@ -153,5 +153,5 @@ if #logged > 0 then
   callChunked('HSET', KEYS[12], described)
   callChunked('ZADD', KEYS[15], values)
 end
-return { ids, writeSweep(KEYS[11], KEYS[12], KEYS[13], KEYS[15], ttl, sweep) }
+return { ids, writeSweep(KEYS[11], KEYS[12], KEYS[13], KEYS[15], KEYS[16], ttl, sweep) }
 `;

@@ -5,13 +5,14 @@ import {
   jobKeyOf,
   searchCursorKey,
   searchEntriesKey,
+  searchHeadFloorKey,
   searchLogKey,
   searchValueEntry,
   searchValuesKey,
 } from '../redis-keys.js';
 import { SearchIndex } from './search-index.js';
 
-describe('SearchIndex.prune', () => {
+describe('SearchIndex sweep', () => {
   let redis: RedisServer;
   let client: Redis;
   beforeAll(async () => {
@@ -67,5 +68,61 @@ describe('SearchIndex.prune', () => {
     );
     expect((await client.zrange(values, 0, -1)).sort()).toEqual(left.sort());
     expect(await client.get(searchCursorKey(queueKey))).toBe('400');
+  });
+
+  it('takes gone entries from the head, past long-lived jobs, and stops at the first young one', async () => {
+    const queueKey = 'conveyor:{head}';
+    const log = searchLogKey(queueKey);
+    const values = searchValuesKey(queueKey);
+    const now = Date.now();
+    // Scores are enqueue times: a day-long delayed job long ago, jobs retention removed, then
+    // jobs younger than longLivedMs (30 s by default) that are still there, and one gone.
+    const entries = [
+      { id: 'delayed-1', ageMs: 3_600_000, alive: true },
+      { id: 'delayed-2', ageMs: 3_500_000, alive: true },
+      ...Array.from({ length: 5 }, (_, index) => ({
+        id: `gone-${index}`,
+        ageMs: 60_000 - index,
+        alive: false,
+      })),
+      { id: 'young-1', ageMs: 10_000, alive: true },
+      { id: 'gone-after-young', ageMs: 9000, alive: false },
+      { id: 'young-2', ageMs: 8000, alive: true },
+    ].map((entry) => ({ ...entry, score: (now - entry.ageMs) * 1000 }));
+    const setup = client.pipeline();
+    for (const { id, score, alive } of entries) {
+      setup.zadd(log, score, id);
+      setup.hset(searchEntriesKey(queueKey), id, JSON.stringify({ orgId: 'org-1' }));
+      setup.zadd(values, 0, searchValueEntry('orgId', 'org-1', score, id));
+      if (alive) setup.hset(jobKeyOf(queueKey, id), 'name', 'ingest');
+    }
+    // The cursor sweep reads past the log's end: what goes is the head sweep's doing.
+    setup.set(searchCursorKey(queueKey), 1000, 'PX', 60_000);
+    await setup.exec();
+
+    const index = new SearchIndex({ sweepEvery: 20, graceMs: 0 });
+    await client.hset(jobKeyOf(queueKey, 'new'), 'name', 'ingest');
+    await index.write(client, queueKey, [{ id: 'new', keys: { orgId: 'org-1' } }], {
+      ttlMs: 60_000,
+      stored: false,
+    });
+
+    const floor = searchHeadFloorKey(queueKey);
+    await expect.poll(() => client.get(floor)).toBe(String(entries[1]?.score));
+    const kept = ['delayed-1', 'delayed-2', 'young-1', 'young-2', 'new'];
+    await expect.poll(() => client.zrange(log, 0, -1)).toEqual(kept);
+    expect((await client.hkeys(searchEntriesKey(queueKey))).sort()).toEqual([...kept].sort());
+    expect(await client.zcard(values)).toBe(kept.length);
+    // The next sweep starts past the long-lived jobs: a gone one there waits for the cursor.
+    await client.del(jobKeyOf(queueKey, 'delayed-1'), jobKeyOf(queueKey, 'young-1'));
+    await client.hset(jobKeyOf(queueKey, 'newer'), 'name', 'ingest');
+    await client.set(searchCursorKey(queueKey), 1000, 'PX', 60_000);
+    const again = new SearchIndex({ sweepEvery: 20, graceMs: 0 });
+    await again.write(client, queueKey, [{ id: 'newer', keys: { orgId: 'org-1' } }], {
+      ttlMs: 60_000,
+      stored: false,
+    });
+    const left = ['delayed-1', 'delayed-2', 'young-2', 'new', 'newer'];
+    await expect.poll(() => client.zrange(log, 0, -1)).toEqual(left);
   });
 });

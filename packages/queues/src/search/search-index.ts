@@ -5,6 +5,7 @@ import {
   jobKeyOf,
   searchCursorKey,
   searchEntriesKey,
+  searchHeadFloorKey,
   searchLogKey,
   searchScoreText,
   searchValuePrefix,
@@ -39,12 +40,30 @@ export interface SearchIndexOptions {
    */
   graceMs?: number;
   /**
+   * A live entry at the head of the log older than this is taken for a long-lived job (delayed
+   * for a day, say) and passed over by the head sweep until the cursor next wraps; younger ones
+   * stop it (they belong to jobs that retention removes in about enqueue order).
+   * @defaultValue 30000
+   */
+  longLivedMs?: number;
+  /**
    * Called when a sweep behind an answer failed (the next one picks up where it could not);
    * typically a logger's warn.
    * @defaultValue ignore
    */
   onError?: (error: Error, queueKey: string) => void;
 }
+
+/**
+ * The log entries a write asks the sweep for: from the cursor and from the head (see
+ * {@link SearchIndex.windowFor}).
+ */
+export interface SweepWindow {
+  cursor: number;
+  head: number;
+}
+
+const NO_SWEEP: SweepWindow = { cursor: 0, head: 0 };
 
 /** Jobs indexed together by {@link SearchIndex.writeSoon}. */
 interface PendingBatch {
@@ -55,18 +74,22 @@ interface PendingBatch {
 }
 
 /**
- * Log entries the sweep checks per job indexed. The log holds the retained jobs R plus dead
- * entries D; a round over it takes (R + D) / k jobs, which leave as many dead entries behind, so
- * D settles near (R + D) / k: D = R / (k - 1). At 1 it never settles (a window capped at 1,000
- * for bulks of 1,000 grew without bound in the bench); 3 keeps the log near 1.5 times R.
+ * Log entries the cursor sweep checks per job indexed. The log holds the retained jobs R plus
+ * dead entries D; a round over it takes (R + D) / k jobs, which leave as many dead entries
+ * behind, so D settles near (R + D) / k: D = R / (k - 1). At 1 it never settles (a window capped
+ * at 1,000 for bulks of 1,000 grew without bound in the bench); at 2 the log stays under twice R
+ * whatever order jobs leave in. The head sweep (one entry per job) takes most of what leaves in
+ * enqueue order, as retention by count removes it.
  */
-const SWEEP_PER_JOB = 3;
+const SWEEP_PER_JOB = 2;
 /**
- * Most log entries one write asks the sweep for: bounds what one script call reads and hands
- * back, whatever the batch (a bulk, or a burst of single jobs).
+ * Most log entries one write asks the cursor sweep for: bounds what one script call reads and
+ * hands back, whatever the batch (a bulk, or a burst of single jobs).
  */
 const MAX_WINDOW = 2000; // keep in step with windowFor's comment
-/** Most entries one prune call checks (a window is pruned in calls of this size). */
+/** Most log entries one write asks the head sweep for (pruned in one call). */
+const MAX_HEAD_WINDOW = 1000;
+/** Most entries one prune call checks (a cursor window is pruned in calls of this size). */
 const PRUNE_CHUNK = 500;
 
 /**
@@ -77,7 +100,7 @@ const PRUNE_CHUNK = 500;
  *   id), read newest first by lexical range by `searchJobs`;
  * - a log of every indexed job in enqueue order (`search:log`) and what each was indexed under
  *   (`search:keys`), so an entry can be removed once its job is gone;
- * - a sweep cursor (`search:cursor`).
+ * - a sweep cursor (`search:cursor`) and the head sweep's floor (`search:floor`).
  *
  * Responsibilities:
  * - index jobs in the same round trip as their `add`: a bulk in its transaction (only the jobs
@@ -86,15 +109,18 @@ const PRUNE_CHUNK = 500;
  *   {@link sweepAfter});
  * - follow retention without a timer: BullMQ removes completed and failed jobs inside its own
  *   scripts, with no event, so every {@link SearchIndexOptions.sweepEvery} jobs the index script
- *   also hands back the next entries of the log (same round trip), and a prune call behind the
- *   answer drops those whose job is gone. The log is walked round and round, about three
- *   entries per enqueue, so it holds about 1.5 times the jobs the queue retains; readers drop
- *   entries of removed jobs they meet too;
+ *   also hands back entries of the log (same round trip), and a prune call behind the answer
+ *   drops those whose job is gone: two per job enqueued from a cursor that walks the log round
+ *   and round (whatever order jobs leave in, the log stays under twice what the queue retains),
+ *   and one from the log's head, past the long-lived jobs there (retention by count removes
+ *   jobs in about enqueue order: the head sweep keeps the log near what is retained). Readers
+ *   drop entries of removed jobs they meet too;
  * - the index of a queue not written for its longest retention expires.
  */
 export class SearchIndex {
   readonly #sweepEvery: number;
   readonly #graceMs: number;
+  readonly #longLivedMs: number;
   readonly #onError: (error: Error, queueKey: string) => void;
   /** Jobs indexed per queue since its last sweep, by this process. */
   readonly #sinceSweep = new Map<string, number>();
@@ -105,6 +131,7 @@ export class SearchIndex {
   constructor(options: SearchIndexOptions = {}) {
     this.#sweepEvery = options.sweepEvery ?? 32;
     this.#graceMs = options.graceMs ?? 5000;
+    this.#longLivedMs = options.longLivedMs ?? 30_000;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -214,16 +241,22 @@ export class SearchIndex {
 
   /**
    * Removes the entries of these jobs whose job hash is gone; returns how many. What readers
-   * call for the removed jobs they meet.
+   * call for the removed jobs they meet. `atHead`: the candidates are the head sweep's, in log
+   * order (they move its floor past the long-lived jobs they start with).
    */
   async prune(
     client: RedisConnection,
     queueKey: string,
     candidates: readonly IndexedJob[],
+    atHead = false,
   ): Promise<number> {
     if (candidates.length === 0) return 0;
     const keys = indexKeys(queueKey);
-    const args: (string | number)[] = [candidates.length];
+    const args: (string | number)[] = [
+      candidates.length,
+      atHead ? 1 : 0,
+      (Date.now() - this.#longLivedMs) * 1000,
+    ];
     for (const { id, keys: values } of candidates) {
       keys.push(jobKeyOf(queueKey, id));
       args.push(id);
@@ -239,20 +272,24 @@ export class SearchIndex {
   }
 
   /**
-   * The sweep window a write of `jobs` entries into `queueKey` asks for: 0 most of the time,
-   * {@link SearchIndexOptions.sweepEvery} entries' worth once every so many (at most 2,000
-   * however many jobs the write carries). For a script that
-   * writes entries itself; hand its `writeSweep` reply to {@link sweepAfter}.
+   * The sweep windows a write of `jobs` entries into `queueKey` asks for: none most of the time,
+   * once every {@link SearchIndexOptions.sweepEvery} jobs two entries per job since the last
+   * sweep from the cursor (at most 2,000 however many jobs the write carries) and one from the
+   * head (at most 1,000). For a script that writes entries itself; hand its `writeSweep` reply
+   * to {@link sweepAfter}.
    */
-  windowFor(queueKey: string, jobs: number): number {
+  windowFor(queueKey: string, jobs: number): SweepWindow {
     // A process's first write asks for a window: it gives the log its time to live.
     const since = (this.#sinceSweep.get(queueKey) ?? this.#sweepEvery) + jobs;
     if (since < this.#sweepEvery) {
       this.#sinceSweep.set(queueKey, since);
-      return 0;
+      return NO_SWEEP;
     }
     this.#sinceSweep.set(queueKey, 0);
-    return Math.min(SWEEP_PER_JOB * since, MAX_WINDOW);
+    return {
+      cursor: Math.min(SWEEP_PER_JOB * since, MAX_WINDOW),
+      head: Math.min(since, MAX_HEAD_WINDOW),
+    };
   }
 
   /**
@@ -267,14 +304,15 @@ export class SearchIndex {
     queueKey: string,
     jobs: readonly IndexedJob[],
     ttlMs: number,
-    window: number,
+    window: SweepWindow,
     stored: boolean,
   ): [number, ...(string | number)[]] {
     const keys = indexKeys(queueKey);
     const now = Date.now();
     const args: (string | number)[] = [
       Math.ceil(ttlMs),
-      window,
+      window.cursor,
+      window.head,
       this.dropBefore(now),
       jobs.length,
       stored ? 1 : 0,
@@ -288,30 +326,42 @@ export class SearchIndex {
   }
 
   /**
-   * Starts the prune of the log entries a write handed back (id, keys JSON pairs, all old enough
-   * to drop: {@link dropBefore}), behind the answer; a failure goes to `onError`.
+   * Starts the prune of the log entries a write handed back (`writeSweep`'s cursor and head
+   * entries, id and keys JSON pairs, all old enough to drop: {@link dropBefore}), behind the
+   * answer; a failure goes to `onError`.
    */
   sweepAfter(client: RedisConnection, queueKey: string, reply: unknown): void {
-    if (!Array.isArray(reply) || reply.length === 0) return;
-    const candidates: IndexedJob[] = [];
-    for (let index = 0; index + 1 < reply.length; index += 2) {
-      candidates.push({ id: String(reply[index]), keys: parseKeys(reply[index + 1]) });
+    if (!Array.isArray(reply) || reply.length < 2) return;
+    const [fromCursor, fromHead] = reply.map(candidatesOf);
+    const failed = (error: Error) => this.#onError(error, queueKey);
+    if (fromHead && fromHead.length > 0) {
+      this.prune(client, queueKey, fromHead, true).catch(failed);
     }
-    for (let start = 0; start < candidates.length; start += PRUNE_CHUNK) {
-      this.prune(client, queueKey, candidates.slice(start, start + PRUNE_CHUNK)).catch(
-        (error: Error) => this.#onError(error, queueKey),
-      );
+    if (!fromCursor) return;
+    for (let start = 0; start < fromCursor.length; start += PRUNE_CHUNK) {
+      this.prune(client, queueKey, fromCursor.slice(start, start + PRUNE_CHUNK)).catch(failed);
     }
   }
 }
 
-/** The keys every index script takes first: log, entries, cursor, values set. */
+/** The log entries a sweep handed back, from its id and keys JSON pairs. */
+function candidatesOf(pairs: unknown): IndexedJob[] {
+  const candidates: IndexedJob[] = [];
+  if (!Array.isArray(pairs)) return candidates;
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    candidates.push({ id: String(pairs[index]), keys: parseKeys(pairs[index + 1]) });
+  }
+  return candidates;
+}
+
+/** The keys every index script takes first: log, entries, cursor, values set, head floor. */
 function indexKeys(queueKey: string): string[] {
   return [
     searchLogKey(queueKey),
     searchEntriesKey(queueKey),
     searchCursorKey(queueKey),
     searchValuesKey(queueKey),
+    searchHeadFloorKey(queueKey),
   ];
 }
 
