@@ -69,8 +69,9 @@ const scopedIdempotencyKey = (scope: IdempotencyScope) =>
  * Responsibilities:
  * - name the dedupe key of a job (its `Idempotency-Key`, scoped per client, or the catalog's own
  *   key such as Slack's `event_id`) and the marker and fingerprint keys derived from it;
- * - re-arm BullMQ's deduplication key from the marker when retention removed the job (BullMQ
- *   drops its own key with the job), and tell a key reused for a different request;
+ * - re-arm BullMQ's deduplication key from the marker when it went with its job (BullMQ drops
+ *   the key of a job its own scripts stored, a delayed one, when retention removes the job; the
+ *   store script's jobs leave theirs its TTL), and tell a key reused for a different request;
  * - remember single jobs and whole bulk requests for the window (`SET PX NX`), and read them back.
  */
 export class DedupeMarkers {

@@ -23,9 +23,13 @@ export const STORE_JOBS_ARGS_PER_JOB = 14;
  * marker write did around BullMQ's add, in the same call: before the check, BullMQ's key is set
  * again from the marker when retention removed it; after it, the marker is written (`SET NX`,
  * the deduplication TTL) with the job's id, or the held one. Not done: BullMQ's check that the
- * job id is free (ids are fresh UUIDs,
- * `j-<uuid>`), and its recovery of a deduplication key without a TTL (Conveyor sets every one
- * with a TTL, the re-arm script too).
+ * job id is free (ids are fresh UUIDs, `j-<uuid>`), and its recovery of a deduplication key
+ * without a TTL (Conveyor sets every one with a TTL, the re-arm script too).
+ *
+ * Left out on purpose: the hash's `deid` field. With it BullMQ checks the deduplication key
+ * when the job finishes (`PTTL`) and deletes it when retention removes the job, ending the
+ * window early (what the dedupe markers re-arm); without it the key lives its TTL, the window
+ * Conveyor means, and a worked job costs Redis 20,000 fewer instructions (of about 590,000).
  *
  * All or nothing, for what refuses a script at runtime:
  * - out of memory: the first write is `INCRBY` of the id counter, a command Redis refuses at
@@ -126,13 +130,8 @@ for j = 1, count do
     else
       opts = '{"priority":' .. priority .. ',' .. string.sub(opts, 2)
     end
-    local fields = { 'name', name, 'data', ARGV[a + 2], 'opts', opts, 'timestamp', ARGV[a + 4],
-      'delay', '0', 'priority', priority }
-    if deduplicationId ~= '' then
-      fields[#fields + 1] = 'deid'
-      fields[#fields + 1] = deduplicationId
-    end
-    rcall('HMSET', KEYS[${STORE_JOBS_FIXED_KEYS} + j], unpack(fields))
+    rcall('HMSET', KEYS[${STORE_JOBS_FIXED_KEYS} + j], 'name', name, 'data', ARGV[a + 2], 'opts', opts,
+      'timestamp', ARGV[a + 4], 'delay', '0', 'priority', priority)
     rcall('XADD', events, '*', 'event', 'added', 'jobId', id, 'name', name)
     ranked[#ranked + 1] = turn * 0x100000000 + (counter + j) % 0x100000000
     ranked[#ranked + 1] = id
