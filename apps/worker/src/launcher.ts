@@ -1,13 +1,14 @@
 import {
   DeadLetterQueue,
   DeadLetterSweep,
+  FinishedJobMetrics,
   type QueueName,
   ScheduleTicks,
   TenantGate,
 } from '@conveyor/queues';
 import { checkRedis, probeProblems } from '@conveyor/redis';
 import type { Logger, Registry } from '@conveyor/telemetry';
-import { MetricsTime, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { HandlerRegistry } from './handlers/handler-registry.js';
 import { HealthServer, type Readiness } from './http/health-server.js';
 import { CancelListener } from './lifecycle/cancel-listener.js';
@@ -64,6 +65,7 @@ interface QueueRunner {
  * - the health and metrics HTTP server (`WORKER_HTTP_PORT`, 0 = off): this process's own
  *   counters and timings only; Redis-wide queue gauges come from the API alone, so that a
  *   Prometheus scraping every worker does not add up copies of them;
+ * - BullMQ's per-minute counts of completed and failed jobs, written once a second;
  * - readiness: Redis reachable and safe, every worker running, not shutting down;
  * - the dead-letter sweep, at start and every `deadLetterSweepIntervalMs`: a job failed for good
  *   whose worker died before copying it to dead letters is copied by the next sweep;
@@ -76,6 +78,8 @@ export class Launcher {
   #server: HealthServer | undefined;
   #cancelListener: CancelListener | undefined;
   #stopping: Promise<StopResult> | undefined;
+  /** Completed and failed per minute, bounded to a day: the console's charts, Bull Board's. */
+  readonly #finished: FinishedJobMetrics;
   #lastReadinessLogged: string | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** The sweep under way, if any. */
@@ -83,6 +87,11 @@ export class Launcher {
 
   constructor(options: LauncherOptions) {
     this.#options = options;
+    this.#finished = new FinishedJobMetrics({
+      connection: options.connections.worker,
+      onError: (error) =>
+        options.logger.warn({ err: error }, 'job metrics not written; retrying every second'),
+    });
   }
 
   /** The health server's port while it listens. */
@@ -222,6 +231,7 @@ export class Launcher {
     await Promise.race([
       Promise.allSettled([
         this.#sweeping,
+        this.#finished.close(),
         ...this.#runners.flatMap((runner) => {
           runner.pause.close();
           return [runner.deadLetters.close(), runner.control.close()];
@@ -291,8 +301,7 @@ export class Launcher {
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
-      // Completed and failed per minute, bounded to a day: the console's charts, Bull Board's.
-      metrics: { maxDataPoints: 24 * MetricsTime.ONE_HOUR },
+      // No \`metrics\`: FinishedJobMetrics writes BullMQ's per-minute counts once a second.
     });
     // Without listeners an 'error' event would throw and end the process.
     const onError = (error: Error) => logger.error({ err: error, queue }, 'queue error');
@@ -302,7 +311,10 @@ export class Launcher {
     worker.on('stalled', (jobId) => {
       logger.warn({ queue, jobId }, 'job stalled (its worker died or froze); back in the queue');
     });
+    worker.on('completed', () => this.#finished.record(control, 'completed'));
     worker.on('failed', (job, error) => {
+      // Failed for good (not retried): BullMQ set when it finished.
+      if (job?.finishedOn) this.#finished.record(control, 'failed');
       processor.onFailed(job, error).catch((failure: unknown) => {
         logger.error({ err: failure, queue, jobId: job?.id }, 'could not handle a failed job');
       });

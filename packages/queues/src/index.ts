@@ -29,6 +29,11 @@ export { TenantNotAllowedError } from './errors/tenant-not-allowed-error.js';
 export { UnknownQueueError } from './errors/unknown-queue-error.js';
 export { UnknownSearchKeyError } from './errors/unknown-search-key-error.js';
 export { isFinalFailure } from './final-failure.js';
+export {
+  FinishedJobMetrics,
+  type FinishedJobMetricsOptions,
+  type FinishedOutcome,
+} from './finished-job-metrics.js';
 export { type CancelResult, JobCanceller } from './job-canceller.js';
 export type { EnqueueOptions, EnqueueResult, JobRequest } from './job-enqueuer.js';
 export { expiresAtOf, setExpiry } from './job-expiry.js';
