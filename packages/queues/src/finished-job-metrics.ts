@@ -8,6 +8,8 @@ const RECORD = new LuaScript(RECORD_FINISHED_METRICS_SCRIPT);
 /** What a finished job counts as, in BullMQ's metrics. */
 export type FinishedOutcome = 'completed' | 'failed';
 
+const OUTCOMES: readonly FinishedOutcome[] = ['completed', 'failed'];
+
 /** Options for {@link FinishedJobMetrics}. */
 export interface FinishedJobMetricsOptions {
   /** Where the counts are written. */
@@ -100,29 +102,23 @@ export class FinishedJobMetrics {
   async #write(batch: Pending[]): Promise<void> {
     const now = String(this.#now());
     await Promise.all(
-      batch.flatMap(({ queue, completed, failed }) =>
-        (['completed', 'failed'] as const)
-          .filter((outcome) => (outcome === 'completed' ? completed : failed) > 0)
-          .map(async (outcome) => {
-            const jobs = outcome === 'completed' ? completed : failed;
-            const key = queue.toKey(`metrics:${outcome}`);
-            try {
-              await RECORD.run(this.#connection, [
-                2,
-                key,
-                `${key}:data`,
-                jobs,
-                this.#maxDataPoints,
-                now,
-              ]);
-              this.#failing = false;
-            } catch (error) {
-              this.record(queue, outcome, jobs);
-              if (!this.#failing) this.#onError(error as Error);
-              this.#failing = true;
-            }
-          }),
+      batch.flatMap((pending) =>
+        OUTCOMES.filter((outcome) => pending[outcome] > 0).map((outcome) =>
+          this.#writeOne(pending.queue, outcome, pending[outcome], now),
+        ),
       ),
     );
+  }
+
+  async #writeOne(queue: Queue, outcome: FinishedOutcome, jobs: number, now: string) {
+    const key = queue.toKey(`metrics:${outcome}`);
+    try {
+      await RECORD.run(this.#connection, [2, key, `${key}:data`, jobs, this.#maxDataPoints, now]);
+      this.#failing = false;
+    } catch (error) {
+      this.record(queue, outcome, jobs);
+      if (!this.#failing) this.#onError(error as Error);
+      this.#failing = true;
+    }
   }
 }
