@@ -18,8 +18,11 @@ export const APP_SETTINGS = {
   /**
    * Two HTTP processes on the two cores (`API_PROCESSES`, Node's cluster): one process spends a
    * core on HTTP and JSON while Redis has spare time (the figures: `bench/results/latest.md`).
+   * Not for the latency figures, which run production's default of one (see `latency.ts`).
    */
   apiProcesses: 2,
+  /** `API_PROCESSES` of the latency figures: production's default, as the baseline's one. */
+  latencyApiProcesses: 1,
 } as const;
 
 /** A fresh bearer secret for the run's one API client. */

@@ -16,6 +16,11 @@ export interface ConveyorApiOptions {
   dir: string;
   /** Write a `--cpu-prof` profile here when the process exits. @defaultValue no profile */
   cpuProfDir?: string;
+  /**
+   * HTTP processes (`API_PROCESSES`).
+   * @defaultValue `APP_SETTINGS.apiProcesses`
+   */
+  processes?: number;
   /** More environment, overriding the defaults. @defaultValue none */
   env?: Record<string, string>;
 }
@@ -31,6 +36,7 @@ export interface ConveyorApi {
 /** Starts `node apps/api/dist/main.js` and resolves once `/readyz` answers 200. */
 export async function startConveyorApi(options: ConveyorApiOptions): Promise<ConveyorApi> {
   const port = await getFreePort();
+  const processes = options.processes ?? APP_SETTINGS.apiProcesses;
   const child = startNodeProcess({
     name: 'api',
     script: options.script,
@@ -44,7 +50,7 @@ export async function startConveyorApi(options: ConveyorApiOptions): Promise<Con
       API_TOKENS: `bench:${options.secret}`,
       LOG_LEVEL: APP_SETTINGS.logLevel,
       RATE_LIMIT_PER_MINUTE: String(APP_SETTINGS.rateLimitPerMinute),
-      API_PROCESSES: String(APP_SETTINGS.apiProcesses),
+      API_PROCESSES: String(processes),
       ...options.env,
     },
   });
@@ -60,7 +66,7 @@ export async function startConveyorApi(options: ConveyorApiOptions): Promise<Con
     await child.stop(2000);
     throw error;
   }
-  await allProcessesReady(url, APP_SETTINGS.apiProcesses);
+  await allProcessesReady(url, processes);
   return { process: child, url, authorization: `Bearer ${options.secret}` };
 }
 

@@ -12,12 +12,14 @@ export interface ConveyorFleet {
 }
 
 /**
- * Starts the real API and a real worker on `queues` at `concurrency` (CPU-profiled when the run
- * asks for it), on the scenario's Redis and folder, each stopped by the run's cleanup stack.
+ * Starts the real API (`apiProcesses` HTTP processes, `APP_SETTINGS.apiProcesses` unless given)
+ * and a real worker on `queues` at `concurrency` (CPU-profiled when the run asks for it), on the
+ * scenario's Redis and folder, each stopped by the run's cleanup stack.
  */
 export async function startConveyorFleet(
   ctx: BenchContext,
   worker: { queues: string[]; concurrency: number; name: string },
+  apiProcesses?: number,
 ): Promise<ConveyorFleet> {
   const profile = ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {};
   const api = await startConveyorApi({
@@ -25,6 +27,7 @@ export async function startConveyorFleet(
     redisUrl: ctx.redis.url,
     secret: ctx.secret,
     dir: ctx.dir,
+    ...(apiProcesses === undefined ? {} : { processes: apiProcesses }),
     ...profile,
   });
   const stopApi = ctx.cleanup.add('api', () => api.process.stop());

@@ -37,7 +37,7 @@ export function resultsMarkdown(results: BenchResults): string {
       'the ratio is the median of the per-round ratios (each Conveyor round against the baseline round next to it). ' +
       `The whole run took ${Math.round(results.durationSeconds)} s. Apps: LOG_LEVEL=${results.settings.apps.logLevel}, ` +
       `NODE_ENV=${results.settings.apps.nodeEnv}, RATE_LIMIT_PER_MINUTE=${results.settings.apps.rateLimitPerMinute}, ` +
-      `API_PROCESSES=${results.settings.apps.apiProcesses}. ` +
+      `API_PROCESSES=${results.settings.apps.apiProcesses} (${results.settings.apps.latencyApiProcesses} for the latency figures). ` +
       `Redis: ${results.settings.redis}.`,
     '',
     '## How each figure is measured',

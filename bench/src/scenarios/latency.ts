@@ -2,6 +2,7 @@ import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueueKeys } from 'bullmq';
 import type { BenchContext } from '../bench-context.js';
+import { APP_SETTINGS } from '../processes/app-settings.js';
 import {
   BASELINE_PREFIX,
   startBaselineHttp,
@@ -178,15 +179,23 @@ async function openLoopRound(
  * (a Slack event no handler claims, through `POST /v1/queues/slack-events/jobs`, so with the
  * `event_id` deduplication Slack events get) against the minimal Express server and a raw
  * BullMQ Worker, both at the same worker concurrency.
+ *
+ * The API runs one HTTP process here (`APP_SETTINGS.latencyApiProcesses`, production's default),
+ * as the baseline does: this figure is one request's path at a rate one process serves, not what
+ * a second process buys. At 1,000/s each of two processes batches half as many requests per turn
+ * of its event loop: from the warm-up to the last round, two (and their primary) spent 734 µs of
+ * CPU per request against 583 µs for one (the baseline's server: 634-670 µs), on a machine the
+ * run already nearly fills; the p99 ratios of seven runs each: 1.11x-2.49x (median 1.57x) with
+ * two, 0.59x-1.67x (median 1.22x) with one.
  */
 export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
   const { ratePerSecond, warmupSeconds, seconds, concurrency } = ctx.options.latency;
   await ctx.client.flushall();
-  const { api, worker, stopApi, stopWorker } = await startConveyorFleet(ctx, {
-    queues: [QUEUE],
-    concurrency,
-    name: 'worker-latency',
-  });
+  const { api, worker, stopApi, stopWorker } = await startConveyorFleet(
+    ctx,
+    { queues: [QUEUE], concurrency, name: 'worker-latency' },
+    APP_SETTINGS.latencyApiProcesses,
+  );
   const baseline = await startBaselineHttp(ctx.redis.url, ctx.dir);
   const stopBaseline = ctx.cleanup.add('baseline-http', () => baseline.process.stop());
   const baselineWorker = startBaselineWorker({
@@ -258,7 +267,8 @@ export async function measureLatency(ctx: BenchContext): Promise<Figure[]> {
       side.map((s) => s.stages.map((ms) => round(ms, 1)).join('/')).join(', ');
     const notes =
       `${ratePerSecond} enqueues/s for ${seconds} s per round, open loop, POST /v1/queues/${QUEUE}/jobs ` +
-      `(Slack event, deduplicated by event_id) to the API, worker concurrency ${concurrency}; from the ` +
+      `(Slack event, deduplicated by event_id) to the API (API_PROCESSES=${APP_SETTINGS.latencyApiProcesses}, one ` +
+      `process like the baseline's), worker concurrency ${concurrency}; from the ` +
       'start of the enqueue request (bench clock, calibrated to the system clock each round) to the ' +
       "moment Redis recorded the job completed (the id of its 'completed' event in the queue's events " +
       'stream, + 0.5 ms for the truncated millisecond), read every 50 ms without blocking. ' +
