@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { tailLines } from './output-buffer.js';
 import { RedisServer } from './redis-server.js';
 import { waitFor } from './wait-for.js';
 import { withRedisClient } from './with-redis-client.js';
@@ -52,20 +53,28 @@ export async function waitForReplicaSync(
   replica: RedisServer,
   timeoutMs = 20_000,
 ): Promise<void> {
-  await waitFor(
-    () =>
-      withRedisClient(replica, async (client) =>
-        (await client.info('replication')).includes('master_link_status:up'),
-      ),
-    { description: `replica ${replica.port} to sync with master ${master.port}`, timeoutMs },
-  );
-  await waitFor(
-    () => withRedisClient(master, (client) => acknowledgesWrites(client, replica.port)),
-    {
-      description: `master ${master.port} to count replica ${replica.port} for WAIT`,
-      timeoutMs,
-    },
-  );
+  try {
+    await waitFor(
+      () =>
+        withRedisClient(replica, async (client) =>
+          (await client.info('replication')).includes('master_link_status:up'),
+        ),
+      { description: `replica ${replica.port} to sync with master ${master.port}`, timeoutMs },
+    );
+    await waitFor(
+      () => withRedisClient(master, (client) => acknowledgesWrites(client, replica.port)),
+      {
+        description: `master ${master.port} to count replica ${replica.port} for WAIT`,
+        timeoutMs,
+      },
+    );
+  } catch (error) {
+    // Why a sync did not happen is in the two servers' logs, not in the probe's last error.
+    const logs = [master, replica].map(
+      (server) => `redis-server ${server.port}:\n${tailLines(server.logs(), 15)}`,
+    );
+    throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
+  }
 }
 
 /**
