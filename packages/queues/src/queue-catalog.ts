@@ -113,6 +113,7 @@ export const QUEUE_CATALOG = {
       [SLACK_INTERACTION_JOB]: SLACK_RESPONSE_URL_LIFE_MS,
     },
     searchKeys: SLACK_SEARCH_KEYS,
+    tenantSearchKey: 'team_id',
     parseJob: parseSlackJob,
     tenantOf: (_name, data) => slackTenant(data),
   },
@@ -130,6 +131,7 @@ export const QUEUE_CATALOG = {
       documentId: (data) => (data as Partial<IngestionPayload> | null)?.documentId,
       orgId: (data) => (data as Partial<IngestionPayload> | null)?.orgId,
     },
+    tenantSearchKey: 'orgId',
     parseJob: parseIngestJob,
     tenantOf: (_name, data) => {
       const orgId = (data as { orgId?: unknown }).orgId;

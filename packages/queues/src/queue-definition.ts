@@ -30,6 +30,14 @@ export interface QueueDefinition {
    */
   searchKeys: Readonly<Record<string, (data: unknown) => string | undefined>>;
   /**
+   * The search key whose value is most jobs' tenant (the field {@link tenantOf} reads). A job
+   * whose tenant equals its value there gets no `tenant` entry of its own: a search by tenant
+   * reads this key's entries too and keeps the jobs of that tenant. One index entry fewer per
+   * job, on the enqueue path.
+   * @defaultValue none: every tenant has entries of its own
+   */
+  tenantSearchKey?: string;
+  /**
    * The tenant of a job whose request names none, from its validated data; undefined falls back
    * to `default`. Jobs of one tenant share its fair turn, its concurrency cap and rate limit.
    * @defaultValue every job is `default`

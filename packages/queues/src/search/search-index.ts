@@ -13,7 +13,7 @@ import {
 } from '../redis-keys.js';
 import { SEARCH_INDEX_SCRIPT, SEARCH_PRUNE_SCRIPT } from '../scripts/search-index.js';
 import { isNoScript, LuaScript } from './lua-script.js';
-import type { SearchKeys } from './search-keys.js';
+import { entryKeys, type SearchKeys } from './search-keys.js';
 
 const INDEX = new LuaScript(SEARCH_INDEX_SCRIPT);
 const PRUNE = new LuaScript(SEARCH_PRUNE_SCRIPT);
@@ -260,7 +260,7 @@ export class SearchIndex {
     for (const { id, keys: values } of candidates) {
       keys.push(jobKeyOf(queueKey, id));
       args.push(id);
-      pushValuePrefixes(args, values);
+      pushValuePrefixes(args, values, 'prune');
     }
     return Number(await PRUNE.run(client, [keys.length, ...keys, ...args]));
   }
@@ -367,16 +367,18 @@ function indexKeys(queueKey: string): string[] {
 
 /**
  * Appends to a script's arguments the value count and value prefixes (`searchValuePrefix`) of a
- * job's `keys`, as every script that writes or prunes value entries takes them.
+ * job's `keys`, as every script that writes or prunes value entries takes them: those
+ * {@link entryKeys} gives for a write, every key for a prune (so that entries written before a
+ * tenant could be implied go too).
  */
-export function pushValuePrefixes(args: (string | number)[], keys: SearchKeys): void {
-  const at = args.push(0) - 1;
-  let count = 0;
-  for (const key in keys) {
-    args.push(searchValuePrefix(key, keys[key] as string));
-    count += 1;
-  }
-  args[at] = count;
+export function pushValuePrefixes(
+  args: (string | number)[],
+  keys: SearchKeys,
+  use: 'write' | 'prune' = 'write',
+): void {
+  const names = use === 'write' ? entryKeys(keys) : Object.keys(keys);
+  args.push(names.length);
+  for (const key of names) args.push(searchValuePrefix(key, keys[key] as string));
 }
 
 /** The keys JSON of an entry ({} when absent or unreadable). */

@@ -11,6 +11,7 @@ import { connectTestQueues, type TestQueues } from '../../test/support/test-queu
 import { InvalidSearchCursorError } from '../errors/invalid-search-cursor-error.js';
 import { UnknownSearchKeyError } from '../errors/unknown-search-key-error.js';
 import type { JobRequest } from '../job-enqueuer.js';
+import { searchValuesKey } from '../redis-keys.js';
 import { type SearchQuery, searchJobs } from './search-jobs.js';
 
 const ingest = (documentId: string, orgId?: string): JobRequest['data'] => ({
@@ -123,6 +124,55 @@ describe('searchJobs', () => {
     expect((await search({ key: 'tenant', value: tenant })).jobs[0]?.keys).not.toHaveProperty(
       'idempotencyKey',
     );
+  });
+
+  it('finds by tenant the jobs whose tenant is their orgId, without a tenant entry', async () => {
+    const org = `org-${randomUUID()}`;
+    const other = `org-${randomUUID()}`;
+    const derived = await queues.producer.enqueue('ingestion', { data: ingest('doc-t1', org) });
+    const named = await queues.producer.enqueue('ingestion', {
+      data: ingest('doc-t2', other),
+      options: { tenant: org },
+    });
+    // Its orgId is the one searched, its tenant is not: found by orgId, not by tenant.
+    const elsewhere = await queues.producer.enqueue('ingestion', {
+      data: ingest('doc-t3', org),
+      options: { tenant: other },
+    });
+    const values = searchValuesKey(`${queues.prefix}:ingestion`);
+    const tenantEntries = (tenant: string) =>
+      queues.connection.zrangebylex(values, `[tenant\0${tenant}\0`, `(tenant\0${tenant}\0:`);
+    expect(await tenantEntries(org)).toEqual([expect.stringContaining(named.id)]);
+    expect(await tenantEntries(other)).toEqual([expect.stringContaining(elsewhere.id)]);
+
+    const page = await search({ key: 'tenant', value: org });
+    expect(page.jobs.map((job) => [job.id, job.tenant])).toEqual([
+      [named.id, org],
+      [derived.id, org],
+    ]);
+    expect(await ids({ key: 'tenant', value: other })).toEqual([elsewhere.id]);
+    expect(await ids({ key: 'orgId', value: org })).toEqual([elsewhere.id, derived.id]);
+    // One page at a time across both kinds of entries, each job once.
+    const first = await search({ key: 'tenant', value: org, limit: 1 });
+    expect(first.jobs.map((job) => job.id)).toEqual([named.id]);
+    const second = await search({ key: 'tenant', value: org, limit: 1, cursor: first.next });
+    expect(second.jobs.map((job) => job.id)).toEqual([derived.id]);
+    expect(second.next).toBeUndefined();
+  });
+
+  it('answers once a job indexed with both a tenant and an orgId entry', async () => {
+    const org = `org-${randomUUID()}`;
+    const job = await queues.producer.enqueue('ingestion', { data: ingest('doc-both', org) });
+    // As an index written before the tenant entry could be implied holds it.
+    const values = searchValuesKey(`${queues.prefix}:ingestion`);
+    const [orgEntry] = await queues.connection.zrangebylex(
+      values,
+      `[orgId\0${org}\0`,
+      `(orgId\0${org}\0:`,
+    );
+    const tenantEntry = `tenant${(orgEntry as string).slice('orgId'.length)}`;
+    await queues.connection.zadd(values, 0, tenantEntry);
+    expect(await ids({ key: 'tenant', value: org })).toEqual([job.id]);
   });
 
   it('indexes a bulk in its transaction, and a deduplicated job once', async () => {

@@ -27,6 +27,7 @@ import {
   isSearchKeyOf,
   MAX_SEARCH_VALUE_LENGTH,
   type SearchKeys,
+  tenantStandIns,
   validSearchKeys,
 } from './search-keys.js';
 
@@ -127,6 +128,10 @@ function precedes(a: Position, b: Position): boolean {
   return a.id > b.id;
 }
 
+function samePosition(a: Position, b: Position): boolean {
+  return a.score === b.score && a.queueKey === b.queueKey && a.id === b.id;
+}
+
 function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.score, position.queueKey, position.id])).toString(
     'base64url',
@@ -220,11 +225,21 @@ export async function searchJobs(
       : query.value;
   const valuePrefix = searchValuePrefix(query.key, indexed);
   const readers = sources.map((source) => new SourceReader(source, valuePrefix, after));
+  if (query.key === 'tenant') {
+    // Jobs whose tenant is their value under a tenant search key have no tenant entry.
+    for (const source of sources) {
+      for (const key of tenantStandIns(source.queue)) {
+        readers.push(new SourceReader(source, searchValuePrefix(key, query.value), after));
+      }
+    }
+  }
   const filtered = query.state !== undefined || query.tenants !== undefined;
+  const tenant = query.key === 'tenant' ? query.value : undefined;
   return page(connection, readers, {
     limit,
     filtered,
-    wanted: (job) => matches(job, query.state, query.tenants),
+    wanted: (job) =>
+      (tenant === undefined || job.tenant === tenant) && matches(job, query.state, query.tenants),
     echoed,
     // What decides the first candidates picked (not the filters, applied after the read).
     search: JSON.stringify([
@@ -340,9 +355,12 @@ async function page(
         : await resolve(connection, picked, options.echoed);
     guess = undefined;
     for (const [index, candidate] of picked.entries()) {
+      // Two readers of one source meet the same job only through entries written before its
+      // tenant entry could be implied (`entryKeys`): their merge puts the two side by side.
+      const twice = last !== undefined && samePosition(last, candidate);
       last = candidate;
       const job = found[index];
-      if (job && isWanted(job)) jobs.push(job);
+      if (job && !twice && isWanted(job)) jobs.push(job);
       if (jobs.length === limit) {
         leftOver = index < picked.length - 1;
         break;

@@ -24,6 +24,35 @@ export interface SearchKeySources {
 
 const catalogKeys = (queue: QueueName) => (QUEUE_CATALOG[queue] as QueueDefinition).searchKeys;
 
+/** The catalog's `tenantSearchKey`s: keys whose entries may stand for a job's tenant entry. */
+const TENANT_SEARCH_KEYS: readonly string[] = [
+  ...new Set(
+    QUEUE_NAMES.flatMap((queue) => {
+      const key = (QUEUE_CATALOG[queue] as QueueDefinition).tenantSearchKey;
+      return key === undefined ? [] : [key];
+    }),
+  ),
+];
+
+/**
+ * The keys of a job's `keys` that get value entries: every one but `tenant` when a tenant
+ * search key (`QueueDefinition.tenantSearchKey`) holds the same value, whose entry a search by
+ * tenant reads instead ({@link tenantStandIns}). The entries hash keeps all of `keys`.
+ */
+export function entryKeys(keys: SearchKeys): string[] {
+  const tenant = keys.tenant;
+  const implied = tenant !== undefined && TENANT_SEARCH_KEYS.some((key) => keys[key] === tenant);
+  return implied ? Object.keys(keys).filter((key) => key !== 'tenant') : Object.keys(keys);
+}
+
+/**
+ * The keys whose entries a search by tenant of `queue` reads besides `tenant`'s, keeping the
+ * jobs whose tenant is the value searched: its tenant search keys (see {@link entryKeys}).
+ */
+export function tenantStandIns(queue: QueueName): string[] {
+  return TENANT_SEARCH_KEYS.filter((key) => Object.hasOwn(catalogKeys(queue), key));
+}
+
 /** Every key `searchJobs` accepts, in a stable order: the catalog's, then the common ones. */
 export function validSearchKeys(): string[] {
   const keys = new Set<string>();
