@@ -97,7 +97,8 @@ const PRUNE_CHUNK = 500;
  *
  * Per queue (all keys under the queue's key, in its slot):
  * - one sorted set of value entries (`search:values`, `searchValueEntry`: key, value, score, job
- *   id), read newest first by lexical range by `searchJobs`;
+ *   id), read newest first by lexical range by `searchJobs`; a job's tenant has none when its
+ *   orgId or team_id holds the same value (`entryKeys`), whose entry a search by tenant reads;
  * - a log of every indexed job in enqueue order (`search:log`) and what each was indexed under
  *   (`search:keys`), so an entry can be removed once its job is gone;
  * - a sweep cursor (`search:cursor`) and the head sweep's floor (`search:floor`).
