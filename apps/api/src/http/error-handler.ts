@@ -17,6 +17,7 @@ import {
 import type { Logger } from '@conveyor/telemetry';
 import type { ErrorRequestHandler } from 'express';
 import { AuthThrottledError } from '../errors/auth-throttled-error.js';
+import type { BodyTooLargeError } from '../errors/body-too-large-error.js';
 import { ForbiddenError } from '../errors/forbidden-error.js';
 import { InvalidRequestError } from '../errors/invalid-request-error.js';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
@@ -145,8 +146,8 @@ function headersOf(code: ErrorCode, error: Error): Record<string, string> | unde
     case 'QUOTA_EXCEEDED':
       return { 'retry-after': String(QUOTA_RETRY_AFTER_SECONDS) };
     case 'BODY_TOO_LARGE':
-      // The unread rest of the body would otherwise have to be drained to reuse the connection.
-      return { connection: 'close' };
+      // A rest too large to read and drop is left unread: the connection cannot be reused.
+      return (error as BodyTooLargeError).drained ? undefined : { connection: 'close' };
     default:
       return undefined;
   }

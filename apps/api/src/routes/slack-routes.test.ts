@@ -1,10 +1,11 @@
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { slackObjectShapedEvents, slackSamples } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../../test/support/error-body.js';
 import { interactionPayload, slackEvent, slashCommandForm } from '../../test/support/payloads.js';
 import { slackHeaders } from '../../test/support/slack-headers.js';
 import { SLACK_SECRET, startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { MAX_DRAIN_BYTES } from '../http/read-body.js';
 import { SlackOptionsRegistry } from '../slack/slack-options-registry.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -15,6 +16,23 @@ const VERIFICATION_TOKEN = 'legacy-verification-token-0001';
 const interactionForm = (payload: unknown) =>
   new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 
+/** POSTs `body` whole through `agent`; says whether the request went on a reused connection. */
+function postThrough(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reusedSocket: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * POSTs the headers and the first bytes of a body to `url`, and never the rest: resolves with
  * the answer the server gives without waiting for the body to end.
@@ -23,7 +41,7 @@ function postPartially(
   url: string,
   headers: Record<string, string>,
   firstBytes: string,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers }, (res) => {
       let body = '';
@@ -32,7 +50,7 @@ function postPartially(
         body += chunk;
       });
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection });
         req.destroy();
       });
     });
@@ -430,7 +448,7 @@ describe('Slack receivers', () => {
       }
     });
 
-    it(`answers 413 past SLACK_MAX_BODY_BYTES without reading the rest`, async () => {
+    it(`answers 413 past SLACK_MAX_BODY_BYTES before the rest arrives`, async () => {
       const limit = app.config.api.slackMaxBodyBytes;
       expect(limit).toBe(128 * 1024);
       // Well-formed, fresh headers: only the body can tell it is not Slack's.
@@ -449,6 +467,46 @@ describe('Slack receivers', () => {
       );
       expect(chunked.status).toBe(413);
       expect(JSON.parse(chunked.body).error.code).toBe('BODY_TOO_LARGE');
+      // A rest too large to read and drop: the answer closes the connection.
+      const huge = await postPartially(
+        `${app.url}/slack/events`,
+        { ...headers, 'content-length': String(MAX_DRAIN_BYTES + 1) },
+        '{"type":',
+      );
+      expect(huge.status).toBe(413);
+      expect(huge.connection).toBe('close');
+    });
+
+    it('reads and drops the rest of a body a little over the limit, and keeps the connection', async () => {
+      // Closing under a client still sending resets the connection, often before the client
+      // has read the 413: the rest is read instead, and the connection serves the next request.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const body = JSON.stringify({ ...slackEvent('Ev-over'), pad: 'x'.repeat(800_000) });
+        const refused = await postThrough(
+          agent,
+          `${app.url}/slack/events`,
+          {
+            ...JSON_TYPE,
+            ...slackHeaders(SLACK_SECRET, body),
+          },
+          body,
+        );
+        expect(refused.status).toBe(413);
+        const event = JSON.stringify(slackEvent('Ev-after-over'));
+        const next = await postThrough(
+          agent,
+          `${app.url}/slack/events`,
+          {
+            ...JSON_TYPE,
+            ...slackHeaders(SLACK_SECRET, event),
+          },
+          event,
+        );
+        expect(next).toEqual({ status: 200, reusedSocket: true });
+      } finally {
+        agent.destroy();
+      }
     });
   });
 
