@@ -9,6 +9,7 @@ export default mergeConfig(
       fileParallelism: false,
       hookTimeout: 120_000,
       globalSetup: ['./src/support/global-setup.ts'],
+      setupFiles: ['./src/support/record-failure.ts'],
     },
   }),
 );
