@@ -53,6 +53,7 @@ describe('behind Sentinel, through a real failover', () => {
     await deployment?.stop();
     await probe?.close();
     await slack?.stop();
+    if (deploymentRedis) deployment?.writeLog('redis', deploymentRedis.logs());
     await deploymentRedis?.stop();
   });
 

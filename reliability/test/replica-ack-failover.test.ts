@@ -3,7 +3,6 @@ import {
   type RedisSentinelHandle,
   startRedisSentinel,
   waitFor,
-  waitForReplicaSync,
   withRedisClient,
 } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,9 +24,10 @@ class Traffic {
     this.bulk = new LoadGenerator(client, `${tag}B`, { bulkSize: 10 });
   }
 
+  /** Runs until {@link stop}: the lanes' own limit is past the test's timeout. */
   start(): void {
-    this.single.start(3);
-    this.bulk.start(1);
+    this.single.start(3, 300_000);
+    this.bulk.start(1, 300_000);
   }
 
   stop(): Promise<void> {
@@ -85,6 +85,7 @@ describe('REDIS_MIN_REPLICAS_ACK through a Sentinel failover', () => {
     await deployment?.stop();
     await probe?.close();
     await slack?.stop();
+    if (redis) deployment?.writeLog('redis', redis.logs());
     await redis?.stop();
   });
 
@@ -160,7 +161,10 @@ describe('REDIS_MIN_REPLICAS_ACK through a Sentinel failover', () => {
     await withRedisClient(oldMaster, (client) =>
       client.call('REPLICAOF', newMaster.host, String(newMaster.port)),
     );
-    await waitForReplicaSync(newMaster, oldMaster);
+    // Whichever is master by then: on a loaded machine the sentinels once judged the new master
+    // down while the old one rejoined, and promoted the old one back. Nothing is lost either way:
+    // every write acknowledged with N=1 is on both.
+    await redis.waitForReplica();
     const reattachedAt = performance.now();
     figures.set('seconds from promotion to a replica again', (reattachedAt - promotedAt) / 1000);
 
@@ -178,9 +182,14 @@ describe('REDIS_MIN_REPLICAS_ACK through a Sentinel failover', () => {
       ...withoutAck.acknowledged(promotedAt),
     ];
     expect(afterPromotion.length).toBeGreaterThan(0);
+    const promotedWithAck = withAck.acknowledged(promotedAt);
     await waitFor(
-      async () =>
-        slack.missing(afterPromotion).length === 0 && (await probe.pending('slack-events')) === 0,
+      async () => {
+        // After a second switch, what N=0 acknowledged and the other server had not received yet
+        // is gone like before the first: only N=1's acknowledgements are owed then.
+        const owed = redis.switches() === 1 ? afterPromotion : promotedWithAck;
+        return slack.missing(owed).length === 0 && (await probe.pending('slack-events')) === 0;
+      },
       {
         description: 'every job acknowledged after the failover to complete',
         timeoutMs: 30_000,
@@ -191,6 +200,7 @@ describe('REDIS_MIN_REPLICAS_ACK through a Sentinel failover', () => {
     const acknowledgedWithAck = withAck.acknowledged();
     const lostWithAck = slack.missing(acknowledgedWithAck);
     const lostWithoutAck = slack.missing(withoutAck.acknowledged());
+    figures.set('master switches by the sentinels', redis.switches());
     figures.set('N=1: acknowledged', acknowledgedWithAck.length);
     figures.set('N=1: acknowledged, lost', lostWithAck.length);
     figures.set('N=1: events refused (503)', withAck.refused());

@@ -34,7 +34,7 @@ const SYNC_KEY = 'conveyor-testing:replica-sync';
  * alone is not enough: after a full sync the master streams writes only from the replica's
  * first acknowledgement, up to a second later, and `WAIT` counts none of them until then.
  */
-async function acknowledgesWrites(master: Redis, port: number): Promise<boolean> {
+export async function acknowledgesWrites(master: Redis, port: number): Promise<boolean> {
   await master.incr(SYNC_KEY);
   const written = Number(/master_repl_offset:(\d+)/.exec(await master.info('replication'))?.[1]);
   // Asks the replicas for their offsets instead of waiting for their once-a-second report.

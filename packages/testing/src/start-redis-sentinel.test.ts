@@ -32,6 +32,18 @@ describe('startRedisSentinel', () => {
         expect(await client.get('conveyor:replicated')).toBe('yes');
         expect(await client.set('conveyor:after-failover', 'writable')).toBe('OK');
       });
+      expect(deployment.switches()).toBe(1);
+
+      // No replica while the old master is down: the wait says so, quoting the sentinels.
+      await expect(deployment.waitForReplica(300)).rejects.toThrow(/\+switch-master conveyor/);
+      await deployment.master.restart();
+      await withRedisClient(deployment.master, (client) =>
+        client.call('REPLICAOF', '127.0.0.1', String(deployment.replica.port)),
+      );
+      await deployment.waitForReplica();
+      await withRedisClient(deployment.replica, async (client) => {
+        expect(await client.wait(1, 2000)).toBe(1);
+      });
     } finally {
       await deployment.stop();
     }

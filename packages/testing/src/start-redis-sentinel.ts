@@ -6,7 +6,7 @@ import { getFreePort } from './get-free-port.js';
 import { tailLines } from './output-buffer.js';
 import { RedisServer } from './redis-server.js';
 import { type ChildHandle, spawnProcess } from './spawn-process.js';
-import { SYNC_NOW, startRedisReplica } from './start-redis-replica.js';
+import { acknowledgesWrites, SYNC_NOW, startRedisReplica } from './start-redis-replica.js';
 import { waitFor } from './wait-for.js';
 import { type RedisAddress, withRedisClient } from './with-redis-client.js';
 
@@ -49,6 +49,23 @@ export interface RedisSentinelHandle {
    * answers ROLE as master (30 s at most).
    */
   failover(): Promise<void>;
+  /**
+   * Resolves once the master the sentinels name has the other server as a replica that
+   * acknowledges writes, whichever server is master by then: sentinels may fail over again
+   * while a replica rejoins (on a loaded machine they did, promoting a restarted old master
+   * back). The timeout's error quotes the sentinels' role changes.
+   */
+  waitForReplica(timeoutMs?: number): Promise<void>;
+  /**
+   * Master switches the sentinels made so far, as the first sentinel logged them
+   * (`+switch-master`).
+   */
+  switches(): number;
+  /**
+   * What every server and sentinel printed, each under a header: who failed over to whom and
+   * why is only in the sentinels' logs.
+   */
+  logs(): string;
   /** Stops every process and removes their folders. */
   stop(): Promise<void>;
 }
@@ -106,6 +123,14 @@ export async function startRedisSentinel(
       password,
       currentMaster,
       failover: () => failover(addresses, masterName, [master, replica]),
+      waitForReplica: (timeoutMs = 20_000) =>
+        waitForReplica(currentMaster, [master, replica], sentinels, timeoutMs),
+      switches: () => sentinels[0]?.logs().match(/\+switch-master /g)?.length ?? 0,
+      logs: () =>
+        [
+          ...servers.map((server) => `=== redis-server ${server.port}\n${server.logs()}`),
+          ...sentinels.map((sentinel) => `=== redis-sentinel ${sentinel.port}\n${sentinel.logs()}`),
+        ].join('\n'),
       stop,
     };
   } catch (error) {
@@ -166,6 +191,11 @@ class SentinelProcess {
       throw error;
     }
     return sentinel;
+  }
+
+  /** Everything this sentinel printed. */
+  logs(): string {
+    return this.#process.output();
   }
 
   stop(): Promise<void> {
@@ -239,6 +269,41 @@ async function askCurrentMaster(
     }
   }
   throw new Error(`no sentinel answered for ${masterName}: ${errors.join('; ')}`);
+}
+
+/** Sentinel log lines that say who was judged down and who became master. */
+const ROLE_EVENTS = /[+-](sdown|odown|switch-master|failover-end|tilt|convert-to-slave)\b/;
+
+async function waitForReplica(
+  currentMaster: () => Promise<RedisAddress>,
+  servers: RedisServer[],
+  sentinels: SentinelProcess[],
+  timeoutMs: number,
+): Promise<void> {
+  try {
+    await waitFor(
+      async () => {
+        const { port } = await currentMaster();
+        const master = servers.find((server) => server.port === port);
+        const replica = servers.find((server) => server.port !== port && server.running);
+        if (master === undefined || replica === undefined) return false;
+        return withRedisClient(master, (client) => acknowledgesWrites(client, replica.port));
+      },
+      {
+        description: 'the master the sentinels name to count the other server for WAIT',
+        timeoutMs,
+      },
+    );
+  } catch (error) {
+    const events = sentinels.map((sentinel) => {
+      const lines = sentinel
+        .logs()
+        .split('\n')
+        .filter((line) => ROLE_EVENTS.test(line));
+      return `redis-sentinel ${sentinel.port}:\n${lines.slice(-12).join('\n')}`;
+    });
+    throw new Error(`${(error as Error).message}\n${events.join('\n')}`, { cause: error });
+  }
 }
 
 async function failover(

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getFreePort, waitForHttp } from '@conveyor/testing';
 import { AppProcess } from './app-process.js';
@@ -130,6 +130,12 @@ export class Deployment {
   /** Stops every process still running (SIGTERM, then SIGKILL). */
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((process) => process.stop(8000)));
+  }
+
+  /** Keeps `text` (the Redis processes' output) as `<name>.log` beside the apps' logs. */
+  writeLog(name: string, text: string): void {
+    mkdirSync(this.logDir, { recursive: true });
+    writeFileSync(join(this.logDir, `${name}.log`), text);
   }
 
   #spawn(role: string, script: string, env: Record<string, string>): AppProcess {
