@@ -482,27 +482,18 @@ describe('Slack receivers', () => {
       // has read the 413: the rest is read instead, and the connection serves the next request.
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
-        const body = JSON.stringify({ ...slackEvent('Ev-over'), pad: 'x'.repeat(800_000) });
-        const refused = await postThrough(
-          agent,
-          `${app.url}/slack/events`,
-          {
-            ...JSON_TYPE,
-            ...slackHeaders(SLACK_SECRET, body),
-          },
-          body,
+        const postEvent = (body: string) =>
+          postThrough(
+            agent,
+            `${app.url}/slack/events`,
+            { ...JSON_TYPE, ...slackHeaders(SLACK_SECRET, body) },
+            body,
+          );
+        const refused = await postEvent(
+          JSON.stringify({ ...slackEvent('Ev-over'), pad: 'x'.repeat(800_000) }),
         );
         expect(refused.status).toBe(413);
-        const event = JSON.stringify(slackEvent('Ev-after-over'));
-        const next = await postThrough(
-          agent,
-          `${app.url}/slack/events`,
-          {
-            ...JSON_TYPE,
-            ...slackHeaders(SLACK_SECRET, event),
-          },
-          event,
-        );
+        const next = await postEvent(JSON.stringify(slackEvent('Ev-after-over')));
         expect(next).toEqual({ status: 200, reusedSocket: true });
       } finally {
         agent.destroy();
