@@ -27,8 +27,8 @@ const WARN = 40;
  * The lines are gathered here, in an array joined once per batch, and handed to sonic-boom
  * (pino's destination) a batch at a time. sonic-boom's own buffering (`minLength`) measures the
  * byte length of its whole pending buffer on every line, which cost 4 µs a line, two thirds of
- * a worker's per-job logging. Pending lines are written synchronously when the process exits
- * (`process.exit` included), so only a SIGKILL can lose the last lines.
+ * a worker's per-job logging. Pending lines are written when the process exits (`process.exit`
+ * included), in order, so only a SIGKILL can lose the last lines.
  */
 export function bufferedStdout(options: BufferedStdoutOptions = {}): DestinationStream {
   const { minBytes = 8192, flushIntervalMs = 100 } = options;
@@ -44,7 +44,7 @@ export function bufferedStdout(options: BufferedStdoutOptions = {}): Destination
   const drain = () => {
     if (pendingLength > 0 && !closed) stream.write(take());
   };
-  // Registered before sonic-boom's own exit flush: pending lines join its buffer first.
+  // At exit (process.exit included) the pending lines are written at once.
   process.once('exit', () => {
     if (pendingLength === 0) return;
     const chunk = take();
@@ -60,8 +60,10 @@ export function bufferedStdout(options: BufferedStdoutOptions = {}): Destination
       }
     }
   });
-  // minLength 0: each batch goes out at once (or right after the write in flight).
-  const stream = pino.destination({ dest: 1, minLength: 0, sync: false });
+  // minLength 0: each batch goes out at once. Synchronous, as Node's own stdout is on Linux for
+  // files, pipes and terminals: one write a batch, none in flight at exit. Asynchronous, a batch
+  // flushed at exit overtook the one still being written (lines out of order, `pnpm test`).
+  const stream = pino.destination({ dest: 1, minLength: 0, sync: true });
   const timer = setInterval(drain, flushIntervalMs);
   // The timer must not keep an otherwise finished process alive.
   timer.unref();
