@@ -76,6 +76,16 @@ describe('pnpm bench, smoke mode', () => {
     expect(output).toMatch(
       /Worker throughput, ignored Slack event, concurrency 50 \(jobs\/s\).*x\s+>= 0\.9x/,
     );
+    // Both sides' drains are priced in Redis CPU too: on two cores Redis bounds them.
+    const workerNote = results.figures.find((f) => f.id === 'worker-throughput-c50')?.notes ?? '';
+    const redisCpu =
+      /Redis CPU per event, µs \(INFO cpu, all threads\): during Conveyor's drains ([\d./]+), during the raw worker's ([\d./]+)\./.exec(
+        workerNote,
+      );
+    expect(redisCpu, workerNote).not.toBeNull();
+    for (const side of [redisCpu?.[1], redisCpu?.[2]]) {
+      for (const perEvent of side?.split('/') ?? []) expect(Number(perEvent)).toBeGreaterThan(0);
+    }
     expect(results.machine.cores).toBeGreaterThan(0);
     const markdown = await readFile(join(resultsDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| figure | Conveyor | baseline | ratio | target | pass |');

@@ -11,6 +11,7 @@ import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloa
 import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { processTreeCpuMs } from '../support/process-cpu.js';
 import { fill, waitForConsumer, waitUntilDrained } from '../support/queue-tools.js';
+import { redisCpuMs } from '../support/redis-cpu.js';
 import { settleRedis } from '../support/settle-redis.js';
 import { median, round } from '../support/stats.js';
 
@@ -159,27 +160,34 @@ async function measureAt(
       }
     }
 
-    // CPU per Slack event of each side's worker, and of the API meanwhile (it only filled the
-    // queue; job events are read only while a wait or stream watches, and none does here).
+    // CPU per Slack event of each side's worker, of the API meanwhile (it only filled the queue;
+    // job events are read only while a wait or stream watches, and none does here), and of Redis,
+    // which both sides share and which bounds a drain on two cores.
     const cpuPerJob = {
       conveyorWorker: [] as number[],
       api: [] as number[],
       baseline: [] as number[],
+      conveyorRedis: [] as number[],
+      baselineRedis: [] as number[],
     };
-    const cpuOf = (worker: NodeProcess) => ({
+    const cpuOf = async (worker: NodeProcess) => ({
       worker: processTreeCpuMs(worker.pid),
       api: processTreeCpuMs(api.process.pid),
+      redis: await redisCpuMs(ctx.client),
     });
-    const recordCpu = (
+    const recordCpu = async (
       queue: Queue,
       worker: NodeProcess,
-      before: ReturnType<typeof cpuOf>,
+      before: Awaited<ReturnType<typeof cpuOf>>,
       total: number,
     ) => {
       if (workloadOf(queue) !== 'slack') return;
-      const after = cpuOf(worker);
+      const after = await cpuOf(worker);
       const perJob = (from?: number, to?: number) =>
         from === undefined || to === undefined ? undefined : round(((to - from) * 1000) / total);
+      const redisUs = round(((after.redis - before.redis) * 1000) / total);
+      if (worker === conveyorWorker) cpuPerJob.conveyorRedis.push(redisUs);
+      else cpuPerJob.baselineRedis.push(redisUs);
       const workerUs = perJob(before.worker, after.worker);
       const apiUs = perJob(before.api, after.api);
       if (workerUs === undefined || apiUs === undefined) return;
@@ -200,11 +208,11 @@ async function measureAt(
       } else await fill(queue, total, 1000, job);
       await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
-      const cpuBefore = cpuOf(worker);
+      const cpuBefore = await cpuOf(worker);
       const started = performance.now();
       await queue.resume();
       const finished = await waitUntilDrained(queue, { timeoutMs: 300_000, worker });
-      recordCpu(queue, worker, cpuBefore, total);
+      await recordCpu(queue, worker, cpuBefore, total);
       const failed = (await queue.getFailedCount()) - failedBefore;
       if (failed > 0) throw new Error(`${worker.name} failed ${failed} ${queue.name} jobs`);
       return total / ((finished - started) / 1000);
@@ -240,12 +248,16 @@ async function measureAt(
       return { conveyor, baseline, medians: [median(conveyor), median(baseline)] as const };
     };
     const slack = figure('slack');
-    const cpuNote =
+    const lastRounds = (values: number[]) => values.slice(-ctx.options.rounds).join('/');
+    const processNote =
       cpuPerJob.baseline.length > 0
-        ? ` Process CPU per event, µs (warm-up excluded, /proc, 10 ms resolution): Conveyor worker ${cpuPerJob.conveyorWorker.slice(-ctx.options.rounds).join('/')}, ` +
-          `the API during Conveyor's drains ${cpuPerJob.api.slice(-ctx.options.rounds).join('/')} ` +
-          `(job events are read only for a wait or stream), raw worker ${cpuPerJob.baseline.slice(-ctx.options.rounds).join('/')}.`
+        ? ` Process CPU per event, µs (warm-up excluded, /proc, 10 ms resolution): Conveyor worker ${lastRounds(cpuPerJob.conveyorWorker)}, ` +
+          `the API during Conveyor's drains ${lastRounds(cpuPerJob.api)} ` +
+          `(job events are read only for a wait or stream), raw worker ${lastRounds(cpuPerJob.baseline)}.`
         : '';
+    const cpuNote =
+      `${processNote} Redis CPU per event, µs (INFO cpu, all threads): during Conveyor's drains ` +
+      `${lastRounds(cpuPerJob.conveyorRedis)}, during the raw worker's ${lastRounds(cpuPerJob.baselineRedis)}.`;
     const ingestion = figure('ingestion');
     const setup =
       `the real worker process (WORKER_QUEUES=${queueNames.join(',')}, WORKER_CONCURRENCY=${concurrency}) ` +
