@@ -50,6 +50,12 @@ export function startBaselineWorker(options: {
   queues: string[];
   concurrency: number;
   name: string;
+  /**
+   * BullMQ key prefix of the queues it consumes: another than the baselines' to run the raw
+   * worker on jobs some other producer stored (Conveyor's API, under a prefix of its own).
+   * @defaultValue {@link BASELINE_PREFIX}
+   */
+  prefix?: string;
 }): NodeProcess {
   return startNodeProcess({
     name: options.name,
@@ -58,7 +64,7 @@ export function startBaselineWorker(options: {
     env: {
       NODE_ENV: APP_SETTINGS.nodeEnv,
       REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: BASELINE_PREFIX,
+      QUEUE_PREFIX: options.prefix ?? BASELINE_PREFIX,
       QUEUES: options.queues.join(','),
       CONCURRENCY: String(options.concurrency),
     },

@@ -23,6 +23,11 @@ export interface ConveyorApiOptions {
   processes?: number;
   /** More environment, overriding the defaults. @defaultValue none */
   env?: Record<string, string>;
+  /**
+   * Name of the process and of its log file (`<name>.log`), for a run with more than one API.
+   * @defaultValue 'api'
+   */
+  name?: string;
 }
 
 /** The real API, listening on 127.0.0.1. */
@@ -38,9 +43,9 @@ export async function startConveyorApi(options: ConveyorApiOptions): Promise<Con
   const port = await getFreePort();
   const processes = options.processes ?? APP_SETTINGS.apiProcesses;
   const child = startNodeProcess({
-    name: 'api',
+    name: options.name ?? 'api',
     script: options.script,
-    logFile: join(options.dir, 'api.log'),
+    logFile: join(options.dir, `${options.name ?? 'api'}.log`),
     nodeArgs: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
     env: {
       NODE_ENV: APP_SETTINGS.nodeEnv,

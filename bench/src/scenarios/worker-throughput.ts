@@ -5,8 +5,8 @@ import { BASELINE_PREFIX, startBaselineWorker } from '../processes/baseline-proc
 import { type ConveyorApi, startConveyorApi } from '../processes/conveyor-api.js';
 import { startConveyorWorker } from '../processes/conveyor-worker.js';
 import type { NodeProcess } from '../processes/node-process.js';
-import { type Figure, ratioFigure } from '../report/figure.js';
-import { alternate } from '../support/alternate.js';
+import { type Figure, pairedRatio, ratioFigure } from '../report/figure.js';
+import { rotate } from '../support/alternate.js';
 import { inlineIngestionPayload, reactionAddedEnvelope } from '../support/payloads.js';
 import { FILL_RETRIES, keepAliveAgent, postBulk } from '../support/post-json.js';
 import { processTreeCpuMs } from '../support/process-cpu.js';
@@ -31,35 +31,57 @@ type Workload = keyof typeof WORKLOADS;
 /** What one round of one side measured, in jobs per second. */
 type RoundSample = Record<Workload, number>;
 
-/** Catalog queue objects of one side (Conveyor's prefix or the baseline's). */
+/** Catalog queue objects of one side, under its prefix (Conveyor's, the stored jobs', the baseline's). */
 type SideQueues = Record<Workload, Queue>;
 
 /**
+ * BullMQ key prefix of the queues a second API process fills, with jobs stored exactly as
+ * Conveyor's API stores them, for the raw worker that judges Conveyor's.
+ */
+const STORED_PREFIX = 'stored';
+
+/**
  * Figure 3: worker throughput on real catalog jobs through their registered handlers, at each
- * concurrency of `options.worker.concurrencies`. The real worker process consumes `slack-events`
- * and `ingestion`; a raw BullMQ Worker per queue with a no-op processor runs the same jobs at the
- * same concurrency on the same Redis. Each round fills a paused queue (Conveyor's through the real
- * API's bulk route, so that its jobs are stored as the product stores them: with their tenant's
- * turn as BullMQ priority; the baseline's with `addBulk`), resumes it and times until
- * no job is left unfinished: `reaction_added` events (no handler claims them; the fallback
- * completes them as ignored, the product's cheapest real path, judged at >= 0.9x), then small
- * inline ingestions (lock, extract, chunk, a file and the document state per job: reported, since
- * a no-op cannot write files).
+ * concurrency of `options.worker.concurrencies`. Three sides per round, on the same Redis, in
+ * turn: the real worker process consumes `slack-events` and `ingestion`; a raw BullMQ Worker with
+ * a no-op processor at the same concurrency runs the same jobs as Conveyor's API stores them (a
+ * second API process fills queues of their own prefix); another raw worker runs plain jobs added
+ * with `addBulk` and the catalog's job options. Each round fills a paused queue, resumes it and
+ * times until no job is left unfinished: `reaction_added` events (no handler claims them; the
+ * fallback completes them as ignored, the product's cheapest real path), then small inline
+ * ingestions (lock, extract, chunk, a file and the document state per job).
+ *
+ * Judged (>= 0.9x): Conveyor's worker against the raw worker on the same stored jobs, which is
+ * what the worker itself costs. Reported: the raw worker on stored jobs against plain ones, which
+ * is what the stored job costs Redis (its tenant's turn as BullMQ priority, the `event_id`
+ * deduplication key, a `j-<uuid>` id: each asked for by another figure or contract), and the
+ * ingestions against the plain no-op, which cannot write files.
  */
 export async function measureWorkerThroughput(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
   await ctx.client.flushall();
-  const api = await startConveyorApi({
+  const apiOptions = {
     script: ctx.scripts.api,
     redisUrl: ctx.redis.url,
     secret: ctx.secret,
     dir: ctx.dir,
-  });
+  };
+  const api = await startConveyorApi(apiOptions);
   const stopApi = ctx.cleanup.add('api', () => api.process.stop());
   try {
-    for (const concurrency of ctx.options.worker.concurrencies) {
-      ctx.log(`  concurrency ${concurrency}`);
-      figures.push(...(await measureAt(ctx, api, concurrency)));
+    const storedApi = await startConveyorApi({
+      ...apiOptions,
+      name: 'api-stored',
+      env: { QUEUE_PREFIX: STORED_PREFIX },
+    });
+    const stopStoredApi = ctx.cleanup.add('api-stored', () => storedApi.process.stop());
+    try {
+      for (const concurrency of ctx.options.worker.concurrencies) {
+        ctx.log(`  concurrency ${concurrency}`);
+        figures.push(...(await measureAt(ctx, { api, storedApi }, concurrency)));
+      }
+    } finally {
+      await stopStoredApi();
     }
   } finally {
     await stopApi();
@@ -67,7 +89,7 @@ export async function measureWorkerThroughput(ctx: BenchContext): Promise<Figure
   return figures;
 }
 
-/** Jobs per bulk request when filling Conveyor's queue, and requests at once. */
+/** Jobs per bulk request when filling through the API, and requests at once. */
 const FILL_BATCH = 1000;
 const FILL_IN_FLIGHT = 4;
 
@@ -113,118 +135,146 @@ function openQueues(ctx: BenchContext, prefix: string): SideQueues {
   return { slack: open(WORKLOADS.slack.queue), ingestion: open(WORKLOADS.ingestion.queue) };
 }
 
+/** One side of the worker figure: its queues, the worker draining them, and how they are filled. */
+interface Side {
+  label: string;
+  /** Run ids of its jobs: `C`, `S` or `B`. */
+  tag: string;
+  queues: SideQueues;
+  worker: NodeProcess;
+  /** The API that fills its queues; plain `addBulk` without one. */
+  api?: ConveyorApi;
+  /** Jobs per round of each workload (0: the side does not run it). */
+  counts: RoundSample;
+  /** CPU per Slack event, µs, per measured round: its worker's, and Redis's during its drains. */
+  cpu: { worker: number[]; redis: number[]; api: number[] };
+}
+
 async function measureAt(
   ctx: BenchContext,
-  api: ConveyorApi,
+  apis: { api: ConveyorApi; storedApi: ConveyorApi },
   concurrency: number,
 ): Promise<Figure[]> {
   const { jobs, ingestionJobs } = ctx.options.worker;
-  const sizes: RoundSample = { slack: jobs, ingestion: ingestionJobs };
   await ctx.client.flushall();
   const queueNames = [WORKLOADS.slack.queue, WORKLOADS.ingestion.queue];
-  const conveyorQueues = openQueues(ctx, 'conveyor');
-  const baselineQueues = openQueues(ctx, BASELINE_PREFIX);
-  const conveyorWorker = startConveyorWorker({
-    script: ctx.scripts.worker,
-    redisUrl: ctx.redis.url,
-    queues: queueNames,
-    concurrency,
-    dir: ctx.dir,
-    name: `worker-throughput-c${concurrency}`,
-    ...(ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {}),
-  });
-  const stopConveyor = ctx.cleanup.add('worker', () => conveyorWorker.stop());
-  const baselineWorker = startBaselineWorker({
-    redisUrl: ctx.redis.url,
-    dir: ctx.dir,
-    queues: queueNames,
-    concurrency,
-    name: `baseline-worker-throughput-c${concurrency}`,
-  });
-  const stopBaseline = ctx.cleanup.add('baseline-worker', () => baselineWorker.stop());
+  const emptyCpu = () => ({ worker: [], redis: [], api: [] });
+  const conveyor: Side = {
+    label: 'conveyor',
+    tag: 'C',
+    queues: openQueues(ctx, 'conveyor'),
+    worker: startConveyorWorker({
+      script: ctx.scripts.worker,
+      redisUrl: ctx.redis.url,
+      queues: queueNames,
+      concurrency,
+      dir: ctx.dir,
+      name: `worker-throughput-c${concurrency}`,
+      ...(ctx.options.cpuProfDir ? { cpuProfDir: ctx.options.cpuProfDir } : {}),
+    }),
+    api: apis.api,
+    counts: { slack: jobs, ingestion: ingestionJobs },
+    cpu: emptyCpu(),
+  };
+  const stopConveyor = ctx.cleanup.add('worker', () => conveyor.worker.stop());
+  const stored: Side = {
+    label: 'raw on stored jobs',
+    tag: 'S',
+    queues: openQueues(ctx, STORED_PREFIX),
+    worker: startBaselineWorker({
+      redisUrl: ctx.redis.url,
+      dir: ctx.dir,
+      queues: [WORKLOADS.slack.queue],
+      concurrency,
+      name: `stored-worker-throughput-c${concurrency}`,
+      prefix: STORED_PREFIX,
+    }),
+    api: apis.storedApi,
+    counts: { slack: jobs, ingestion: 0 },
+    cpu: emptyCpu(),
+  };
+  const stopStored = ctx.cleanup.add('stored-worker', () => stored.worker.stop());
+  const baseline: Side = {
+    label: 'raw on plain jobs',
+    tag: 'B',
+    queues: openQueues(ctx, BASELINE_PREFIX),
+    worker: startBaselineWorker({
+      redisUrl: ctx.redis.url,
+      dir: ctx.dir,
+      queues: queueNames,
+      concurrency,
+      name: `baseline-worker-throughput-c${concurrency}`,
+    }),
+    counts: { slack: jobs, ingestion: ingestionJobs },
+    cpu: emptyCpu(),
+  };
+  const stopBaseline = ctx.cleanup.add('baseline-worker', () => baseline.worker.stop());
+  const sides = [conveyor, stored, baseline];
+  const workloads = (side: Side) =>
+    (Object.keys(WORKLOADS) as Workload[]).filter((workload) => side.counts[workload] > 0);
   const runId = `${Date.now().toString(36)}c${concurrency}`;
-  const workloadOf = (queue: Queue): Workload =>
-    queue.name === WORKLOADS.slack.queue ? 'slack' : 'ingestion';
-  const sides = [
-    ['conveyor', conveyorQueues, conveyorWorker],
-    ['baseline', baselineQueues, baselineWorker],
-  ] as const;
   try {
-    for (const [side, queues, worker] of sides) {
-      for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+    for (const side of sides) {
+      for (const workload of workloads(side)) {
         await waitForConsumer(
-          queues[workload],
-          WORKLOADS[workload].job(`${runId}P${side}`),
-          worker,
+          side.queues[workload],
+          WORKLOADS[workload].job(`${runId}P${side.tag}`),
+          side.worker,
         );
       }
     }
 
-    // CPU per Slack event of each side's worker, of the API meanwhile (it only filled the queue;
+    // CPU per Slack event of each side's worker, of its API meanwhile (it only filled the queue;
     // job events are read only while a wait or stream watches, and none does here), and of Redis,
-    // which both sides share and which bounds a drain on two cores.
-    const cpuPerJob = {
-      conveyorWorker: [] as number[],
-      api: [] as number[],
-      baseline: [] as number[],
-      conveyorRedis: [] as number[],
-      baselineRedis: [] as number[],
-    };
-    const cpuOf = async (worker: NodeProcess) => ({
-      worker: processTreeCpuMs(worker.pid),
-      api: processTreeCpuMs(api.process.pid),
+    // which the sides share and which bounds a drain on two cores.
+    const cpuOf = async (side: Side) => ({
+      worker: processTreeCpuMs(side.worker.pid),
+      api: side.api ? processTreeCpuMs(side.api.process.pid) : undefined,
       redis: await redisCpuMs(ctx.client),
     });
-    const recordCpu = async (
-      queue: Queue,
-      worker: NodeProcess,
+    const recordCpu = (
+      side: Side,
       before: Awaited<ReturnType<typeof cpuOf>>,
+      after: Awaited<ReturnType<typeof cpuOf>>,
       total: number,
     ) => {
-      if (workloadOf(queue) !== 'slack') return;
-      const after = await cpuOf(worker);
       const perJob = (from?: number, to?: number) =>
         from === undefined || to === undefined ? undefined : round(((to - from) * 1000) / total);
-      const redisUs = round(((after.redis - before.redis) * 1000) / total);
-      if (worker === conveyorWorker) cpuPerJob.conveyorRedis.push(redisUs);
-      else cpuPerJob.baselineRedis.push(redisUs);
+      side.cpu.redis.push(round(((after.redis - before.redis) * 1000) / total));
       const workerUs = perJob(before.worker, after.worker);
+      if (workerUs !== undefined) side.cpu.worker.push(workerUs);
       const apiUs = perJob(before.api, after.api);
-      if (workerUs === undefined || apiUs === undefined) return;
-      if (worker === conveyorWorker) {
-        cpuPerJob.conveyorWorker.push(workerUs);
-        cpuPerJob.api.push(apiUs);
-      } else cpuPerJob.baseline.push(workerUs);
+      if (apiUs !== undefined) side.cpu.api.push(apiUs);
     };
     const drain = async (
-      queue: Queue,
-      worker: NodeProcess,
+      side: Side,
+      workload: Workload,
       total: number,
       job: (index: number) => { name: string; data: unknown },
     ) => {
+      const queue = side.queues[workload];
       await queue.pause();
-      if (queue === conveyorQueues[workloadOf(queue)]) {
-        await fillThroughApi(api, queue.name, total, job);
-      } else await fill(queue, total, 1000, job);
+      if (side.api) await fillThroughApi(side.api, queue.name, total, job);
+      else await fill(queue, total, 1000, job);
       await settleRedis(ctx.client);
       const failedBefore = await queue.getFailedCount();
-      const cpuBefore = await cpuOf(worker);
+      const cpuBefore = await cpuOf(side);
       const started = performance.now();
       await queue.resume();
-      const finished = await waitUntilDrained(queue, { timeoutMs: 300_000, worker });
-      await recordCpu(queue, worker, cpuBefore, total);
+      const finished = await waitUntilDrained(queue, { timeoutMs: 300_000, worker: side.worker });
+      if (workload === 'slack') recordCpu(side, cpuBefore, await cpuOf(side), total);
       const failed = (await queue.getFailedCount()) - failedBefore;
-      if (failed > 0) throw new Error(`${worker.name} failed ${failed} ${queue.name} jobs`);
+      if (failed > 0) throw new Error(`${side.worker.name} failed ${failed} ${queue.name} jobs`);
       return total / ((finished - started) / 1000);
     };
     const drainRound =
-      (queues: SideQueues, worker: NodeProcess, side: string, counts = sizes) =>
+      (side: Side, counts = side.counts) =>
       async (n: number): Promise<RoundSample> => {
         const sample = { slack: 0, ingestion: 0 };
-        for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+        for (const workload of workloads(side)) {
           const make = WORKLOADS[workload].job;
-          sample[workload] = await drain(queues[workload], worker, counts[workload], (index) =>
-            make(`${runId}${side}R${n}N${index}`),
+          sample[workload] = await drain(side, workload, counts[workload], (index) =>
+            make(`${runId}${side.tag}R${n}N${index}`),
           );
         }
         return sample;
@@ -234,66 +284,91 @@ async function measureAt(
       ingestion: Math.min(Math.ceil(ingestionJobs / 5), 500),
     };
     ctx.log(`  warm-up: ${warmUp.slack} Slack events and ${warmUp.ingestion} ingestions each`);
-    for (const [side, queues, worker] of sides) await drainRound(queues, worker, side, warmUp)(0);
-    const samples = await alternate(
+    for (const side of sides) await drainRound(side, warmUp)(0);
+    // The warm-up's drains are not priced.
+    for (const side of sides) side.cpu = emptyCpu();
+    const [conveyorSamples = [], storedSamples = [], baselineSamples = []] = await rotate(
       ctx.options.rounds,
-      { label: 'conveyor', run: drainRound(conveyorQueues, conveyorWorker, 'C') },
-      { label: 'baseline', run: drainRound(baselineQueues, baselineWorker, 'B') },
+      sides.map((side) => ({ label: side.label, run: drainRound(side) })),
       ctx.log,
-      (s) => `${round(s.slack)} Slack events/s, ${round(s.ingestion)} ingestions/s`,
+      (s) =>
+        s.ingestion > 0
+          ? `${round(s.slack)} Slack events/s, ${round(s.ingestion)} ingestions/s`
+          : `${round(s.slack)} Slack events/s`,
     );
-    const figure = (workload: Workload) => {
-      const conveyor = samples.conveyor.map((s) => round(s[workload]));
-      const baseline = samples.baseline.map((s) => round(s[workload]));
-      return { conveyor, baseline, medians: [median(conveyor), median(baseline)] as const };
+    const rates = (samples: RoundSample[], workload: Workload) =>
+      samples.map((s) => round(s[workload]));
+    const pair = (a: RoundSample[], b: RoundSample[], workload: Workload) => {
+      const samples = { conveyor: rates(a, workload), baseline: rates(b, workload) };
+      return { samples, conveyor: median(samples.conveyor), baseline: median(samples.baseline) };
     };
-    const slack = figure('slack');
-    const lastRounds = (values: number[]) => values.slice(-ctx.options.rounds).join('/');
-    const processNote =
-      cpuPerJob.baseline.length > 0
-        ? ` Process CPU per event, µs (warm-up excluded, /proc, 10 ms resolution): Conveyor worker ${lastRounds(cpuPerJob.conveyorWorker)}, ` +
-          `the API during Conveyor's drains ${lastRounds(cpuPerJob.api)} ` +
-          `(job events are read only for a wait or stream), raw worker ${lastRounds(cpuPerJob.baseline)}.`
-        : '';
+    const judged = pair(conveyorSamples, storedSamples, 'slack');
+    const format = pair(storedSamples, baselineSamples, 'slack');
+    const ingestion = pair(conveyorSamples, baselineSamples, 'ingestion');
+    const each = (values: number[]) => values.join('/');
     const cpuNote =
-      `${processNote} Redis CPU per event, µs (INFO cpu, all threads): during Conveyor's drains ` +
-      `${lastRounds(cpuPerJob.conveyorRedis)}, during the raw worker's ${lastRounds(cpuPerJob.baselineRedis)}.`;
-    const ingestion = figure('ingestion');
-    const setup =
-      `the real worker process (WORKER_QUEUES=${queueNames.join(',')}, WORKER_CONCURRENCY=${concurrency}) ` +
-      `against a raw BullMQ Worker per queue with a no-op processor at concurrency ${concurrency}; ` +
-      'jobs added to the paused queue (Conveyor: through POST /v1/queues/:queue/jobs/bulk, stored as the ' +
-      "product stores them, with their tenant's turn as priority; baseline: addBulk with the catalog job " +
-      'options), then timed from resume until none is waiting or active.';
+      ` CPU per event, µs, per round: Conveyor's worker ${each(conveyor.cpu.worker)} ` +
+      `(the API meanwhile ${each(conveyor.cpu.api)}: job events are read only for a wait or ` +
+      `stream), the raw worker on stored jobs ${each(stored.cpu.worker)}, on plain jobs ` +
+      `${each(baseline.cpu.worker)} (/proc, 10 ms resolution). ` +
+      `Redis CPU per event, µs (INFO cpu, all threads): during Conveyor's drains ` +
+      `${each(conveyor.cpu.redis)}, the raw worker's on stored jobs ${each(stored.cpu.redis)}, ` +
+      `on plain jobs ${each(baseline.cpu.redis)}.`;
+    const endToEnd = pairedRatio({
+      conveyor: judged.samples.conveyor,
+      baseline: format.samples.baseline,
+    });
+    const fills =
+      `jobs added to the paused queue (Conveyor's and the stored ones through ` +
+      'POST /v1/queues/:queue/jobs/bulk of an API process each, stored as the product stores them; ' +
+      "plain ones with addBulk and the catalog's job options), then timed from resume until none " +
+      `is waiting or active; worker concurrency ${concurrency} (WORKER_CONCURRENCY for Conveyor's ` +
+      `worker, WORKER_QUEUES=${queueNames.join(',')}).`;
     return [
       ratioFigure({
         id: `worker-throughput-c${concurrency}`,
         label: `Worker throughput, ignored Slack event, concurrency ${concurrency} (jobs/s)`,
-        conveyor: slack.medians[0],
-        baseline: slack.medians[1],
+        conveyor: judged.conveyor,
+        baseline: judged.baseline,
         minRatio: 0.9,
-        samples: { conveyor: slack.conveyor, baseline: slack.baseline },
+        samples: judged.samples,
         notes:
-          `${jobs} slack-events "reaction_added" events per round, which the worker completes ` +
-          `through the registered fallback handler (ignored); ${setup}${cpuNote}`,
+          `${jobs} slack-events "reaction_added" events per round, which Conveyor's worker ` +
+          'completes through the registered fallback handler (ignored), against a raw BullMQ ' +
+          'Worker with a no-op processor on the same jobs as Conveyor stores them; ' +
+          `${fills}${cpuNote}`,
+      }),
+      ratioFigure({
+        id: `worker-job-format-c${concurrency}`,
+        label: `Raw worker on Conveyor's stored jobs vs plain jobs, concurrency ${concurrency} (jobs/s)`,
+        conveyor: format.conveyor,
+        baseline: format.baseline,
+        samples: format.samples,
+        notes:
+          `The same ${jobs} "reaction_added" events per round, a raw BullMQ Worker with a no-op ` +
+          "processor on each side: what Conveyor's stored job costs a drain (its tenant's turn as " +
+          'BullMQ priority, the 24 h event_id deduplication key, a j-<uuid> id), which Redis ' +
+          `bounds on two cores. Conveyor's worker against the raw worker on plain jobs, per-round ` +
+          `median: ${round(endToEnd, 2)}x. ${fills}`,
       }),
       ratioFigure({
         id: `worker-ingestion-c${concurrency}`,
         label: `Worker throughput, inline ingestion, concurrency ${concurrency} (jobs/s)`,
-        conveyor: ingestion.medians[0],
-        baseline: ingestion.medians[1],
-        samples: { conveyor: ingestion.conveyor, baseline: ingestion.baseline },
+        conveyor: ingestion.conveyor,
+        baseline: ingestion.baseline,
+        samples: ingestion.samples,
         notes:
           `${ingestionJobs} "ingest" jobs per round, each a different document with ~400 bytes of ` +
           'inline Markdown, through the registered ingest handler (document lock, extract, hash, ' +
           'chunk, one JSON Lines file, document state: about ten Redis calls and a file write per ' +
-          `job, so reported against the no-op, not judged); ${setup}`,
+          'job, so reported against the raw worker on plain jobs, not judged); ' +
+          fills,
       }),
     ];
   } finally {
     await Promise.all(
-      [...Object.values(conveyorQueues), ...Object.values(baselineQueues)].map((q) => q.close()),
+      sides.flatMap((side) => Object.values(side.queues)).map((queue) => queue.close()),
     );
-    await Promise.all([stopConveyor(), stopBaseline()]);
+    await Promise.all([stopConveyor(), stopStored(), stopBaseline()]);
   }
 }
