@@ -16,6 +16,14 @@ export async function settleRedis(client: Redis): Promise<void> {
     // Already running, or scheduled behind a snapshot: waiting below covers both.
     if (!/in progress|scheduled/i.test(error.message)) throw error;
   });
+  await awaitRedisBackground(client);
+}
+
+/**
+ * Waits until Redis has no fork running or scheduled (AOF rewrite, snapshot) and has freed the
+ * keys deleted so far (lazyfree).
+ */
+export async function awaitRedisBackground(client: Redis): Promise<void> {
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const info = parseInfo(await client.info());
@@ -30,4 +38,35 @@ export async function settleRedis(client: Redis): Promise<void> {
     }
     await sleep(20);
   }
+}
+
+/**
+ * Turns off the two things that make Redis fork by itself (the AOF rewrite once the file has
+ * grown, the `save` snapshots) until the returned function restores them. Every write to a page
+ * after a fork faults once while the child shares it: for 100-300 ms after each fork this VM's
+ * Redis answered late, which is what a round that starts after one measures.
+ */
+export async function pauseRedisForks(client: Redis): Promise<() => Promise<void>> {
+  const [, percentage = '100'] = (await client.config('GET', 'auto-aof-rewrite-percentage')) as [
+    string,
+    string,
+  ];
+  const [, save = ''] = (await client.config('GET', 'save')) as [string, string];
+  await client.config('SET', 'auto-aof-rewrite-percentage', '0');
+  await client.config('SET', 'save', '');
+  return async () => {
+    await client.config('SET', 'auto-aof-rewrite-percentage', percentage);
+    await client.config('SET', 'save', save);
+  };
+}
+
+/** Redis's fork count and AOF size (`INFO`): what a round changed of each. */
+export async function redisPersistenceCounters(
+  client: Redis,
+): Promise<{ forks: number; aofBytes: number }> {
+  const info = parseInfo(await client.info());
+  return {
+    forks: Number(info.get('total_forks') ?? 0),
+    aofBytes: Number(info.get('aof_current_size') ?? 0),
+  };
 }
