@@ -26,3 +26,5 @@ export declare function installedKubectl(): string | undefined;
 export declare function rendersLike(kubectl: string, renderedBy: string): boolean;
 export declare function readSnapshot(overlay: string): KubernetesSnapshot;
 export declare function renderSnapshots(): void;
+/** The overlays whose snapshot differs from the installed kubectl's rendering (throws without a matching kubectl). */
+export declare function checkSnapshots(): string[];

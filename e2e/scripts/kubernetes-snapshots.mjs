@@ -4,11 +4,16 @@
 //
 // Run it (needs kubectl) after changing anything under deploy/kubernetes/:
 //   pnpm --filter @conveyor/e2e render:kubernetes
+// and, to compare the checked-in snapshots with what the installed kubectl renders now:
+//   pnpm --filter @conveyor/e2e render:kubernetes --check
+// The tests never call kubectl: they read the snapshots, so they run the same everywhere.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KUBERNETES_DIR = join(ROOT, 'deploy', 'kubernetes');
@@ -111,4 +116,49 @@ export function renderSnapshots() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) renderSnapshots();
+/** The objects of a multi-document YAML, in a stable order (by kind and name). */
+function objectsOf(text) {
+  const key = (object) => `${object.kind}/${object.metadata?.name}`;
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS())
+    .filter((object) => object !== null)
+    .sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/**
+ * Compares every snapshot with the installed kubectl's rendering of its overlay, and returns the
+ * overlays whose rendering differs. Throws when kubectl is missing or its kustomize is not the
+ * one that rendered the snapshots (another version may order or default fields differently).
+ */
+export function checkSnapshots() {
+  const kubectl = installedKubectl();
+  if (kubectl === undefined) throw new Error('kubectl is not installed: nothing to compare with');
+  const differing = [];
+  for (const overlay of overlayNames()) {
+    const snapshot = readSnapshot(overlay);
+    if (!rendersLike(kubectl, snapshot.renderedBy)) {
+      throw new Error(
+        `${snapshot.path} was rendered by ${snapshot.renderedBy}, this is ${kubectl}`,
+      );
+    }
+    // The snapshots are formatted by the repository's formatter: compare objects, not text.
+    const live = objectsOf(kubectlKustomize(overlay) ?? '');
+    if (snapshot.digest !== inputDigest() || !isDeepStrictEqual(objectsOf(snapshot.text), live)) {
+      differing.push(overlay);
+    }
+  }
+  return differing;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--check')) {
+    const differing = checkSnapshots();
+    if (differing.length > 0) {
+      console.error(`out of date: ${differing.join(', ')}; run \`${RENDER_COMMAND}\``);
+      process.exit(1);
+    }
+    console.log(`every snapshot is as ${installedKubectl()} renders it`);
+  } else {
+    renderSnapshots();
+  }
+}
