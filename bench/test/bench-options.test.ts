@@ -17,6 +17,7 @@ describe('parseBenchOptions', () => {
       'tenants',
     ]);
     expect(options.rounds).toBeGreaterThanOrEqual(3);
+    expect(options.worker.rounds).toBeGreaterThan(options.rounds);
     expect(options.bulk.jobs).toBe(100_000);
     expect(options.memory.jobs).toBe(1_000_000);
     expect(options.resultsDir).toBe('/results');
@@ -43,6 +44,7 @@ describe('parseBenchOptions', () => {
     expect(full.memory).toMatchObject({ jobs: 1_000_000, tenants: 100_000 });
     expect(parseBenchOptions(['--smoke'], {}, '/r').fairness.floodJobs).toBeLessThan(10_000);
     expect(parseBenchOptions(['--rounds', '2'], {}, '/r').fairness.rounds).toBe(2);
+    expect(parseBenchOptions(['--rounds', '2'], {}, '/r').worker.rounds).toBe(2);
   });
 
   it('--skip leaves scenarios out; search is measured in the memory pass', () => {
