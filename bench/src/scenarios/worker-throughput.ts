@@ -297,7 +297,8 @@ async function measureAt(
     // odd rounds, the raw worker on stored jobs first in even ones), then the plain baseline's,
     // then the ingestions. Rotating all three sides with their ingestions (until 2026-12) put up
     // to three drains between the two a ratio compares: with the raw worker on both sides, that
-    // order's per-round ratios strayed from 1 by 0.18 on average (0.63-1.42), this one's by 0.11.
+    // order's per-round ratios strayed from 1 by 0.18 on average (0.63-1.42), this one's (with
+    // the markers dropped before each drain) by 0.10 (0.76-1.19).
     const samples = new Map<Side, RoundSample[]>(sides.map((side) => [side, []]));
     const rounds = ctx.options.worker.rounds;
     for (let n = 1; n <= rounds; n++) {
