@@ -27,7 +27,7 @@ import {
   readSnapshot,
   rendersLike,
   SNAPSHOT_DIR,
-} from '../scripts/kubernetes-snapshots.mjs';
+} from '../scripts/kubernetes-snapshot-files.mjs';
 import {
   containersOf,
   type K8sObject,

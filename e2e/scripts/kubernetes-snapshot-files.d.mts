@@ -19,12 +19,6 @@ export interface KubernetesSnapshot {
 export declare function overlayNames(): string[];
 /** sha256 over every file under `dir` (deploy/kubernetes/ unless given), paths and bytes. */
 export declare function inputDigest(dir?: string): string;
-export declare function kubectlKustomize(overlay: string): string | undefined;
-/** The installed kubectl as a snapshot header names it, or undefined when none is installed. */
-export declare function installedKubectl(): string | undefined;
-/** Whether `kubectl` (as {@link installedKubectl} names it) uses the kustomize `renderedBy` names. */
+/** Whether `kubectl` (as `installedKubectl` names it) uses the kustomize `renderedBy` names. */
 export declare function rendersLike(kubectl: string, renderedBy: string): boolean;
 export declare function readSnapshot(overlay: string): KubernetesSnapshot;
-export declare function renderSnapshots(): void;
-/** The overlays whose snapshot differs from the installed kubectl's rendering (throws without a matching kubectl). */
-export declare function checkSnapshots(): string[];
